@@ -1,0 +1,56 @@
+# jixiao: `make help` lists the targets. Every target sets up .venv first when needed.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EVALUATION ?= dongguan-2019-2021
+
+.DEFAULT_GOAL := help
+
+## List the targets
+help:
+	@awk '/^## /{d=substr($$0,4); next} /^[a-z][a-z-]*:/{if(d){split($$0,t,":"); printf "  make %-10s %s\n", t[1], d}; d=""}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml constraints.txt
+	@py=""; for c in python3.13 python3.12 python3.11 python3; do \
+	  if command -v $$c >/dev/null && $$c -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then py=$$c; break; fi; \
+	done; \
+	if [ -z "$$py" ]; then echo "jixiao needs Python >= 3.11 (python3.11, python3.12 or python3.13 on PATH)" >&2; exit 1; fi; \
+	if [ ! -x $(BIN)/python ]; then echo "creating $(VENV) with $$py"; $$py -m venv $(VENV); fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+## Create .venv and install the pinned dependencies (and the CJK font)
+setup: $(STAMP)
+
+## Run the batch of params.yaml: every section, every period, HTML + PDF + index
+report: setup
+	$(BIN)/jixiao run
+
+## Run the test suite
+test: setup
+	$(BIN)/python -m pytest
+
+## Check the raw workbooks of EVALUATION (default dongguan-2019-2021)
+validate: setup
+	$(BIN)/jixiao validate data/raw/$(EVALUATION)
+
+## Regenerate the synthetic Dongguan workbooks from their seeded script
+dongguan-inputs: setup
+	$(BIN)/python scripts/make_dongguan_inputs.py
+
+## Print speed ratios of the loaders and metrics (bench/)
+bench: setup
+	$(BIN)/python bench/bench_loaders.py
+
+## Re-pin constraints.txt from a fresh environment
+lock:
+	rm -rf .lock-venv && python3 -m venv .lock-venv && .lock-venv/bin/pip install --quiet -e '.[test]'
+	( echo "# Every package of the environment, pinned. pyproject.toml names the direct ones; environment.yml repeats their pins."; \
+	  echo "# Regenerate: make lock (pip freeze of a fresh .venv)."; .lock-venv/bin/pip freeze --exclude-editable ) > constraints.txt
+	rm -rf .lock-venv
+
+## Remove .venv, processed data and reports
+clean:
+	rm -rf $(VENV) data/processed/*/ reports/

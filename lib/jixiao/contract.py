@@ -1,0 +1,212 @@
+"""The input contract: which workbook holds which sheet, with which columns of which kind.
+
+Each sheet is declared once here (kedro's data catalog in miniature); the loaders,
+the validator, the template writer and the docs all read these declarations.
+
+Kinds of column and what a loaded frame holds for them:
+
+========  ==============================================================
+id        text, trimmed; required
+text      text, trimmed; blank allowed unless ``required``
+money     integer fen (1 万元 = 1,000,000 fen) so sums are exact; >= 0
+score     integer ten-thousandths of a point (1 point = 10,000); >= 0
+year      integer year
+date      ``datetime.date`` (NaT-free: blank is ``None`` where allowed)
+month     text ``YYYY-MM``
+flag      integer 0 or 1
+count     integer >= 0
+order     integer
+========  ==============================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 元 = 1,000,000 分
+SCORE_SCALE = 10_000  # scores are kept in ten-thousandths of a point
+
+STAGES: tuple[str, ...] = ("启动", "可研报告编制", "初步设计编制", "正式立项", "集成实施入场", "初验", "终验")
+
+KINDS = ("id", "text", "money", "score", "year", "date", "month", "flag", "count", "order")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical English name, also accepted as a header
+    header: str  # the Chinese header analysts type
+    kind: str
+    required: bool = True  # a blank cell is an error
+    example: object = None  # the template's sample value
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    key: str  # name of the table in an Evaluation
+    file: str
+    sheet: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()  # columns whose combination is unique
+    extra_columns: str | None = None  # kind of the free columns (survey questions), if any
+    section: str = ""  # the report section that needs it
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+SUBPROJECTS = SheetSpec(
+    key="subprojects",
+    file="subprojects.xlsx",
+    sheet="子项目",
+    section="资金使用与进度",
+    unique=("subproject_id",),
+    columns=(
+        Column("subproject_id", "子项目编号", "id", example="XM-001"),
+        Column("name", "子项目名称", "text", example="一体化政务服务平台升级改造"),
+        Column("domain", "领域", "text", example="基础平台"),
+        Column("unit", "业务单位", "text", required=False, example="市政务服务数据管理局"),
+        Column("approved_amount", "立项批复金额(万元)", "money", required=False, example=1200.5),
+    ),
+)
+
+BUDGET = SheetSpec(
+    key="budget",
+    file="budget.xlsx",
+    sheet="预算",
+    section="资金使用",
+    unique=("subproject_id", "year"),
+    columns=(
+        Column("subproject_id", "子项目编号", "id", example="XM-001"),
+        Column("year", "年度", "year", example=2021),
+        Column("initial_budget", "年初预算(万元)", "money", example=1000),
+        Column("adjusted_budget", "调整后预算(万元)", "money", example=800),
+    ),
+)
+
+SPENDING = SheetSpec(
+    key="spending",
+    file="spending.xlsx",
+    sheet="支出",
+    section="资金使用",
+    columns=(
+        Column("subproject_id", "子项目编号", "id", example="XM-001"),
+        Column("date", "支付日期", "date", example="2021-06-30"),
+        Column("amount", "支付金额(万元)", "money", example=360.15),
+        Column("memo", "摘要", "text", required=False, example="合同首付款"),
+    ),
+)
+
+MILESTONES = SheetSpec(
+    key="milestones",
+    file="milestones.xlsx",
+    sheet="进度",
+    section="进度",
+    unique=("subproject_id", "stage"),
+    columns=(
+        Column("subproject_id", "子项目编号", "id", example="XM-001"),
+        Column("stage", "阶段", "text", example="启动"),
+        Column("planned_date", "计划完成日期", "date", example="2021-03-31"),
+        Column("actual_date", "实际完成日期", "date", required=False, example="2021-04-15"),
+    ),
+)
+
+SURVEY_ANSWERS = SheetSpec(
+    key="survey_answers",
+    file="survey.xlsx",
+    sheet="问卷",
+    section="满意度",
+    unique=("respondent",),
+    extra_columns="text",
+    columns=(Column("respondent", "单位名称", "id", example="市教育局"),),
+)
+
+SURVEY_OPTIONS = SheetSpec(
+    key="survey_options",
+    file="survey.xlsx",
+    sheet="选项",
+    section="满意度",
+    unique=("question", "option"),
+    columns=(
+        Column("question", "题目", "text", example="您对项目的整体满意程度?"),
+        Column("option", "选项", "text", example="十分满意"),
+        Column("order", "顺序", "order", example=1),
+        Column("positive", "是否满意", "flag", example=1),
+    ),
+)
+
+PUBLIC_REVIEWS = SheetSpec(
+    key="public_reviews",
+    file="survey.xlsx",
+    sheet="好差评",
+    section="满意度",
+    unique=("month",),
+    columns=(
+        Column("month", "月份", "month", example="2021-01"),
+        Column("star_1", "1星", "count", example=3),
+        Column("star_2", "2星", "count", example=2),
+        Column("star_3", "3星", "count", example=10),
+        Column("star_4", "4星", "count", example=25),
+        Column("star_5", "5星", "count", example=12000),
+    ),
+)
+
+SCORING = SheetSpec(
+    key="scoring",
+    file="scoring.xlsx",
+    sheet="指标",
+    section="评分",
+    unique=("level1", "level2", "level3"),
+    columns=(
+        Column("level1", "一级指标", "text", example="决策"),
+        Column("level2", "二级指标", "text", example="项目立项"),
+        Column("level3", "三级指标", "text", example="立项依据充分性"),
+        Column("weight", "分值", "score", example=5),
+        Column("score", "得分", "score", example=4.5),
+        Column("note", "评分说明", "text", required=False, example="依据充分,个别子项目论证不足"),
+    ),
+)
+
+SHEETS: tuple[SheetSpec, ...] = (
+    SUBPROJECTS,
+    BUDGET,
+    SPENDING,
+    MILESTONES,
+    SURVEY_ANSWERS,
+    SURVEY_OPTIONS,
+    PUBLIC_REVIEWS,
+    SCORING,
+)
+SHEETS_BY_KEY = {s.key: s for s in SHEETS}
+FILES: tuple[str, ...] = tuple(dict.fromkeys(s.file for s in SHEETS))
+PUBLISHED_FILE = "published.yaml"
+
+
+@dataclass
+class ColumnIndex:
+    """Header text -> canonical name for one sheet, tolerant of spacing and full-width brackets."""
+
+    spec: SheetSpec
+    by_key: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_key = {}
+        for c in self.spec.columns:
+            self.by_key[header_key(c.header)] = c.name
+            self.by_key[header_key(c.name)] = c.name
+
+    def canonical(self, header: str) -> str | None:
+        return self.by_key.get(header_key(header))
+
+
+def header_key(text: str) -> str:
+    """Compare headers the way a person reads them: spaces, width and case do not matter."""
+    t = str(text).replace("（", "(").replace("）", ")").replace("\u3000", " ")
+    return "".join(t.split()).casefold()

@@ -1,0 +1,156 @@
+"""Executed notebook -> reviewer's HTML (code hidden) and A4 PDF, each with a provenance footer.
+
+The HTML is self-contained: charts are embedded PNG, the style is inline, and no
+script or stylesheet is fetched from the network. The PDF is made in-process by
+WeasyPrint from the same page, with the bundled CJK font given by @font-face, so
+it never depends on the machine's fonts; a character the font lacks is an error.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import subprocess
+from html import escape
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from . import __version__
+from .atomic import atomic_path, atomic_write_text
+from .config import PROJECT_ROOT
+from .fonts import HTML_FONT_STACK, cjk_font_path, font_face_css
+
+PAGE_CSS = """
+body { font-family: %(fonts)s; color: #222; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; }
+h1 { font-size: 1.6rem; border-bottom: 2px solid #1f5fa6; padding-bottom: .3rem; }
+h2 { font-size: 1.25rem; margin-top: 1.6rem; color: #1f5fa6; }
+h3 { font-size: 1.05rem; }
+table.jx-table { border-collapse: collapse; margin: .8rem 0 1.2rem; font-size: .9rem; }
+table.jx-table caption { text-align: left; font-weight: bold; margin-bottom: .3rem; }
+table.jx-table th, table.jx-table td { border: 1px solid #bbb; padding: .25rem .6rem; }
+table.jx-table th { background: #eef3f9; }
+table.jx-table td { text-align: right; }
+table.jx-table td:first-child { text-align: left; }
+img { max-width: 100%%; }
+.jx-subtitle { color: #555; }
+.jx-failed { border: 2px solid #c44e52; padding: .5rem 1rem; background: #fdf0f0; }
+pre { white-space: pre-wrap; font-size: .8rem; }
+footer.jx-provenance { margin-top: 2.5rem; border-top: 1px solid #ccc; font-size: .75rem; color: #555; }
+footer.jx-provenance table { border-collapse: collapse; }
+footer.jx-provenance td { padding: .1rem .5rem .1rem 0; vertical-align: top; word-break: break-all; }
+"""
+PDF_CSS = """
+@page { size: A4; margin: 18mm 15mm 18mm 15mm;
+        @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt; color: #777; } }
+body { font-family: "JixiaoCJK"; max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
+table.jx-table { font-size: 9pt; page-break-inside: auto; }
+tr { page-break-inside: avoid; }
+img { max-width: 100%; page-break-inside: avoid; }
+pre { font-family: "JixiaoCJK"; }
+"""
+
+
+class MissingGlyphError(RuntimeError):
+    """The page has characters the bundled CJK font cannot draw."""
+
+
+@functools.cache
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if out.returncode != 0:
+        return "unknown"
+    dirty = subprocess.run(["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True, timeout=10).stdout.strip()
+    return out.stdout.strip() + ("+modified" if dirty else "")
+
+
+def provenance_footer(parameters: dict, inputs: dict[str, str], run_time: str) -> str:
+    """The footer every export ends with: version, commit, parameters, inputs' SHA-256, run time."""
+    rows = [("jixiao", f"{__version__} (git {git_commit()})")]
+    rows += [(f"参数 {k}", str(v)) for k, v in parameters.items()]
+    rows += [(f"输入 {name}", f"SHA-256 {digest}") for name, digest in inputs.items()]
+    rows.append(("生成时间", run_time))
+    cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f'<footer class="jx-provenance"><p>数据来源与生成信息</p><table>{cells}</table></footer>'
+
+
+def page(title: str, body: str, footer: str = "") -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n<style>{PAGE_CSS % {'fonts': HTML_FONT_STACK}}</style>\n</head>\n"
+        f"<body>\n{body}\n{footer}\n</body>\n</html>\n"
+    )
+
+
+def notebook_body(nb: nbformat.NotebookNode) -> str:
+    """The notebook's markdown and outputs as HTML, code and prompts hidden, stderr dropped."""
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def write_html(target: Path, html: str) -> None:
+    atomic_write_text(target, html)
+
+
+@functools.cache
+def _font_cmap() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(cjk_font_path()), lazy=True)
+    return frozenset(font.getBestCmap())
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """Characters of ``text`` (other than white space) that the bundled font cannot draw."""
+    cmap = _font_cmap()
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap and ord(ch) >= 32})
+
+
+class _GlyphLog(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "notdef" in message or "glyph" in message.lower():
+            self.messages.append(message)
+
+
+def write_pdf(target: Path, html: str) -> None:
+    """A4 PDF of ``html`` through WeasyPrint, written atomically; raises MissingGlyphError on tofu."""
+    import re
+
+    from weasyprint import CSS, HTML
+
+    text = re.sub(r"<style>.*?</style>|<img[^>]*>|<[^>]+>", " ", html, flags=re.S)
+    from html import unescape
+
+    missing = missing_glyphs(unescape(text))
+    if missing:
+        raise MissingGlyphError(f"{target.name}: no glyph in {cjk_font_path().name} for {''.join(missing)!r}")
+    handler = _GlyphLog()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        document = HTML(string=html, base_url=str(target.parent)).render(
+            stylesheets=[CSS(string=font_face_css() + PDF_CSS)])
+        with atomic_path(target) as tmp:
+            document.write_pdf(tmp)
+    finally:
+        logger.removeHandler(handler)
+    if handler.messages:
+        target.unlink(missing_ok=True)
+        raise MissingGlyphError(f"{target.name}: " + "; ".join(handler.messages))

@@ -1,0 +1,44 @@
+"""The Chinese font: Noto Sans CJK SC (SIL OFL 1.1), shipped by the pinned ``mplfonts`` wheel.
+
+Nothing depends on fonts installed on the machine: matplotlib is given the file
+directly, and PDFs get it through @font-face.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+CJK_FAMILY = "Noto Sans CJK SC"
+# browsers reading the HTML use their own CJK font when the reviewer has no Noto installed
+HTML_FONT_STACK = f'"{CJK_FAMILY}", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "Noto Sans SC", sans-serif'
+
+
+@functools.cache
+def cjk_font_path() -> Path:
+    path = Path(str(resources.files("mplfonts") / "fonts" / CJK_FONT_FILE))
+    if not path.is_file():
+        raise FileNotFoundError(f"{CJK_FONT_FILE} not found in the mplfonts package ({path}); run `make setup`")
+    return path
+
+
+@functools.cache
+def use_cjk_font() -> str:
+    """Register the CJK font with matplotlib and make it the default; returns its family name."""
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    mpl.rcParams["font.family"] = "sans-serif"
+    mpl.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
+    mpl.rcParams["axes.unicode_minus"] = False  # the CJK face has no U+2212 minus
+    return family
+
+
+def font_face_css(family: str = "JixiaoCJK") -> str:
+    """An @font-face rule naming the bundled font file, for WeasyPrint."""
+    return f'@font-face {{ font-family: "{family}"; src: url("{cjk_font_path().as_uri()}"); }}'

@@ -1,0 +1,96 @@
+"""``jixiao template DIR``: the contract's six workbooks, blank but for one sample row.
+
+Headers in bold and frozen, columns wide enough for their headers, and Excel data
+validation where it helps an analyst type the right thing: a stage dropdown,
+non-negative amounts and scores, real dates, 0/1 flags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .atomic import atomic_path
+from .contract import FILES, SHEETS, STAGES, SheetSpec
+
+SAMPLE_QUESTION = "您对项目的整体满意程度?"
+SAMPLE_OPTIONS = (("十分满意", 1), ("较为满意", 1), ("一般", 0), ("不满意", 0))
+MAX_ROW = 5000  # validation reaches this far down
+
+
+def safe_cell(value):
+    """Text that Excel would run as a formula (= + - @ at the start) is written as plain text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _validation(ws, column: int, dv: DataValidation) -> None:
+    letter = get_column_letter(column)
+    dv.add(f"{letter}2:{letter}{MAX_ROW}")
+    dv.showErrorMessage = True
+    ws.add_data_validation(dv)
+
+
+def _fill_sheet(ws, spec: SheetSpec) -> None:
+    headers = [c.header for c in spec.columns]
+    sample = [c.example for c in spec.columns]
+    if spec.key == "survey_answers":
+        headers.append(SAMPLE_QUESTION)
+        sample.append(SAMPLE_OPTIONS[0][0])
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    if spec.key == "survey_options":
+        for order, (option, positive) in enumerate(SAMPLE_OPTIONS, start=1):
+            ws.append([SAMPLE_QUESTION, option, order, positive])
+    else:
+        ws.append([safe_cell(v) for v in sample])
+    ws.freeze_panes = "A2"
+    for i, header in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(12, 2.2 * len(header) + 2)
+    for i, col in enumerate(spec.columns, start=1):
+        if col.kind == "date":
+            for cell in ws[get_column_letter(i)][1:]:
+                if isinstance(cell.value, str):
+                    cell.value = dt.date.fromisoformat(cell.value)
+                cell.number_format = "yyyy-mm-dd"
+            _validation(ws, i, DataValidation(type="date", operator="greaterThan", formula1="1",
+                                              allow_blank=True, error="请输入日期,例如 2021-06-30"))
+        elif col.kind in ("money", "score"):
+            _validation(ws, i, DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                                              allow_blank=not col.required, error="请输入不小于 0 的数字(不带单位)"))
+        elif col.kind == "count":
+            _validation(ws, i, DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
+                                              allow_blank=False, error="请输入不小于 0 的整数"))
+        elif col.kind == "flag":
+            _validation(ws, i, DataValidation(type="list", formula1='"1,0"', allow_blank=False, error="请输入 1 或 0"))
+        elif col.kind == "year":
+            _validation(ws, i, DataValidation(type="whole", operator="between", formula1="1900", formula2="2200",
+                                              error="请输入年度,例如 2021"))
+        elif col.name == "stage":
+            _validation(ws, i, DataValidation(type="list", formula1='"' + ",".join(STAGES) + '"',
+                                              allow_blank=False, error="请从下拉列表选择阶段"))
+
+
+def write_templates(folder: Path, overwrite: bool = False) -> list[Path]:
+    """Write the blank workbooks into ``folder``; refuses to overwrite unless asked."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    targets = [folder / f for f in FILES]
+    existing = [t for t in targets if t.exists()]
+    if existing and not overwrite:
+        raise FileExistsError(f"{', '.join(str(e) for e in existing)} already exist; use --force to overwrite")
+    for target in targets:
+        wb = Workbook()
+        wb.remove(wb.active)
+        for spec in (s for s in SHEETS if s.file == target.name):
+            _fill_sheet(wb.create_sheet(spec.sheet), spec)
+        with atomic_path(target) as tmp:
+            wb.save(tmp)
+    return targets

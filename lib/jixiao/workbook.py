@@ -1,0 +1,336 @@
+"""Open an .xlsx safely and read one declared sheet into a typed DataFrame.
+
+Before python-calamine parses anything the file is checked as a zip: not a zip
+(a CSV or an old .xls renamed), password-protected (an OLE container), a
+decompression bomb, or XML carrying a DTD (entity-expansion bombs) are refused
+with a clear problem instead of a crash or a memory blow-up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from posixpath import dirname, join, normpath
+
+import pandas as pd
+import python_calamine
+
+from .cells import BLANK, PARSERS, CellError, is_blank
+from .contract import ColumnIndex, SheetSpec, header_key
+from .problems import ERROR, WARNING, Problem, show_value
+
+MAX_UNCOMPRESSED = 512 * 1024 * 1024  # a 1,000,000-row sheet stays well below this
+MAX_RATIO = 200  # real xlsx parts compress ~5-20x; bombs compress thousands of times
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
+MAX_TEXT = 2000  # a longer cell is almost certainly pasted by mistake
+
+
+class UnreadableWorkbook(Exception):
+    """The file cannot be read as an .xlsx workbook; the message says why."""
+
+
+@dataclass
+class SheetXmlFacts:
+    hidden_rows: list[int] = field(default_factory=list)
+    formulas_without_value: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Workbook:
+    """An opened, checked workbook: the calamine handle plus what only the XML tells."""
+
+    path: Path
+    book: python_calamine.CalamineWorkbook
+    sheet_states: dict[str, str]  # sheet name -> 'visible' | 'hidden' | 'veryHidden'
+    sheet_parts: dict[str, str]  # sheet name -> zip member of its XML
+    archive: zipfile.ZipFile
+
+    def close(self) -> None:
+        self.archive.close()
+        self.book.close()
+
+    def xml_facts(self, sheet: str) -> SheetXmlFacts:
+        facts = SheetXmlFacts()
+        part = self.sheet_parts.get(sheet)
+        if part is None:
+            return facts
+        data = self.archive.read(part)
+        for m in re.finditer(rb"<row\b[^>]*>", data):
+            tag = m.group(0)
+            if re.search(rb'\bhidden="(?:1|true)"', tag):
+                r = re.search(rb'\br="(\d+)"', tag)
+                if r:
+                    facts.hidden_rows.append(int(r.group(1)))
+        if b"<f" in data:
+            for m in re.finditer(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", data, re.S):
+                body = m.group(2) or b""
+                if re.search(rb"<f\b", body) and not re.search(rb"<v>[^<]+</v>", body):
+                    ref = re.search(rb'\br="([A-Z]+\d+)"', m.group(1))
+                    facts.formulas_without_value.append(ref.group(1).decode() if ref else "?")
+        return facts
+
+
+def open_workbook(path: Path) -> Workbook:
+    """Check and open ``path``; raises UnreadableWorkbook with the reason."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(OLE_MAGIC):
+        raise UnreadableWorkbook(
+            "is password-protected or an old-format .xls workbook; expected an unprotected .xlsx "
+            "(open it in Excel, remove the password and save as .xlsx)"
+        )
+    if not zipfile.is_zipfile(path):
+        raise UnreadableWorkbook(
+            "is not an .xlsx workbook (not a zip archive: a CSV or text file renamed, or a damaged file); "
+            "expected an .xlsx saved by Excel, WPS or LibreOffice"
+        )
+    try:
+        archive = zipfile.ZipFile(path)
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableWorkbook(f"is a damaged .xlsx ({exc}); expected a readable workbook") from None
+    total = sum(m.file_size for m in members)
+    for m in members:
+        if m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            archive.close()
+            raise UnreadableWorkbook(
+                f"part {m.filename} expands {m.file_size // max(m.compress_size, 1)} times "
+                "(a decompression bomb); expected an ordinary workbook"
+            )
+    if total > MAX_UNCOMPRESSED:
+        archive.close()
+        raise UnreadableWorkbook(
+            f"expands to {total // 2**20} MiB; expected at most {MAX_UNCOMPRESSED // 2**20} MiB"
+        )
+    for m in members:
+        if m.filename.endswith((".xml", ".rels")):
+            with archive.open(m) as fh:
+                prolog = fh.read(4096)
+            if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+                archive.close()
+                raise UnreadableWorkbook(
+                    f"part {m.filename} declares a DTD or entities, which Excel never writes "
+                    "(an entity-expansion attack?); expected an ordinary workbook"
+                )
+    states, parts = _sheet_catalog(archive)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        archive.close()
+        raise UnreadableWorkbook("is password-protected; expected an unprotected .xlsx") from None
+    except Exception as exc:  # calamine raises several types for damaged files
+        archive.close()
+        raise UnreadableWorkbook(f"cannot be read ({type(exc).__name__}: {exc}); expected a valid .xlsx") from None
+    return Workbook(path=path, book=book, sheet_states=states, sheet_parts=parts, archive=archive)
+
+
+def _sheet_catalog(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
+    """Sheet visibility and XML part per sheet name, read from workbook.xml and its rels."""
+    try:
+        wb_xml = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}, {}
+    targets = {}
+    for m in re.finditer(r"<Relationship\b([^>]*)/?>", rels):
+        rid = re.search(r'\bId="([^"]+)"', m.group(1))
+        target = re.search(r'\bTarget="([^"]+)"', m.group(1))
+        if rid and target:
+            t = target.group(1)
+            targets[rid.group(1)] = t.lstrip("/") if t.startswith("/") else normpath(join("xl", t))
+    states, parts = {}, {}
+    for m in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)/?>", wb_xml):
+        attrs = m.group(1)
+        name = re.search(r'\bname="([^"]*)"', attrs)
+        rid = re.search(r'\b\w+:id="([^"]+)"', attrs)
+        state = re.search(r'\bstate="([^"]+)"', attrs)
+        if not name:
+            continue
+        sheet = _unescape(name.group(1))
+        states[sheet] = state.group(1) if state else "visible"
+        if rid and rid.group(1) in targets:
+            parts[sheet] = targets[rid.group(1)]
+    return states, parts
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+    )
+
+
+def pick_sheet(wb: Workbook, spec: SheetSpec) -> str | None:
+    """The declared sheet, else the only sheet of a one-sheet workbook, else None."""
+    names = wb.book.sheet_names
+    if spec.sheet in names:
+        return spec.sheet
+    stripped = {n.strip(): n for n in names}
+    if spec.sheet in stripped:
+        return stripped[spec.sheet]
+    if len(names) == 1:
+        return names[0]
+    return None
+
+
+def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read ``spec``'s sheet from an open workbook.
+
+    Returns the typed frame (canonical column names, plus ``excel_row``: the row
+    number as Excel shows it) and every problem found; the frame is None when the
+    sheet cannot be read at all (missing sheet or required header).
+    """
+    file = spec.file
+    problems: list[Problem] = []
+    sheet = pick_sheet(wb, spec)
+    if sheet is None:
+        problems.append(
+            Problem(ERROR, file, f"sheet {spec.sheet} is missing; the workbook has: {', '.join(wb.book.sheet_names)}",
+                    sheet=spec.sheet)
+        )
+        return None, problems
+    if wb.sheet_states.get(sheet, "visible") != "visible":
+        problems.append(Problem(WARNING, file, "the sheet is hidden in Excel; it was read all the same", sheet=sheet))
+    calamine_sheet = wb.book.get_sheet_by_name(sheet)
+    rows = calamine_sheet.to_python(skip_empty_area=False)
+    # the first non-blank row is the header row
+    header_at = next((i for i, r in enumerate(rows) if any(not is_blank(v) for v in r)), None)
+    if header_at is None:
+        problems.append(Problem(ERROR, file, "the sheet is empty; expected a header row and data rows", sheet=sheet))
+        return None, problems
+    header_cells = rows[header_at]
+    excel_header_row = header_at + 1
+    merged = _merged_header(calamine_sheet, header_at)
+    if merged:
+        problems.append(
+            Problem(ERROR, file, f"header cells {merged} are merged; expected one header per column",
+                    sheet=sheet, row=excel_header_row)
+        )
+        return None, problems
+    index = ColumnIndex(spec)
+    positions: dict[str, int] = {}
+    headers_seen: dict[str, int] = {}
+    extra: dict[str, int] = {}
+    for pos, cell in enumerate(header_cells):
+        if is_blank(cell):
+            continue
+        text = " ".join(str(cell).split())
+        key = header_key(text)
+        if key in headers_seen:
+            problems.append(
+                Problem(ERROR, file, "this header appears twice; expected each column once",
+                        sheet=sheet, row=excel_header_row, column=text)
+            )
+            continue
+        headers_seen[key] = pos
+        name = index.canonical(text)
+        if name is not None:
+            positions[name] = pos
+        elif spec.extra_columns:
+            extra[text] = pos
+    missing = [c for c in spec.columns if c.name not in positions]
+    found_headers = [" ".join(str(c).split()) for c in header_cells if not is_blank(c)]
+    for col in missing:
+        close = difflib.get_close_matches(col.header, found_headers, n=1, cutoff=0.5)
+        hint = f" (is {close[0]!r} meant to be it?)" if close else ""
+        problems.append(
+            Problem(ERROR, file, f"required column {col.header} ({col.name}) is missing{hint}",
+                    sheet=sheet, row=excel_header_row)
+        )
+    if missing or any(p.severity == ERROR for p in problems):
+        return None, problems
+
+    data = rows[header_at + 1:]
+    facts = wb.xml_facts(sheet)
+    formula_cells = set(facts.formulas_without_value)
+    for ref in facts.formulas_without_value:
+        problems.append(
+            Problem(ERROR, file, "the cell holds a formula with no saved result; expected a value "
+                    "(open and save the file in Excel, or paste values)", sheet=sheet, column=ref)
+        )
+    hidden = [r for r in facts.hidden_rows if r > excel_header_row]
+    if hidden:
+        shown = ", ".join(str(r) for r in hidden[:10]) + (" …" if len(hidden) > 10 else "")
+        problems.append(
+            Problem(WARNING, file, f"{len(hidden)} hidden row(s) ({shown}) were read all the same", sheet=sheet)
+        )
+
+    headers_by_name = {c.name: " ".join(str(header_cells[positions[c.name]]).split()) for c in spec.columns}
+    out: dict[str, list] = {c.name: [] for c in spec.columns}
+    out.update({q: [] for q in extra})
+    excel_rows: list[int] = []
+    for offset, row in enumerate(data):
+        if all(is_blank(v) for v in row):
+            continue  # blank rows, trailing or not, are no data
+        excel_row = excel_header_row + 1 + offset
+        excel_rows.append(excel_row)
+        for col in spec.columns:
+            pos = positions[col.name]
+            raw = row[pos] if pos < len(row) else None
+            out[col.name].append(_convert(raw, col.kind, col.required, file, sheet, excel_row,
+                                          headers_by_name[col.name], problems, formula_cells, pos))
+        for question, pos in extra.items():
+            raw = row[pos] if pos < len(row) else None
+            out[question].append(_convert(raw, spec.extra_columns, False, file, sheet, excel_row, question,
+                                          problems, formula_cells, pos))
+    frame = pd.DataFrame(out)
+    frame.insert(0, "excel_row", pd.Series(excel_rows, dtype="int64"))
+    frame = _typed(frame, spec)
+    frame.attrs["questions"] = list(extra)
+    frame.attrs["sheet"] = sheet
+    return frame, problems
+
+
+def _merged_header(calamine_sheet, header_at: int) -> str | None:
+    try:
+        ranges = calamine_sheet.merged_cell_ranges or []
+    except Exception:
+        return None
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 <= header_at <= r1 and (c1 > c0 or r1 > r0):
+            return f"{_col_letter(c0)}{r0 + 1}:{_col_letter(c1)}{r1 + 1}"
+    return None
+
+
+def _col_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _convert(raw, kind, required, file, sheet, excel_row, header, problems, formula_cells, pos):
+    if is_blank(raw):
+        if required and f"{_col_letter(pos)}{excel_row}" not in formula_cells:
+            problems.append(Problem(ERROR, file, BLANK, sheet=sheet, row=excel_row, column=header))
+        return None
+    if isinstance(raw, str) and len(raw) > MAX_TEXT:
+        problems.append(
+            Problem(ERROR, file, f"the text is {len(raw)} characters long; expected at most {MAX_TEXT}",
+                    sheet=sheet, row=excel_row, column=header, value=raw)
+        )
+        return None
+    try:
+        return PARSERS[kind](raw)
+    except CellError as exc:
+        problems.append(Problem(ERROR, file, str(exc), sheet=sheet, row=excel_row, column=header, value=raw))
+        return None
+
+
+_DTYPES = {
+    "money": "Int64", "score": "Int64", "year": "Int64", "flag": "Int64", "count": "Int64", "order": "Int64",
+    "id": "object", "text": "object", "date": "object", "month": "object",
+}
+
+
+def _typed(frame: pd.DataFrame, spec: SheetSpec) -> pd.DataFrame:
+    for col in spec.columns:
+        frame[col.name] = frame[col.name].astype(_DTYPES[col.kind])
+    return frame
+
+
+__all__ = ["Workbook", "UnreadableWorkbook", "open_workbook", "read_sheet", "show_value"]

@@ -1,0 +1,59 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 资金使用情况
+#
+# 口径:预算执行率 = 本期内支付金额 ÷ 本期各年度调整后预算;子项目支出率 = 截至期末的累计支付 ÷ 该子项目立项批复金额,
+# 未批复(立项批复金额为空)的子项目不参与分档。金额单位为万元,按分精确求和。
+
+# %% tags=["parameters"]
+evaluation: str = ""  # folder under data/raw/; "" = the one in params.yaml
+period: str = ""  # a year ("2020") or a span ("2019-2021"); "" = the whole evaluation span
+span: str = ""  # the evaluation's whole period; "" = the one in params.yaml
+project: str = ""  # the evaluated project's title; "" = the one in params.yaml
+raw_dir: str = ""  # folder of raw workbooks; "" = data/raw/<evaluation>
+
+# %%
+from jixiao import report as jx
+
+r = jx.open_report(evaluation, period, span, project, raw_dir)
+
+jx.heading(r, "expenditure")
+
+# %% [markdown]
+# ## 一、预算执行情况(分年度)
+
+# %%
+jx.expenditure_overview(r)
+
+# %% [markdown]
+# ## 二、分领域投资与支出
+
+# %%
+jx.expenditure_by_domain(r)
+
+# %% [markdown]
+# ## 三、子项目支出率分布
+
+# %%
+jx.spend_rate_bands(r)
+
+# %% [markdown]
+# ## 四、暂未下达资金的子项目
+
+# %%
+jx.no_funds(r)
+
+# %% [markdown]
+# ## 附:各子项目支出率
+
+# %%
+jx.subproject_rates(r)

@@ -1,0 +1,41 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 产出时效(进度)
+#
+# 口径:计划完成日期落在本期内的节点计为“计划”;实际完成日期不晚于本期末的计为“完成”;
+# 如期完成率 = 完成 ÷ 计划。“严格按期”另列:实际完成日期不晚于计划完成日期。
+
+# %% tags=["parameters"]
+evaluation: str = ""  # folder under data/raw/; "" = the one in params.yaml
+period: str = ""  # a year ("2020") or a span ("2019-2021"); "" = the whole evaluation span
+span: str = ""  # the evaluation's whole period; "" = the one in params.yaml
+project: str = ""  # the evaluated project's title; "" = the one in params.yaml
+raw_dir: str = ""  # folder of raw workbooks; "" = data/raw/<evaluation>
+
+# %%
+from jixiao import report as jx
+
+r = jx.open_report(evaluation, period, span, project, raw_dir)
+
+jx.heading(r, "milestones")
+
+# %% [markdown]
+# ## 一、各阶段计划与完成情况
+
+# %%
+jx.milestone_overview(r)
+
+# %% [markdown]
+# ## 二、期末尚未完成的节点
+
+# %%
+jx.milestone_open_list(r)

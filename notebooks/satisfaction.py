@@ -1,0 +1,42 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 满意度
+#
+# 口径:选项占比 = 选择该项的单位 ÷ 回答该题的单位;满意类占比 = “是否满意”标为 1 的选项占比之和。
+# 问卷不分年度,只在整个评价期的报告中列示。“好差评”按月份统计:五星好评率 = 5星 ÷ 全部评价;
+# 差评 = 1星 + 2星。
+
+# %% tags=["parameters"]
+evaluation: str = ""  # folder under data/raw/; "" = the one in params.yaml
+period: str = ""  # a year ("2020") or a span ("2019-2021"); "" = the whole evaluation span
+span: str = ""  # the evaluation's whole period; "" = the one in params.yaml
+project: str = ""  # the evaluated project's title; "" = the one in params.yaml
+raw_dir: str = ""  # folder of raw workbooks; "" = data/raw/<evaluation>
+
+# %%
+from jixiao import report as jx
+
+r = jx.open_report(evaluation, period, span, project, raw_dir)
+
+jx.heading(r, "satisfaction")
+
+# %% [markdown]
+# ## 一、使用单位问卷调查
+
+# %%
+jx.survey_results(r)
+
+# %% [markdown]
+# ## 二、群众“好差评”
+
+# %%
+jx.public_reviews(r)

@@ -1,0 +1,41 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 评价得分
+#
+# 口径:一级指标的分值与得分为其下各三级指标之和;得分率 = 得分 ÷ 分值;合计 = 各一级指标得分之和。
+# 等级:优(≥90)、良(80–90)、中(60–80)、差(<60),含下限。评分表不分年度,只在整个评价期的报告中列示。
+
+# %% tags=["parameters"]
+evaluation: str = ""  # folder under data/raw/; "" = the one in params.yaml
+period: str = ""  # a year ("2020") or a span ("2019-2021"); "" = the whole evaluation span
+span: str = ""  # the evaluation's whole period; "" = the one in params.yaml
+project: str = ""  # the evaluated project's title; "" = the one in params.yaml
+raw_dir: str = ""  # folder of raw workbooks; "" = data/raw/<evaluation>
+
+# %%
+from jixiao import report as jx
+
+r = jx.open_report(evaluation, period, span, project, raw_dir)
+
+jx.heading(r, "scoring")
+
+# %% [markdown]
+# ## 一、评价得分总表
+
+# %%
+jx.score_summary(r)
+
+# %% [markdown]
+# ## 二、指标得分明细
+
+# %%
+jx.score_details(r)
