@@ -16,17 +16,16 @@
 # 差评 = 1星 + 2星。
 
 # %% tags=["parameters"]
-evaluation: str = ""  # folder under data/raw/; "" = the one in params.yaml
-period: str = ""  # a year ("2020") or a span ("2019-2021"); "" = the whole evaluation span
-span: str = ""  # the evaluation's whole period; "" = the one in params.yaml
-project: str = ""  # the evaluated project's title; "" = the one in params.yaml
-raw_dir: str = ""  # folder of raw workbooks; "" = data/raw/<evaluation>
+evaluation: str = ""  # folder under data/raw/; blank: the one in params.yaml
+period: str = ""  # a year such as 2020 or a span such as 2019-2021; blank: the whole span
+span: str = ""  # the evaluation's whole period; blank: the one in params.yaml
+project: str = ""  # the evaluated project's title; blank: the one in params.yaml
+raw_dir: str = ""  # folder of raw workbooks; blank: data/raw/<evaluation>
 
 # %%
 from jixiao import report as jx
 
 r = jx.open_report(evaluation, period, span, project, raw_dir)
-
 jx.heading(r, "satisfaction")
 
 # %% [markdown]

@@ -15,17 +15,16 @@
 # 等级:优(≥90)、良(80–90)、中(60–80)、差(<60),含下限。评分表不分年度,只在整个评价期的报告中列示。
 
 # %% tags=["parameters"]
-evaluation: str = ""  # folder under data/raw/; "" = the one in params.yaml
-period: str = ""  # a year ("2020") or a span ("2019-2021"); "" = the whole evaluation span
-span: str = ""  # the evaluation's whole period; "" = the one in params.yaml
-project: str = ""  # the evaluated project's title; "" = the one in params.yaml
-raw_dir: str = ""  # folder of raw workbooks; "" = data/raw/<evaluation>
+evaluation: str = ""  # folder under data/raw/; blank: the one in params.yaml
+period: str = ""  # a year such as 2020 or a span such as 2019-2021; blank: the whole span
+span: str = ""  # the evaluation's whole period; blank: the one in params.yaml
+project: str = ""  # the evaluated project's title; blank: the one in params.yaml
+raw_dir: str = ""  # folder of raw workbooks; blank: data/raw/<evaluation>
 
 # %%
 from jixiao import report as jx
 
 r = jx.open_report(evaluation, period, span, project, raw_dir)
-
 jx.heading(r, "scoring")
 
 # %% [markdown]

@@ -134,6 +134,7 @@ def write_pdf(target: Path, html: str) -> None:
     import re
 
     from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
     text = re.sub(r"<style>.*?</style>|<img[^>]*>|<[^>]+>", " ", html, flags=re.S)
     from html import unescape
@@ -145,8 +146,9 @@ def write_pdf(target: Path, html: str) -> None:
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        document = HTML(string=html, base_url=str(target.parent)).render(
-            stylesheets=[CSS(string=font_face_css() + PDF_CSS)])
+        fonts = FontConfiguration()  # @font-face only takes effect through a shared FontConfiguration
+        stylesheet = CSS(string=font_face_css() + PDF_CSS, font_config=fonts)
+        document = HTML(string=html, base_url=str(target.parent)).render(stylesheets=[stylesheet], font_config=fonts)
         with atomic_path(target) as tmp:
             document.write_pdf(tmp)
     finally:
