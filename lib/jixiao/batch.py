@@ -189,7 +189,7 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
         metrics = compute_metrics(evaluation.tables, period, params.span, params.project)
         metrics_by_period[period.label] = metrics
         atomic_write_text(report_dir / period.label / "metrics.json",
-                          json.dumps(metrics, ensure_ascii=False, indent=2, default=str))
+                          json.dumps(metrics, ensure_ascii=False, indent=2, allow_nan=False))
 
     tasks = []
     for period in params.periods:

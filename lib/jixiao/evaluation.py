@@ -273,7 +273,7 @@ def _check_scores(scoring) -> list[Problem]:
         if pd.notna(weight) and pd.notna(score) and score > weight:
             problems.append(
                 Problem(ERROR, spec.file, f"expected a score between 0 and its weight {format_points(weight)}",
-                        sheet=sheet, row=int(row), column=spec.column("score").header, value=format_points(score))
+                        sheet=sheet, row=int(row), column=spec.column("score").header, value=int(score) / SCORE_SCALE)
             )
     weights = scoring["weight"].dropna()
     if len(weights) and int(weights.sum()) != 100 * SCORE_SCALE:
@@ -315,7 +315,7 @@ def _check_dates(tables, span: tuple[int, int] | None) -> list[Problem]:
                             f"the date is far outside the evaluation {span[0]}-{span[1]}; expected one between "
                             f"{earliest.isoformat()} and {latest.isoformat()} (a typing slip?)",
                             sheet=_sheet_name(frame, spec), row=int(row), column=spec.column(column).header,
-                            value=value.isoformat())
+                            value=value)
                 )
     return problems
 

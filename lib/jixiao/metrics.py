@@ -86,6 +86,11 @@ def points(units) -> float | int | None:
     return value // SCORE_SCALE if value % SCORE_SCALE == 0 else value / SCORE_SCALE
 
 
+def nullable(value):
+    """NaN (how a DataFrame stores a missing rate) -> None, so metrics.json stays valid JSON."""
+    return None if value is None or (isinstance(value, float) and value != value) else value
+
+
 def ratio(numerator, denominator) -> float | None:
     if denominator is None or pd.isna(denominator) or int(denominator) == 0:
         return None
@@ -217,7 +222,7 @@ def expenditure_metrics(tables: dict, period: Period) -> dict | None:
         "adjustment_rate": None if initial_fen == 0 else 1 - budget_fen / initial_fen,
         "by_year": [
             {"year": int(r.year), "budget": wan(r.adjusted_budget), "initial_budget": wan(r.initial_budget),
-             "spent": wan(r.spent), "rate": r.rate, "adjustment_rate": r.adjustment_rate}
+             "spent": wan(r.spent), "rate": nullable(r.rate), "adjustment_rate": nullable(r.adjustment_rate)}
             for r in budget_by_year(budget, spending, period).itertuples()
         ],
     }
@@ -236,7 +241,7 @@ def expenditure_metrics(tables: dict, period: Period) -> dict | None:
             "no_funds_subprojects": no_funds["subproject_id"].tolist(),
             "domains": {
                 r.domain: {"subprojects": int(r.subprojects), "approved": wan(r.approved_amount),
-                           "spent": wan(r.spent), "share": r.share, "rate": r.rate}
+                           "spent": wan(r.spent), "share": nullable(r.share), "rate": nullable(r.rate)}
                 for r in domains.itertuples()
             },
             "investment_top3": top_ranks(domains.set_index("domain")["approved_amount"]),
@@ -295,8 +300,8 @@ def milestone_metrics(tables: dict, period: Period) -> dict | None:
     if table["planned"].sum() == 0:
         return None
     return {
-        r.stage: {"planned": int(r.planned), "done": int(r.done), "rate": r.rate,
-                  "on_time": int(r.on_time), "on_time_strict": r.on_time_rate}
+        r.stage: {"planned": int(r.planned), "done": int(r.done), "rate": nullable(r.rate),
+                  "on_time": int(r.on_time), "on_time_strict": nullable(r.on_time_rate)}
         for r in table.itertuples()
     }
 
@@ -341,9 +346,9 @@ def survey_metrics(tables: dict) -> dict | None:
     for q, g in shares.groupby("question", sort=False):
         questions[q] = {
             "answered": int(summary.loc[q, "answered"]),
-            "positive_share": summary.loc[q, "positive_share"],
+            "positive_share": nullable(summary.loc[q, "positive_share"]),
             "options": dict(zip(g["option"], g["count"].astype(int).tolist())),
-            "shares": dict(zip(g["option"], g["share"].tolist())),
+            "shares": {o: nullable(s) for o, s in zip(g["option"], g["share"].tolist())},
         }
     return {"respondents": int(len(answers)), "questions": questions}
 
@@ -418,7 +423,7 @@ def scoring_metrics(scoring: pd.DataFrame | None) -> dict | None:
     table = score_table(scoring)
     total_units, weight_units = int(table["score"].sum()), int(table["weight"].sum())
     return {
-        "levels": {r.level1: {"weight": points(r.weight), "score": points(r.score), "rate": r.rate,
+        "levels": {r.level1: {"weight": points(r.weight), "score": points(r.score), "rate": nullable(r.rate),
                               "achievement": r.achievement} for r in table.itertuples()},
         "weight": points(weight_units),
         "total": points(total_units),

@@ -35,6 +35,8 @@ class Problem:
 
 
 def show_value(value: object, limit: int = 60) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores every number as a float; 5 was typed, not 5.0
     text = repr(value) if isinstance(value, str) else str(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"

@@ -231,9 +231,11 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
         elif spec.extra_columns:
             extra[text] = pos
     missing = [c for c in spec.columns if c.name not in positions]
-    found_headers = [" ".join(str(c).split()) for c in header_cells if not is_blank(c)]
+    # a misspelling is among the headers that matched no column
+    unmatched = [" ".join(str(c).split()) for c in header_cells
+                 if not is_blank(c) and index.canonical(" ".join(str(c).split())) is None]
     for col in missing:
-        close = difflib.get_close_matches(col.header, found_headers, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(col.header, unmatched, n=1, cutoff=0.5)
         hint = f" (is {close[0]!r} meant to be it?)" if close else ""
         problems.append(
             Problem(ERROR, file, f"required column {col.header} ({col.name}) is missing{hint}",
@@ -275,10 +277,11 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
             raw = row[pos] if pos < len(row) else None
             out[question].append(_convert(raw, spec.extra_columns, False, file, sheet, excel_row, question,
                                           problems, formula_cells, pos))
-    frame = pd.DataFrame(out)
-    frame.insert(0, "excel_row", pd.Series(excel_rows, dtype="int64"))
-    frame = _typed(frame, spec)
-    frame.attrs["questions"] = list(extra)
+    kinds = {c.name: c.kind for c in spec.columns}
+    # explicit dtypes: pandas would otherwise turn None into NaN in text columns
+    frame = pd.DataFrame({"excel_row": pd.Series(excel_rows, dtype="int64"),
+                          **{name: pd.Series(values, dtype=_DTYPES[kinds.get(name, "text")])
+                             for name, values in out.items()}})
     frame.attrs["sheet"] = sheet
     return frame, problems
 
@@ -325,12 +328,3 @@ _DTYPES = {
     "money": "Int64", "score": "Int64", "year": "Int64", "flag": "Int64", "count": "Int64", "order": "Int64",
     "id": "object", "text": "object", "date": "object", "month": "object",
 }
-
-
-def _typed(frame: pd.DataFrame, spec: SheetSpec) -> pd.DataFrame:
-    for col in spec.columns:
-        frame[col.name] = frame[col.name].astype(_DTYPES[col.kind])
-    return frame
-
-
-__all__ = ["Workbook", "UnreadableWorkbook", "open_workbook", "read_sheet", "show_value"]

@@ -1,0 +1,95 @@
+"""Loaders on tiny workbooks: tolerant of what real sheets contain, exact about where a fault is."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conftest import write_workbook
+
+from jixiao.contract import BUDGET, MILESTONES, SPENDING, SUBPROJECTS
+from jixiao.workbook import open_workbook, read_sheet
+
+SUB_HEADER = ["子项目编号", "子项目名称", "领域", "业务单位", "立项批复金额(万元)"]
+
+
+def load(path, spec):
+    wb = open_workbook(path)
+    try:
+        return read_sheet(wb, spec)
+    finally:
+        wb.close()
+
+
+def test_headers_and_ids_with_stray_spaces_and_text_amounts(tmp_path):
+    path = write_workbook(tmp_path / "subprojects.xlsx", {"子项目": [
+        ["子项目编号 ", " 子项目名称", "领域", "业务单位", "立项批复金额（万元） "],
+        ["A-1 ", "平台", "基础平台", "市政数局", "1,234.56"],
+        ["A-2", "应用", "民生保障域", None, None],
+        [None, None, None, None, None],
+        [None, None, None, None, None],
+    ]})
+    frame, problems = load(path, SUBPROJECTS)
+    assert problems == []
+    assert frame["subproject_id"].tolist() == ["A-1", "A-2"]
+    assert frame["approved_amount"].tolist()[0] == 1_234_560_000
+    assert frame["approved_amount"].isna().tolist() == [False, True]
+    assert frame["excel_row"].tolist() == [2, 3]
+
+
+def test_canonical_english_headers_are_accepted(tmp_path):
+    path = write_workbook(tmp_path / "budget.xlsx", {"预算": [
+        ["subproject_id", "year", "initial_budget", "adjusted_budget"],
+        ["A-1", 2021, 10, 8.5],
+    ]})
+    frame, problems = load(path, BUDGET)
+    assert problems == []
+    assert frame.loc[0, "adjusted_budget"] == 8_500_000
+
+
+def test_a_one_sheet_workbook_is_read_whatever_its_sheet_is_called(tmp_path):
+    path = write_workbook(tmp_path / "spending.xlsx", {"Sheet1": [
+        ["子项目编号", "支付日期", "支付金额(万元)", "摘要"],
+        ["A-1", "2021-03-05", 1.5, "首付款"],
+        ["A-1", dt.datetime(2021, 4, 6), "2", None],
+    ]})
+    frame, problems = load(path, SPENDING)
+    assert problems == []
+    assert frame["date"].tolist() == [dt.date(2021, 3, 5), dt.date(2021, 4, 6)]
+    assert frame["memo"].tolist() == ["首付款", None]
+
+
+def test_cell_problems_name_the_excel_row_and_header(tmp_path):
+    path = write_workbook(tmp_path / "milestones.xlsx", {"进度": [
+        ["子项目编号", "阶段", "计划完成日期", "实际完成日期"],
+        ["A-1", "启动", "2020-01-31", None],
+        ["A-1", "初验", "2020-13-45", "2020-02-01"],
+        [None, "终验", "2021-01-01", None],
+    ]})
+    frame, problems = load(path, MILESTONES)
+    assert [str(p) for p in problems] == [
+        "error: milestones.xlsx, sheet 进度, row 3, column 计划完成日期: found '2020-13-45'; "
+        "expected a date: an Excel date or text such as 2021-06-30 (this one is not a real date)",
+        "error: milestones.xlsx, sheet 进度, row 4, column 子项目编号: expected a value; the cell is blank",
+    ]
+    assert frame["actual_date"].tolist() == [None, dt.date(2020, 2, 1), None]
+
+
+def test_missing_and_misspelled_headers_are_named(tmp_path):
+    path = write_workbook(tmp_path / "subprojects.xlsx", {"子项目": [
+        ["子项目编码", "子项目名称", "领域", "业务单位"],
+        ["A-1", "x", "y", "z"],
+    ]})
+    frame, problems = load(path, SUBPROJECTS)
+    assert frame is None
+    assert [str(p) for p in problems] == [
+        "error: subprojects.xlsx, sheet 子项目, row 1: required column 子项目编号 (subproject_id) is missing "
+        "(is '子项目编码' meant to be it?)",
+        "error: subprojects.xlsx, sheet 子项目, row 1: required column 立项批复金额(万元) (approved_amount) is missing",
+    ]
+
+
+def test_header_only_sheet_loads_as_no_rows(tmp_path):
+    path = write_workbook(tmp_path / "subprojects.xlsx", {"子项目": [SUB_HEADER]})
+    frame, problems = load(path, SUBPROJECTS)
+    assert problems == []
+    assert len(frame) == 0 and list(frame.columns) == ["excel_row", *SUBPROJECTS.column_names]
