@@ -20,7 +20,7 @@ from nbconvert import HTMLExporter
 from . import __version__
 from .atomic import atomic_path, atomic_write_text
 from .config import PROJECT_ROOT
-from .fonts import HTML_FONT_STACK, cjk_font_path, font_face_css
+from .fonts import HTML_FONT_STACK, cjk_font_path, font_face_css, subset_cjk_font
 
 PAGE_CSS = """
 body { font-family: %(fonts)s; color: #222; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; }
@@ -44,12 +44,16 @@ footer.jx-provenance td { padding: .1rem .5rem .1rem 0; vertical-align: top; wor
 PDF_CSS = """
 @page { size: A4; margin: 18mm 15mm 18mm 15mm;
         @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt; color: #777; } }
-body { font-family: "JixiaoCJK"; max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
+* { font-family: "JixiaoCJK" !important; }
+body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
 table.jx-table { font-size: 9pt; page-break-inside: auto; }
 tr { page-break-inside: avoid; }
 img { max-width: 100%; page-break-inside: avoid; }
 pre { font-family: "JixiaoCJK"; }
 """
+
+
+PAGE_NUMBER_CHARS = "0123456789 /"  # the @page footer's counters
 
 
 class MissingGlyphError(RuntimeError):
@@ -95,7 +99,7 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+                            exclude_output_prompt=True, anchor_link_text="")
     body, _ = exporter.from_notebook_node(nb)
     return body
 
@@ -132,27 +136,30 @@ class _GlyphLog(logging.Handler):
 def write_pdf(target: Path, html: str) -> None:
     """A4 PDF of ``html`` through WeasyPrint, written atomically; raises MissingGlyphError on tofu."""
     import re
+    import tempfile
+    from html import unescape
 
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    text = re.sub(r"<style>.*?</style>|<img[^>]*>|<[^>]+>", " ", html, flags=re.S)
-    from html import unescape
-
-    missing = missing_glyphs(unescape(text))
+    text = unescape(re.sub(r"<style>.*?</style>|<img[^>]*>|<[^>]+>", " ", html, flags=re.S))
+    missing = missing_glyphs(text)
     if missing:
         raise MissingGlyphError(f"{target.name}: no glyph in {cjk_font_path().name} for {''.join(missing)!r}")
     handler = _GlyphLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        fonts = FontConfiguration()  # @font-face only takes effect through a shared FontConfiguration
-        stylesheet = CSS(string=font_face_css() + PDF_CSS, font_config=fonts)
-        document = HTML(string=html, base_url=str(target.parent)).render(stylesheets=[stylesheet], font_config=fonts)
-        with atomic_path(target) as tmp:
-            document.write_pdf(tmp)
+        with tempfile.TemporaryDirectory(prefix="jixiao-font-") as scratch:
+            font = subset_cjk_font(text + PAGE_NUMBER_CHARS, Path(scratch) / "cjk-subset.otf")
+            fonts = FontConfiguration()  # @font-face only takes effect through a shared FontConfiguration
+            stylesheet = CSS(string=font_face_css(font) + PDF_CSS, font_config=fonts)
+            document = HTML(string=html, base_url=str(target.parent)).render(stylesheets=[stylesheet],
+                                                                             font_config=fonts)
+            with atomic_path(target) as tmp:
+                document.write_pdf(tmp)
     finally:
         logger.removeHandler(handler)
     if handler.messages:
         target.unlink(missing_ok=True)
-        raise MissingGlyphError(f"{target.name}: " + "; ".join(handler.messages))
+        raise MissingGlyphError(f"{target.name}: " + "; ".join(dict.fromkeys(handler.messages)))
