@@ -1,0 +1,186 @@
+"""The batch as a reviewer receives it: every notebook executed, exported, indexed (runs papermill)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from batchrun import jixiao
+from conftest import DONGGUAN_RAW, FIGURES, PROJECT_ROOT
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from jixiao.batch import SECTIONS
+from jixiao.present import fmt_pct, fmt_points, fmt_wan
+from jixiao.report import SECTION_TITLES
+
+PERIODS = ("2019-2021", "2019")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", out, "--jobs", "2", "--quiet"]
+    for p in PERIODS:
+        args += ["--period", p]
+    result = jixiao(*args)
+    return result, out / "dongguan-2019-2021"
+
+
+def test_the_run_succeeds_and_writes_the_whole_tree(batch):
+    result, tree = batch
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    for period in PERIODS:
+        names = sorted(p.name for p in (tree / period).iterdir())
+        assert names == sorted(["metrics.json"] + [f"{s}.{ext}" for s in SECTIONS for ext in ("html", "ipynb", "pdf")])
+    assert (tree / "index.html").is_file() and (tree / "index.json").is_file()
+    assert not [p for p in tree.rglob(".*") if p.name != ".jixiao-run.lock"]  # no temp files left
+
+
+def test_metrics_json_reproduces_the_report(batch):
+    _, tree = batch
+    m = json.loads((tree / "2019-2021" / "metrics.json").read_text(encoding="utf-8"))
+    assert m["period"] == "2019-2021"
+    e, f = m["expenditure"], FIGURES["funding"]
+    assert (fmt_wan(e["budget"]), fmt_wan(e["spent"]), fmt_pct(e["rate"])) == (
+        f["budget_arranged"], f["spent"], f["spend_rate"])
+    assert e["subproject_bands"] == f["bands"] and e["no_funds_issued"] == f["no_funds_issued"]
+    for stage, printed in FIGURES["milestones"].items():
+        got = m["milestones"][stage]
+        assert (got["planned"], got["done"], fmt_pct(got["rate"])) == (printed["planned"], printed["done"], printed["rate"])
+    assert m["survey"]["respondents"] == FIGURES["survey"]["respondents"]
+    r = m["public_reviews"]
+    assert (r["total"], r["five_star"], r["bad"]) == (35806422, 35793910, 1738)
+    assert fmt_pct(r["five_star_rate"]) == "99.97%"
+    s = m["scoring"]
+    assert (fmt_points(s["total"]), s["grade"]) == ("77.20", "中")
+    assert {k: fmt_points(v["score"]) for k, v in s["levels"].items()} == {
+        k: v["score"] for k, v in FIGURES["score_table"]["rows"].items()}
+
+
+def test_a_single_year_says_the_survey_covers_the_whole_evaluation(batch):
+    _, tree = batch
+    m = json.loads((tree / "2019" / "metrics.json").read_text(encoding="utf-8"))
+    assert m["period"] == "2019" and m["survey"] is None and m["scoring"] is None and m["public_reviews"] is None
+    html = (tree / "2019" / "satisfaction.html").read_text(encoding="utf-8")
+    assert "覆盖整个评价期(2019-2021)" in html
+    assert "本期没有“好差评”数据" in html
+
+
+@pytest.mark.parametrize("period", PERIODS)
+@pytest.mark.parametrize("section", SECTIONS)
+def test_html_is_chinese_self_contained_and_shows_no_code(batch, period, section):
+    _, tree = batch
+    html = (tree / period / f"{section}.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in html
+    assert "open_report" not in html and "import " not in html and "jp-InputArea" not in html
+    assert not re.search(r"<script[^>]*\bsrc=|<link\b|@import|url\(\s*['\"]?https?:", html)
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)
+    assert SECTION_TITLES[section] in html
+    footer = html[html.index('<footer class="jx-provenance">'):]
+    assert "jixiao" in footer and f"参数 period</td><td>{period}" in footer
+    for name in ("subprojects.xlsx", "budget.xlsx", "spending.xlsx", "milestones.xlsx", "survey.xlsx", "scoring.xlsx"):
+        assert re.search(rf"输入 {re.escape(name)}</td><td>SHA-256 [0-9a-f]{{64}}", footer)
+    if section != "overview":
+        assert "data:image/png;base64," in html or "为空" in html or "不单列" in html
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_pdf_is_a4_with_its_chinese_title_in_the_bundled_font(batch, section):
+    _, tree = batch
+    reader = PdfReader(tree / "2019-2021" / f"{section}.pdf")
+    width, height = (float(x) for x in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert SECTION_TITLES[section] in text
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    assert fonts and all("JixiaoCJK" in f for f in fonts), fonts
+
+
+def test_index_links_every_export(batch):
+    _, tree = batch
+    html = (tree / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="([^"]+)"', html))
+    for period in PERIODS:
+        for section in SECTIONS:
+            for ext in ("html", "pdf", "ipynb"):
+                assert f"{period}/{section}.{ext}" in links
+        assert f"{period}/metrics.json" in links
+    assert all((tree / link).is_file() for link in links)
+    assert "得分 77.20(中)" in html
+
+
+def test_executed_notebooks_carry_the_injected_parameters(batch):
+    _, tree = batch
+    nb = nbformat.read(tree / "2019" / "expenditure.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and 'period = "2019"' in injected[0].source
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+
+
+HOSTILE_PROJECT = '东莞"; raise SystemExit("injected") #\n第二行 <b>粗</b>'
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A run with a notebook made to fail, a project title written to break code, and a script in a name."""
+    base = tmp_path_factory.mktemp("hostile")
+    raw = base / "raw"
+    shutil.copytree(DONGGUAN_RAW, raw)
+    wb = load_workbook(raw / "subprojects.xlsx")
+    wb["子项目"]["B2"] = "<script>alert(1)</script>"
+    wb.save(raw / "subprojects.xlsx")
+    notebooks = base / "notebooks"
+    shutil.copytree(PROJECT_ROOT / "notebooks", notebooks)
+    nb = nbformat.read(notebooks / "milestones.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("故意失败")'))
+    nbformat.write(nb, notebooks / "milestones.ipynb")
+    params = base / "params.yaml"
+    params.write_text(json.dumps({"evaluation": "hostile", "project": HOSTILE_PROJECT, "raw_dir": "raw",
+                                  "span": "2019-2021", "periods": ["2019-2021"], "out_dir": "out"},
+                                 ensure_ascii=False), encoding="utf-8")
+    result = jixiao("run", "--params", params, "--notebooks", notebooks, "--jobs", "2", "--quiet")
+    return result, base / "out" / "hostile"
+
+
+def test_a_failing_notebook_is_reported_and_the_others_still_export(hostile):
+    result, tree = hostile
+    assert result.returncode == 1
+    assert "failed: 2019-2021/milestones: RuntimeError: 故意失败" in result.stderr
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    status = {r["section"]: r["status"] for r in index["results"]}
+    assert status == {"overview": "ok", "expenditure": "ok", "milestones": "failed", "satisfaction": "ok", "scoring": "ok"}
+    for section in ("overview", "expenditure", "satisfaction", "scoring"):
+        assert (tree / "2019-2021" / f"{section}.pdf").is_file()
+    failed_nb = nbformat.read(tree / "2019-2021" / "milestones.ipynb", as_version=4)
+    errors = [o for c in failed_nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and errors[0]["evalue"] == "故意失败"
+    assert not (tree / "2019-2021" / "milestones.pdf").exists()
+    index_html = (tree / "index.html").read_text(encoding="utf-8")
+    assert 'href="2019-2021/milestones.ipynb"' in index_html and "✗ 失败" in index_html
+    assert "本节生成失败" in (tree / "2019-2021" / "milestones.html").read_text(encoding="utf-8")
+
+
+def test_parameters_reach_the_notebook_as_data(hostile):
+    _, tree = hostile
+    nb = nbformat.read(tree / "2019-2021" / "overview.ipynb", as_version=4)
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    html = (tree / "2019-2021" / "overview.html").read_text(encoding="utf-8")
+    assert "东莞&quot;; raise SystemExit(&quot;injected&quot;) #\n第二行 &lt;b&gt;粗&lt;/b&gt;" in html
+
+
+def test_user_strings_are_escaped_in_exports_and_index(hostile):
+    _, tree = hostile
+    html = (tree / "2019-2021" / "expenditure.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+    index = (tree / "index.html").read_text(encoding="utf-8")
+    assert "<b>粗</b>" not in index and "&lt;b&gt;粗&lt;/b&gt;" in index
