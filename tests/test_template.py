@@ -1,0 +1,41 @@
+"""``jixiao template``: blank workbooks an analyst can fill, which validate as they are."""
+
+from __future__ import annotations
+
+from batchrun import jixiao
+from openpyxl import load_workbook
+
+from jixiao.contract import FILES, SHEETS
+from jixiao.template import safe_cell
+
+
+def test_template_validates_and_guides_the_analyst(tmp_path):
+    result = jixiao("template", tmp_path / "new")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == sorted(FILES)
+    check = jixiao("validate", tmp_path / "new")
+    assert check.returncode == 0, check.stdout
+    for spec in SHEETS:
+        ws = load_workbook(tmp_path / "new" / spec.file)[spec.sheet]
+        assert [c.value for c in ws[1]][: len(spec.columns)] == [c.header for c in spec.columns]
+        assert ws.freeze_panes == "A2"
+        assert ws.max_row >= 2  # a sample row
+        assert ws.column_dimensions["A"].width >= 12
+    ws = load_workbook(tmp_path / "new" / "milestones.xlsx")["进度"]
+    kinds = {dv.type: dv for dv in ws.data_validations.dataValidation}
+    assert kinds["list"].formula1 == '"启动,可研报告编制,初步设计编制,正式立项,集成实施入场,初验,终验"'
+    assert "date" in kinds
+    ws = load_workbook(tmp_path / "new" / "spending.xlsx")["支出"]
+    money = [dv for dv in ws.data_validations.dataValidation if dv.type == "decimal"]
+    assert money and money[0].operator == "greaterThanOrEqual" and money[0].formula1 == "0"
+
+
+def test_template_refuses_to_overwrite(tmp_path):
+    assert jixiao("template", tmp_path).returncode == 0
+    again = jixiao("template", tmp_path)
+    assert again.returncode == 2 and "already exist; use --force" in again.stderr
+
+
+def test_formula_like_text_is_neutralised():
+    assert safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert [safe_cell(v) for v in ("+1", "-1", "@SUM(A1)", "正常", 5)] == ["'+1", "'-1", "'@SUM(A1)", "正常", 5]
