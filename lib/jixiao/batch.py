@@ -16,7 +16,9 @@ import fcntl
 import json
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -149,6 +151,38 @@ def run_section(notebook: str, report_dir: str, period: str, section: str, param
     return SectionResult(period, section, status, round(time.monotonic() - started, 2), error, files)
 
 
+class Terminated(Exception):
+    """SIGTERM reached the run."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+def _worker_init() -> None:
+    """Each worker leads its own process group (with the kernels it starts), ignores Ctrl-C (the main
+    process handles it) and dies with its kernels if the main process is killed outright."""
+    os.setpgrp()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    for pid in list(getattr(pool, "_processes", {}) or {}):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bool = True) -> int:
     """The whole batch; returns the exit code (0 ok, 1 a notebook failed, 2 bad inputs or output folder)."""
     notebooks_dir = Path(notebooks_dir or NOTEBOOKS_DIR)
@@ -172,6 +206,9 @@ def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bo
 def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progress: bool) -> int:
     started = time.monotonic()
     remove_partials(report_dir)
+    # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
+    for stale in ("index.html", "index.json"):
+        (report_dir / stale).unlink(missing_ok=True)
     processed = PROCESSED_DIR / params.evaluation
     try:
         evaluation = load_evaluation(params.raw_dir, processed, span=(params.span.first, params.span.last))
@@ -200,21 +237,31 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
                           parameters, evaluation.inputs))
     results: list[SectionResult] = []
     bar = _progress(len(tasks), progress)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    pool = ProcessPoolExecutor(max_workers=min(params.jobs, len(tasks)), initializer=_worker_init,
+                               mp_context=multiprocessing.get_context("spawn"))
     try:
-        with ProcessPoolExecutor(max_workers=min(params.jobs, len(tasks)),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(run_section, *t): t for t in tasks}
-            for future in as_completed(futures):
-                t = futures[future]
-                try:
-                    result = future.result()
-                except Exception:
-                    result = SectionResult(t[2], t[3], "failed", 0.0, traceback.format_exc(limit=3))
-                results.append(result)
-                bar.update(1)
-                bar.set_postfix_str(f"{result.period}/{result.section} {result.status}")
-    finally:
+        futures = {pool.submit(run_section, *t): t for t in tasks}
+        for future in as_completed(futures):
+            t = futures[future]
+            try:
+                result = future.result()
+            except Exception:
+                result = SectionResult(t[2], t[3], "failed", 0.0, traceback.format_exc(limit=3))
+            results.append(result)
+            bar.update(1)
+            bar.set_postfix_str(f"{result.period}/{result.section} {result.status}")
+    except (KeyboardInterrupt, Terminated):
         bar.close()
+        _kill_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        remove_partials(report_dir)
+        print(f"interrupted: the reports in {report_dir} are incomplete; run again to complete them", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        bar.close()
+    pool.shutdown()
     elapsed = time.monotonic() - started
     write_index(report_dir, params, results, metrics_by_period, evaluation.inputs, elapsed)
     failed = [r for r in results if r.status != "ok"]

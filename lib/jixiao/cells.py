@@ -27,6 +27,11 @@ EXPECTED = {
     "order": "expected a whole number",
 }
 BLANK = "expected a value; the cell is blank"
+MAX_WAN = 10**12  # 1万亿 万元: far above any budget, and its fen still fit in 64 bits
+MAX_POINTS = 10**6
+MAX_WHOLE = 10**15
+TOO_LARGE_MONEY = "expected an amount below 1,000,000,000,000 万元 (this one is too large to be real)"
+TOO_LARGE_SCORE = "expected a score below 1,000,000 (this one is too large to be real)"
 NEGATIVE = "expected an amount >= 0"
 NEGATIVE_SCORE = "expected a score >= 0"
 
@@ -81,6 +86,8 @@ def parse_money(value: object) -> int:
     number = _decimal(value, "money")
     if number < 0:
         raise CellError(NEGATIVE)
+    if number >= MAX_WAN:
+        raise CellError(TOO_LARGE_MONEY)
     return _scaled(number, FEN_PER_WAN)
 
 
@@ -89,12 +96,14 @@ def parse_score(value: object) -> int:
     number = _decimal(value, "score")
     if number < 0:
         raise CellError(NEGATIVE_SCORE)
+    if number >= MAX_POINTS:
+        raise CellError(TOO_LARGE_SCORE)
     return _scaled(number, SCORE_SCALE)
 
 
 def _whole(value: object, kind: str) -> int:
     number = _decimal(value, kind)
-    if number != number.to_integral_value():
+    if abs(number) >= MAX_WHOLE or number != number.to_integral_value():
         raise CellError(EXPECTED[kind])
     return int(number)
 

@@ -35,7 +35,7 @@ class UnreadableWorkbook(Exception):
 @dataclass
 class SheetXmlFacts:
     hidden_rows: list[int] = field(default_factory=list)
-    formulas_without_value: list[str] = field(default_factory=list)
+    formulas_without_value: list[tuple[int, str]] = field(default_factory=list)  # (row, column letter)
 
 
 @dataclass
@@ -68,8 +68,9 @@ class Workbook:
             for m in re.finditer(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", data, re.S):
                 body = m.group(2) or b""
                 if re.search(rb"<f\b", body) and not re.search(rb"<v>[^<]+</v>", body):
-                    ref = re.search(rb'\br="([A-Z]+\d+)"', m.group(1))
-                    facts.formulas_without_value.append(ref.group(1).decode() if ref else "?")
+                    ref = re.search(rb'\br="([A-Z]+)(\d+)"', m.group(1))
+                    if ref:
+                        facts.formulas_without_value.append((int(ref.group(2)), ref.group(1).decode()))
         return facts
 
 
@@ -106,15 +107,12 @@ def open_workbook(path: Path) -> Workbook:
             f"expands to {total // 2**20} MiB; expected at most {MAX_UNCOMPRESSED // 2**20} MiB"
         )
     for m in members:
-        if m.filename.endswith((".xml", ".rels")):
-            with archive.open(m) as fh:
-                prolog = fh.read(4096)
-            if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
-                archive.close()
-                raise UnreadableWorkbook(
-                    f"part {m.filename} declares a DTD or entities, which Excel never writes "
-                    "(an entity-expansion attack?); expected an ordinary workbook"
-                )
+        if m.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, m):
+            archive.close()
+            raise UnreadableWorkbook(
+                f"part {m.filename} declares a DTD or entities, which Excel never writes "
+                "(an entity-expansion attack?); expected an ordinary workbook"
+            )
     states, parts = _sheet_catalog(archive)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
@@ -125,6 +123,18 @@ def open_workbook(path: Path) -> Workbook:
         archive.close()
         raise UnreadableWorkbook(f"cannot be read ({type(exc).__name__}: {exc}); expected a valid .xlsx") from None
     return Workbook(path=path, book=book, sheet_states=states, sheet_parts=parts, archive=archive)
+
+
+def _declares_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Whether the part holds <!DOCTYPE or <!ENTITY anywhere (a long comment could push it past any prolog)."""
+    tail = b""
+    with archive.open(member) as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            chunk = tail + block
+            if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 def _sheet_catalog(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
@@ -246,11 +256,14 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
 
     data = rows[header_at + 1:]
     facts = wb.xml_facts(sheet)
-    formula_cells = set(facts.formulas_without_value)
-    for ref in facts.formulas_without_value:
+    formula_cells = {f"{letter}{row}" for row, letter in facts.formulas_without_value}
+    for row, letter in facts.formulas_without_value:
+        pos = _col_index(letter)
+        header = " ".join(str(header_cells[pos]).split()) if pos < len(header_cells) and not is_blank(
+            header_cells[pos]) else letter
         problems.append(
             Problem(ERROR, file, "the cell holds a formula with no saved result; expected a value "
-                    "(open and save the file in Excel, or paste values)", sheet=sheet, column=ref)
+                    "(open and save the file in Excel, or paste values)", sheet=sheet, row=row, column=header)
         )
     hidden = [r for r in facts.hidden_rows if r > excel_header_row]
     if hidden:
@@ -295,6 +308,13 @@ def _merged_header(calamine_sheet, header_at: int) -> str | None:
         if r0 <= header_at <= r1 and (c1 > c0 or r1 > r0):
             return f"{_col_letter(c0)}{r0 + 1}:{_col_letter(c1)}{r1 + 1}"
     return None
+
+
+def _col_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
 
 
 def _col_letter(index: int) -> str:
