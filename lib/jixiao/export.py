@@ -112,8 +112,8 @@ def write_html(target: Path, html: str) -> None:
 def _font_cmap() -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(cjk_font_path()), lazy=True)
-    return frozenset(font.getBestCmap())
+    with TTFont(str(cjk_font_path()), lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 def missing_glyphs(text: str) -> list[str]:
