@@ -164,6 +164,10 @@ def _worker_init() -> None:
     process handles it) and dies with its kernels if the main process is killed outright."""
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # kernels inherit this stderr; their start-up chatter is not for the analyst (errors land in the notebook)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     parent = os.getppid()
 
     def watch_parent() -> None:

@@ -67,7 +67,8 @@ def bar_chart(labels, values, *, title: str, ylabel: str, value_format: str = "{
     return fig
 
 
-def grouped_bars(frame: pd.DataFrame, category: str, series: dict[str, str], *, title: str, ylabel: str):
+def grouped_bars(frame: pd.DataFrame, category: str, series: dict[str, str], *, title: str, ylabel: str,
+                 rotate: int = 0):
     """Side-by-side bars: ``series`` maps a column of ``frame`` to its legend label."""
     long = frame.melt(id_vars=[category], value_vars=list(series), var_name="series", value_name="value")
     long["series"] = long["series"].map(series)
@@ -77,7 +78,8 @@ def grouped_bars(frame: pd.DataFrame, category: str, series: dict[str, str], *, 
     ax.set_xlabel("")
     ax.set_ylabel(ylabel)
     ax.legend(title="")
-    ax.tick_params(axis="x", labelrotation=0)
+    if rotate:
+        plt.setp(ax.get_xticklabels(), rotation=rotate, ha="right", rotation_mode="anchor")
     return fig
 
 
@@ -93,10 +95,11 @@ def stacked_shares(frame: pd.DataFrame, *, title: str):
                 ax.text((x0 + w / 2) * 100, y, f"{w * 100:.1f}%", ha="center", va="center", color="white", fontsize=8)
         left = left + values
     ax.set_xlim(0, 100)
-    ax.set_xlabel("占比(%)")
+    ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0f}%")
     ax.set_title(title)
     ax.invert_yaxis()
-    ax.legend(ncol=min(len(frame.columns), 5), loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
+    ax.legend(ncol=min(len(frame.columns), 5), loc="upper center", bbox_to_anchor=(0.5, -0.18 / len(frame) - 0.12),
+              frameon=False)
     return fig
 
 

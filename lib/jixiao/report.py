@@ -281,7 +281,7 @@ def milestone_overview(report: Report) -> None:
                                 "on_time_rate": ("严格按期率", fmt_pct)},
                    caption="各阶段计划与完成情况"))
     fig = charts.grouped_bars(completion, "stage", {"planned": "计划", "done": "实际完成"},
-                              title="各阶段计划与实际完成(个)", ylabel="个")
+                              title="各阶段计划与实际完成(个)", ylabel="个", rotate=20)
     _display(charts.show(fig))
 
 
@@ -315,11 +315,8 @@ def survey_results(report: Report) -> None:
         _display(table(group, {"option": ("选项", None), "count": ("单位(个)", fmt_count), "share": ("占比", fmt_pct),
                                "positive": ("计为满意", lambda v: "是" if v else "")},
                        caption=f"题{number}:{question}"))
-    wide = shares.pivot_table(index="question", columns="option", values="share", sort=False)
-    order = list(dict.fromkeys(shares.sort_values(["order"], kind="stable")["option"]))
-    wide = wide[[o for o in order if o in wide.columns]]
-    wide.index = [f"题{i}" for i in range(1, len(wide) + 1)]
-    _display(charts.show(charts.stacked_shares(wide, title="问卷各题选项占比")))
+        bar = pd.DataFrame([group["share"].fillna(0.0).tolist()], columns=group["option"].tolist(), index=[f"题{number}"])
+        _display(charts.show(charts.stacked_shares(bar, title=f"题{number} 各选项占比")))
 
 
 def public_reviews(report: Report) -> None:
