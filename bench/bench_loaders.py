@@ -34,7 +34,7 @@ def make_spending(path: Path, rows: int, seed: int = 7) -> None:
     ws = wb.create_sheet("支出")
     ws.append(["子项目编号", "支付日期", "支付金额(万元)", "摘要"])
     start = dt.date(2019, 1, 1)
-    for i in range(rows):
+    for _ in range(rows):
         ws.append([f"XM-{rng.randint(1, 500):03d}", start + dt.timedelta(days=rng.randint(0, 1094)),
                    rng.randint(1, 10_000_00) / 100, "进度款"])
     wb.save(path)

@@ -29,7 +29,7 @@ from pathlib import Path
 from .atomic import atomic_write_text
 from .config import NOTEBOOKS_DIR, PROCESSED_DIR
 from .evaluation import load_evaluation
-from .metrics import Period, compute_metrics
+from .metrics import compute_metrics
 from .params import RunParams
 from .problems import InputError
 
@@ -107,7 +107,7 @@ def run_section(notebook: str, report_dir: str, period: str, section: str, param
     """Execute one notebook with papermill and export it; never raises (a failure is a result)."""
     import papermill as pm
 
-    from .export import notebook_body, page, provenance_footer, write_html, write_pdf
+    from .export import notebook_body, page, provenance_footer, write_pdf
     from .report import SECTION_TITLES
 
     started = time.monotonic()
@@ -139,7 +139,7 @@ def run_section(notebook: str, report_dir: str, period: str, section: str, param
         if status == "failed":
             body = (f'<div class="jx-failed"><h1>本节生成失败</h1><p>{escape(error)}</p></div>' + body)
         html = page(title, body, provenance_footer(parameters, inputs, _now()))
-        write_html(out_dir / f"{section}.html", html)
+        atomic_write_text(out_dir / f"{section}.html", html)
         files["html"] = f"{period}/{section}.html"
         if status == "ok":
             write_pdf(out_dir / f"{section}.pdf", html)

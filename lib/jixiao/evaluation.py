@@ -19,6 +19,7 @@ import yaml
 
 from . import __version__
 from .atomic import atomic_write_bytes, atomic_write_text
+from .config import PROCESSED_DIR
 from .contract import (
     FILES,
     PUBLISHED_FILE,
@@ -56,13 +57,6 @@ class Evaluation:
 
     def table(self, key: str) -> pd.DataFrame | None:
         return self.tables.get(key)
-
-    @property
-    def survey_questions(self) -> list[str]:
-        answers = self.tables.get("survey_answers")
-        if answers is None:
-            return []
-        return [c for c in answers.columns if c not in ("excel_row", "respondent")]
 
 
 def sha256_file(path: Path) -> str:
@@ -331,8 +325,6 @@ def load_evaluation(raw_dir: Path, processed_dir: Path | None = None, *, span: t
     ``data/processed/<folder name>``) with a manifest of the inputs' SHA-256 and
     reused while no input has changed.
     """
-    from .config import PROCESSED_DIR
-
     raw_dir = Path(raw_dir).resolve()
     processed_dir = Path(processed_dir) if processed_dir is not None else PROCESSED_DIR / raw_dir.name
     if use_cache and raw_dir.is_dir():

@@ -18,7 +18,7 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from . import __version__
-from .atomic import atomic_path, atomic_write_text
+from .atomic import atomic_path
 from .config import PROJECT_ROOT
 from .fonts import HTML_FONT_STACK, cjk_font_path, font_face_css, subset_cjk_font
 
@@ -102,10 +102,6 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
                             exclude_output_prompt=True, anchor_link_text="")
     body, _ = exporter.from_notebook_node(nb)
     return body
-
-
-def write_html(target: Path, html: str) -> None:
-    atomic_write_text(target, html)
 
 
 @functools.cache

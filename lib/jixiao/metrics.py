@@ -175,7 +175,7 @@ def budget_by_domain(subprojects: pd.DataFrame, budget: pd.DataFrame | None, spe
                      period: Period) -> pd.DataFrame:
     """Per domain of funded subprojects: columns domain, subprojects, approved_amount, share, and for the
     period adjusted_budget, spent (fen) and rate; largest investment first."""
-    spending = spending if spending is not None else _empty(["subproject_id", "date", "amount"])
+    spending = spending_or_empty(spending)
     rates = subproject_spend_rates(subprojects, spending, period.end)
     domains = investment_by_domain(subprojects, rates)[["domain", "subprojects", "approved_amount", "share"]]
     domain_of = subprojects.set_index("subproject_id")["domain"]
@@ -207,7 +207,7 @@ def expenditure_metrics(tables: dict, period: Period) -> dict | None:
     if budget is None and spending is None:
         return None
     budget = budget if budget is not None else _empty(["subproject_id", "year", "initial_budget", "adjusted_budget"])
-    spending = spending if spending is not None else _empty(["subproject_id", "date", "amount"])
+    spending = spending_or_empty(spending)
     in_budget = budget[budget["year"].isin(period.years)]
     paid = payments_in(spending, period)
     if in_budget.empty and paid.empty:
@@ -252,6 +252,11 @@ def expenditure_metrics(tables: dict, period: Period) -> dict | None:
 
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+
+
+def spending_or_empty(spending: pd.DataFrame | None) -> pd.DataFrame:
+    """The spending table, or one with no payments when spending.xlsx is absent."""
+    return spending if spending is not None else _empty(["subproject_id", "date", "amount"])
 
 
 # --- milestones ----------------------------------------------------------------------------

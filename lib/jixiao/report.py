@@ -24,6 +24,7 @@ from .metrics import (
     milestone_completion,
     milestones_open,
     reviews_in,
+    spending_or_empty,
     subproject_spend_rates,
     survey_shares,
     survey_summary,
@@ -241,9 +242,8 @@ def subproject_rates(report: Report) -> None:
     """The per-subproject table behind the bands, lowest rate first."""
     if report.absent("expenditure") or report.tables.get("subprojects") is None:
         return
-    spending = report.tables.get("spending")
-    rates = subproject_spend_rates(report.tables["subprojects"], spending if spending is not None else
-                                   pd.DataFrame({"subproject_id": [], "date": [], "amount": []}), report.period.end)
+    rates = subproject_spend_rates(report.tables["subprojects"], spending_or_empty(report.tables.get("spending")),
+                                   report.period.end)
     rates = rates.sort_values(["rate", "subproject_id"]).reset_index(drop=True)
     _display(table(rates, {"subproject_id": ("子项目编号", None), "name": ("子项目名称", None), "domain": ("领域", None),
                            "approved_amount": ("立项批复金额(万元)", _fen), "spent": ("累计支出(万元)", _fen),

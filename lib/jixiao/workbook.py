@@ -13,14 +13,14 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from posixpath import dirname, join, normpath
+from posixpath import join, normpath
 
 import pandas as pd
 import python_calamine
 
 from .cells import BLANK, PARSERS, CellError, is_blank
 from .contract import ColumnIndex, SheetSpec, header_key
-from .problems import ERROR, WARNING, Problem, show_value
+from .problems import ERROR, WARNING, Problem
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # a 1,000,000-row sheet stays well below this
 MAX_RATIO = 200  # real xlsx parts compress ~5-20x; bombs compress thousands of times
