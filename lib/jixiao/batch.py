@@ -309,7 +309,8 @@ def write_index(report_dir: Path, params: RunParams, results: list[SectionResult
                 cells.append("<td>未运行</td>")
                 continue
             mark = "✓ 完成" if r.status == "ok" else "✗ 失败"
-            links = " · ".join(f'<a href="{escape(path)}">{kind.upper()}</a>' for kind, path in r.files.items())
+            links = " · ".join(f'<a href="{escape(r.files[kind])}">{kind.upper()}</a>'
+                               for kind in ("html", "pdf", "ipynb") if kind in r.files)
             err = f"<br><small class='err'>{escape(r.error[:300])}</small>" if r.error else ""
             cells.append(f"<td class='{escape(r.status)}'>{mark}<br>{links}<br><small>{r.seconds:.1f} s</small>{err}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -318,7 +319,8 @@ def write_index(report_dir: Path, params: RunParams, results: list[SectionResult
                + (f",<b>{failed} 个失败</b>" if failed else "") + f";总用时 {elapsed:.1f} 秒。</p>")
     body = (f"<h1>{escape(params.project)}:绩效评价报告索引</h1>"
             f"<p class='jx-subtitle'>评价期 {escape(params.span.label)} · 评价 {escape(params.evaluation)}</p>{summary}"
-            "<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4} td{vertical-align:top}</style>"
+            "<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4}"
+            " table.jx-table td{vertical-align:top; text-align:left}</style>"
             f"<table class='jx-table'><thead><tr><th>期间</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     parameters = {"evaluation": params.evaluation, "project": params.project, "span": params.span.label,
                   "periods": ", ".join(p.label for p in params.periods), "raw_dir": str(params.raw_dir),
