@@ -83,6 +83,7 @@ def test_html_is_chinese_self_contained_and_shows_no_code(batch, period, section
     assert SECTION_TITLES[section] in html
     footer = html[html.index('<footer class="jx-provenance">'):]
     assert "jixiao" in footer and f"参数 period</td><td>{period}" in footer
+    assert re.search(r"生成时间</td><td>\d{4}-\d\d-\d\dT", footer) and re.search(r"运行用时</td><td>[\d.]+ 秒", footer)
     for name in ("subprojects.xlsx", "budget.xlsx", "spending.xlsx", "milestones.xlsx", "survey.xlsx", "scoring.xlsx"):
         assert re.search(rf"输入 {re.escape(name)}</td><td>SHA-256 [0-9a-f]{{64}}", footer)
     if section != "overview":
@@ -183,3 +184,14 @@ def test_user_strings_are_escaped_in_exports_and_index(hostile):
     assert "<script>alert(1)</script>" not in html
     index = (tree / "index.html").read_text(encoding="utf-8")
     assert "<b>粗</b>" not in index and "&lt;b&gt;粗&lt;/b&gt;" in index
+
+
+def test_a_notebook_opened_as_is_takes_params_yaml(tmp_path):
+    """An analyst opening a notebook in Jupyter runs it with blank parameters: params.yaml fills them."""
+    import papermill as pm
+
+    out = tmp_path / "scoring.ipynb"
+    nb = pm.execute_notebook(str(PROJECT_ROOT / "notebooks" / "scoring.ipynb"), str(out), kernel_name="python3",
+                             progress_bar=False, cwd=str(tmp_path))
+    shown = json.dumps([o for c in nb.cells for o in c.get("outputs", [])], ensure_ascii=False)
+    assert "2019-2021 年度东莞市数字政府建设项目" in shown and "77.20" in shown

@@ -138,7 +138,7 @@ def run_section(notebook: str, report_dir: str, period: str, section: str, param
         body = notebook_body(nb)
         if status == "failed":
             body = (f'<div class="jx-failed"><h1>本节生成失败</h1><p>{escape(error)}</p></div>' + body)
-        html = page(title, body, provenance_footer(parameters, inputs, _now()))
+        html = page(title, body, provenance_footer(parameters, inputs, _now(), time.monotonic() - started))
         atomic_write_text(out_dir / f"{section}.html", html)
         files["html"] = f"{period}/{section}.html"
         if status == "ok":
@@ -325,7 +325,7 @@ def write_index(report_dir: Path, params: RunParams, results: list[SectionResult
     parameters = {"evaluation": params.evaluation, "project": params.project, "span": params.span.label,
                   "periods": ", ".join(p.label for p in params.periods), "raw_dir": str(params.raw_dir),
                   "jobs": str(params.jobs)}
-    html = page(f"{params.project} 绩效评价报告索引", body, provenance_footer(parameters, inputs, _now()))
+    html = page(f"{params.project} 绩效评价报告索引", body, provenance_footer(parameters, inputs, _now(), elapsed))
     atomic_write_text(report_dir / "index.json", json.dumps(
         {"evaluation": params.evaluation, "elapsed_seconds": round(elapsed, 2),
          "results": [asdict(r) for r in results]}, ensure_ascii=False, indent=2))

@@ -74,12 +74,14 @@ def git_commit() -> str:
     return out.stdout.strip() + ("+modified" if dirty else "")
 
 
-def provenance_footer(parameters: dict, inputs: dict[str, str], run_time: str) -> str:
+def provenance_footer(parameters: dict, inputs: dict[str, str], run_time: str, seconds: float | None = None) -> str:
     """The footer every export ends with: version, commit, parameters, inputs' SHA-256, run time."""
     rows = [("jixiao", f"{__version__} (git {git_commit()})")]
     rows += [(f"参数 {k}", str(v)) for k, v in parameters.items()]
     rows += [(f"输入 {name}", f"SHA-256 {digest}") for name, digest in inputs.items()]
     rows.append(("生成时间", run_time))
+    if seconds is not None:
+        rows.append(("运行用时", f"{seconds:.1f} 秒"))
     cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
     return f'<footer class="jx-provenance"><p>数据来源与生成信息</p><table>{cells}</table></footer>'
 
