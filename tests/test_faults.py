@@ -141,3 +141,11 @@ def test_module_entry_point_matches_the_console_script():
     from jixiao import __version__
 
     assert result.stdout.strip() == f"jixiao {__version__}"
+
+
+def test_reports_are_never_written_into_the_raw_folder(tmp_path):
+    params = params_file(tmp_path)
+    (tmp_path / "fault").mkdir()
+    result = jixiao("run", "--params", params, "--out", tmp_path, "--raw", tmp_path / "fault")
+    assert result.returncode == 2 and "overlaps the raw folder" in result.stderr
+    assert list((tmp_path / "fault").iterdir()) == []

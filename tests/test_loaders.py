@@ -93,3 +93,34 @@ def test_header_only_sheet_loads_as_no_rows(tmp_path):
     frame, problems = load(path, SUBPROJECTS)
     assert problems == []
     assert len(frame) == 0 and list(frame.columns) == ["excel_row", *SUBPROJECTS.column_names]
+
+
+def test_a_title_row_above_the_header_is_passed_over_and_descriptive_columns_may_be_left_out(tmp_path):
+    path = write_workbook(tmp_path / "spending.xlsx", {"支出": [
+        ["2019-2021 年度支付明细(单位:万元)"],
+        [],
+        ["子项目编号", "支付日期", "支付金额(万元)"],
+        ["A-1", "2021-03-05", "x"],
+    ]})
+    frame, problems = load(path, SPENDING)
+    assert [str(p) for p in problems] == [
+        "error: spending.xlsx, sheet 支出, row 4, column 支付金额(万元): found 'x'; "
+        "expected an amount in 万元: a plain number such as 1234.56 (no unit, no % sign)"]
+    assert frame["memo"].tolist() == [None] and frame.attrs["header_row"] == 3
+
+
+def test_a_damaged_sheet_is_a_problem_not_a_traceback(tmp_path):
+    import zipfile
+
+    good = write_workbook(tmp_path / "good.xlsx", {"支出": [["子项目编号", "支付日期", "支付金额(万元)", "摘要"]]})
+    bad = tmp_path / "spending.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # cut mid-tag
+            dst.writestr(item, data)
+    frame, problems = load(bad, SPENDING)
+    assert frame is None
+    assert len(problems) == 1 and problems[0].severity == "error"
+    assert str(problems[0]).startswith("error: spending.xlsx, sheet 支出: the sheet cannot be read (")

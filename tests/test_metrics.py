@@ -148,3 +148,25 @@ def test_top_ranks_share_places_on_ties():
     s = pd.Series({"a": 5, "b": 3, "c": 3, "d": 1})
     assert top_ranks(s) == [["a"], ["b", "c"]]
     assert top_ranks(pd.Series({"a": 1, "b": 2, "c": 3, "d": 4})) == [["d"], ["c"], ["b"]]
+
+
+def test_absent_spending_and_header_only_sheets_give_null_or_zero_not_a_crash():
+    from minimal_frames import empty_like
+
+    subs = subprojects(("A", "x", "10"))
+    budget = pd.DataFrame({"subproject_id": ["A"], "year": pd.Series([2020], dtype="Int64"),
+                           "initial_budget": pd.Series([parse_money(20)], dtype="Int64"),
+                           "adjusted_budget": pd.Series([parse_money(10)], dtype="Int64")})
+    span = Period(2020, 2020)
+    m = compute_metrics({"subprojects": subs, "budget": budget}, span, span)
+    assert (m["expenditure"]["spent"], m["expenditure"]["rate"], m["expenditure"]["no_funds_issued"]) == (0.0, 0.0, 1)
+    tables = {"spending": empty_like("spending"), "milestones": empty_like("milestones"),
+              "public_reviews": empty_like("public_reviews"), "subprojects": subs}
+    m = compute_metrics(tables, span, Period(2019, 2021))
+    assert m["expenditure"] is None and m["milestones"] is None and m["public_reviews"] is None
+
+
+def test_an_approved_amount_of_zero_is_not_approved():
+    rates = subproject_spend_rates(subprojects(("A", "x", "0"), ("B", "y", "5")), payments(("B", "2020-01-01", 5)),
+                                   dt.date(2020, 12, 31))
+    assert rates["subproject_id"].tolist() == ["B"] and rates["band"].tolist() == ["≥100%"]

@@ -6,7 +6,7 @@ from batchrun import jixiao
 from openpyxl import load_workbook
 
 from jixiao.contract import FILES, SHEETS
-from jixiao.template import safe_cell
+from jixiao.template import write_row
 
 
 def test_template_validates_and_guides_the_analyst(tmp_path):
@@ -36,6 +36,17 @@ def test_template_refuses_to_overwrite(tmp_path):
     assert again.returncode == 2 and "already exist; use --force" in again.stderr
 
 
-def test_formula_like_text_is_neutralised():
-    assert safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert [safe_cell(v) for v in ("+1", "-1", "@SUM(A1)", "正常", 5)] == ["'+1", "'-1", "'@SUM(A1)", "正常", 5]
+def test_formula_like_text_is_stored_as_text(tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook
+
+    hostile = ['=HYPERLINK("http://x","点我")', "+1", "-1", "@SUM(A1)", "正常", 5]
+    wb = Workbook()
+    write_row(wb.active, hostile)
+    wb.save(tmp_path / "x.xlsx")
+    with zipfile.ZipFile(tmp_path / "x.xlsx") as z:
+        assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")  # no formula anywhere
+    cells = load_workbook(tmp_path / "x.xlsx").active[1]
+    assert [c.value for c in cells] == hostile
+    assert [c.data_type for c in cells[:5]] == ["s"] * 5

@@ -155,3 +155,12 @@ def test_every_problem_in_one_pass(tmp_path):
         "milestones.xlsx, sheet 进度, row 2, column 阶段",
         "scoring.xlsx, sheet 指标, row 3, column 得分",
     ]
+
+
+def test_approved_amount_of_zero_is_a_warning(tmp_path):
+    r = rows("subprojects.xlsx", "子项目")
+    r[2][4] = 0
+    folder = build(tmp_path, {("subprojects.xlsx", "子项目"): r})
+    assert messages(folder) == []
+    assert "warning: subprojects.xlsx, sheet 子项目, row 3, column 立项批复金额(万元): found 0; an approved amount of 0 " \
+           "is taken as not approved: the subproject stays outside the spend-rate bands" in messages(folder, "warning")

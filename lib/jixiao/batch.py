@@ -124,6 +124,10 @@ def run_section(notebook: str, report_dir: str, period: str, section: str, param
         status, error = "failed", f"{exc.ename}: {exc.evalue}"
     except Exception as exc:  # a kernel that dies or a notebook that cannot be read
         status, error = "failed", f"{type(exc).__name__}: {exc}"
+    if status == "failed" or not tmp.is_file():
+        # a previous run's exports of this section must not sit beside the new failure
+        for ext in ("pdf", "html", "ipynb"):
+            (out_dir / f"{section}.{ext}").unlink(missing_ok=True)
     if not tmp.is_file() or tmp.stat().st_size == 0:
         tmp.unlink(missing_ok=True)
         return SectionResult(period, section, "failed", time.monotonic() - started,

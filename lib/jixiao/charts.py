@@ -16,18 +16,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .fonts import use_cjk_font  # noqa: E402
+from .fonts import MissingGlyphError, use_cjk_font  # noqa: E402
 
 PALETTE = ["#1f5fa6", "#e07b39", "#4c9a5b", "#c44e52", "#8172b2", "#937860", "#64b5cd"]
 
 
-class MissingGlyphError(RuntimeError):
-    """A chart's text has a character the font cannot draw."""
-
-
 def setup_style() -> None:
     family = use_cjk_font()
-    sns.set_theme(style="whitegrid", palette=PALETTE, font=family, rc={"axes.unicode_minus": False})
+    sns.set_theme(style="whitegrid", palette=PALETTE, font=family,
+                  rc={"axes.unicode_minus": False, "text.parse_math": False})
 
 
 def png(fig) -> bytes:

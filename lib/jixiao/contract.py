@@ -38,6 +38,7 @@ class Column:
     kind: str
     required: bool = True  # a blank cell is an error
     example: object = None  # the template's sample value
+    may_be_absent: bool = False  # the whole column may be left out (descriptive columns only)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -72,7 +73,7 @@ SUBPROJECTS = SheetSpec(
         Column("subproject_id", "子项目编号", "id", example="XM-001"),
         Column("name", "子项目名称", "text", example="一体化政务服务平台升级改造"),
         Column("domain", "领域", "text", example="基础平台"),
-        Column("unit", "业务单位", "text", required=False, example="市政务服务数据管理局"),
+        Column("unit", "业务单位", "text", required=False, example="市政务服务数据管理局", may_be_absent=True),
         Column("approved_amount", "立项批复金额(万元)", "money", required=False, example=1200.5),
     ),
 )
@@ -100,7 +101,7 @@ SPENDING = SheetSpec(
         Column("subproject_id", "子项目编号", "id", example="XM-001"),
         Column("date", "支付日期", "date", example="2021-06-30"),
         Column("amount", "支付金额(万元)", "money", example=360.15),
-        Column("memo", "摘要", "text", required=False, example="合同首付款"),
+        Column("memo", "摘要", "text", required=False, example="合同首付款", may_be_absent=True),
     ),
 )
 
@@ -170,7 +171,8 @@ SCORING = SheetSpec(
         Column("level3", "三级指标", "text", example="立项依据充分性"),
         Column("weight", "分值", "score", example=5),
         Column("score", "得分", "score", example=4.5),
-        Column("note", "评分说明", "text", required=False, example="依据充分,个别子项目论证不足"),
+        Column("note", "评分说明", "text", required=False, example="依据充分,个别子项目论证不足",
+               may_be_absent=True),
     ),
 )
 

@@ -32,7 +32,7 @@ from .contract import (
 from .problems import ERROR, NOTE, WARNING, InputError, Problem
 from .workbook import UnreadableWorkbook, open_workbook, read_sheet
 
-WRONG_FORMATS = (".xls", ".csv", ".xlsm", ".ods", ".et", ".XLSX")
+WRONG_FORMATS = (".xls", ".csv", ".xlsm", ".ods", ".et")
 CACHE_FORMAT = 1  # bump when the processed layout changes
 
 
@@ -177,8 +177,16 @@ def _check_references(tables) -> list[Problem]:
     if subprojects is None:
         return []
     known = set(subprojects["subproject_id"].dropna())
-    funded = set(subprojects.loc[subprojects["approved_amount"].notna(), "subproject_id"])
+    funded = set(subprojects.loc[subprojects["approved_amount"].fillna(0) > 0, "subproject_id"])
     problems = []
+    sub_spec = SHEETS_BY_KEY["subprojects"]
+    for row, amount in zip(subprojects["excel_row"], subprojects["approved_amount"]):
+        if pd.notna(amount) and int(amount) == 0:
+            problems.append(
+                Problem(WARNING, sub_spec.file, "an approved amount of 0 is taken as not approved: the subproject "
+                        "stays outside the spend-rate bands", sheet=_sheet_name(subprojects, sub_spec), row=int(row),
+                        column=sub_spec.column("approved_amount").header, value=0)
+            )
     for key in ("budget", "spending", "milestones"):
         frame = tables.get(key)
         if frame is None:
@@ -239,7 +247,7 @@ def _check_survey(answers, options) -> list[Problem]:
         if q not in allowed:
             problems.append(
                 Problem(ERROR, spec.file, "this question has no options in sheet 选项; expected its options listed there",
-                        sheet=sheet, row=1, column=q)
+                        sheet=sheet, row=answers.attrs.get("header_row", 1), column=q)
             )
             continue
         choices = set(allowed[q])

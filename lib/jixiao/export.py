@@ -20,7 +20,7 @@ from nbconvert import HTMLExporter
 from . import __version__
 from .atomic import atomic_path
 from .config import PROJECT_ROOT
-from .fonts import HTML_FONT_STACK, cjk_font_path, font_face_css, subset_cjk_font
+from .fonts import HTML_FONT_STACK, MissingGlyphError, cjk_font_path, font_face_css, subset_cjk_font
 
 PAGE_CSS = """
 body { font-family: %(fonts)s; color: #222; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; }
@@ -54,10 +54,6 @@ pre { font-family: "JixiaoCJK"; }
 
 
 PAGE_NUMBER_CHARS = "0123456789 /"  # the @page footer's counters
-
-
-class MissingGlyphError(RuntimeError):
-    """The page has characters the bundled CJK font cannot draw."""
 
 
 @functools.cache

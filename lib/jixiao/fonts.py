@@ -16,6 +16,10 @@ CJK_FAMILY = "Noto Sans CJK SC"
 HTML_FONT_STACK = f'"{CJK_FAMILY}", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "Noto Sans SC", sans-serif'
 
 
+class MissingGlyphError(RuntimeError):
+    """Text has a character the bundled CJK font cannot draw (it would print as a box)."""
+
+
 @functools.cache
 def cjk_font_path() -> Path:
     path = Path(str(resources.files("mplfonts") / "fonts" / CJK_FONT_FILE))
@@ -36,6 +40,7 @@ def use_cjk_font() -> str:
     mpl.rcParams["font.family"] = "sans-serif"
     mpl.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
     mpl.rcParams["axes.unicode_minus"] = False  # the CJK face has no U+2212 minus
+    mpl.rcParams["text.parse_math"] = False  # names from the inputs may hold '$': show it, never parse it
     return family
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .contract import FEN_PER_WAN, SCORE_SCALE, STAGES
@@ -100,13 +101,18 @@ def ratio(numerator, denominator) -> float | None:
 # --- expenditure ---------------------------------------------------------------------------
 
 
+def rows_where(frame: pd.DataFrame, mask) -> pd.DataFrame:
+    """The rows where ``mask`` (one bool per row) holds; an empty table stays a table with its columns."""
+    return frame.loc[np.asarray(list(mask), dtype=bool)]
+
+
 def payments_in(spending: pd.DataFrame, period: Period) -> pd.DataFrame:
     """The payments dated inside ``period``."""
-    return spending[[period.contains(d) for d in spending["date"]]]
+    return rows_where(spending, (period.contains(d) for d in spending["date"]))
 
 
 def payments_until(spending: pd.DataFrame, end: dt.date) -> pd.DataFrame:
-    return spending[[d is not None and d <= end for d in spending["date"]]]
+    return rows_where(spending, (d is not None and d <= end for d in spending["date"]))
 
 
 def budget_by_year(budget: pd.DataFrame, spending: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -127,7 +133,7 @@ def budget_by_year(budget: pd.DataFrame, spending: pd.DataFrame, period: Period)
 def subproject_spend_rates(subprojects: pd.DataFrame, spending: pd.DataFrame, end: dt.date) -> pd.DataFrame:
     """Funded subprojects with columns subproject_id, name, domain, approved_amount, spent (fen, up to ``end``),
     rate (spent / approved) and band (one of BANDS)."""
-    funded = subprojects[subprojects["approved_amount"].notna()]
+    funded = subprojects[subprojects["approved_amount"].fillna(0) > 0]
     spent = payments_until(spending, end).groupby("subproject_id")["amount"].sum()
     out = funded[["subproject_id", "name", "domain", "approved_amount"]].copy()
     out["spent"] = [int(spent.get(sid, 0)) for sid in out["subproject_id"]]
@@ -139,7 +145,9 @@ def subproject_spend_rates(subprojects: pd.DataFrame, spending: pd.DataFrame, en
 def spend_rate_band(spent: int, approved: int) -> str:
     """The band of spent/approved, decided in integers so that exactly 100% is 100%."""
     spent, approved = int(spent), int(approved)
-    if approved == 0 or spent * 100 >= approved * 100:
+    if approved <= 0:
+        raise ValueError("a subproject with no approved amount has no spend-rate band")
+    if spent * 100 >= approved * 100:
         return BANDS[0]
     if spent * 100 >= approved * 90:
         return BANDS[1]
@@ -159,7 +167,7 @@ def spend_rate_bands(rates: pd.DataFrame) -> pd.DataFrame:
 def investment_by_domain(subprojects: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
     """Per domain of funded subprojects: columns domain, subprojects, approved_amount, spent (fen), share
     (of all approved), rate (spent / approved); largest investment first, ties by name."""
-    funded = subprojects[subprojects["approved_amount"].notna()]
+    funded = subprojects[subprojects["approved_amount"].fillna(0) > 0]
     total = int(funded["approved_amount"].sum())
     grouped = rates.groupby("domain", sort=False).agg(
         subprojects=("subproject_id", "size"), approved_amount=("approved_amount", "sum"), spent=("spent", "sum"))
@@ -265,7 +273,7 @@ def spending_or_empty(spending: pd.DataFrame | None) -> pd.DataFrame:
 def milestone_status(milestones: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Milestones planned in ``period`` with columns subproject_id, stage, planned_date, actual_date,
     done (actual on or before the period's end) and on_time (actual on or before planned)."""
-    planned = milestones[[period.contains(d) for d in milestones["planned_date"]]].copy()
+    planned = rows_where(milestones, (period.contains(d) for d in milestones["planned_date"])).copy()
     planned["done"] = [a is not None and a <= period.end for a in planned["actual_date"]]
     planned["on_time"] = [a is not None and a <= p and a <= period.end
                           for a, p in zip(planned["actual_date"], planned["planned_date"])]
@@ -363,7 +371,7 @@ STAR_COLUMNS = ("star_1", "star_2", "star_3", "star_4", "star_5")
 
 def reviews_in(reviews: pd.DataFrame, period: Period | None) -> pd.DataFrame:
     """Review months inside ``period`` (all months when None), sorted, with a total column."""
-    chosen = reviews if period is None else reviews[[period.contains_month(m) for m in reviews["month"]]]
+    chosen = reviews if period is None else rows_where(reviews, (period.contains_month(m) for m in reviews["month"]))
     chosen = chosen.sort_values("month").reset_index(drop=True)
     return chosen.assign(total=chosen[list(STAR_COLUMNS)].sum(axis=1).astype("int64"))
 
@@ -396,8 +404,11 @@ def grade(total_units: int) -> str:
     return GRADES[-1][0]
 
 
-def achievement(score_units: int, weight_units: int) -> str:
-    """全部完成 >= 90%, 大部分完成 [80%,90%), 部分完成 [60%,80%), 不太明显 < 60% of the weight."""
+def achievement(score_units: int, weight_units: int) -> str | None:
+    """全部完成 >= 90%, 大部分完成 [80%,90%), 部分完成 [60%,80%), 不太明显 < 60% of the weight
+    (None for a weight of 0, which has no rate)."""
+    if int(weight_units) <= 0:
+        return None
     for name, bound in ACHIEVEMENTS:
         if int(score_units) * 100 >= bound * int(weight_units):
             return name

@@ -29,7 +29,7 @@ _SAFE_NAME = re.compile(r"^[^\W_][\w.\-]*$")
 
 def check_name(name: object, what: str = "evaluation") -> str:
     text = str(name) if name is not None else ""
-    if not _SAFE_NAME.match(text) or ".." in text or len(text) > 100:
+    if not _SAFE_NAME.fullmatch(text) or ".." in text or len(text) > 100:
         raise ParameterError(
             f"{what} name {text!r} is not allowed; expected letters, digits, '.', '-' or '_' "
             "(no slashes or '..', at most 100 characters)"
@@ -87,6 +87,13 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     if not raw_dir.is_dir():
         raise ParameterError(f"raw folder {raw_dir} does not exist; expected the evaluation's workbooks there")
     out_dir = Path(out).resolve() if out else inside(base, data.get("out_dir", "reports"), "out_dir")
+    report_dir = out_dir / evaluation
+    from .config import PROCESSED_DIR
+
+    for guarded, what in ((raw_dir, "the raw folder"), (PROCESSED_DIR.resolve(), "the processed cache")):
+        if report_dir == guarded or guarded in report_dir.parents or report_dir in guarded.parents:
+            raise ParameterError(f"the output folder {report_dir} overlaps {what} {guarded}; "
+                                 "reports must go elsewhere (inputs are never written)")
     chosen = periods if periods else data.get("periods") or [*span.years, span.label]
     if not isinstance(chosen, list):
         raise ParameterError(f"{path}: 'periods' must be a list such as [2019, 2020, 2019-2020]")
@@ -103,14 +110,19 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs)
 
 
-def check_notebook_parameters(**given) -> dict:
-    """The notebook parameters, checked; raises ParameterError naming the first bad one."""
+def check_notebook_types(**given) -> None:
+    """Papermill only warns about unknown parameters and passes any type: refuse both."""
     unknown = sorted(set(given) - set(NOTEBOOK_PARAMETERS))
     if unknown:
         raise ParameterError(f"unknown notebook parameter(s) {', '.join(unknown)}; known: {', '.join(NOTEBOOK_PARAMETERS)}")
     for key, value in given.items():
         if not isinstance(value, str):
             raise ParameterError(f"notebook parameter {key} must be text, got {type(value).__name__}")
+
+
+def check_notebook_parameters(**given) -> dict:
+    """The notebook parameters (blanks already filled), checked; raises ParameterError naming the first bad one."""
+    check_notebook_types(**given)
     check_name(given["evaluation"])
     period, span = Period.parse(given["period"]), Period.parse(given["span"])
     if period.first < span.first or period.last > span.last:

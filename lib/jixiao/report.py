@@ -29,8 +29,7 @@ from .metrics import (
     survey_shares,
     survey_summary,
 )
-from .params import check_notebook_parameters, load_params
-from .problems import ParameterError
+from .params import check_notebook_parameters, check_notebook_types, load_params
 from .present import fmt_count, fmt_date, fmt_pct, fmt_points, fmt_wan, fmt_weight, note, table
 from .published import published_comparison
 
@@ -87,10 +86,7 @@ def open_report(evaluation: str = "", period: str = "", span: str = "", project:
     Blank parameters take params.yaml's values (period: the whole span), so a notebook opened in
     Jupyter shows the project's evaluation without editing.
     """
-    given = dict(evaluation=evaluation, period=period, span=span, project=project, raw_dir=raw_dir)
-    for key, value in given.items():
-        if not isinstance(value, str):
-            raise ParameterError(f"notebook parameter {key} must be text, got {type(value).__name__}")
+    check_notebook_types(evaluation=evaluation, period=period, span=span, project=project, raw_dir=raw_dir)
     if not (evaluation and span):
         defaults = load_params(PARAMS_FILE)
         evaluation = evaluation or defaults.evaluation
@@ -135,7 +131,7 @@ def key_figures(report: Report) -> None:
     if m["milestones"]:
         planned = sum(v["planned"] for v in m["milestones"].values())
         done = sum(v["done"] for v in m["milestones"].values())
-        rows += [("计划进度节点(个)", fmt_count(planned)), ("按期完成节点(个)", fmt_count(done)),
+        rows += [("计划进度节点(个)", fmt_count(planned)), ("如期完成节点(个)", fmt_count(done)),
                  ("节点完成率", fmt_pct(done / planned if planned else None))]
     if m["survey"]:
         rows.append(("问卷有效样本(个)", fmt_count(m["survey"]["respondents"])))
@@ -157,7 +153,11 @@ def published_check(report: Report) -> None:
     if not published or report.period != report.span:
         _display(note("本评价没有已发布报告的数字可供核对(或本报告期间不是整个评价期)。"))
         return
-    comparison = published_comparison(report.metrics, published)
+    try:
+        comparison = published_comparison(report.metrics, published)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        _display(note(f"published.yaml 的结构与约定不符({type(exc).__name__}: {exc}),无法逐项核对。"))
+        return
     differing = int((~comparison["agrees"]).sum())
     _display(table(comparison, {"figure": ("指标", None), "published": ("报告刊印值", None),
                                 "computed": ("数据计算值", None),
@@ -356,7 +356,7 @@ def score_summary(report: Report) -> None:
     _display(note(f"综合评定绩效得分 {fmt_points(s['total'])} 分,等级为“{s['grade']}”"
                   "(优:得分≥90;良:80≤得分<90;中:60≤得分<80;差:得分<60)。"))
     _display(table(levels, {"level1": ("一级指标", None), "rate": ("得分率", fmt_pct),
-                            "achievement": ("目标完成等级", lambda a: ACHIEVEMENT_WORDING[a])},
+                            "achievement": ("目标完成等级", lambda a: ACHIEVEMENT_WORDING.get(a, "—"))},
                    caption="各一级指标目标完成等级(≥90% 全部完成;80%-90% 大部分完成;60%-80% 部分完成;<60% 不太明显)"))
     fig = charts.grouped_bars(levels.assign(weight=levels["weight"].astype(float), score=levels["score"].astype(float)),
                               "level1", {"weight": "指标分值", "score": "评价得分"}, title="一级指标分值与得分", ylabel="分")

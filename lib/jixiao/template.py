@@ -23,11 +23,16 @@ SAMPLE_OPTIONS = (("十分满意", 1), ("较为满意", 1), ("一般", 0), ("不
 MAX_ROW = 5000  # validation reaches this far down
 
 
-def safe_cell(value):
-    """Text that Excel would run as a formula (= + - @ at the start) is written as plain text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_row(ws, values) -> None:
+    """Append a row; text that a spreadsheet could take for a formula (= + - @ at the start) is stored
+    as a text cell, so it shows as typed and never runs."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
 
 
 def _validation(ws, column: int, dv: DataValidation) -> None:
@@ -43,14 +48,14 @@ def _fill_sheet(ws, spec: SheetSpec) -> None:
     if spec.key == "survey_answers":
         headers.append(SAMPLE_QUESTION)
         sample.append(SAMPLE_OPTIONS[0][0])
-    ws.append(headers)
+    write_row(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     if spec.key == "survey_options":
         for order, (option, positive) in enumerate(SAMPLE_OPTIONS, start=1):
-            ws.append([SAMPLE_QUESTION, option, order, positive])
+            write_row(ws, [SAMPLE_QUESTION, option, order, positive])
     else:
-        ws.append([safe_cell(v) for v in sample])
+        write_row(ws, sample)
     ws.freeze_panes = "A2"
     for i, header in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(12, 2.2 * len(header) + 2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from posixpath import join, normpath
@@ -19,7 +20,7 @@ import pandas as pd
 import python_calamine
 
 from .cells import BLANK, PARSERS, CellError, is_blank
-from .contract import ColumnIndex, SheetSpec, header_key
+from .contract import SHEETS, ColumnIndex, SheetSpec, header_key
 from .problems import ERROR, WARNING, Problem
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # a 1,000,000-row sheet stays well below this
@@ -58,16 +59,16 @@ class Workbook:
         if part is None:
             return facts
         data = self.archive.read(part)
-        for m in re.finditer(rb"<row\b[^>]*>", data):
+        for m in re.finditer(rb"<(?:\w+:)?row\b[^>]*>", data):
             tag = m.group(0)
             if re.search(rb'\bhidden="(?:1|true)"', tag):
                 r = re.search(rb'\br="(\d+)"', tag)
                 if r:
                     facts.hidden_rows.append(int(r.group(1)))
-        if b"<f" in data:
-            for m in re.finditer(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", data, re.S):
+        if re.search(rb"<(?:\w+:)?f\b", data):
+            for m in re.finditer(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", data, re.S):
                 body = m.group(2) or b""
-                if re.search(rb"<f\b", body) and not re.search(rb"<v>[^<]+</v>", body):
+                if re.search(rb"<(?:\w+:)?f\b", body) and not re.search(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>", body):
                     ref = re.search(rb'\br="([A-Z]+)(\d+)"', m.group(1))
                     if ref:
                         facts.formulas_without_value.append((int(ref.group(2)), ref.group(1).decode()))
@@ -106,14 +107,20 @@ def open_workbook(path: Path) -> Workbook:
         raise UnreadableWorkbook(
             f"expands to {total // 2**20} MiB; expected at most {MAX_UNCOMPRESSED // 2**20} MiB"
         )
-    for m in members:
-        if m.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, m):
-            archive.close()
-            raise UnreadableWorkbook(
-                f"part {m.filename} declares a DTD or entities, which Excel never writes "
-                "(an entity-expansion attack?); expected an ordinary workbook"
-            )
-    states, parts = _sheet_catalog(archive)
+    try:
+        for m in members:
+            if m.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, m):
+                raise UnreadableWorkbook(
+                    f"part {m.filename} declares a DTD or entities, which Excel never writes "
+                    "(an entity-expansion attack?); expected an ordinary workbook"
+                )
+        states, parts = _sheet_catalog(archive)
+    except UnreadableWorkbook:
+        archive.close()
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as exc:
+        archive.close()
+        raise UnreadableWorkbook(f"is a damaged .xlsx ({type(exc).__name__}: {exc}); expected a readable workbook") from None
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -180,7 +187,8 @@ def pick_sheet(wb: Workbook, spec: SheetSpec) -> str | None:
     stripped = {n.strip(): n for n in names}
     if spec.sheet in stripped:
         return stripped[spec.sheet]
-    if len(names) == 1:
+    declared = [s for s in SHEETS if s.file == spec.file]
+    if len(names) == 1 and len(declared) == 1:
         return names[0]
     return None
 
@@ -203,10 +211,16 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
         return None, problems
     if wb.sheet_states.get(sheet, "visible") != "visible":
         problems.append(Problem(WARNING, file, "the sheet is hidden in Excel; it was read all the same", sheet=sheet))
-    calamine_sheet = wb.book.get_sheet_by_name(sheet)
-    rows = calamine_sheet.to_python(skip_empty_area=False)
-    # the first non-blank row is the header row
-    header_at = next((i for i, r in enumerate(rows) if any(not is_blank(v) for v in r)), None)
+    try:
+        calamine_sheet = wb.book.get_sheet_by_name(sheet)
+        rows = calamine_sheet.to_python(skip_empty_area=False)
+        facts = wb.xml_facts(sheet)
+    except Exception as exc:  # calamine parses a sheet only when asked: damage shows up here
+        problems.append(Problem(ERROR, file, f"the sheet cannot be read ({type(exc).__name__}: {exc}); "
+                                "expected a sheet saved by Excel, WPS or LibreOffice", sheet=sheet))
+        return None, problems
+    index = ColumnIndex(spec)
+    header_at = _find_header(rows, index)
     if header_at is None:
         problems.append(Problem(ERROR, file, "the sheet is empty; expected a header row and data rows", sheet=sheet))
         return None, problems
@@ -219,7 +233,6 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
                     sheet=sheet, row=excel_header_row)
         )
         return None, problems
-    index = ColumnIndex(spec)
     positions: dict[str, int] = {}
     headers_seen: dict[str, int] = {}
     extra: dict[str, int] = {}
@@ -240,7 +253,7 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
             positions[name] = pos
         elif spec.extra_columns:
             extra[text] = pos
-    missing = [c for c in spec.columns if c.name not in positions]
+    missing = [c for c in spec.columns if c.name not in positions and not c.may_be_absent]
     # a misspelling is among the headers that matched no column
     unmatched = [" ".join(str(c).split()) for c in header_cells
                  if not is_blank(c) and index.canonical(" ".join(str(c).split())) is None]
@@ -255,7 +268,6 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
         return None, problems
 
     data = rows[header_at + 1:]
-    facts = wb.xml_facts(sheet)
     formula_cells = {f"{letter}{row}" for row, letter in facts.formulas_without_value}
     for row, letter in facts.formulas_without_value:
         pos = _col_index(letter)
@@ -272,7 +284,8 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
             Problem(WARNING, file, f"{len(hidden)} hidden row(s) ({shown}) were read all the same", sheet=sheet)
         )
 
-    headers_by_name = {c.name: " ".join(str(header_cells[positions[c.name]]).split()) for c in spec.columns}
+    headers_by_name = {c.name: " ".join(str(header_cells[positions[c.name]]).split())
+                       for c in spec.columns if c.name in positions}
     out: dict[str, list] = {c.name: [] for c in spec.columns}
     out.update({q: [] for q in extra})
     excel_rows: list[int] = []
@@ -282,7 +295,10 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
         excel_row = excel_header_row + 1 + offset
         excel_rows.append(excel_row)
         for col in spec.columns:
-            pos = positions[col.name]
+            pos = positions.get(col.name)
+            if pos is None:  # an optional column left out of the sheet
+                out[col.name].append(None)
+                continue
             raw = row[pos] if pos < len(row) else None
             out[col.name].append(_convert(raw, col.kind, col.required, file, sheet, excel_row,
                                           headers_by_name[col.name], problems, formula_cells, pos))
@@ -296,7 +312,19 @@ def read_sheet(wb: Workbook, spec: SheetSpec) -> tuple[pd.DataFrame | None, list
                           **{name: pd.Series(values, dtype=_DTYPES[kinds.get(name, "text")])
                              for name, values in out.items()}})
     frame.attrs["sheet"] = sheet
+    frame.attrs["header_row"] = excel_header_row
     return frame, problems
+
+
+def _find_header(rows: list[list], index: ColumnIndex, look: int = 20) -> int | None:
+    """The header row: of the first ``look`` non-blank rows, the one naming most of the sheet's columns
+    (so a title row above the header is passed over); the first non-blank row when none does."""
+    candidates = [i for i, r in enumerate(rows) if any(not is_blank(v) for v in r)][:look]
+    if not candidates:
+        return None
+    scores = [sum(index.canonical(str(v)) is not None for v in rows[i] if not is_blank(v)) for i in candidates]
+    best = max(scores)
+    return candidates[scores.index(best)] if best else candidates[0]
 
 
 def _merged_header(calamine_sheet, header_at: int) -> str | None:
