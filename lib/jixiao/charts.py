@@ -6,6 +6,7 @@ instead of printing boxes into a reviewer's report.
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 
@@ -21,6 +22,7 @@ from .fonts import MissingGlyphError, use_cjk_font  # noqa: E402
 PALETTE = ["#1f5fa6", "#e07b39", "#4c9a5b", "#c44e52", "#8172b2", "#937860", "#64b5cd"]
 
 
+@functools.cache
 def setup_style() -> None:
     family = use_cjk_font()
     sns.set_theme(style="whitegrid", palette=PALETTE, font=family,

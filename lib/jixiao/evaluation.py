@@ -29,6 +29,7 @@ from .contract import (
     STAGES,
     SheetSpec,
 )
+from .metrics import points
 from .problems import ERROR, NOTE, WARNING, InputError, Problem
 from .workbook import UnreadableWorkbook, open_workbook, read_sheet
 
@@ -274,22 +275,16 @@ def _check_scores(scoring) -> list[Problem]:
     for row, weight, score in zip(scoring["excel_row"], scoring["weight"], scoring["score"]):
         if pd.notna(weight) and pd.notna(score) and score > weight:
             problems.append(
-                Problem(ERROR, spec.file, f"expected a score between 0 and its weight {format_points(weight)}",
+                Problem(ERROR, spec.file, f"expected a score between 0 and its weight {points(weight)}",
                         sheet=sheet, row=int(row), column=spec.column("score").header, value=int(score) / SCORE_SCALE)
             )
     weights = scoring["weight"].dropna()
     if len(weights) and int(weights.sum()) != 100 * SCORE_SCALE:
         problems.append(
-            Problem(WARNING, spec.file, f"the weights add up to {format_points(int(weights.sum()))}, not 100",
+            Problem(WARNING, spec.file, f"the weights add up to {points(int(weights.sum()))}, not 100",
                     sheet=sheet, column=spec.column("weight").header)
         )
     return problems
-
-
-def format_points(units: int) -> str:
-    """Integer ten-thousandths of a point -> '4.5', '20'."""
-    text = f"{int(units) / SCORE_SCALE:.4f}".rstrip("0").rstrip(".")
-    return text
 
 
 DATE_COLUMNS = (("spending", "date"), ("milestones", "planned_date"), ("milestones", "actual_date"))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from .config import PROCESSED_DIR
 from .metrics import Period
 from .problems import ParameterError
 
@@ -88,8 +89,6 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
         raise ParameterError(f"raw folder {raw_dir} does not exist; expected the evaluation's workbooks there")
     out_dir = Path(out).resolve() if out else inside(base, data.get("out_dir", "reports"), "out_dir")
     report_dir = out_dir / evaluation
-    from .config import PROCESSED_DIR
-
     for guarded, what in ((raw_dir, "the raw folder"), (PROCESSED_DIR.resolve(), "the processed cache")):
         if report_dir == guarded or guarded in report_dir.parents or report_dir in guarded.parents:
             raise ParameterError(f"the output folder {report_dir} overlaps {what} {guarded}; "
