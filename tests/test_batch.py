@@ -88,6 +88,25 @@ def test_html_is_chinese_self_contained_and_shows_no_code(batch, period, section
         assert re.search(rf"输入 {re.escape(name)}</td><td>SHA-256 [0-9a-f]{{64}}", footer)
     if section != "overview":
         assert "data:image/png;base64," in html or "为空" in html or "不单列" in html
+    assert_carries_its_own_font(html)
+
+
+def assert_carries_its_own_font(html):
+    """The page draws every character it shows from the font it embeds: no reader's fonts needed."""
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from jixiao.export import page_text
+
+    m = re.search(r'@font-face \{ font-family: "JixiaoCJK"; src: url\(data:font/woff2;base64,([A-Za-z0-9+/=]+)\)', html)
+    assert m, "no embedded font"
+    assert re.search(r'body \{ font-family: "JixiaoCJK"', html)
+    with TTFont(io.BytesIO(base64.b64decode(m.group(1)))) as font:
+        cmap = font.getBestCmap()
+    shown = {ch for ch in page_text(html) if not ch.isspace()}
+    assert shown and not [ch for ch in shown if ord(ch) not in cmap]
 
 
 @pytest.mark.parametrize("section", SECTIONS)
@@ -116,6 +135,7 @@ def test_index_links_every_export(batch):
         assert f"{period}/metrics.json" in links
     assert all((tree / link).is_file() for link in links)
     assert "得分 77.20(中)" in html
+    assert_carries_its_own_font(html)
 
 
 def test_executed_notebooks_carry_the_injected_parameters(batch):
@@ -165,7 +185,7 @@ def test_a_failing_notebook_is_reported_and_the_others_still_export(hostile):
     assert errors and errors[0]["evalue"] == "故意失败"
     assert not (tree / "2019-2021" / "milestones.pdf").exists()
     index_html = (tree / "index.html").read_text(encoding="utf-8")
-    assert 'href="2019-2021/milestones.ipynb"' in index_html and "✗ 失败" in index_html
+    assert 'href="2019-2021/milestones.ipynb"' in index_html and "× 失败" in index_html
     assert "本节生成失败" in (tree / "2019-2021" / "milestones.html").read_text(encoding="utf-8")
 
 

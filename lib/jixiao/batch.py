@@ -35,6 +35,7 @@ from .problems import InputError
 
 SECTIONS = ("overview", "expenditure", "milestones", "satisfaction", "scoring")
 LOCK_NAME = ".jixiao-run.lock"
+KERNEL_START_ATTEMPTS = 3
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Lock:
         self.path = folder / LOCK_NAME
         self.fd: int | None = None
 
-    def __enter__(self) -> "Lock":
+    def acquire(self) -> "Lock":
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -71,10 +72,17 @@ class Lock:
         os.pwrite(self.fd, str(os.getpid()).encode(), 0)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def release(self) -> None:
         if self.fd is not None:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> "Lock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
 
 
 def check_writable(folder: Path) -> None:
@@ -107,7 +115,7 @@ def run_section(notebook: str, report_dir: str, period: str, section: str, param
     """Execute one notebook with papermill and export it; never raises (a failure is a result)."""
     import papermill as pm
 
-    from .export import notebook_body, page, provenance_footer, write_pdf
+    from .export import export_page, notebook_body, provenance_footer
     from .report import SECTION_TITLES
 
     started = time.monotonic()
@@ -117,13 +125,19 @@ def run_section(notebook: str, report_dir: str, period: str, section: str, param
     files: dict[str, str] = {}
     status, error = "ok", ""
     tmp = target.with_name(f".{target.name}.part.ipynb")
-    try:
-        pm.execute_notebook(notebook, str(tmp), parameters=parameters, kernel_name="python3",
-                            progress_bar=False, log_output=False, cwd=str(out_dir))
-    except pm.PapermillExecutionError as exc:
-        status, error = "failed", f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # a kernel that dies or a notebook that cannot be read
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        status, error = "ok", ""
+        try:
+            pm.execute_notebook(notebook, str(tmp), parameters=parameters, kernel_name="python3",
+                                progress_bar=False, log_output=False, cwd=str(out_dir))
+        except pm.PapermillExecutionError as exc:
+            status, error = "failed", f"{exc.ename}: {exc.evalue}"
+        except Exception as exc:  # a kernel that dies or a notebook that cannot be read
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            # kernels started side by side sometimes lose their ports before the first reply: try again
+            if "Kernel died before replying" in str(exc) and attempt < KERNEL_START_ATTEMPTS:
+                continue
+        break
     if status == "failed" or not tmp.is_file():
         # a previous run's exports of this section must not sit beside the new failure
         for ext in ("pdf", "html", "ipynb"):
@@ -142,16 +156,16 @@ def run_section(notebook: str, report_dir: str, period: str, section: str, param
         body = notebook_body(nb)
         if status == "failed":
             body = (f'<div class="jx-failed"><h1>本节生成失败</h1><p>{escape(error)}</p></div>' + body)
-        html = page(title, body, provenance_footer(parameters, inputs, _now(), time.monotonic() - started))
-        atomic_write_text(out_dir / f"{section}.html", html)
-        files["html"] = f"{period}/{section}.html"
-        if status == "ok":
-            write_pdf(out_dir / f"{section}.pdf", html)
-            files["pdf"] = f"{period}/{section}.pdf"
+        html_target, pdf_target = out_dir / f"{section}.html", out_dir / f"{section}.pdf"
+        for stale in (html_target, pdf_target):  # an export that fails must not leave the last run's file linked
+            stale.unlink(missing_ok=True)
+        export_page(title, body, provenance_footer(parameters, inputs, _now(), time.monotonic() - started),
+                    html_target, pdf_target if status == "ok" else None)
     except Exception as exc:
         status, error = "failed", error or f"export: {type(exc).__name__}: {exc}"
-        if "pdf" not in files:
-            (out_dir / f"{section}.pdf").unlink(missing_ok=True)
+    for kind in ("html", "pdf"):
+        if (out_dir / f"{section}.{kind}").is_file():
+            files[kind] = f"{period}/{section}.{kind}"
     return SectionResult(period, section, status, round(time.monotonic() - started, 2), error, files)
 
 
@@ -201,14 +215,14 @@ def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bo
         return 2
     try:
         check_writable(report_dir)
-        lock = Lock(report_dir).__enter__()
+        lock = Lock(report_dir).acquire()
     except (PermissionError, RunLocked) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
         return _run_locked(params, notebooks_dir, report_dir, progress)
     finally:
-        lock.__exit__(None, None, None)
+        lock.release()
 
 
 def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progress: bool) -> int:
@@ -271,7 +285,11 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
         bar.close()
     pool.shutdown()
     elapsed = time.monotonic() - started
-    write_index(report_dir, params, results, metrics_by_period, evaluation.inputs, elapsed)
+    try:
+        write_index(report_dir, params, results, metrics_by_period, evaluation.inputs, elapsed)
+    except Exception as exc:  # e.g. a project title with a character the font cannot draw
+        print(f"failed: index.html: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     failed = [r for r in results if r.status != "ok"]
     print(f"{len(results) - len(failed)} of {len(results)} section reports written to {report_dir} "
           f"in {elapsed:.1f} s with {min(params.jobs, len(tasks))} worker(s); index: {report_dir / 'index.html'}")
@@ -289,7 +307,7 @@ def _progress(total: int, enabled: bool):
 def write_index(report_dir: Path, params: RunParams, results: list[SectionResult], metrics_by_period: dict,
                 inputs: dict, elapsed: float) -> None:
     """index.html: a period x section grid with status, key figures, links and run time (+ index.json)."""
-    from .export import page, provenance_footer
+    from .export import export_page, provenance_footer
     from .present import fmt_pct, fmt_points, fmt_wan
     from .report import SECTION_TITLES
 
@@ -312,7 +330,7 @@ def write_index(report_dir: Path, params: RunParams, results: list[SectionResult
             if r is None:
                 cells.append("<td>未运行</td>")
                 continue
-            mark = "✓ 完成" if r.status == "ok" else "✗ 失败"
+            mark = "✓ 完成" if r.status == "ok" else "× 失败"  # ✗ is not in the CJK face
             links = " · ".join(f'<a href="{escape(r.files[kind])}">{kind.upper()}</a>'
                                for kind in ("html", "pdf", "ipynb") if kind in r.files)
             err = f"<br><small class='err'>{escape(r.error[:300])}</small>" if r.error else ""
@@ -329,8 +347,8 @@ def write_index(report_dir: Path, params: RunParams, results: list[SectionResult
     parameters = {"evaluation": params.evaluation, "project": params.project, "span": params.span.label,
                   "periods": ", ".join(p.label for p in params.periods), "raw_dir": str(params.raw_dir),
                   "jobs": str(params.jobs)}
-    html = page(f"{params.project} 绩效评价报告索引", body, provenance_footer(parameters, inputs, _now(), elapsed))
+    footer = provenance_footer(parameters, inputs, _now(), elapsed)
     atomic_write_text(report_dir / "index.json", json.dumps(
         {"evaluation": params.evaluation, "elapsed_seconds": round(elapsed, 2),
          "results": [asdict(r) for r in results]}, ensure_ascii=False, indent=2))
-    atomic_write_text(report_dir / "index.html", html)
+    export_page(f"{params.project} 绩效评价报告索引", body, footer, report_dir / "index.html")

@@ -8,17 +8,22 @@ it never depends on the machine's fonts; a character the font lacks is an error.
 
 from __future__ import annotations
 
+import base64
 import functools
 import logging
+import re
 import subprocess
-from html import escape
+import tempfile
+from html import escape, unescape
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from . import __version__
-from .atomic import atomic_path
+from .atomic import atomic_path, atomic_write_text
 from .config import PROJECT_ROOT
 from .fonts import HTML_FONT_STACK, MissingGlyphError, cjk_font_path, font_face_css, subset_cjk_font
 
@@ -82,10 +87,10 @@ def provenance_footer(parameters: dict, inputs: dict[str, str], run_time: str, s
     return f'<footer class="jx-provenance"><p>数据来源与生成信息</p><table>{cells}</table></footer>'
 
 
-def page(title: str, body: str, footer: str = "") -> str:
+def page(title: str, body: str, footer: str = "", font_css: str = "") -> str:
     return (
         '<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n<style>{PAGE_CSS % {'fonts': HTML_FONT_STACK}}</style>\n</head>\n"
+        f"<title>{escape(title)}</title>\n<style>{font_css}{PAGE_CSS % {'fonts': HTML_FONT_STACK}}</style>\n</head>\n"
         f"<body>\n{body}\n{footer}\n</body>\n</html>\n"
     )
 
@@ -127,27 +132,49 @@ class _GlyphLog(logging.Handler):
             self.messages.append(message)
 
 
-def write_pdf(target: Path, html: str) -> None:
-    """A4 PDF of ``html`` through WeasyPrint, written atomically; raises MissingGlyphError on tofu."""
-    import re
-    import tempfile
-    from html import unescape
+def page_text(html: str) -> str:
+    """What a reader sees of ``html``: its text without tags, styles or images."""
+    return unescape(re.sub(r"<style>.*?</style>|<img[^>]*>|<[^>]+>", " ", html, flags=re.S))
 
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
 
-    text = unescape(re.sub(r"<style>.*?</style>|<img[^>]*>|<[^>]+>", " ", html, flags=re.S))
+def _check_glyphs(text: str, name: str) -> None:
     missing = missing_glyphs(text)
     if missing:
-        raise MissingGlyphError(f"{target.name}: no glyph in {cjk_font_path().name} for {''.join(missing)!r}")
+        raise MissingGlyphError(f"{name}: no glyph in {cjk_font_path().name} for {''.join(missing)!r}")
+
+
+def export_page(title: str, body: str, footer: str, html_target: Path, pdf_target: Path | None = None) -> None:
+    """Write the page as self-contained HTML (with its own cut of the CJK font, as WOFF2) and, when
+    ``pdf_target`` is given, as an A4 PDF from the same cut; raises MissingGlyphError on tofu."""
+    html = page(title, body, footer)
+    text = page_text(html) + title
+    _check_glyphs(text, html_target.name)
+    otf, woff2 = subset_cjk_font(text + PAGE_NUMBER_CHARS)
+    embedded = ('@font-face { font-family: "JixiaoCJK"; '
+                f'src: url(data:font/woff2;base64,{base64.b64encode(woff2).decode()}) format("woff2"); }}\n')
+    atomic_write_text(html_target, page(title, body, footer, font_css=embedded))
+    if pdf_target is not None:
+        _render_pdf(pdf_target, html, otf)
+
+
+def write_pdf(target: Path, html: str) -> None:
+    """A4 PDF of ``html`` through WeasyPrint, written atomically; raises MissingGlyphError on tofu."""
+    text = page_text(html)
+    _check_glyphs(text, target.name)
+    otf, _ = subset_cjk_font(text + PAGE_NUMBER_CHARS)
+    _render_pdf(target, html, otf)
+
+
+def _render_pdf(target: Path, html: str, font: bytes) -> None:
     handler = _GlyphLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
         with tempfile.TemporaryDirectory(prefix="jixiao-font-") as scratch:
-            font = subset_cjk_font(text + PAGE_NUMBER_CHARS, Path(scratch) / "cjk-subset.otf")
+            font_file = Path(scratch) / "cjk-subset.otf"
+            font_file.write_bytes(font)
             fonts = FontConfiguration()  # @font-face only takes effect through a shared FontConfiguration
-            stylesheet = CSS(string=font_face_css(font) + PDF_CSS, font_config=fonts)
+            stylesheet = CSS(string=font_face_css(font_file) + PDF_CSS, font_config=fonts)
             document = HTML(string=html, base_url=str(target.parent)).render(stylesheets=[stylesheet],
                                                                              font_config=fonts)
             with atomic_path(target) as tmp:
