@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -20,39 +25,41 @@ period: str = ""  # a year such as 2020 or a span such as 2019-2021; blank: the 
 span: str = ""  # the evaluation's whole period; blank: the one in params.yaml
 project: str = ""  # the evaluated project's title; blank: the one in params.yaml
 raw_dir: str = ""  # folder of raw workbooks; blank: data/raw/<evaluation>
+results_dir: str = ""  # folder of the batch's computed results for this period; blank: compute them here
 
 # %%
 from jixiao import report as jx
+from jixiao.sections import expenditure
 
-r = jx.open_report(evaluation, period, span, project, raw_dir)
-jx.heading(r, "expenditure")
+r = jx.open_report("expenditure", evaluation, period, span, project, raw_dir, results_dir)
+jx.heading(r)
 
 # %% [markdown]
 # ## 一、预算执行情况(分年度)
 
 # %%
-jx.expenditure_overview(r)
+expenditure.budget_execution(r)
 
 # %% [markdown]
 # ## 二、分领域投资与支出
 
 # %%
-jx.expenditure_by_domain(r)
+expenditure.by_domain(r)
 
 # %% [markdown]
 # ## 三、子项目支出率分布
 
 # %%
-jx.spend_rate_bands(r)
+expenditure.bands(r)
 
 # %% [markdown]
 # ## 四、暂未下达资金的子项目
 
 # %%
-jx.no_funds(r)
+expenditure.no_funds(r)
 
 # %% [markdown]
 # ## 附:各子项目支出率
 
 # %%
-jx.subproject_rates(r)
+expenditure.subproject_rates(r)

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -20,21 +25,23 @@ period: str = ""  # a year such as 2020 or a span such as 2019-2021; blank: the 
 span: str = ""  # the evaluation's whole period; blank: the one in params.yaml
 project: str = ""  # the evaluated project's title; blank: the one in params.yaml
 raw_dir: str = ""  # folder of raw workbooks; blank: data/raw/<evaluation>
+results_dir: str = ""  # folder of the batch's computed results for this period; blank: compute them here
 
 # %%
 from jixiao import report as jx
+from jixiao.sections import milestones
 
-r = jx.open_report(evaluation, period, span, project, raw_dir)
-jx.heading(r, "milestones")
+r = jx.open_report("milestones", evaluation, period, span, project, raw_dir, results_dir)
+jx.heading(r)
 
 # %% [markdown]
 # ## 一、各阶段计划与完成情况
 
 # %%
-jx.milestone_overview(r)
+milestones.completion(r)
 
 # %% [markdown]
 # ## 二、期末尚未完成的节点
 
 # %%
-jx.milestone_open_list(r)
+milestones.open_list(r)

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -20,18 +25,20 @@ period: str = ""  # a year such as 2020 or a span such as 2019-2021; blank: the 
 span: str = ""  # the evaluation's whole period; blank: the one in params.yaml
 project: str = ""  # the evaluated project's title; blank: the one in params.yaml
 raw_dir: str = ""  # folder of raw workbooks; blank: data/raw/<evaluation>
+results_dir: str = ""  # folder of the batch's computed results for this period; blank: compute them here
 
 # %%
 from jixiao import report as jx
+from jixiao.sections import overview
 
-r = jx.open_report(evaluation, period, span, project, raw_dir)
-jx.heading(r, "overview")
+r = jx.open_report("overview", evaluation, period, span, project, raw_dir, results_dir)
+jx.heading(r)
 
 # %% [markdown]
 # ## 主要指标
 
 # %%
-jx.key_figures(r)
+overview.key_figures(r)
 
 # %% [markdown]
 # ## 与已发布报告核对
@@ -40,4 +47,4 @@ jx.key_figures(r)
 # 不一致的项目通常是报告自身的算术或口径问题,以数据计算值为准。
 
 # %%
-jx.published_check(r)
+overview.published_check(r)

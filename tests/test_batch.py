@@ -13,9 +13,11 @@ from conftest import DONGGUAN_RAW, FIGURES, PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from jixiao.batch import SECTIONS
 from jixiao.present import fmt_pct, fmt_points, fmt_wan
-from jixiao.report import SECTION_TITLES
+from jixiao.sections import SECTIONS as REGISTRY
+
+SECTIONS = tuple(s.key for s in REGISTRY)
+SECTION_TITLES = {s.key: s.title for s in REGISTRY}
 
 PERIODS = ("2019-2021", "2019")
 
@@ -36,9 +38,12 @@ def test_the_run_succeeds_and_writes_the_whole_tree(batch):
     assert "Traceback" not in result.stderr
     for period in PERIODS:
         names = sorted(p.name for p in (tree / period).iterdir())
-        assert names == sorted(["metrics.json"] + [f"{s}.{ext}" for s in SECTIONS for ext in ("html", "ipynb", "pdf")])
+        assert names == sorted(["metrics.json", "frames"]
+                               + [f"{s}.{ext}" for s in SECTIONS for ext in ("html", "ipynb", "pdf")])
+        assert (tree / period / "frames" / "manifest.json").is_file()
     assert (tree / "index.html").is_file() and (tree / "index.json").is_file()
-    assert not [p for p in tree.rglob(".*") if p.name != ".jixiao-run.lock"]  # no temp files left
+    # no temp files left; the run records live in .jixiao/
+    assert not [p for p in tree.rglob(".*") if p.name not in (".jixiao-run.lock", ".jixiao")]
 
 
 def test_metrics_json_reproduces_the_report(batch):
@@ -100,7 +105,7 @@ def assert_carries_its_own_font(html):
 
     from jixiao.export import page_text
 
-    m = re.search(r'@font-face \{ font-family: "JixiaoCJK"; src: url\(data:font/woff2;base64,([A-Za-z0-9+/=]+)\)', html)
+    m = re.search(r'@font-face \{ font-family: "JixiaoCJK"; src: url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)', html)
     assert m, "no embedded font"
     assert re.search(r'body \{ font-family: "JixiaoCJK"', html)
     with TTFont(io.BytesIO(base64.b64decode(m.group(1)))) as font:

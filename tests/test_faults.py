@@ -15,7 +15,10 @@ from batchrun import JIXIAO, jixiao
 from conftest import PROJECT_ROOT
 from pypdf import PdfReader
 
-from jixiao.batch import SECTIONS, Lock
+from jixiao.batch import Lock
+from jixiao.sections import SECTIONS as REGISTRY
+
+SECTIONS = tuple(s.key for s in REGISTRY)
 
 
 def params_file(folder, **overrides):

@@ -1,19 +1,22 @@
-"""``jixiao run``: every section notebook for every period, in a process pool, exported and indexed.
+"""``jixiao run``: every section notebook for every period, executed where its inputs changed, exported, indexed.
 
-Order of work, so that nothing is exported from bad inputs or into a bad place:
-parameters (already checked by ``load_params``), the output folder (writable,
-not locked by another run), the inputs (validated: any error stops the run), then
-metrics.json per period, then the notebooks. Every file is written under a temp
-name and renamed when complete; a killed run leaves only hidden ``*.part`` files,
-which the next run removes. A failing notebook does not stop the others: its
-executed notebook (with the traceback) and HTML are kept and the index links them.
+Order of work, so that nothing is exported from bad inputs or into a bad place: parameters (already
+checked by ``load_params``), the output folder (writable, not locked by another run), the run keys
+(``runkeys``: a section whose inputs, notebook, parameters and environment are unchanged is reused),
+then, when anything is left to do, the inputs (validated: any error stops the run), each period's
+results computed once (metrics.json and the section frames, ``results``), and the notebooks in a
+process pool of warm kernels (``execute``). Every file is written under a temp name and renamed when
+complete, a section's run record last; a killed run leaves only hidden ``*.part`` files, which the
+next run removes. A failing notebook does not stop the others: its executed notebook (with the
+traceback) and HTML are kept and the index links them.
+
+The heavy imports (pandas, the sections, papermill, nbconvert, WeasyPrint) happen only when a
+section has to run, so a re-run that reuses everything finishes in well under a second.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
-import json
 import multiprocessing
 import os
 import signal
@@ -22,30 +25,17 @@ import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
-from html import escape
+from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import atomic_write_text
+from .atomic import atomic_write_bytes
 from .config import NOTEBOOKS_DIR, PROCESSED_DIR
-from .evaluation import load_evaluation
-from .metrics import compute_metrics
+from .fingerprint import input_files, sha256_file
+from .index import CellResult, write_index
 from .params import RunParams
-from .problems import InputError
+from .runkeys import RunState, environment_digest, files_read, section_key
 
-SECTIONS = ("overview", "expenditure", "milestones", "satisfaction", "scoring")
 LOCK_NAME = ".jixiao-run.lock"
-KERNEL_START_ATTEMPTS = 3
-
-
-@dataclass
-class SectionResult:
-    period: str
-    section: str
-    status: str  # "ok" | "failed"
-    seconds: float
-    error: str = ""
-    files: dict[str, str] = field(default_factory=dict)  # kind -> path relative to the report folder
 
 
 class RunLocked(RuntimeError):
@@ -106,67 +96,61 @@ def remove_partials(folder: Path) -> int:
     return count
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+# --- the plan: which cells to run --------------------------------------------------------------------
 
 
-def run_section(notebook: str, report_dir: str, period: str, section: str, parameters: dict,
-                inputs: dict) -> SectionResult:
-    """Execute one notebook with papermill and export it; never raises (a failure is a result)."""
-    import papermill as pm
+@dataclass
+class SectionInfo:
+    """What the plan needs of a registry section: plain data, so it can come from the last run's snapshot."""
 
-    from .export import export_page, notebook_body, provenance_footer
-    from .report import SECTION_TITLES
+    key: str
+    title: str
+    reads: list[str]
+    reads_published: bool
 
-    started = time.monotonic()
-    out_dir = Path(report_dir) / period
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{section}.ipynb"
-    files: dict[str, str] = {}
-    status, error = "ok", ""
-    tmp = target.with_name(f".{target.name}.part.ipynb")
-    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-        status, error = "ok", ""
-        try:
-            pm.execute_notebook(notebook, str(tmp), parameters=parameters, kernel_name="python3",
-                                progress_bar=False, log_output=False, cwd=str(out_dir))
-        except pm.PapermillExecutionError as exc:
-            status, error = "failed", f"{exc.ename}: {exc.evalue}"
-        except Exception as exc:  # a kernel that dies or a notebook that cannot be read
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
-            # kernels started side by side sometimes lose their ports before the first reply: try again
-            if "Kernel died before replying" in str(exc) and attempt < KERNEL_START_ATTEMPTS:
-                continue
-        break
-    if status == "failed" or not tmp.is_file():
-        # a previous run's exports of this section must not sit beside the new failure
-        for ext in ("pdf", "html", "ipynb"):
-            (out_dir / f"{section}.{ext}").unlink(missing_ok=True)
-    if not tmp.is_file() or tmp.stat().st_size == 0:
-        tmp.unlink(missing_ok=True)
-        return SectionResult(period, section, "failed", time.monotonic() - started,
-                             error or "papermill wrote no notebook", files)
-    os.replace(tmp, target)
-    files["ipynb"] = f"{period}/{target.name}"
-    try:
-        import nbformat
 
-        nb = nbformat.read(target, as_version=4)
-        title = f"{SECTION_TITLES.get(section, section)} · {parameters.get('project', '')} · {period}"
-        body = notebook_body(nb)
-        if status == "failed":
-            body = (f'<div class="jx-failed"><h1>本节生成失败</h1><p>{escape(error)}</p></div>' + body)
-        html_target, pdf_target = out_dir / f"{section}.html", out_dir / f"{section}.pdf"
-        for stale in (html_target, pdf_target):  # an export that fails must not leave the last run's file linked
-            stale.unlink(missing_ok=True)
-        export_page(title, body, provenance_footer(parameters, inputs, _now(), time.monotonic() - started),
-                    html_target, pdf_target if status == "ok" else None)
-    except Exception as exc:
-        status, error = "failed", error or f"export: {type(exc).__name__}: {exc}"
-    for kind in ("html", "pdf"):
-        if (out_dir / f"{section}.{kind}").is_file():
-            files[kind] = f"{period}/{section}.{kind}"
-    return SectionResult(period, section, status, round(time.monotonic() - started, 2), error, files)
+def registry_info() -> list[SectionInfo]:
+    from .sections import SECTIONS
+
+    return [SectionInfo(s.key, s.title, list(s.reads), s.reads_published) for s in SECTIONS]
+
+
+@dataclass
+class Plan:
+    environment: str
+    inputs: dict[str, str]
+    sections: list[SectionInfo]
+    keys: dict[tuple[str, str], str]  # (period, section) -> key
+    reused: dict[tuple[str, str], dict]  # (period, section) -> the record kept
+
+    @property
+    def stale(self) -> list[tuple[str, str]]:
+        return [cell for cell in self.keys if cell not in self.reused]
+
+
+def notebook_parameters(params: RunParams, period: str) -> dict:
+    return {"evaluation": params.evaluation, "period": period, "span": params.span.label,
+            "project": params.project, "raw_dir": str(params.raw_dir)}
+
+
+def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo], environment: str,
+              state: RunState, force: bool, pdf: bool) -> Plan:
+    inputs = input_files(params.raw_dir)
+    notebook_digests = {s.key: sha256_file(notebooks_dir / f"{s.key}.ipynb") for s in sections}
+    keys, reused = {}, {}
+    for period in params.periods:
+        for s in sections:
+            key = section_key(section=s.key, files=files_read(s.reads, s.reads_published), inputs=inputs,
+                              notebook_digest=notebook_digests[s.key],
+                              parameters=notebook_parameters(params, period.label), environment=environment, pdf=pdf)
+            keys[(period.label, s.key)] = key
+            record = None if force else state.reusable(period.label, s.key, key, params.report_dir)
+            if record is not None:
+                reused[(period.label, s.key)] = record
+    return Plan(environment, inputs, sections, keys, reused)
+
+
+# --- the pool --------------------------------------------------------------------------------------
 
 
 class Terminated(Exception):
@@ -178,8 +162,8 @@ def _raise_terminated(signum, frame):
 
 
 def _worker_init() -> None:
-    """Each worker leads its own process group (with the kernels it starts), ignores Ctrl-C (the main
-    process handles it) and dies with its kernels if the main process is killed outright."""
+    """Each worker leads its own process group, ignores Ctrl-C (the main process handles it), dies if the
+    main process is killed outright, and starts its warm kernel before the first task arrives."""
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # kernels inherit this stderr; their start-up chatter is not for the analyst (errors land in the notebook)
@@ -192,9 +176,28 @@ def _worker_init() -> None:
         while True:
             time.sleep(0.5)
             if os.getppid() != parent:
+                from .kernel import warm_kernel
+
+                warm_kernel().stop()
                 os.killpg(0, signal.SIGKILL)
 
     threading.Thread(target=watch_parent, daemon=True).start()
+    from multiprocessing.util import Finalize
+
+    from . import execute  # noqa: F401 - import the export stack while the parent validates
+    from .export import _html_exporter
+    from .kernel import warm_kernel
+
+    kernel = warm_kernel()
+    Finalize(kernel, kernel.stop, exitpriority=10)
+    try:
+        kernel.start()
+    except Exception:  # noqa: BLE001 - the first task starts it again and reports what goes wrong
+        kernel.stop()
+    _html_exporter()
+    from .export import warm_up_pdf
+
+    warm_up_pdf()
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:
@@ -205,11 +208,28 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
             pass
 
 
-def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bool = True) -> int:
+def _progress(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="jixiao run", unit="notebook", disable=not enabled, file=sys.stderr)
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bool = True, force: bool = False,
+              pdf: bool = True) -> int:
     """The whole batch; returns the exit code (0 ok, 1 a notebook failed, 2 bad inputs or output folder)."""
     notebooks_dir = Path(notebooks_dir or NOTEBOOKS_DIR)
     report_dir = params.report_dir
-    missing = [s for s in SECTIONS if not (notebooks_dir / f"{s}.ipynb").is_file()]
+    state = RunState(report_dir)
+    environment = environment_digest()
+    snapshot = state.snapshot()
+    if snapshot is None or snapshot.get("environment") != environment:
+        snapshot, sections = None, registry_info()  # the library changed: ask the registry itself
+    else:
+        sections = [SectionInfo(**s) for s in snapshot["sections"]]
+    missing = [s.key for s in sections if not (notebooks_dir / f"{s.key}.ipynb").is_file()]
     if missing:
         print(f"error: notebooks missing in {notebooks_dir}: {', '.join(missing)}", file=sys.stderr)
         return 2
@@ -220,17 +240,73 @@ def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bo
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        return _run_locked(params, notebooks_dir, report_dir, progress)
+        return _run_locked(params, notebooks_dir, report_dir, progress, force, pdf, state, environment, snapshot,
+                           sections)
     finally:
         lock.release()
 
 
-def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progress: bool) -> int:
+def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progress: bool, force: bool,
+                pdf: bool, state: RunState, environment: str, snapshot: dict | None,
+                sections: list[SectionInfo]) -> int:
+    from .execute import now_text
+
     started = time.monotonic()
     remove_partials(report_dir)
     # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
     for stale in ("index.html", "index.json"):
         (report_dir / stale).unlink(missing_ok=True)
+    plan = make_plan(params, notebooks_dir, sections, environment, state, force, pdf)
+    run_facts = {"inputs": plan.inputs, "parameters": _footer_parameters(params)}
+    if not plan.stale and snapshot is not None and snapshot.get("run") == run_facts:
+        # nothing to execute, and the last finished run had these very inputs: its figures stand
+        results, figures, warnings = [], snapshot["figures"], snapshot.get("warnings", [])
+        for w in warnings:
+            print(f"  {w}", file=sys.stderr)
+    else:
+        outcome = _run_stale(params, notebooks_dir, report_dir, plan, state, progress, pdf)
+        if isinstance(outcome, int):
+            return outcome
+        results, figures, warnings = outcome
+    for (period, section), record in plan.reused.items():
+        results.append(CellResult(period, section, "ok", record.get("seconds", 0.0), "", record["files"], reused=True))
+    order = {(p.label, s.key): i for i, (p, s) in enumerate((p, s) for p in params.periods for s in sections)}
+    results.sort(key=lambda r: order[(r.period, r.section)])
+    elapsed = time.monotonic() - started
+    try:
+        write_index(report_dir, evaluation=params.evaluation, project=params.project, span=params.span.label,
+                    periods=[p.label for p in params.periods], sections=[(s.key, s.title) for s in sections],
+                    figures=figures, results=results, footer_parameters=_footer_parameters(params),
+                    inputs=plan.inputs, elapsed=elapsed, run_time=now_text())
+    except Exception as exc:  # e.g. a project title with a character the font cannot draw
+        print(f"failed: index.html: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    state.save_snapshot({"environment": environment, "sections": [s.__dict__ for s in sections], "run": run_facts,
+                         "figures": figures, "warnings": warnings})
+    failed = [r for r in results if r.status != "ok"]
+    executed = len(results) - len(plan.reused)
+    print(f"{len(results) - len(failed)} of {len(results)} section reports written to {report_dir} "
+          f"in {elapsed:.1f} s ({executed} executed, {len(plan.reused)} reused); index: {report_dir / 'index.html'}")
+    for r in sorted(failed, key=lambda r: (r.period, r.section)):
+        print(f"failed: {r.period}/{r.section}: {r.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _footer_parameters(params: RunParams) -> dict:
+    return {"evaluation": params.evaluation, "project": params.project, "span": params.span.label,
+            "periods": ", ".join(p.label for p in params.periods), "raw_dir": str(params.raw_dir),
+            "jobs": str(params.jobs)}
+
+
+def _run_stale(params: RunParams, notebooks_dir: Path, report_dir: Path, plan: Plan, state: RunState,
+               progress: bool, pdf: bool):
+    """Validate, compute the periods once, run the stale cells; returns (results, figures, warnings) or an exit code."""
+    from .evaluation import load_evaluation
+    from .execute import NotebookTask, TaskOutput
+    from .problems import InputError
+    from .results import write_period_results
+    from .sections import SECTIONS, compute_period
+
     processed = PROCESSED_DIR / params.evaluation
     try:
         evaluation = load_evaluation(params.raw_dir, processed, span=(params.span.first, params.span.last))
@@ -240,115 +316,86 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
             if p.severity == "error":
                 print(f"  {p}", file=sys.stderr)
         return 2
-    for w in evaluation.warnings:
+    warnings = [str(w) for w in evaluation.warnings]
+    for w in warnings:
         print(f"  {w}", file=sys.stderr)
 
-    metrics_by_period = {}
-    for period in params.periods:
-        metrics = compute_metrics(evaluation.tables, period, params.span, params.project)
-        metrics_by_period[period.label] = metrics
-        atomic_write_text(report_dir / period.label / "metrics.json",
-                          json.dumps(metrics, ensure_ascii=False, indent=2, allow_nan=False))
-
-    tasks = []
-    for period in params.periods:
-        parameters = {"evaluation": params.evaluation, "period": period.label, "span": params.span.label,
-                      "project": params.project, "raw_dir": str(params.raw_dir)}
-        for section in SECTIONS:
-            tasks.append((str(notebooks_dir / f"{section}.ipynb"), str(report_dir), period.label, section,
-                          parameters, evaluation.inputs))
-    results: list[SectionResult] = []
-    bar = _progress(len(tasks), progress)
+    stale = plan.stale
+    # the workers start their kernels while this process computes the periods' results
+    pool = ProcessPoolExecutor(max_workers=min(params.jobs, len(stale)), initializer=_worker_init,
+                               mp_context=multiprocessing.get_context("spawn")) if stale else None
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    pool = ProcessPoolExecutor(max_workers=min(params.jobs, len(tasks)), initializer=_worker_init,
-                               mp_context=multiprocessing.get_context("spawn"))
+    bar = None
+    results: list[CellResult] = []
     try:
-        futures = {pool.submit(run_section, *t): t for t in tasks}
+        figures: dict[str, list[str]] = {}
+        for period in params.periods:
+            computed = compute_period(evaluation.tables, period, params.span, params.project, evaluation.published)
+            figures[period.label] = [f for s in SECTIONS for f in s.index_figures(computed.metrics)]
+            if any(cell[0] == period.label for cell in stale):
+                stamp = {"evaluation": params.evaluation, "period": period.label, "span": params.span.label,
+                         "project": params.project, "inputs": evaluation.inputs}
+                write_period_results(report_dir / period.label, computed, stamp)
+        titles = {s.key: s.title for s in SECTIONS}
+        futures = {}
+        for period_label, section in stale:
+            state.forget(period_label, section)  # from here on its outputs are being replaced
+            parameters = notebook_parameters(params, period_label)
+            task = NotebookTask(
+                evaluation=params.evaluation, period=period_label, section=section,
+                title=f"{titles[section]} · {params.project} · {period_label}",
+                notebook=(notebooks_dir / f"{section}.ipynb").read_text(encoding="utf-8"),
+                parameters={**parameters, "results_dir": str(report_dir / period_label)},
+                footer_parameters=parameters, inputs=evaluation.inputs, pdf=pdf)
+            futures[pool.submit(_run_task, task)] = (period_label, section)
+        bar = _progress(len(futures), progress and bool(futures))
         for future in as_completed(futures):
-            t = futures[future]
+            period_label, section = futures[future]
             try:
-                result = future.result()
-            except Exception:
-                result = SectionResult(t[2], t[3], "failed", 0.0, traceback.format_exc(limit=3))
-            results.append(result)
+                output = future.result()
+            except Exception:  # noqa: BLE001 - a worker that died
+                output = TaskOutput(params.evaluation, period_label, section, "failed", 0.0,
+                                    traceback.format_exc(limit=3))
+            results.append(_store(report_dir, state, plan.keys[(period_label, section)], output))
             bar.update(1)
-            bar.set_postfix_str(f"{result.period}/{result.section} {result.status}")
+            bar.set_postfix_str(f"{period_label}/{section} {output.status}")
     except (KeyboardInterrupt, Terminated):
-        bar.close()
-        _kill_workers(pool)
-        pool.shutdown(wait=False, cancel_futures=True)
+        if bar is not None:
+            bar.close()
+        if pool is not None:
+            _kill_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
         remove_partials(report_dir)
         print(f"interrupted: the reports in {report_dir} are incomplete; run again to complete them", file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
-        bar.close()
-    pool.shutdown()
-    elapsed = time.monotonic() - started
-    try:
-        write_index(report_dir, params, results, metrics_by_period, evaluation.inputs, elapsed)
-    except Exception as exc:  # e.g. a project title with a character the font cannot draw
-        print(f"failed: index.html: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    failed = [r for r in results if r.status != "ok"]
-    print(f"{len(results) - len(failed)} of {len(results)} section reports written to {report_dir} "
-          f"in {elapsed:.1f} s with {min(params.jobs, len(tasks))} worker(s); index: {report_dir / 'index.html'}")
-    for r in sorted(failed, key=lambda r: (r.period, r.section)):
-        print(f"failed: {r.period}/{r.section}: {r.error}", file=sys.stderr)
-    return 1 if failed else 0
+        if bar is not None:
+            bar.close()
+    if pool is not None:
+        pool.shutdown()
+    return results, figures, warnings
 
 
-def _progress(total: int, enabled: bool):
-    from tqdm import tqdm
+def _run_task(task):
+    from .execute import run_task
 
-    return tqdm(total=total, desc="jixiao run", unit="notebook", disable=not enabled, file=sys.stderr)
+    return run_task(task)
 
 
-def write_index(report_dir: Path, params: RunParams, results: list[SectionResult], metrics_by_period: dict,
-                inputs: dict, elapsed: float) -> None:
-    """index.html: a period x section grid with status, key figures, links and run time (+ index.json)."""
-    from .export import export_page, provenance_footer
-    from .present import fmt_pct, fmt_points, fmt_wan
-    from .report import SECTION_TITLES
-
-    by_key = {(r.period, r.section): r for r in results}
-    head = "".join(f"<th>{escape(SECTION_TITLES[s])}</th>" for s in SECTIONS)
-    rows = []
-    for period in params.periods:
-        m = metrics_by_period[period.label]
-        e, sc, rv = m.get("expenditure") or {}, m.get("scoring") or {}, m.get("public_reviews") or {}
-        figures = [f"执行率 {fmt_pct(e.get('rate'))}" if e else "无资金数据",
-                   f"支出 {fmt_wan(e.get('spent'))} 万元" if e else ""]
-        if sc:
-            figures.append(f"得分 {fmt_points(sc['total'])}({escape(sc['grade'])})")
-        if rv:
-            figures.append(f"五星好评率 {fmt_pct(rv['five_star_rate'])}")
-        cells = [f"<td><b>{escape(period.label)}</b><br><small>{'<br>'.join(escape(f) for f in figures if f)}</small>"
-                 f"<br><small><a href=\"{escape(period.label)}/metrics.json\">metrics.json</a></small></td>"]
-        for section in SECTIONS:
-            r = by_key.get((period.label, section))
-            if r is None:
-                cells.append("<td>未运行</td>")
-                continue
-            mark = "✓ 完成" if r.status == "ok" else "× 失败"  # ✗ is not in the CJK face
-            links = " · ".join(f'<a href="{escape(r.files[kind])}">{kind.upper()}</a>'
-                               for kind in ("html", "pdf", "ipynb") if kind in r.files)
-            err = f"<br><small class='err'>{escape(r.error[:300])}</small>" if r.error else ""
-            cells.append(f"<td class='{escape(r.status)}'>{mark}<br>{links}<br><small>{r.seconds:.1f} s</small>{err}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    failed = sum(r.status != "ok" for r in results)
-    summary = (f"<p>{len(results) - failed} / {len(results)} 个报告生成成功"
-               + (f",<b>{failed} 个失败</b>" if failed else "") + f";总用时 {elapsed:.1f} 秒。</p>")
-    body = (f"<h1>{escape(params.project)}:绩效评价报告索引</h1>"
-            f"<p class='jx-subtitle'>评价期 {escape(params.span.label)} · 评价 {escape(params.evaluation)}</p>{summary}"
-            "<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4}"
-            " table.jx-table td{vertical-align:top; text-align:left}</style>"
-            f"<table class='jx-table'><thead><tr><th>期间</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-    parameters = {"evaluation": params.evaluation, "project": params.project, "span": params.span.label,
-                  "periods": ", ".join(p.label for p in params.periods), "raw_dir": str(params.raw_dir),
-                  "jobs": str(params.jobs)}
-    footer = provenance_footer(parameters, inputs, _now(), elapsed)
-    atomic_write_text(report_dir / "index.json", json.dumps(
-        {"evaluation": params.evaluation, "elapsed_seconds": round(elapsed, 2),
-         "results": [asdict(r) for r in results]}, ensure_ascii=False, indent=2))
-    export_page(f"{params.project} 绩效评价报告索引", body, footer, report_dir / "index.html")
+def _store(report_dir: Path, state: RunState, key: str, output) -> CellResult:
+    """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
+    folder = report_dir / output.period
+    files = {}
+    for kind in ("ipynb", "html", "pdf"):
+        target = folder / f"{output.section}.{kind}"
+        if kind in output.files:
+            atomic_write_bytes(target, output.files[kind])
+            files[kind] = f"{output.period}/{target.name}"
+        else:
+            target.unlink(missing_ok=True)  # the last run's file must not sit beside this one's failure
+    result = CellResult(output.period, output.section, output.status, output.seconds, output.error, files,
+                        phases=output.phases)
+    state.save(output.period, output.section, {"key": key, "status": output.status, "seconds": output.seconds,
+                                                "error": output.error, "files": files, "phases": output.phases})
+    return result

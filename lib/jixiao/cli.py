@@ -68,7 +68,7 @@ def cmd_run(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return run_batch(params, notebooks_dir=Path(args.notebooks) if args.notebooks else None,
-                     progress=not args.quiet)
+                     progress=not args.quiet, force=args.force)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, help="notebooks run at once (default: the machine's cores)")
     r.add_argument("--notebooks", help="folder of section notebooks (default: the project's notebooks/)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--force", action="store_true",
+                   help="run every section again, even those whose inputs, notebook and parameters are unchanged")
     r.set_defaults(func=cmd_run)
     return parser
 

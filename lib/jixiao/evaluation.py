@@ -9,7 +9,6 @@ Nothing here ever writes under the raw folder.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,8 @@ from .contract import (
 )
 from .metrics import points
 from .problems import ERROR, NOTE, WARNING, InputError, Problem
+from .fingerprint import input_files, sha256_file  # noqa: F401 (sha256_file: part of this module's API)
+from .tables import Tables
 from .workbook import UnreadableWorkbook, open_workbook, read_sheet
 
 WRONG_FORMATS = (".xls", ".csv", ".xlsm", ".ods", ".et")
@@ -43,10 +44,13 @@ class Evaluation:
 
     name: str
     raw_dir: Path
-    tables: dict[str, pd.DataFrame | None]
+    tables: Tables  # a mapping of sheet key -> frame is accepted and turned into Tables
     problems: list[Problem] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
     published: dict | None = None
+
+    def __post_init__(self) -> None:
+        self.tables = Tables.from_mapping(self.tables)
 
     @property
     def errors(self) -> list[Problem]:
@@ -58,24 +62,6 @@ class Evaluation:
 
     def table(self, key: str) -> pd.DataFrame | None:
         return self.tables.get(key)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def input_files(raw_dir: Path) -> dict[str, str]:
-    """SHA-256 of each contract file (and published.yaml) present in ``raw_dir``."""
-    out = {}
-    for name in (*FILES, PUBLISHED_FILE):
-        path = raw_dir / name
-        if path.is_file():
-            out[name] = sha256_file(path)
-    return out
 
 
 def read_raw(raw_dir: Path, span: tuple[int, int] | None = None) -> Evaluation:

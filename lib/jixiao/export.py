@@ -17,15 +17,13 @@ import tempfile
 from html import escape, unescape
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-
 from . import __version__
-from .atomic import atomic_path, atomic_write_text
+from .atomic import atomic_write_bytes, atomic_write_text
 from .config import PROJECT_ROOT
-from .fonts import HTML_FONT_STACK, MissingGlyphError, cjk_font_path, font_face_css, subset_cjk_font
+from .fonts import HTML_FONT_STACK, MissingGlyphError, cjk_font_path, cut_is_cached, font_face_css, subset_cjk_font
+
+# nbconvert and WeasyPrint are imported where they are used: the batch's parent process and a re-run
+# that reuses every section need neither.
 
 PAGE_CSS = """
 body { font-family: %(fonts)s; color: #222; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; }
@@ -95,15 +93,24 @@ def page(title: str, body: str, footer: str = "", font_css: str = "") -> str:
     )
 
 
-def notebook_body(nb: nbformat.NotebookNode) -> str:
+@functools.cache
+def _html_exporter():
+    from nbconvert import HTMLExporter
+
+    # made once per process: loading the template is most of an export's cost
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, anchor_link_text="")
+
+
+def notebook_body(nb) -> str:
     """The notebook's markdown and outputs as HTML, code and prompts hidden, stderr dropped."""
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, anchor_link_text="")
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _html_exporter().from_notebook_node(nb)
     return body
 
 
@@ -143,18 +150,39 @@ def _check_glyphs(text: str, name: str) -> None:
         raise MissingGlyphError(f"{name}: no glyph in {cjk_font_path().name} for {''.join(missing)!r}")
 
 
-def export_page(title: str, body: str, footer: str, html_target: Path, pdf_target: Path | None = None) -> None:
-    """Write the page as self-contained HTML (with its own cut of the CJK font, as WOFF2) and, when
-    ``pdf_target`` is given, as an A4 PDF from the same cut; raises MissingGlyphError on tofu."""
+def render_page(title: str, body: str, footer: str, pdf: bool = False) -> tuple[str, bytes | None]:
+    """The page as self-contained HTML (with its own cut of the CJK font, as WOFF) and, when ``pdf``,
+    as A4 PDF bytes from the same cut; raises MissingGlyphError on tofu."""
     html = page(title, body, footer)
-    text = page_text(html) + title
-    _check_glyphs(text, html_target.name)
-    otf, woff2 = subset_cjk_font(text + PAGE_NUMBER_CHARS)
+    text = page_text(html) + title + PAGE_NUMBER_CHARS
+    if not cut_is_cached(text):  # a cached cut was checked when it was made
+        _check_glyphs(text, title)
+    otf, woff = subset_cjk_font(text)
     embedded = ('@font-face { font-family: "JixiaoCJK"; '
-                f'src: url(data:font/woff2;base64,{base64.b64encode(woff2).decode()}) format("woff2"); }}\n')
-    atomic_write_text(html_target, page(title, body, footer, font_css=embedded))
+                f'src: url(data:font/woff;base64,{base64.b64encode(woff).decode()}) format("woff"); }}\n')
+    return page(title, body, footer, font_css=embedded), (_pdf_bytes(html, otf, title) if pdf else None)
+
+
+def render_pdf(title: str, body: str, footer: str) -> bytes:
+    """The page as A4 PDF bytes (after ``render_page``, whose font cut it reuses)."""
+    html = page(title, body, footer)
+    otf, _ = subset_cjk_font(page_text(html) + title + PAGE_NUMBER_CHARS)
+    return _pdf_bytes(html, otf, title)
+
+
+def warm_up_pdf() -> None:
+    """Render a one-line PDF: WeasyPrint's first document in a process costs about 0.7 s more than the next."""
+    html = page("预热", "<p>预热</p>")
+    otf, _ = subset_cjk_font(page_text(html) + "预热" + PAGE_NUMBER_CHARS)
+    _pdf_bytes(html, otf, "warm-up")
+
+
+def export_page(title: str, body: str, footer: str, html_target: Path, pdf_target: Path | None = None) -> None:
+    """``render_page`` written to ``html_target`` (and ``pdf_target``), each atomically."""
+    html, pdf = render_page(title, body, footer, pdf=pdf_target is not None)
+    atomic_write_text(html_target, html)
     if pdf_target is not None:
-        _render_pdf(pdf_target, html, otf)
+        atomic_write_bytes(pdf_target, pdf)
 
 
 def write_pdf(target: Path, html: str) -> None:
@@ -162,10 +190,13 @@ def write_pdf(target: Path, html: str) -> None:
     text = page_text(html)
     _check_glyphs(text, target.name)
     otf, _ = subset_cjk_font(text + PAGE_NUMBER_CHARS)
-    _render_pdf(target, html, otf)
+    atomic_write_bytes(target, _pdf_bytes(html, otf, target.name))
 
 
-def _render_pdf(target: Path, html: str, font: bytes) -> None:
+def _pdf_bytes(html: str, font: bytes, name: str) -> bytes:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
     handler = _GlyphLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
@@ -175,12 +206,10 @@ def _render_pdf(target: Path, html: str, font: bytes) -> None:
             font_file.write_bytes(font)
             fonts = FontConfiguration()  # @font-face only takes effect through a shared FontConfiguration
             stylesheet = CSS(string=font_face_css(font_file) + PDF_CSS, font_config=fonts)
-            document = HTML(string=html, base_url=str(target.parent)).render(stylesheets=[stylesheet],
-                                                                             font_config=fonts)
-            with atomic_path(target) as tmp:
-                document.write_pdf(tmp)
+            document = HTML(string=html, base_url=scratch).render(stylesheets=[stylesheet], font_config=fonts)
+            data = document.write_pdf(full_fonts=True)
     finally:
         logger.removeHandler(handler)
     if handler.messages:
-        target.unlink(missing_ok=True)
-        raise MissingGlyphError(f"{target.name}: " + "; ".join(dict.fromkeys(handler.messages)))
+        raise MissingGlyphError(f"{name}: " + "; ".join(dict.fromkeys(handler.messages)))
+    return data

@@ -49,15 +49,41 @@ def font_face_css(path: Path | None = None, family: str = "JixiaoCJK") -> str:
     return f'@font-face {{ font-family: "{family}"; src: url("{(path or cjk_font_path()).as_uri()}"); }}'
 
 
-def subset_cjk_font(text: str) -> tuple[bytes, bytes]:
-    """The bundled font cut down to the characters of ``text`` (plus ASCII): (OpenType, WOFF2) bytes.
+FONT_CUT_VERSION = 2  # bump when the options below change: cached cuts are keyed on it
 
-    The OpenType cut feeds WeasyPrint, which with fontTools would otherwise walk all 65,535 glyphs
-    of the CJK face (about 6 s a PDF); the WOFF2 cut is embedded in the HTML, so a reviewer's
-    browser needs no Chinese font of its own. One cut serves both.
-    """
+
+def _cut_key(chars: str) -> str:
+    import hashlib
+
+    path = cjk_font_path()
+    return hashlib.sha256(f"{FONT_CUT_VERSION}\0{path.name}\0{path.stat().st_size}\0{chars}".encode()).hexdigest()
+
+
+def _cache_dir() -> Path:
+    from .config import PROCESSED_DIR
+
+    return PROCESSED_DIR / "_fonts"
+
+
+@functools.lru_cache(maxsize=64)
+def _cut(chars: str) -> tuple[bytes, bytes]:
+    cached = _cache_dir() / f"{_cut_key(chars)}"
+    otf_file, woff_file = cached.with_suffix(".otf"), cached.with_suffix(".woff")
+    if otf_file.is_file() and woff_file.is_file():
+        return otf_file.read_bytes(), woff_file.read_bytes()
+    otf, woff = _make_cut(chars)
+    try:
+        from .atomic import atomic_write_bytes
+
+        atomic_write_bytes(otf_file, otf)
+        atomic_write_bytes(woff_file, woff)  # written last: a cut is used only when both are there
+    except OSError:
+        pass  # a read-only cache costs time, never correctness
+    return otf, woff
+
+
+def _make_cut(chars: str) -> tuple[bytes, bytes]:
     import io
-    import string
 
     from fontTools import subset
     from fontTools.ttLib import TTFont
@@ -67,12 +93,37 @@ def subset_cjk_font(text: str) -> tuple[bytes, bytes]:
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.hinting = False
-    with TTFont(str(cjk_font_path()), lazy=True) as font:
+    # recalcBBoxes=False: recomputing the bounds draws every glyph twice (two thirds of the time);
+    # the full font's bounds are a valid, if loose, box for any cut of it
+    with TTFont(str(cjk_font_path()), lazy=True, recalcBBoxes=False) as font:
         subsetter = subset.Subsetter(options)
-        subsetter.populate(text=text + string.printable)
+        subsetter.populate(text=chars)
         subsetter.subset(font)
-        otf, woff2 = io.BytesIO(), io.BytesIO()
+        otf, woff = io.BytesIO(), io.BytesIO()
         font.save(otf)
-        font.flavor = "woff2"
-        font.save(woff2)
-    return otf.getvalue(), woff2.getvalue()
+        font.flavor = "woff"  # zlib: as small within 15% as WOFF2, whose brotli pass took longer than the cut
+        font.save(woff)
+    return otf.getvalue(), woff.getvalue()
+
+
+def subset_cjk_font(text: str) -> tuple[bytes, bytes]:
+    """The bundled font cut down to the characters of ``text`` (plus ASCII): (OpenType, WOFF) bytes.
+
+    The OpenType cut feeds WeasyPrint, which with fontTools would otherwise walk all 65,535 glyphs
+    of the CJK face (about 6 s a PDF); the WOFF cut is embedded in the HTML, so a reviewer's
+    browser needs no Chinese font of its own. One cut serves both. Cuts are kept per character set,
+    in memory and under ``data/processed/_fonts``: the same section of another period, or a re-run,
+    mostly needs the same characters.
+    """
+    import string
+
+    chars = "".join(sorted(set(text + string.printable)))
+    return _cut(chars)
+
+
+def cut_is_cached(text: str) -> bool:
+    """True when a cut for exactly these characters was made before (so they were checked then)."""
+    import string
+
+    chars = "".join(sorted(set(text + string.printable)))
+    return _cache_dir().joinpath(_cut_key(chars)).with_suffix(".woff").is_file()

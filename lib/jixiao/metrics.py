@@ -9,14 +9,12 @@ amounts in 万元, counts as integers, a section null when its data is absent.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .contract import FEN_PER_WAN, SCORE_SCALE, STAGES
-from .problems import ParameterError
+from .period import Period
 
 BANDS = ("≥100%", "[90%,100%)", "[80%,90%)", "[60%,80%)", "<60%")
 GRADES = (("优", 90), ("良", 80), ("中", 60), ("差", 0))
@@ -27,49 +25,6 @@ ACHIEVEMENT_WORDING = {
     "部分完成": "预期产出目标部分完成",
     "不太明显": "预期产出不太明显",
 }
-
-
-@dataclass(frozen=True)
-class Period:
-    """A year ("2020") or a span of years ("2019-2021"); it ends on 31 December of its last year."""
-
-    first: int
-    last: int
-
-    @classmethod
-    def parse(cls, text: object) -> "Period":
-        m = re.fullmatch(r"\s*(\d{4})(?:\s*-\s*(\d{4}))?\s*", str(text))
-        if not m:
-            raise ParameterError(f"period {text!r} is malformed; expected a year such as 2020 or a span such as 2019-2021")
-        first, last = int(m[1]), int(m[2] or m[1])
-        if last < first or not 1900 <= first <= 2200 or last > 2200:
-            raise ParameterError(f"period {text!r} is malformed; expected a span whose first year comes first")
-        return cls(first, last)
-
-    @property
-    def label(self) -> str:
-        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
-
-    @property
-    def start(self) -> dt.date:
-        return dt.date(self.first, 1, 1)
-
-    @property
-    def end(self) -> dt.date:
-        return dt.date(self.last, 12, 31)
-
-    @property
-    def years(self) -> list[int]:
-        return list(range(self.first, self.last + 1))
-
-    def contains(self, day: dt.date | None) -> bool:
-        return day is not None and self.start <= day <= self.end
-
-    def contains_month(self, month: str) -> bool:
-        return self.first <= int(month[:4]) <= self.last
-
-    def __str__(self) -> str:
-        return self.label
 
 
 def wan(fen: int | float | None) -> float | None:
@@ -180,11 +135,13 @@ def investment_by_domain(subprojects: pd.DataFrame, rates: pd.DataFrame) -> pd.D
 
 
 def budget_by_domain(subprojects: pd.DataFrame, budget: pd.DataFrame | None, spending: pd.DataFrame | None,
-                     period: Period) -> pd.DataFrame:
+                     period: Period, rates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per domain of funded subprojects: columns domain, subprojects, approved_amount, share, and for the
-    period adjusted_budget, spent (fen) and rate; largest investment first."""
+    period adjusted_budget, spent (fen) and rate; largest investment first. ``rates``: the period's
+    ``subproject_spend_rates`` when already computed."""
     spending = spending_or_empty(spending)
-    rates = subproject_spend_rates(subprojects, spending, period.end)
+    if rates is None:
+        rates = subproject_spend_rates(subprojects, spending, period.end)
     domains = investment_by_domain(subprojects, rates)[["domain", "subprojects", "approved_amount", "share"]]
     domain_of = subprojects.set_index("subproject_id")["domain"]
     if budget is not None:
@@ -210,7 +167,10 @@ def top_ranks(values: pd.Series, n: int = 3) -> list[list[str]]:
     return places
 
 
-def expenditure_metrics(tables: dict, period: Period) -> dict | None:
+def expenditure_metrics(tables, period: Period, rates: pd.DataFrame | None = None,
+                        domains: pd.DataFrame | None = None) -> dict | None:
+    """The metrics.json ``expenditure`` part (万元, fractions); ``rates`` and ``domains``: the period's
+    ``subproject_spend_rates`` and ``investment_by_domain`` when already computed."""
     subprojects, budget, spending = tables.get("subprojects"), tables.get("budget"), tables.get("spending")
     if budget is None and spending is None:
         return None
@@ -235,9 +195,11 @@ def expenditure_metrics(tables: dict, period: Period) -> dict | None:
         ],
     }
     if subprojects is not None:
-        rates = subproject_spend_rates(subprojects, spending, period.end)
+        if rates is None:
+            rates = subproject_spend_rates(subprojects, spending, period.end)
         bands = spend_rate_bands(rates)
-        domains = investment_by_domain(subprojects, rates)
+        if domains is None:
+            domains = investment_by_domain(subprojects, rates)
         no_funds = rates[rates["spent"] == 0]
         out.update({
             "subprojects": int(len(rates)),
@@ -453,23 +415,10 @@ def scoring_metrics(scoring: pd.DataFrame | None) -> dict | None:
 WHOLE_EVALUATION_NOTE = "问卷调查与评分表不分年度,覆盖整个评价期({span});单年度报告不单列,请见 {span} 报告。"
 
 
-def compute_metrics(tables: dict, period: Period, span: Period, project: str = "") -> dict:
+def compute_metrics(tables, period: Period, span: Period, project: str = "") -> dict:
     """The metrics.json of one run. In the whole-span run the survey and scores use every row;
-    in any other run they are null, and public reviews are the months of the period."""
-    whole = period == span
-    notes = {}
-    if not whole:
-        notes["survey"] = notes["scoring"] = WHOLE_EVALUATION_NOTE.format(span=span.label)
-    metrics = {
-        "project": project,
-        "period": period.label,
-        "span": span.label,
-        "period_end": period.end.isoformat(),
-        "expenditure": expenditure_metrics(tables, period),
-        "milestones": milestone_metrics(tables, period),
-        "survey": survey_metrics(tables) if whole else None,
-        "public_reviews": review_metrics(tables.get("public_reviews"), None if whole else period),
-        "scoring": scoring_metrics(tables.get("scoring")) if whole else None,
-        "notes": notes,
-    }
-    return metrics
+    in any other run they are null, and public reviews are the months of the period.
+    (The section registry computes it: ``jixiao.sections.compute_period``.)"""
+    from .sections import compute_period
+
+    return compute_period(tables, period, span, project).metrics

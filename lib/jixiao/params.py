@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from .config import PROCESSED_DIR
-from .metrics import Period
+from .period import Period
 from .problems import ParameterError
 
 PARAMS_KEYS = {
@@ -22,7 +22,7 @@ PARAMS_KEYS = {
     "out_dir": "where reports go (relative to params.yaml's folder); each evaluation gets a subfolder",
     "jobs": "how many notebooks run at once (default: the machine's cores)",
 }
-NOTEBOOK_PARAMETERS = ("evaluation", "period", "span", "project", "raw_dir")
+NOTEBOOK_PARAMETERS = ("evaluation", "period", "span", "project", "raw_dir", "results_dir")
 
 # letters (any script), digits, dot, dash, underscore; no separators, so a name can never leave its folder
 _SAFE_NAME = re.compile(r"^[^\W_][\w.\-]*$")

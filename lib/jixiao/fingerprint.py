@@ -1,0 +1,41 @@
+"""SHA-256 of files and of what a section output depends on; no heavy imports, so a re-run decides fast."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .contract import FILES, PUBLISHED_FILE
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_files(raw_dir: Path) -> dict[str, str]:
+    """SHA-256 of each contract file (and published.yaml) present in ``raw_dir``."""
+    out = {}
+    for name in (*FILES, PUBLISHED_FILE):
+        path = Path(raw_dir) / name
+        if path.is_file():
+            out[name] = sha256_file(path)
+    return out
+
+
+def sha256_json(value) -> str:
+    """A stable digest of a JSON-able value (keys sorted)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def sha256_tree(root: Path, patterns: tuple[str, ...]) -> str:
+    """One digest over the files under ``root`` matching ``patterns`` (relative names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for pattern in patterns for p in Path(root).rglob(pattern) if "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

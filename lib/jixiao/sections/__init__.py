@@ -1,0 +1,61 @@
+"""The report's sections, in report order: one module each, one line each here.
+
+Adding a section: write ``sections/<key>.py`` declaring ``SECTION = Section(...)`` (see ``base.py``),
+write ``notebooks/<key>.ipynb`` (paired ``.py``) calling its blocks, and add the module below.
+The batch, the index, the notebook checks and the tests all read this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..period import Period
+from ..tables import Tables
+from . import expenditure, milestones, overview, satisfaction, scoring
+from .base import Block, PeriodInputs, Section, SectionResult, SectionView
+
+SECTIONS: tuple[Section, ...] = (
+    overview.SECTION,
+    expenditure.SECTION,
+    milestones.SECTION,
+    satisfaction.SECTION,
+    scoring.SECTION,
+)
+BY_KEY = {s.key: s for s in SECTIONS}
+
+__all__ = ["BY_KEY", "SECTIONS", "Block", "PeriodInputs", "PeriodResults", "Section", "SectionResult",
+           "SectionView", "compute_period", "get_section"]
+
+
+def get_section(key: str) -> Section:
+    try:
+        return BY_KEY[key]
+    except KeyError:
+        raise KeyError(f"no section {key!r}; the sections are {', '.join(BY_KEY)}") from None
+
+
+@dataclass
+class PeriodResults:
+    """Everything one period's report shows: ``metrics`` (the metrics.json) and each section's frames."""
+
+    metrics: dict
+    frames: dict[str, dict] = field(default_factory=dict)  # section key -> frame name -> DataFrame
+
+
+def compute_period(tables: Tables, period: Period, span: Period, project: str = "", published: dict | None = None) -> PeriodResults:
+    """Compute every section of one period once. metrics.json keeps the input contract's shape: project,
+    period, span, period_end, then each section's parts in report order, then notes."""
+    tables = Tables.from_mapping(tables)
+    figures: dict = {}
+    notes: dict = {}
+    results: dict[str, SectionResult] = {}
+    for section in sorted(SECTIONS, key=lambda s: s.after_others):  # overview reads the others' figures
+        result = section.compute(PeriodInputs(tables, period, span, project, published, {**figures, "notes": notes}))
+        figures.update(result.figures)
+        notes.update(result.notes)
+        results[section.key] = result
+    metrics = {"project": project, "period": period.label, "span": span.label, "period_end": period.end.isoformat()}
+    for section in SECTIONS:
+        metrics.update(results[section.key].figures)
+    metrics["notes"] = {k: notes[k] for s in SECTIONS for k in results[s.key].notes}
+    return PeriodResults(metrics, {s.key: results[s.key].frames for s in SECTIONS})

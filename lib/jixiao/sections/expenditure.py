@@ -1,0 +1,163 @@
+"""资金使用情况: budget execution per year, investment and spending per domain, subproject spend-rate bands."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+from ..metrics import (
+    budget_by_domain,
+    budget_by_year,
+    expenditure_metrics,
+    investment_by_domain,
+    spend_rate_bands,
+    spending_or_empty,
+    subproject_spend_rates,
+)
+from ..present import fmt_count, fmt_pct, fmt_wan, table
+from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from .common import charts, in_wan, ranks
+
+
+def compute(inputs: PeriodInputs) -> SectionResult:
+    """Frames (money in 万元): by_year (year, initial_budget_wan, adjusted_budget_wan, spent_wan, rate,
+    adjustment_rate); with subprojects.xlsx also domains (domain, subprojects, approved_wan, share,
+    adjusted_budget_wan, spent_wan, rate), bands (band, subprojects, share), subproject_rates
+    (subproject_id, name, domain, approved_wan, spent_to_end_wan, rate, band) and no_funds
+    (subproject_id, name, domain, unit, approved_wan)."""
+    tables, period = inputs.tables, inputs.period
+    subprojects, spending = tables.subprojects, spending_or_empty(tables.spending)
+    rates = domains = None
+    if subprojects is not None:
+        rates = subproject_spend_rates(subprojects, spending, period.end)
+        domains = investment_by_domain(subprojects, rates)
+    figures = expenditure_metrics(tables, period, rates=rates, domains=domains)
+    frames: dict[str, pd.DataFrame] = {}
+    if figures is not None:
+        budget = tables.budget if tables.budget is not None else pd.DataFrame(
+            {"year": pd.Series([], dtype="int64"), "initial_budget": [], "adjusted_budget": []})
+        frames["by_year"] = in_wan(budget_by_year(budget, spending, period),
+                                   {"initial_budget": "initial_budget_wan", "adjusted_budget": "adjusted_budget_wan",
+                                    "spent": "spent_wan"})
+        if rates is not None:
+            by_domain = budget_by_domain(subprojects, tables.budget, spending, period, rates=rates)
+            frames["domains"] = in_wan(by_domain, {"approved_amount": "approved_wan",
+                                                   "adjusted_budget": "adjusted_budget_wan", "spent": "spent_wan"})
+            bands = spend_rate_bands(rates)
+            bands["share"] = bands["subprojects"] / max(int(bands["subprojects"].sum()), 1)
+            frames["bands"] = bands
+            ordered = rates.sort_values(["rate", "subproject_id"]).reset_index(drop=True)
+            frames["subproject_rates"] = in_wan(ordered, {"approved_amount": "approved_wan", "spent": "spent_to_end_wan"})
+            no_funds = subprojects[subprojects["subproject_id"].isin(figures["no_funds_subprojects"])]
+            no_funds = no_funds.reindex(columns=["subproject_id", "name", "domain", "unit", "approved_amount"])
+            frames["no_funds"] = in_wan(no_funds.reset_index(drop=True), {"approved_amount": "approved_wan"})
+    return SectionResult({"expenditure": figures}, frames)
+
+
+# --- display blocks ------------------------------------------------------------------------
+
+
+def budget_execution(r: SectionView) -> None:
+    if r.absent("expenditure"):
+        return
+    e = r.metrics["expenditure"]
+    display(note(f"{r.period.label} 期间累计安排预算 {fmt_wan(e['budget'])} 万元,实际支出 "
+                 f"{fmt_wan(e['spent'])} 万元,预算执行率 {fmt_pct(e['rate'])}。"))
+    by_year = r.frame("by_year")
+    total = {"year": "合计", "initial_budget_wan": e["initial_budget"], "adjusted_budget_wan": e["budget"],
+             "spent_wan": e["spent"], "rate": e["rate"], "adjustment_rate": e["adjustment_rate"]}
+    shown = pd.concat([by_year.astype({"year": object}), pd.DataFrame([total])], ignore_index=True)
+    display(table(shown, {"year": ("年度", str), "initial_budget_wan": ("年初预算(万元)", fmt_wan),
+                          "adjusted_budget_wan": ("调整后预算(万元)", fmt_wan), "spent_wan": ("实际支出(万元)", fmt_wan),
+                          "rate": ("执行率", fmt_pct), "adjustment_rate": ("预算调整率", fmt_pct)},
+                  caption="分年度预算执行情况"))
+    fig = charts.grouped_bars(by_year.assign(year=by_year["year"].astype(str)), "year",
+                              {"adjusted_budget_wan": "调整后预算", "spent_wan": "实际支出"},
+                              title="分年度预算与支出(万元)", ylabel="万元")
+    display(charts.show(fig))
+
+
+def by_domain(r: SectionView) -> None:
+    if r.absent("expenditure"):
+        return
+    if "domains" not in r.frames:
+        display(note("没有子项目表(subprojects.xlsx 缺失),无法按领域统计。"))
+        return
+    domains = r.frame("domains")
+    display(table(domains, {"domain": ("领域", None), "subprojects": ("已批复子项目(个)", fmt_count),
+                            "approved_wan": ("立项批复金额(万元)", fmt_wan), "share": ("投资占比", fmt_pct),
+                            "adjusted_budget_wan": ("本期预算(万元)", fmt_wan), "spent_wan": ("本期支出(万元)", fmt_wan),
+                            "rate": ("本期执行率", fmt_pct)},
+                  caption="分领域投资与支出"))
+    e = r.metrics["expenditure"]
+    display(note("投资金额前三的领域:" + ranks(e["investment_top3"]) + ";子项目数量前三的领域:"
+                 + ranks(e["subproject_count_top3"]) + "。"))
+    fig = charts.bar_chart(domains["domain"], [s * 100 if s is not None and s == s else 0 for s in domains["share"]],
+                           title="各领域投资金额占比(%)", ylabel="%", value_format="{:.2f}%")
+    display(charts.show(fig))
+
+
+def bands(r: SectionView) -> None:
+    if r.absent("expenditure"):
+        return
+    e = r.metrics["expenditure"]
+    if "bands" not in r.frames:
+        display(note("没有子项目表(subprojects.xlsx 缺失),无法统计子项目支出率。"))
+        return
+    display(note(f"截至 {r.period.end.isoformat()},{e['subprojects']} 个已批复子项目按各自累计支出 ÷ 立项批复金额"
+                 f"分档(含下限不含上限);合计累计支出 {fmt_wan(e['spent_to_end'])} 万元,占立项批复金额 "
+                 f"{fmt_pct(e['approved_rate'])}。"))
+    shown = r.frame("bands")
+    display(table(shown, {"band": ("支出率区间", None), "subprojects": ("子项目(个)", fmt_count), "share": ("占比", fmt_pct)},
+                  caption="子项目支出率分布"))
+    fig = charts.bar_chart(shown["band"], shown["subprojects"], title="子项目支出率分布(个)", ylabel="子项目数",
+                           value_format="{:.0f}")
+    display(charts.show(fig))
+
+
+def no_funds(r: SectionView) -> None:
+    if r.absent("expenditure"):
+        return
+    ids = r.metrics["expenditure"].get("no_funds_subprojects", [])
+    if not ids:
+        display(note("本期末所有已批复子项目均已有支付。"))
+        return
+    display(note(f"截至 {r.period.end.isoformat()},有 {len(ids)} 个已批复子项目暂未下达资金(无支付记录),计入“低于60%”档。"))
+    display(table(r.frame("no_funds"), {"subproject_id": ("子项目编号", None), "name": ("子项目名称", None),
+                                        "domain": ("领域", None), "unit": ("业务单位", None),
+                                        "approved_wan": ("立项批复金额(万元)", fmt_wan)},
+                  caption="暂未下达资金的子项目"))
+
+
+def subproject_rates(r: SectionView) -> None:
+    """The per-subproject table behind the bands, lowest rate first."""
+    if r.absent("expenditure") or "subproject_rates" not in r.frames:
+        return
+    display(table(r.frame("subproject_rates"), {
+        "subproject_id": ("子项目编号", None), "name": ("子项目名称", None), "domain": ("领域", None),
+        "approved_wan": ("立项批复金额(万元)", fmt_wan), "spent_to_end_wan": ("累计支出(万元)", fmt_wan),
+        "rate": ("支出率", fmt_pct), "band": ("区间", None)}, caption="各子项目支出率"))
+
+
+def index_figures(metrics) -> list[str]:
+    e = metrics.get("expenditure")
+    if not e:
+        return ["无资金数据"]
+    return [f"执行率 {fmt_pct(e.get('rate'))}", f"支出 {fmt_wan(e.get('spent'))} 万元"]
+
+
+SECTION = Section(
+    key="expenditure",
+    title="资金使用情况",
+    reads=("subprojects", "budget", "spending"),
+    compute=compute,
+    blocks=(
+        Block("一、预算执行情况(分年度)", budget_execution),
+        Block("二、分领域投资与支出", by_domain),
+        Block("三、子项目支出率分布", bands),
+        Block("四、暂未下达资金的子项目", no_funds),
+        Block("附:各子项目支出率", subproject_rates),
+    ),
+    index_figures=index_figures,
+    absent={"expenditure": "本期没有预算或支付数据(budget.xlsx / spending.xlsx 缺失或无本期记录),资金使用指标为空。"},
+)

@@ -1,0 +1,92 @@
+"""评价概况: the period's key figures from every section, and the published report's figures beside the data's."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..present import fmt_count, fmt_pct, fmt_points, fmt_wan, table
+from ..published import published_comparison
+from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+
+
+def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
+    """Columns item, value: the figures a reader looks for first, as printed."""
+    rows = [("评价项目", project), ("评价期", span.label), ("本报告期间", period.label),
+            ("统计截止日", period.end.isoformat())]
+    e = metrics.get("expenditure")
+    if e:
+        rows += [("累计安排预算(万元)", fmt_wan(e["budget"])), ("实际支出(万元)", fmt_wan(e["spent"])),
+                 ("预算执行率", fmt_pct(e["rate"]))]
+        if "subprojects" in e:
+            rows += [("已批复子项目(个)", fmt_count(e["subprojects"])),
+                     ("立项批复金额合计(万元)", fmt_wan(e["approved_total"])),
+                     ("暂未下达资金子项目(个)", fmt_count(e["no_funds_issued"]))]
+    if metrics.get("milestones"):
+        planned = sum(v["planned"] for v in metrics["milestones"].values())
+        done = sum(v["done"] for v in metrics["milestones"].values())
+        rows += [("计划进度节点(个)", fmt_count(planned)), ("如期完成节点(个)", fmt_count(done)),
+                 ("节点完成率", fmt_pct(done / planned if planned else None))]
+    if metrics.get("survey"):
+        rows.append(("问卷有效样本(个)", fmt_count(metrics["survey"]["respondents"])))
+    if metrics.get("public_reviews"):
+        r = metrics["public_reviews"]
+        rows += [("好差评总数(条)", fmt_count(r["total"])), ("五星好评率", fmt_pct(r["five_star_rate"])),
+                 ("差评率", fmt_pct(r["bad_rate"], 4))]
+    if metrics.get("scoring"):
+        rows += [("绩效得分", fmt_points(metrics["scoring"]["total"])), ("评价等级", metrics["scoring"]["grade"])]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def compute(inputs: PeriodInputs) -> SectionResult:
+    """Frames: key_figures (item, value, as printed) and, in the whole-span run of an evaluation with a
+    published.yaml, published (figure, published, computed, agrees)."""
+    frames = {"key_figures": key_figure_rows(inputs.project, inputs.period, inputs.span, inputs.metrics)}
+    notes = {}
+    if inputs.published and inputs.whole_span:
+        try:
+            frames["published"] = published_comparison(dict(inputs.metrics), inputs.published)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            notes["published"] = f"published.yaml 的结构与约定不符({type(exc).__name__}: {exc}),无法逐项核对。"
+    return SectionResult({}, frames, notes)
+
+
+def key_figures(r: SectionView) -> None:
+    display(table(r.frame("key_figures"), {"item": ("项目", None), "value": ("数值", None)}, caption="主要指标"))
+    for key in ("survey", "scoring"):
+        if r.metrics.get(key) is None and key in r.metrics.get("notes", {}):
+            display(note(r.metrics["notes"][key]))
+            break
+
+
+def published_check(r: SectionView) -> None:
+    problem = r.metrics.get("notes", {}).get("published")
+    if problem:
+        display(note(problem))
+        return
+    if "published" not in r.frames:
+        display(note("本评价没有已发布报告的数字可供核对(或本报告期间不是整个评价期)。"))
+        return
+    comparison = r.frame("published")
+    differing = int((~comparison["agrees"].astype(bool)).sum())
+    display(table(comparison, {"figure": ("指标", None), "published": ("报告刊印值", None),
+                               "computed": ("数据计算值", None), "agrees": ("一致", lambda v: "是" if v else "否")},
+                  caption="与已发布报告核对"))
+    if differing:
+        display(note(f"有 {differing} 项与报告刊印值不一致:以上“数据计算值”按报告所述口径由原始数据重新计算。"))
+
+
+def index_figures(metrics) -> list[str]:
+    return []
+
+
+SECTION = Section(
+    key="overview",
+    title="评价概况",
+    reads=("subprojects", "budget", "spending", "milestones", "survey_answers", "survey_options", "public_reviews",
+           "scoring"),
+    compute=compute,
+    blocks=(Block("主要指标", key_figures), Block("与已发布报告核对", published_check)),
+    index_figures=index_figures,
+    reads_published=True,
+    after_others=True,
+)

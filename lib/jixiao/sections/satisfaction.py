@@ -1,0 +1,91 @@
+"""满意度: the users' survey (whole evaluation only) and the public reviews (好差评) by month."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+from ..metrics import WHOLE_EVALUATION_NOTE, review_metrics, reviews_in, survey_metrics, survey_shares, survey_summary
+from ..present import fmt_count, fmt_pct, table
+from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from .common import charts
+
+
+def compute(inputs: PeriodInputs) -> SectionResult:
+    """Frames: survey_shares (question, option, order, positive, count, answered, share) and survey_summary
+    (question, answered, positive, positive_share) in the whole-span run; review_months (month, star_1 …
+    star_5, total, bad, five_star_rate) for the months of the period (every month in the whole-span run)."""
+    tables, whole = inputs.tables, inputs.whole_span
+    frames, notes = {}, {}
+    survey = survey_metrics(tables) if whole else None
+    if not whole:
+        notes["survey"] = WHOLE_EVALUATION_NOTE.format(span=inputs.span.label)
+    if survey is not None:
+        shares = survey_shares(tables.survey_answers, tables.survey_options)
+        frames["survey_shares"] = shares
+        frames["survey_summary"] = survey_summary(shares)
+    window = None if whole else inputs.period
+    reviews = review_metrics(tables.public_reviews, window)
+    if reviews is not None:
+        months = reviews_in(tables.public_reviews, window)
+        months = months.drop(columns=[c for c in ("excel_row",) if c in months.columns])
+        frames["review_months"] = months.assign(bad=months["star_1"] + months["star_2"],
+                                                five_star_rate=months["star_5"] / months["total"])
+    return SectionResult({"survey": survey, "public_reviews": reviews}, frames, notes)
+
+
+def survey_results(r: SectionView) -> None:
+    if r.absent("survey"):
+        return
+    shares, summary = r.frame("survey_shares"), r.frame("survey_summary")
+    display(note(f"共 {r.metrics['survey']['respondents']} 个单位参与问卷调查。各选项占比 = 选择该项的单位 ÷ 回答该题的单位。"))
+    display(table(summary, {"question": ("题目", None), "answered": ("回答(个)", fmt_count),
+                            "positive": ("满意类(个)", fmt_count), "positive_share": ("满意类占比", fmt_pct)},
+                  caption="各题满意类占比"))
+    for number, (question, group) in enumerate(shares.groupby("question", sort=False), start=1):
+        display(table(group, {"option": ("选项", None), "count": ("单位(个)", fmt_count), "share": ("占比", fmt_pct),
+                              "positive": ("计为满意", lambda v: "是" if v else "")},
+                      caption=f"题{number}:{question}"))
+        bar = pd.DataFrame([group["share"].fillna(0.0).tolist()], columns=group["option"].tolist(), index=[f"题{number}"])
+        display(charts.show(charts.stacked_shares(bar, title=f"题{number} 各选项占比")))
+
+
+def public_reviews(r: SectionView) -> None:
+    if r.absent("public_reviews"):
+        return
+    v = r.metrics["public_reviews"]
+    months = r.frame("review_months")
+    display(note(f"{v['months'][0]} 至 {v['months'][1]} 共 {v['month_count']} 个月,“好差评”总评价 {fmt_count(v['total'])} 条,"
+                 f"其中五星好评 {fmt_count(v['five_star'])} 条,五星好评率 {fmt_pct(v['five_star_rate'])};差评(1星及2星)"
+                 f"{fmt_count(v['bad'])} 条,差评率 {fmt_pct(v['bad_rate'], 4)}。"))
+    stars = pd.DataFrame({"star": ["1星", "2星", "3星", "4星", "5星"], "n": list(v["stars"].values())})
+    stars["share"] = stars["n"] / v["total"]
+    display(table(stars, {"star": ("星级", None), "n": ("评价数(条)", fmt_count), "share": ("占比", lambda s: fmt_pct(s, 4))},
+                  caption="按星级"))
+    display(table(months, {"month": ("月份", None), "total": ("总评价(条)", fmt_count), "star_5": ("五星(条)", fmt_count),
+                           "bad": ("差评(条)", fmt_count), "five_star_rate": ("五星好评率", fmt_pct)},
+                  caption="按月份"))
+    fig = charts.line_chart(months["month"], {"总评价(万条)": (months["total"] / 10000).tolist()},
+                            title="“好差评”月度评价数", ylabel="万条")
+    display(charts.show(fig))
+
+
+def index_figures(metrics) -> list[str]:
+    out = []
+    if metrics.get("survey"):
+        out.append(f"问卷 {fmt_count(metrics['survey']['respondents'])} 个单位")
+    if metrics.get("public_reviews"):
+        out.append(f"五星好评率 {fmt_pct(metrics['public_reviews']['five_star_rate'])}")
+    return out or ["无满意度数据"]
+
+
+SECTION = Section(
+    key="satisfaction",
+    title="满意度",
+    reads=("survey_answers", "survey_options", "public_reviews"),
+    compute=compute,
+    blocks=(Block("一、使用单位问卷调查", survey_results), Block("二、群众“好差评”", public_reviews)),
+    index_figures=index_figures,
+    absent={"survey": "没有问卷数据(survey.xlsx 缺失),问卷指标为空。",
+            "public_reviews": "本期没有“好差评”数据,群众评价指标为空。"},
+)

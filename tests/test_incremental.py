@@ -1,0 +1,140 @@
+"""Incremental runs: a section is executed again only when something it depends on changed (runs papermill)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import nbformat
+import pytest
+from batchrun import JIXIAO, jixiao
+from conftest import DONGGUAN_RAW, PROJECT_ROOT
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from jixiao.present import fmt_pct
+from jixiao.sections import SECTIONS as REGISTRY
+
+SECTIONS = {s.key for s in REGISTRY}
+
+
+def executed(tree) -> set[str]:
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    return {r["section"] for r in index["results"] if not r["reused"]}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    base = tmp_path_factory.mktemp("incremental")
+    shutil.copytree(DONGGUAN_RAW, base / "raw")
+    shutil.copytree(PROJECT_ROOT / "notebooks", base / "notebooks")
+    params = base / "params.yaml"
+    params.write_text(json.dumps({"evaluation": "inc", "project": "增量测试", "raw_dir": "raw", "span": "2019-2021",
+                                  "periods": ["2021"], "out_dir": "out"}, ensure_ascii=False), encoding="utf-8")
+    return base, params, base / "out" / "inc"
+
+
+def run(base, params, *extra):
+    result = jixiao("run", "--params", params, "--notebooks", base / "notebooks", "--jobs", "2", "--quiet", *extra)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_reuse_one_input_one_notebook_and_force(workspace):
+    base, params, tree = workspace
+    run(base, params)
+    assert executed(tree) == SECTIONS
+    mtimes = {p: p.stat().st_mtime_ns for p in (tree / "2021").glob("*.pdf")}
+
+    again = run(base, params)  # nothing changed: nothing executed, nothing rewritten
+    assert executed(tree) == set() and "(0 executed, 5 reused)" in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in (tree / "2021").glob("*.pdf")} == mtimes
+    assert "沿用上次结果" in (tree / "index.html").read_text(encoding="utf-8")
+
+    wb = load_workbook(base / "raw" / "survey.xlsx")  # one workbook: the sections that read it, and the overview
+    ws = wb["好差评"]
+    ws.cell(row=ws.max_row, column=6).value = int(ws.cell(row=ws.max_row, column=6).value) + 1
+    wb.save(base / "raw" / "survey.xlsx")
+    run(base, params)
+    assert executed(tree) == {"overview", "satisfaction"}
+
+    nb = nbformat.read(base / "notebooks" / "milestones.ipynb", as_version=4)  # one notebook: that section
+    nb.cells.append(nbformat.v4.new_markdown_cell("附注:本节由测试改动。"))
+    nbformat.write(nb, base / "notebooks" / "milestones.ipynb")
+    run(base, params)
+    assert executed(tree) == {"milestones"}
+    assert "附注:本节由测试改动。" in (tree / "2021" / "milestones.html").read_text(encoding="utf-8")
+
+    run(base, params, "--force")
+    assert executed(tree) == SECTIONS
+
+
+def test_a_deleted_output_is_made_again(workspace):
+    base, params, tree = workspace
+    run(base, params)
+    (tree / "2021" / "scoring.pdf").unlink()
+    run(base, params)
+    assert executed(tree) == {"scoring"} and (tree / "2021" / "scoring.pdf").is_file()
+
+
+def test_a_kill_mid_run_never_leaves_a_record_of_unfinished_outputs(tmp_path):
+    shutil.copytree(DONGGUAN_RAW, tmp_path / "raw")
+    params = tmp_path / "params.yaml"
+    params.write_text(json.dumps({"evaluation": "kill", "project": "中断测试", "raw_dir": "raw", "span": "2019-2021",
+                                  "periods": ["2019", "2020"], "out_dir": "out"}, ensure_ascii=False), encoding="utf-8")
+    tree = tmp_path / "out" / "kill"
+    proc = subprocess.Popen([*JIXIAO, "run", "--params", params, "--jobs", "2", "--quiet"], cwd=PROJECT_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(tree.glob(".jixiao/keys/*/*.json"))) < 3:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    records = list(tree.glob(".jixiao/keys/*/*.json"))
+    assert 3 <= len(records) < 10, "the kill came too late to test anything"
+    for path in records:  # every record that says done describes whole files
+        record = json.loads(path.read_text(encoding="utf-8"))
+        assert record["status"] == "ok"
+        for rel in record["files"].values():
+            if rel.endswith(".pdf"):
+                PdfReader(tree / rel)
+            else:
+                assert (tree / rel).stat().st_size > 0
+    time.sleep(1.5)  # orphaned workers notice their parent is gone and end
+    rerun = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    assert index["reused"] == len(records) and index["executed"] == 10 - len(records)
+    for period in ("2019", "2020"):
+        for section in SECTIONS:
+            for ext in ("ipynb", "html", "pdf"):
+                assert (tree / period / f"{section}.{ext}").is_file()
+
+
+def test_the_notebook_shows_the_batch_results_not_its_own(workspace, tmp_path):
+    """In the batch a notebook displays metrics.json and the frames; it cannot disagree with them."""
+    import papermill as pm
+
+    base, params, tree = workspace
+    run(base, params)
+    results = tmp_path / "2021"
+    shutil.copytree(tree / "2021", results)
+    metrics = json.loads((results / "metrics.json").read_text(encoding="utf-8"))
+    shown = fmt_pct(metrics["expenditure"]["rate"])
+    metrics["expenditure"]["rate"] = 0.123456  # a value no computation gives: seen only if metrics.json is read
+    (results / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False), encoding="utf-8")
+    nb = pm.execute_notebook(str(PROJECT_ROOT / "notebooks" / "expenditure.ipynb"), str(tmp_path / "out.ipynb"),
+                             parameters={"evaluation": "inc", "period": "2021", "span": "2019-2021",
+                                         "project": "增量测试", "results_dir": str(results)},
+                             kernel_name="python3", progress_bar=False)
+    outputs = json.dumps([o for c in nb.cells for o in c.get("outputs", [])], ensure_ascii=False)
+    assert "预算执行率 12.35%" in outputs and f"预算执行率 {shown}" not in outputs
+    with pytest.raises(pm.PapermillExecutionError, match="not '另一个项目'"):
+        pm.execute_notebook(str(PROJECT_ROOT / "notebooks" / "expenditure.ipynb"), str(tmp_path / "out2.ipynb"),
+                            parameters={"evaluation": "inc", "period": "2021", "span": "2019-2021",
+                                        "project": "另一个项目", "results_dir": str(results)},
+                            kernel_name="python3", progress_bar=False)
