@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EVALUATION ?= dongguan-2019-2021
+KERNEL := jixiao
+LAB_DIR ?= notebooks
+LAB_FLAGS ?=
 
 .DEFAULT_GOAL := help
 
@@ -19,10 +22,16 @@ $(STAMP): pyproject.toml constraints.txt
 	if [ ! -x $(BIN)/python ]; then echo "creating $(VENV) with $$py"; $$py -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@# the project's kernel lives in .venv (not ~/.local), so each clone's notebooks run with its own interpreter
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python ($(KERNEL))" >/dev/null
 	@touch $(STAMP)
 
 ## Create .venv and install the pinned dependencies (and the CJK font)
 setup: $(STAMP)
+
+## Open JupyterLab on notebooks/ with the project's kernel; jupytext keeps each .ipynb and .py in step
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(LAB_FLAGS)
 
 ## Run the batch of params.yaml: every section, every period, HTML + PDF + index
 report: setup

@@ -2,15 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
-#     text_representation:
-#       extension: .py
-#       format_name: percent
-#       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#     notebook_metadata_filter: -jupytext.text_representation
 #   kernelspec:
-#     display_name: Python 3 (ipykernel)
+#     display_name: Python (jixiao)
 #     language: python
-#     name: python3
+#     name: jixiao
 # ---
 
 # %% [markdown]
@@ -20,12 +16,12 @@
 # 所有数字均由 `data/raw/` 下的原始工作簿按输入约定中的口径计算,不做手工录入。
 
 # %% tags=["parameters"]
-evaluation: str = ""  # folder under data/raw/; blank: the one in params.yaml
-period: str = ""  # a year such as 2020 or a span such as 2019-2021; blank: the whole span
-span: str = ""  # the evaluation's whole period; blank: the one in params.yaml
-project: str = ""  # the evaluated project's title; blank: the one in params.yaml
-raw_dir: str = ""  # folder of raw workbooks; blank: data/raw/<evaluation>
-results_dir: str = ""  # folder of the batch's computed results for this period; blank: compute them here
+evaluation: str = ""  # 评价文件夹名(data/raw/ 下);留空取 params.yaml 中的值
+period: str = ""  # 报告期间:年份如 2020,或期间如 2019-2021(-p period 2020 按数字传入亦可);留空为整个评价期
+span: str = ""  # 整个评价期,如 2019-2021;留空取 params.yaml 中的值
+project: str = ""  # 被评价项目名称,印在每页;留空取 params.yaml 中的值
+raw_dir: str = ""  # 原始工作簿所在文件夹;留空为 data/raw/<evaluation>
+results_dir: str = ""  # 批量运行已算好的本期结果所在文件夹;留空则在本笔记本内由原始工作簿计算
 
 # %%
 from jixiao import report as jx

@@ -23,6 +23,7 @@ PARAMS_KEYS = {
     "jobs": "how many notebooks run at once (default: the machine's cores)",
 }
 NOTEBOOK_PARAMETERS = ("evaluation", "period", "span", "project", "raw_dir", "results_dir")
+_YEAR_PARAMETERS = ("period", "span")  # a bare year may arrive as a number
 
 # letters (any script), digits, dot, dash, underscore; no separators, so a name can never leave its folder
 _SAFE_NAME = re.compile(r"^[^\W_][\w.\-]*$")
@@ -109,19 +110,29 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs)
 
 
-def check_notebook_types(**given) -> None:
-    """Papermill only warns about unknown parameters and passes any type: refuse both."""
+def check_notebook_types(**given) -> dict:
+    """Papermill only warns about unknown parameters and passes any type: refuse both. Returns the
+    parameters as text: papermill's ``-p period 2019`` passes the year as a number, which is taken."""
     unknown = sorted(set(given) - set(NOTEBOOK_PARAMETERS))
     if unknown:
         raise ParameterError(f"unknown notebook parameter(s) {', '.join(unknown)}; known: {', '.join(NOTEBOOK_PARAMETERS)}")
+    as_text = {}
     for key, value in given.items():
+        if key in _YEAR_PARAMETERS and isinstance(value, int) and not isinstance(value, bool):
+            if not 1000 <= value <= 9999:
+                raise ParameterError(f"笔记本参数 {key} 的值 {value} 不是年份;应为年份(如 2020)或期间(如 2019-2021)")
+            value = str(value)
         if not isinstance(value, str):
-            raise ParameterError(f"notebook parameter {key} must be text, got {type(value).__name__}")
+            hint = "年份(如 2020)或期间(如 2019-2021)" if key in _YEAR_PARAMETERS else "文字"
+            raise ParameterError(f"笔记本参数 {key} 应为{hint},收到 {type(value).__name__} 类型的值 {value!r};"
+                                 f"用 papermill 传文字时请写 -r {key} {value}")
+        as_text[key] = value
+    return as_text
 
 
 def check_notebook_parameters(**given) -> dict:
-    """The notebook parameters (blanks already filled), checked; raises ParameterError naming the first bad one."""
-    check_notebook_types(**given)
+    """The notebook parameters (blanks already filled) as text, checked; raises ParameterError naming the first bad one."""
+    given = check_notebook_types(**given)
     check_name(given["evaluation"])
     period, span = Period.parse(given["period"]), Period.parse(given["span"])
     if period.first < span.first or period.last > span.last:

@@ -24,8 +24,10 @@ def open_report(section: str, evaluation: str = "", period: str = "", span: str 
                 raw_dir: str = "", results_dir: str = "") -> SectionView:
     """Check the notebook's parameters, then read the period's results from ``results_dir`` or compute them."""
     spec = get_section(section)
-    check_notebook_types(evaluation=evaluation, period=period, span=span, project=project, raw_dir=raw_dir,
-                         results_dir=results_dir)
+    given = check_notebook_types(evaluation=evaluation, period=period, span=span, project=project, raw_dir=raw_dir,
+                                 results_dir=results_dir)  # papermill's -p period 2019 arrives as a number
+    evaluation, period, span, project = given["evaluation"], given["period"], given["span"], given["project"]
+    raw_dir, results_dir = given["raw_dir"], given["results_dir"]
     if not (evaluation and span):
         defaults = load_params(PARAMS_FILE)
         evaluation = evaluation or defaults.evaluation

@@ -1,0 +1,103 @@
+"""The README's "one notebook by hand" commands, run as written for every section notebook."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+
+import pytest
+from conftest import PROJECT_ROOT
+
+from jixiao.params import NOTEBOOK_PARAMETERS
+
+SECTIONS = sorted(p.stem for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb"))
+EXAMPLE = "overview"  # the section the README's commands name
+
+
+def readme_commands() -> list[str]:
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"^### One notebook by hand.*?\n```sh\n(.*?)```", text, flags=re.S | re.M)
+    assert block, "README.md has no 'One notebook by hand' section with a sh block"
+    return [line for line in block[1].splitlines() if line.strip()]
+
+
+COMMANDS = readme_commands()
+
+
+def command(kind: str, section: str, out_dir) -> list[str]:
+    """The README line of ``kind`` for ``section``, writing to ``out_dir`` instead of /tmp."""
+    patterns = {"help": r"--help-notebook", "year": r"-p period \d{4}$", "span": r"-p period \d{4}-\d{4}$",
+                "html": r"nbconvert"}
+    (line,) = [c for c in COMMANDS if re.search(patterns[kind], c)]
+    words = shlex.split(line.replace(EXAMPLE, section).replace("/tmp/", f"{out_dir}/"))
+    return [str(PROJECT_ROOT / w) if w.startswith(".venv/") else w for w in words]
+
+
+def run(words: list[str], timeout: int = 180) -> subprocess.CompletedProcess:
+    return subprocess.run(words, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def outputs_text(notebook) -> str:
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    parts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", "") if isinstance(out.get("text"), str) else "".join(out.get("text", [])))
+            for value in out.get("data", {}).values():
+                parts.append(value if isinstance(value, str) else "".join(value) if isinstance(value, list) else "")
+            parts.append(out.get("evalue", ""))
+    return "\n".join(parts)
+
+
+def test_the_readme_names_the_commands_it_promises():
+    assert len(COMMANDS) == 4 and all(c.startswith(".venv/bin/") for c in COMMANDS)
+    assert "--no-input" in command("html", EXAMPLE, "/x")
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_help_notebook_lists_every_parameter_with_type_and_meaning(section):
+    done = run(command("help", section, "/unused"), timeout=60)
+    assert done.returncode == 0, done.stderr
+    listed = dict(re.findall(r"^\s+(\w+): str \(default \"\"\)\s+(\S.*)$", done.stdout, flags=re.M))
+    assert set(listed) == set(NOTEBOOK_PARAMETERS), done.stdout
+    assert "2019-2021" in listed["period"] and "-p period 2020" in listed["period"]
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_a_year_passed_as_a_number_runs_and_converts_without_code(section, tmp_path):
+    done = run(command("year", section, tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = tmp_path / f"{section}-2019.ipynb"
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == "jixiao"
+    assert nb["metadata"]["papermill"]["parameters"] == {"period": 2019}  # papermill's -p read a number
+    assert "报告期间 2019(截至 2019-12-31)" in outputs_text(out)
+    converted = run(command("html", section, tmp_path), timeout=120)
+    assert converted.returncode == 0, converted.stderr[-3000:]
+    html = (tmp_path / f"{section}-2019.html").read_text(encoding="utf-8")
+    assert "报告期间 2019(截至 2019-12-31)" in html
+    assert "open_report" not in html and "tags=" not in html  # --no-input: no code shown
+
+
+def test_a_span_runs(tmp_path):
+    done = run(command("span", EXAMPLE, tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "报告期间 2019-2021(截至 2021-12-31)" in outputs_text(tmp_path / f"{EXAMPLE}-2019-2021.ipynb")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2025", "period 2025 lies outside the evaluation's span 2019-2021"),
+    ("abc", "period 'abc' is malformed; expected a year such as 2020 or a span such as 2019-2021"),
+    ("19", "笔记本参数 period 的值 19 不是年份;应为年份(如 2020)或期间(如 2019-2021)"),
+    ("2019.5", "笔记本参数 period 应为年份(如 2020)或期间(如 2019-2021),收到 float 类型的值 2019.5;"
+               "用 papermill 传文字时请写 -r period 2019.5"),
+])
+def test_a_bad_period_fails_with_a_clear_message(value, message, tmp_path):
+    words = command("year", EXAMPLE, tmp_path)
+    words[-1] = value
+    done = run(words)
+    assert done.returncode != 0
+    assert "ParameterError" in done.stderr and message in done.stderr
+    assert message in outputs_text(tmp_path / f"{EXAMPLE}-2019.ipynb")
