@@ -294,3 +294,26 @@ def test_dongguan_linked_indicators(dongguan, dongguan_metrics):
     assert by_name["预算执行率"]["value"] == dongguan_metrics["expenditure"]["rate"]
     assert by_name["终验通过率"]["value"] == 23 / 24
     assert result["checks_differ"] == 1
+
+
+# --- the published-report audit ------------------------------------------------------------------
+
+
+def test_published_comparison_carries_the_reason_of_each_disagreement():
+    from jixiao.published import published_comparison, published_disagreements
+
+    metrics = {"expenditure": {"budget": 80692.06, "initial_budget": 163000.0, "adjustment_rate": 0.505,
+                               "by_year": [{"adjustment_rate": 0.51}, {"adjustment_rate": 0.49}]},
+               "milestones": {"启动": {"planned": 100, "done": 96}}}
+    published = {"budget_management": {"initial_budget_requests_亿元": 16.3, "adjusted_budget_亿元": 7.08,
+                                       "adjustment_rate_above": 50,
+                                       "differs": {"adjusted_budget_亿元": "两处口径不同"}},
+                 "milestones": {"started_subprojects": 75}}
+    comparison = published_comparison(metrics, published)
+    assert comparison.values.tolist() == [
+        ["年初申请预算合计(亿元)", "16.3", "16.3", True, None],
+        ["调整后实际安排预算合计(亿元)", "7.08", "8.07", False, "两处口径不同"],
+        ["预算调整率(总体及各年度)均超过50%", "是", "否", False, None],  # 2021's 49% is not above 50%
+        ["已启动子项目(个,正文)", "75", "96", False, None],  # no reason given: left blank
+    ]
+    assert published_disagreements(comparison) == 3
