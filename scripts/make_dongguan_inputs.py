@@ -33,7 +33,7 @@ CONTRACT = {   # file -> sheet -> headers (the project's input contract)
     "spending.xlsx": {"支出": ["子项目编号", "支付日期", "支付金额(万元)", "摘要"]},
     "milestones.xlsx": {"进度": ["子项目编号", "阶段", "计划完成日期", "实际完成日期"]},
     "survey.xlsx": {"问卷": None, "选项": ["题目", "选项", "顺序", "是否满意"], "好差评": ["月份", "1星", "2星", "3星", "4星", "5星"]},
-    "scoring.xlsx": {"指标": ["一级指标", "二级指标", "三级指标", "分值", "得分", "评分说明"]},
+    "scoring.xlsx": {"指标": ["一级指标", "二级指标", "三级指标", "分值", "得分", "评分说明", "计分依据", "计分方法", "目标值", "计分参数"]},
 }
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "data" / "raw" / "dongguan-2019-2021"
@@ -131,6 +131,19 @@ INDICATORS = [
     ("效益", "满意度", "业务单位满意度", 4, 3.62, "问卷整体满意度90.48%"),
     ("效益", "满意度", "公众满意度", 4, 4.00, "政务服务好差评五星率99.97%"),
 ]
+# indicators scored by a rule on a figure the suite computes: 三级指标 -> (计分依据, 计分方法, 目标值, 计分参数).
+# Chosen where the synthetic score above is that rule applied to the published figure; 业务单位满意度 is
+# linked all the same, and its check differs: the score was given on the overall-satisfaction question
+# alone (90.48%), while the figure counts the positive answers of all four questions (92.26%).
+INDICATOR_RULES = {
+    "预算执行率": ("budget_execution_rate", "比例", "100%", None),
+    "子项目启动率": ("stage_completion_rate:启动", "比例", None, None),
+    "正式立项完成率": ("stage_completion_rate:正式立项", "比例", None, None),
+    "初验通过率": ("stage_completion_rate:初验", "比例", None, None),
+    "终验通过率": ("stage_completion_rate:终验", "比例", None, None),
+    "业务单位满意度": ("survey_positive_share", "比例", None, None),
+    "公众满意度": ("five_star_rate", "阶梯", None, "99%:1; 95%:0.8; 90%:0.6; 0:0"),
+}
 
 
 def rdate(rng: random.Random, lo: date, hi: date) -> date:
@@ -358,7 +371,7 @@ def build(rng: random.Random) -> dict:
         "进度": [[s["id"], st, pl, a] for s in subs for st, pl, a in s["rows"]],
         "问卷": survey_rows, "选项": option_rows,
         "好差评": [[m] + [c[i] for c in cols] for i, m in enumerate(months)],
-        "指标": [list(r) for r in INDICATORS],
+        "指标": [list(r) + list(INDICATOR_RULES.get(r[2], (None,) * 4)) for r in INDICATORS],
     }
     return {f: [(sh, hd or ["单位名称"] + [q for q, _ in SURVEY], rows[sh]) for sh, hd in sheets.items()]
             for f, sheets in CONTRACT.items()}

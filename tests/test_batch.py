@@ -38,7 +38,9 @@ def test_the_run_succeeds_and_writes_the_whole_tree(batch):
     assert "Traceback" not in result.stderr
     for period in PERIODS:
         names = sorted(p.name for p in (tree / period).iterdir())
-        assert names == sorted(["metrics.json", "frames"]
+        # a single year shows no survey or score table (they cover the whole evaluation): no workbook for those
+        with_tables = SECTIONS if period == "2019-2021" else ("overview", "expenditure", "milestones")
+        assert names == sorted(["metrics.json", "frames"] + [f"{s}.xlsx" for s in with_tables]
                                + [f"{s}.{ext}" for s in SECTIONS for ext in ("html", "ipynb", "pdf")])
         assert (tree / period / "frames" / "manifest.json").is_file()
     assert (tree / "index.html").is_file() and (tree / "index.json").is_file()
@@ -143,6 +145,25 @@ def test_index_links_every_export(batch):
     assert_carries_its_own_font(html)
 
 
+def test_every_shown_table_is_in_the_section_workbook_with_typed_cells(batch):
+    _, tree = batch
+    m = json.loads((tree / "2019-2021" / "metrics.json").read_text(encoding="utf-8"))
+    wb = load_workbook(tree / "2019-2021" / "expenditure.xlsx")
+    assert wb.sheetnames == ["分年度预算执行情况", "分领域投资与支出", "子项目支出率分布", "暂未下达资金的子项目", "各子项目支出率"]
+    ws = wb["分年度预算执行情况"]
+    assert [c.value for c in ws[1]] == ["年度", "年初预算(万元)", "调整后预算(万元)", "实际支出(万元)", "执行率", "预算调整率"]
+    assert ws.freeze_panes == "A2"
+    total = ws[ws.max_row]
+    assert total[0].value == "合计"
+    assert (total[2].value, total[2].number_format) == (m["expenditure"]["budget"], "#,##0.00")
+    assert (total[4].value, total[4].number_format) == (pytest.approx(m["expenditure"]["rate"], abs=1e-12), "0.00%")
+    bands = wb["子项目支出率分布"]
+    counts = {row[0].value: row[1].value for row in bands.iter_rows(min_row=2)}
+    assert counts == m["expenditure"]["subproject_bands"] and all(isinstance(v, int) for v in counts.values())
+    links = set(re.findall(r'href="([^"]+)"', (tree / "index.html").read_text(encoding="utf-8")))
+    assert {f"2019-2021/{s}.xlsx" for s in SECTIONS} <= links
+
+
 def test_executed_notebooks_carry_the_injected_parameters(batch):
     _, tree = batch
     nb = nbformat.read(tree / "2019" / "expenditure.ipynb", as_version=4)
@@ -162,6 +183,8 @@ def hostile(tmp_path_factory):
     shutil.copytree(DONGGUAN_RAW, raw)
     wb = load_workbook(raw / "subprojects.xlsx")
     wb["子项目"]["B2"] = "<script>alert(1)</script>"
+    wb["子项目"]["B3"] = '=HYPERLINK("http://x","y")'
+    wb["子项目"]["B3"].data_type = "s"  # typed as text in the department's sheet, not a formula
     wb.save(raw / "subprojects.xlsx")
     notebooks = base / "notebooks"
     shutil.copytree(PROJECT_ROOT / "notebooks", notebooks)
@@ -200,6 +223,14 @@ def test_parameters_reach_the_notebook_as_data(hostile):
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
     html = (tree / "2019-2021" / "overview.html").read_text(encoding="utf-8")
     assert "东莞&quot;; raise SystemExit(&quot;injected&quot;) #\n第二行 &lt;b&gt;粗&lt;/b&gt;" in html
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_workbook(hostile):
+    _, tree = hostile
+    wb = load_workbook(tree / "2019-2021" / "expenditure.xlsx")
+    names = [c for row in wb["各子项目支出率"].iter_rows(min_row=2) for c in row[1:2]]
+    cell = next(c for c in names if str(c.value).startswith("=HYPERLINK"))
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x","y")'
 
 
 def test_user_strings_are_escaped_in_exports_and_index(hostile):

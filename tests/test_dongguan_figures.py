@@ -92,11 +92,17 @@ def test_public_reviews(dongguan_metrics):
     assert fmt_pct(r["bad_rate"], 3) == printed["bad_rate"]
 
 
-def test_published_yaml_agrees_except_the_known_slip(dongguan, dongguan_metrics):
-    from jixiao.published import published_comparison
+def test_published_yaml_agrees_except_where_the_report_contradicts_itself(dongguan, dongguan_metrics):
+    from jixiao.published import published_comparison, published_disagreements
 
     comparison = published_comparison(dongguan_metrics, dongguan.published)
-    assert len(comparison) >= 40
+    assert len(comparison) >= 55
     disagreeing = comparison[~comparison["agrees"]]
-    assert disagreeing["figure"].tolist() == ["五星好评率"]
-    assert disagreeing[["published", "computed"]].values.tolist() == [["99.99%", "99.97%"]]
+    assert disagreeing[["figure", "published", "computed"]].values.tolist() == [
+        ["调整后实际安排预算合计(亿元)", "7.08", "8.07"],  # 7.08亿 against 80,692.06万元
+        ["已启动子项目(个,正文)", "75", "96"],  # the text's 75 against the timeliness table's 96
+        ["五星好评率", "99.99%", "99.97%"],  # 35,793,910 / 35,806,422 = 99.965%
+    ]
+    assert all(reason.startswith(("报告自相矛盾", "报告计算有误")) for reason in disagreeing["reason"])
+    assert comparison.loc[comparison["agrees"], "reason"].isna().all()
+    assert published_disagreements(comparison) == 3

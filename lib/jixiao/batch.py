@@ -387,7 +387,7 @@ def _store(report_dir: Path, state: RunState, key: str, output) -> CellResult:
     """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
     folder = report_dir / output.period
     files = {}
-    for kind in ("ipynb", "html", "pdf"):
+    for kind in ("ipynb", "html", "pdf", "xlsx"):
         target = folder / f"{output.section}.{kind}"
         if kind in output.files:
             atomic_write_bytes(target, output.files[kind])

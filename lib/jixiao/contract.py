@@ -38,7 +38,7 @@ class Column:
     kind: str
     required: bool = True  # a blank cell is an error
     example: object = None  # the template's sample value
-    may_be_absent: bool = False  # the whole column may be left out (descriptive columns only)
+    may_be_absent: bool = False  # the whole column may be left out (descriptive or optional-feature columns)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -173,6 +173,11 @@ SCORING = SheetSpec(
         Column("score", "得分", "score", example=4.5),
         Column("note", "评分说明", "text", required=False, example="依据充分,个别子项目论证不足",
                may_be_absent=True),
+        # optional link of an indicator to a figure computed from the data (see jixiao.indicators)
+        Column("calculation_basis", "计分依据", "text", required=False, may_be_absent=True),
+        Column("method", "计分方法", "text", required=False, may_be_absent=True),
+        Column("target", "目标值", "text", required=False, may_be_absent=True),
+        Column("rule_params", "计分参数", "text", required=False, may_be_absent=True),
     ),
 )
 

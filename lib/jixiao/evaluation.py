@@ -28,6 +28,7 @@ from .contract import (
     STAGES,
     SheetSpec,
 )
+from .indicators import RuleError, figure_key, parse_rule
 from .metrics import points
 from .problems import ERROR, NOTE, WARNING, InputError, Problem
 from .fingerprint import input_files, sha256_file  # noqa: F401 (sha256_file: part of this module's API)
@@ -133,6 +134,7 @@ def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | 
     problems.extend(_check_stages(tables.get("milestones")))
     problems.extend(_check_survey(tables.get("survey_answers"), tables.get("survey_options")))
     problems.extend(_check_scores(tables.get("scoring")))
+    problems.extend(_check_indicator_rules(tables.get("scoring")))
     problems.extend(_check_dates(tables, span))
     return problems
 
@@ -270,6 +272,41 @@ def _check_scores(scoring) -> list[Problem]:
             Problem(WARNING, spec.file, f"the weights add up to {points(int(weights.sum()))}, not 100",
                     sheet=sheet, column=spec.column("weight").header)
         )
+    return problems
+
+
+def _check_indicator_rules(scoring) -> list[Problem]:
+    """计分依据 a known figure, 计分方法 a known method, 目标值 and 计分参数 well formed (jixiao.indicators)."""
+    if scoring is None or "calculation_basis" not in scoring.columns:
+        return []
+    spec = SHEETS_BY_KEY["scoring"]
+    sheet = _sheet_name(scoring, spec)
+    problems = []
+
+    def error(row, column, message, value):
+        problems.append(Problem(ERROR, spec.file, message, sheet=sheet, row=int(row),
+                                column=spec.column(column).header, value=value))
+
+    for r in scoring.itertuples():
+        basis, method, target, params = r.calculation_basis, r.method, r.target, r.rule_params
+        if basis is None:
+            filled = next((c for c, v in (("method", method), ("target", target), ("rule_params", params))
+                           if v is not None), None)
+            if filled:
+                error(r.excel_row, filled, "填写了计分规则但计分依据为空;请填写计分依据,或清空本行的计分规则",
+                      getattr(r, filled))
+            continue
+        try:
+            figure_key(basis)
+        except ValueError as exc:
+            error(r.excel_row, "calculation_basis", str(exc), basis)
+        if method is None:
+            error(r.excel_row, "method", "填写了计分依据,应同时填写计分方法(比例、阶梯或扣分)", None)
+            continue
+        try:
+            parse_rule(method, target, params)
+        except RuleError as exc:
+            error(r.excel_row, exc.column, str(exc), {"method": method, "target": target, "rule_params": params}[exc.column])
     return problems
 
 

@@ -183,3 +183,32 @@ def _shown_number(number: int | float, kind: str) -> str:
     if kind == "points":
         return f"{number:.2f}"
     return f"{number:g}" if isinstance(number, float) else str(number)
+
+
+def notebook_tables(nb) -> list[ExcelTable]:
+    """Every table an executed notebook shows (``present.table`` puts its data beside its HTML), in order."""
+    from .present import TABLE_MIME
+
+    tables = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(TABLE_MIME)
+            if not data:
+                continue
+            kinds = dict(zip(data["headers"], data["kinds"]))
+            frame = pd.DataFrame(data["rows"], columns=data["headers"], dtype=object)
+            for header, kind in kinds.items():
+                if kind == "date":
+                    frame[header] = [None if v is None else dt.date.fromisoformat(v) for v in frame[header]]
+            tables.append(ExcelTable(data["caption"] or f"表{len(tables) + 1}", frame, kinds))
+    return tables
+
+
+def tables_xlsx_bytes(tables: Sequence[ExcelTable]) -> bytes:
+    """``write_tables_xlsx`` into memory (a worker returns the bytes; the batch writes the file)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="jixiao-xlsx-") as scratch:
+        path = Path(scratch) / "tables.xlsx"
+        write_tables_xlsx(path, tables)
+        return path.read_bytes()

@@ -41,7 +41,7 @@ class TaskOutput:
     status: str  # "ok" | "failed"
     seconds: float
     error: str = ""
-    files: dict = field(default_factory=dict)  # "ipynb" | "html" | "pdf" -> bytes
+    files: dict = field(default_factory=dict)  # "ipynb" | "html" | "pdf" | "xlsx" -> bytes
     phases: dict = field(default_factory=dict)  # "execute" | "html" | "pdf" -> seconds
 
 
@@ -118,6 +118,14 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
     html, _ = render_page(task.title, body, footer)
     out.files["html"] = html.encode("utf-8")
     out.phases["html"] = round(time.monotonic() - began, 3)
+    if out.status == "ok":
+        from .excel import notebook_tables, tables_xlsx_bytes
+
+        began = time.monotonic()
+        tables = notebook_tables(nb)
+        if tables:
+            out.files["xlsx"] = tables_xlsx_bytes(tables)
+        out.phases["xlsx"] = round(time.monotonic() - began, 3)
     if task.pdf and out.status == "ok":
         began = time.monotonic()
         out.files["pdf"] = render_pdf(task.title, body, footer)

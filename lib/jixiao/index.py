@@ -51,7 +51,7 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
             mark = "✓ 完成" if r.status == "ok" else "× 失败"  # ✗ is not in the CJK face
             how = "沿用上次结果" if r.reused else "本次执行"
             links = " · ".join(f'<a href="{escape(r.files[kind])}">{kind.upper()}</a>'
-                               for kind in ("html", "pdf", "ipynb") if kind in r.files)
+                               for kind in ("html", "pdf", "xlsx", "ipynb") if kind in r.files)
             err = f"<br><small class='err'>{escape(r.error[:300])}</small>" if r.error else ""
             cells.append(f"<td class='{escape(r.status)}'>{mark}<br>{links}<br><small>{how} · {r.seconds:.1f} s"
                          f"</small>{err}</td>")

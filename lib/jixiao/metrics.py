@@ -321,6 +321,7 @@ def survey_metrics(tables: dict) -> dict | None:
     for q, g in shares.groupby("question", sort=False):
         questions[q] = {
             "answered": int(summary.loc[q, "answered"]),
+            "positive": int(summary.loc[q, "positive"]),
             "positive_share": nullable(summary.loc[q, "positive_share"]),
             "options": dict(zip(g["option"], g["count"].astype(int).tolist())),
             "shares": {o: nullable(s) for o, s in zip(g["option"], g["share"].tolist())},

@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .atomic import atomic_path
 from .contract import FILES, SHEETS, STAGES, SheetSpec
+from .indicators import INDICATOR_FIGURES, METHODS
 
 SAMPLE_QUESTION = "您对项目的整体满意程度?"
 SAMPLE_OPTIONS = (("十分满意", 1), ("较为满意", 1), ("一般", 0), ("不满意", 0))
@@ -81,6 +82,25 @@ def _fill_sheet(ws, spec: SheetSpec) -> None:
         elif col.name == "stage":
             _validation(ws, i, DataValidation(type="list", formula1='"' + ",".join(STAGES) + '"',
                                               allow_blank=False, error="请从下拉列表选择阶段"))
+        elif col.name == "calculation_basis":
+            _validation(ws, i, DataValidation(type="list", formula1=_figure_list(ws.parent), allow_blank=True,
+                                              error="请从下拉列表选择计分依据(见 README 的指标计分一节)"))
+        elif col.name == "method":
+            _validation(ws, i, DataValidation(type="list", formula1='"' + ",".join(METHODS) + '"',
+                                              allow_blank=True, error="请从下拉列表选择计分方法:比例、阶梯或扣分"))
+
+
+FIGURE_LIST_SHEET = "计分依据列表"
+
+
+def _figure_list(wb) -> str:
+    """The figure keys on a hidden sheet (too many for an inline list's 255 characters); its range."""
+    ws = wb.create_sheet(FIGURE_LIST_SHEET)
+    write_row(ws, ["计分依据", "名称", "计算方法"])
+    for key, (name, how) in INDICATOR_FIGURES.items():
+        write_row(ws, [key, name, how])
+    ws.sheet_state = "hidden"
+    return f"'{FIGURE_LIST_SHEET}'!$A$2:$A${len(INDICATOR_FIGURES) + 1}"
 
 
 def write_templates(folder: Path, overwrite: bool = False) -> list[Path]:

@@ -42,20 +42,34 @@ class PeriodResults:
     frames: dict[str, dict] = field(default_factory=dict)  # section key -> frame name -> DataFrame
 
 
+def compute_order() -> list[Section]:
+    """The registry in an order where every section comes after the sections named in its ``after``."""
+    done: list[Section] = []
+    pending = list(SECTIONS)
+    while pending:
+        ready = [s for s in pending if set(s.after) <= {d.key for d in done}]
+        if not ready:
+            raise ValueError(f"sections wait on each other: {', '.join(s.key for s in pending)}")
+        done.append(ready[0])
+        pending.remove(ready[0])
+    return done
+
+
 def compute_period(tables: Tables, period: Period, span: Period, project: str = "", published: dict | None = None) -> PeriodResults:
     """Compute every section of one period once. metrics.json keeps the input contract's shape: project,
-    period, span, period_end, then each section's parts in report order, then notes."""
+    period, span, period_end, then each section's parts in the order they are computed, then notes."""
     tables = Tables.from_mapping(tables)
     figures: dict = {}
     notes: dict = {}
     results: dict[str, SectionResult] = {}
-    for section in sorted(SECTIONS, key=lambda s: s.after_others):  # overview reads the others' figures
+    order = compute_order()
+    for section in order:
         result = section.compute(PeriodInputs(tables, period, span, project, published, {**figures, "notes": notes}))
         figures.update(result.figures)
         notes.update(result.notes)
         results[section.key] = result
     metrics = {"project": project, "period": period.label, "span": span.label, "period_end": period.end.isoformat()}
-    for section in SECTIONS:
+    for section in order:  # the contract's order: expenditure, milestones, survey, reviews, scoring, ...
         metrics.update(results[section.key].figures)
-    metrics["notes"] = {k: notes[k] for s in SECTIONS for k in results[s.key].notes}
+    metrics["notes"] = {k: notes[k] for s in order for k in results[s.key].notes}
     return PeriodResults(metrics, {s.key: results[s.key].frames for s in SECTIONS})

@@ -17,7 +17,7 @@ from ..period import Period
 @dataclass(frozen=True)
 class PeriodInputs:
     """What ``compute`` gets: the tables, the period and span, the project, the published figures, and
-    (for sections computed after the others) the metrics of the sections already computed."""
+    the metrics of the sections already computed (those named in its ``after`` among them)."""
 
     tables: Any  # jixiao.tables.Tables
     period: Period
@@ -54,7 +54,7 @@ class Section:
     index_figures: Callable[[Mapping[str, Any]], list[str]]  # short Chinese key figures from metrics.json
     absent: Mapping[str, str] = field(default_factory=dict)  # metrics key -> why it is null, in words
     reads_published: bool = False  # published.yaml is an input too
-    after_others: bool = False  # computed from the other sections' metrics (overview)
+    after: tuple[str, ...] = ()  # sections whose metrics its computation reads (computed before it)
 
     @property
     def notebook(self) -> str:

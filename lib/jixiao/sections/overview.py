@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..present import fmt_count, fmt_pct, fmt_points, fmt_wan, table
-from ..published import published_comparison
+from ..published import published_comparison, published_disagreements
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
 
 
@@ -39,15 +39,17 @@ def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
 
 def compute(inputs: PeriodInputs) -> SectionResult:
     """Frames: key_figures (item, value, as printed) and, in the whole-span run of an evaluation with a
-    published.yaml, published (figure, published, computed, agrees)."""
+    published.yaml, published (figure, published, computed, agrees, reason); metrics.json then also
+    carries published_disagreements (how many printed figures the data does not reproduce)."""
     frames = {"key_figures": key_figure_rows(inputs.project, inputs.period, inputs.span, inputs.metrics)}
-    notes = {}
+    notes, figures = {}, {}
     if inputs.published and inputs.whole_span:
         try:
             frames["published"] = published_comparison(dict(inputs.metrics), inputs.published)
+            figures["published_disagreements"] = published_disagreements(frames["published"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             notes["published"] = f"published.yaml 的结构与约定不符({type(exc).__name__}: {exc}),无法逐项核对。"
-    return SectionResult({}, frames, notes)
+    return SectionResult(figures, frames, notes)
 
 
 def key_figures(r: SectionView) -> None:
@@ -67,16 +69,18 @@ def published_check(r: SectionView) -> None:
         display(note("本评价没有已发布报告的数字可供核对(或本报告期间不是整个评价期)。"))
         return
     comparison = r.frame("published")
-    differing = int((~comparison["agrees"].astype(bool)).sum())
+    differing = published_disagreements(comparison)
     display(table(comparison, {"figure": ("指标", None), "published": ("报告刊印值", None),
-                               "computed": ("数据计算值", None), "agrees": ("一致", lambda v: "是" if v else "否")},
+                               "computed": ("数据计算值", None), "agrees": ("一致", lambda v: "是" if v else "否"),
+                               "reason": ("差异原因", lambda v: v or "")},
                   caption="与已发布报告核对"))
     if differing:
         display(note(f"有 {differing} 项与报告刊印值不一致:以上“数据计算值”按报告所述口径由原始数据重新计算。"))
 
 
 def index_figures(metrics) -> list[str]:
-    return []
+    n = metrics.get("published_disagreements")
+    return [f"与刊印值不一致 {n} 项"] if n else []
 
 
 SECTION = Section(
@@ -88,5 +92,5 @@ SECTION = Section(
     blocks=(Block("主要指标", key_figures), Block("与已发布报告核对", published_check)),
     index_figures=index_figures,
     reads_published=True,
-    after_others=True,
+    after=("expenditure", "milestones", "satisfaction", "scoring"),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 
@@ -60,7 +62,7 @@ def public_reviews(r: SectionView) -> None:
                  f"{fmt_count(v['bad'])} 条,差评率 {fmt_pct(v['bad_rate'], 4)}。"))
     stars = pd.DataFrame({"star": ["1星", "2星", "3星", "4星", "5星"], "n": list(v["stars"].values())})
     stars["share"] = stars["n"] / v["total"]
-    display(table(stars, {"star": ("星级", None), "n": ("评价数(条)", fmt_count), "share": ("占比", lambda s: fmt_pct(s, 4))},
+    display(table(stars, {"star": ("星级", None), "n": ("评价数(条)", fmt_count), "share": ("占比", partial(fmt_pct, places=4))},
                   caption="按星级"))
     display(table(months, {"month": ("月份", None), "total": ("总评价(条)", fmt_count), "star_5": ("五星(条)", fmt_count),
                            "bad": ("差评(条)", fmt_count), "five_star_rate": ("五星好评率", fmt_pct)},

@@ -6,6 +6,7 @@ import pandas as pd
 
 
 from ..contract import SCORE_SCALE
+from ..indicators import figure_fractions, score_check_table, scoring_checks
 from ..metrics import ACHIEVEMENT_WORDING, WHOLE_EVALUATION_NOTE, level2_table, score_table, scoring_metrics
 from ..present import fmt_pct, fmt_points, fmt_weight, table
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
@@ -19,7 +20,9 @@ def _in_points(frame: pd.DataFrame, columns: tuple[str, ...] = ("weight", "score
 
 def compute(inputs: PeriodInputs) -> SectionResult:
     """Whole-span run only. Frames (points, not units): levels (level1, weight, score, rate, achievement),
-    level2 (level1, level2, weight, score, rate) and indicators (level1, level2, level3, weight, score, note)."""
+    level2 (level1, level2, weight, score, rate), indicators (level1, level2, level3, weight, score, note)
+    and checks (indicator, metric, figure, value, rule, weight, computed, entered, differs: the indicators
+    whose 计分依据 links them to a computed figure)."""
     if not inputs.whole_span:
         return SectionResult({"scoring": None}, {}, {"scoring": WHOLE_EVALUATION_NOTE.format(span=inputs.span.label)})
     scoring = inputs.tables.scoring
@@ -30,6 +33,14 @@ def compute(inputs: PeriodInputs) -> SectionResult:
         frames["level2"] = _in_points(level2_table(scoring))
         rows = scoring.reindex(columns=["level1", "level2", "level3", "weight", "score", "note"])
         frames["indicators"] = _in_points(rows.reset_index(drop=True))
+        figures.update(scoring_checks(scoring, dict(inputs.metrics)))
+        checks = score_check_table(scoring, figure_fractions(dict(inputs.metrics)))
+        frames["checks"] = pd.DataFrame({
+            "indicator": checks["indicator"].astype(object), "metric": checks["metric"].astype(object),
+            "figure": checks["figure"].astype(object), "rule": checks["rule"].astype(object),
+            **{c: [None if v is None else float(v) for v in checks[c]] for c in ("value", "weight", "computed", "entered")},
+            "differs": [None if v is None else bool(v) for v in checks["differs"]],
+        })
     return SectionResult({"scoring": figures}, frames)
 
 
@@ -64,17 +75,45 @@ def details(r: SectionView) -> None:
                   caption="三级指标评分明细"))
 
 
+def computed_checks(r: SectionView) -> None:
+    """Each indicator linked to a computed figure: the figure, the rule, the computed and the entered score."""
+    if r.absent("scoring"):
+        return
+    checks = r.frame("checks")
+    if checks.empty:
+        display(note("评分表没有指标填写“计分依据”,没有可由数据计算核对的指标得分。"))
+        return
+    verdict = {True: "不一致", False: "一致", None: "无数据"}
+    display(table(checks, {"indicator": ("三级指标", None), "figure": ("计分依据", None), "value": ("指标值", fmt_pct),
+                           "rule": ("计分规则", None), "weight": ("分值", fmt_weight),
+                           "computed": ("计算得分", fmt_points), "entered": ("评分表得分", fmt_points),
+                           "differs": ("核对", lambda v: verdict[None if v is None or v != v else bool(v)])},
+                  caption="由数据计算的指标得分核对"))
+    differ = r.metrics["scoring"].get("checks_differ") or 0
+    display(note(f"共 {len(checks)} 个指标与数据计算的数字关联,其中 {differ} 个的评分表得分与按规则计算的得分相差超过 0.005 分"
+                 + (",请评价人员复核。" if differ else "。")))
+
+
 def index_figures(metrics) -> list[str]:
     s = metrics.get("scoring")
-    return [f"得分 {fmt_points(s['total'])}({s['grade']})"] if s else []
+    if not s:
+        return []
+    out = [f"得分 {fmt_points(s['total'])}({s['grade']})"]
+    if s.get("checks_differ"):
+        out.append(f"计分核对不一致 {s['checks_differ']} 项")
+    return out
 
 
 SECTION = Section(
     key="scoring",
     title="评价得分",
-    reads=("scoring",),
+    # the computed checks read every section's figures
+    reads=("subprojects", "budget", "spending", "milestones", "survey_answers", "survey_options", "public_reviews",
+           "scoring"),
     compute=compute,
-    blocks=(Block("一、评价得分总表", summary), Block("二、指标得分明细", details)),
+    blocks=(Block("一、评价得分总表", summary), Block("二、指标得分明细", details),
+            Block("三、由数据计算的指标得分核对", computed_checks)),
     index_figures=index_figures,
     absent={"scoring": "没有评分表(scoring.xlsx 缺失),评分指标为空。"},
+    after=("expenditure", "milestones", "satisfaction"),
 )
