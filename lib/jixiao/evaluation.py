@@ -180,17 +180,18 @@ def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | 
     """Uniqueness, references, stages, survey answers, scores, plausibility of dates and amounts,
     template samples. No rule reads a cell already reported as an error."""
     layout = layout or CONTRACT_LAYOUT
-    problems: list[Problem] = []
+    problems: list[Problem] = _check_samples(tables)
+    sample_options = tables.get("survey_options")  # a sample question's column still has its options
+    tables = {key: _without_samples(frame) for key, frame in tables.items()}  # no other rule reads a sample row
     for spec in SHEETS:
         frame = tables.get(spec.key)
         if frame is not None and spec.unique:
             problems.extend(_check_unique(frame, spec))
-    problems.extend(_check_samples(tables))
     problems.extend(_check_references(tables, layout))
     problems.extend(_check_overpaid(tables))
     problems.extend(_check_repeated_payments(tables.get("spending")))
     problems.extend(_check_stages(tables.get("milestones")))
-    problems.extend(_check_survey(tables.get("survey_answers"), tables.get("survey_options")))
+    problems.extend(_check_survey(tables.get("survey_answers"), sample_options))
     problems.extend(_check_scores(tables.get("scoring")))
     problems.extend(_check_span(tables, span))
     problems.extend(_check_dates(tables, span))
@@ -210,9 +211,20 @@ def _header(frame: pd.DataFrame, spec: SheetSpec, name: str) -> str:
     return frame.attrs.get("headers", {}).get(name) or spec.column(name).header
 
 
+def _without_samples(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    samples = {int(r) for r, n in frame.attrs.get("bad_cells", []) if n == "*"}
+    if not samples:
+        return frame
+    kept = frame[~frame["excel_row"].isin(samples)].copy()
+    kept.attrs = dict(frame.attrs)
+    return kept
+
+
 def _bad_rows(frame: pd.DataFrame, *names: str) -> set[int]:
     """Rows with a cell of ``names`` (any column when none given) already reported as an error."""
-    return {int(r) for r, n in frame.attrs.get("bad_cells", []) if not names or n in names}
+    return {int(r) for r, n in frame.attrs.get("bad_cells", []) if not names or n in names or n == "*"}
 
 
 def _wan(fen: int) -> str:
@@ -275,6 +287,7 @@ def _check_samples(tables) -> list[Problem]:
             hits = hits[hits[name].astype(object) == value]
         for row in hits["excel_row"]:
             answers_left |= spec.key == "survey_answers"
+            frame.attrs.setdefault("bad_cells", []).append([int(row), "*"])  # no other rule reads a sample
             problems.append(Problem(ERROR, _file(frame, spec), SAMPLE_MESSAGE, sheet=_sheet_name(frame, spec),
                                     row=int(row)))
     options = tables.get("survey_options")
@@ -284,6 +297,7 @@ def _check_samples(tables) -> list[Problem]:
         for row, q, o, i, f in zip(options["excel_row"], options["question"], options["option"], options["order"],
                                    options["positive"]):
             if (q, o, None if pd.isna(i) else int(i), None if pd.isna(f) else int(f)) in samples:
+                options.attrs.setdefault("bad_cells", []).append([int(row), "*"])
                 problems.append(Problem(ERROR, _file(options, spec), SAMPLE_MESSAGE, sheet=_sheet_name(options, spec),
                                         row=int(row)))
     return problems
@@ -486,7 +500,7 @@ def _check_scores(scoring) -> list[Problem]:
                                                       f"expected a score between 0 and its weight {points(weight)}"),
                         sheet=sheet, row=int(row), column=_header(scoring, spec, "score"), value=int(score) / SCORE_SCALE)
             )
-    weights = scoring["weight"].dropna()
+    weights = scoring.loc[~scoring["excel_row"].isin(_bad_rows(scoring, "weight")), "weight"].dropna()
     if len(weights) and int(weights.sum()) != 100 * SCORE_SCALE and not _bad_rows(scoring, "weight"):
         total = points(int(weights.sum()))
         problems.append(

@@ -314,6 +314,11 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
         close = difflib.get_close_matches(col.header, candidates, n=1, cutoff=0.5)
         hint_zh = f"(是否就是 {close[0]!r}?)" if close else ""
         hint_en = f" (is {close[0]!r} meant to be it?)" if close else ""
+        if not close and col.kind == "money" and any(split_unit(u)[1] == "元" for u in unmatched):
+            # never offer a header in 元 as the 万元 column: renamed so, its amounts would count 10,000 times over
+            base = split_unit(col.header)[0]
+            hint_zh = f"(以元计的金额,表头写作 {base}(元) 即按元读入)"
+            hint_en = f" (an amount in 元 may be headed {base}(元): it is read in 元)"
         problems.append(
             Problem(ERROR, file, (f"缺少必需的列 {col.header}({col.name}){hint_zh}",
                                   f"required column {col.header} ({col.name}) is missing{hint_en}"),
