@@ -233,7 +233,8 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
         (report_dir / stale).unlink(missing_ok=True)
     processed = PROCESSED_DIR / params.evaluation
     try:
-        evaluation = load_evaluation(params.raw_dir, processed, span=(params.span.first, params.span.last))
+        evaluation = load_evaluation(params.raw_dir, processed, span=(params.span.first, params.span.last),
+                                     layout=params.layout)
     except InputError as exc:
         print(f"error: the inputs in {params.raw_dir} have errors; nothing was exported:", file=sys.stderr)
         for p in exc.problems:

@@ -131,9 +131,25 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
         finally:
             wb.close()
     problems.extend(check_rules(tables, span, layout))
+    problems.extend(_unread_workbooks(raw_dir, layout, order))
     published, published_problems = _read_published(raw_dir)
     problems.extend(published_problems)
     return Evaluation(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout), published)
+
+
+def _unread_workbooks(raw_dir: Path, layout: Layout, order: dict) -> list[Problem]:
+    """Workbooks in the folder that no contract file names: a department's file whose name was not declared."""
+    read = {layout.file(f) for f in FILES}
+    problems = []
+    for path in sorted(raw_dir.glob("*.xlsx")):
+        if path.name not in read and not path.name.startswith("~$"):  # ~$ files are Excel's locks
+            order.setdefault((path.name, None), len(order))
+            problems.append(Problem(WARNING, path.name, (
+                "不是本评价的工作簿,未读取;若它就是某个合同工作簿,请在参数文件的 files 中声明"
+                "(并用 jixiao validate --params 检查)",
+                "is not one of the evaluation's workbooks and was not read; if it holds one, declare it under "
+                "files in the params file (and check with jixiao validate --params)")))
+    return problems
 
 
 def sort_problems(problems: list[Problem], order: dict[tuple[str, str | None], int]) -> list[Problem]:
