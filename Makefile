@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EVALUATION ?= dongguan-2019-2021
+PARAMS ?=
+RAW ?= data/raw/$(EVALUATION)
 
 .DEFAULT_GOAL := help
 
@@ -24,17 +26,17 @@ $(STAMP): pyproject.toml constraints.txt
 ## Create .venv and install the pinned dependencies (and the CJK font)
 setup: $(STAMP)
 
-## Run the batch of params.yaml: every section, every period, HTML + PDF + index
+## Run the batch of params.yaml (or PARAMS=params.NAME.yaml): every section, every period, HTML + PDF + index
 report: setup
-	$(BIN)/jixiao run
+	$(BIN)/jixiao run $(if $(PARAMS),--params $(PARAMS))
 
 ## Run the test suite
 test: setup
 	$(BIN)/python -m pytest
 
-## Check the raw workbooks of EVALUATION (default dongguan-2019-2021)
+## Check an evaluation's workbooks: RAW=folder (default the Dongguan one) or PARAMS=params file
 validate: setup
-	$(BIN)/jixiao validate data/raw/$(EVALUATION)
+	$(BIN)/jixiao validate $(if $(PARAMS),--params $(PARAMS),$(RAW))
 
 ## Regenerate the synthetic Dongguan workbooks from their seeded script
 dongguan-inputs: setup
