@@ -169,3 +169,56 @@ def test_approved_amount_of_zero_is_a_warning(tmp_path):
     assert messages(folder) == []
     assert "警告:subprojects.xlsx,工作表 子项目,第 3 行,列 立项批复金额(万元):发现 0;立项批复金额为 0,视为未批复:" \
            "该子项目不计入支出进度分档" in messages(folder, "warning")
+
+
+def test_payments_over_the_adjusted_budgets_of_an_unapproved_subproject(tmp_path):
+    """With no approved amount, the payments are weighed against the subproject's adjusted budgets."""
+    budget = rows("budget.xlsx", "预算")
+    budget.append(["A-3", 2021, 12, 10])
+    spending = rows("spending.xlsx", "支出")
+    spending.append(["A-3", "2021-01-05", 12, "设计费"])
+    spending.append(["A-3", "2021-02-05", 8.5, "设计费"])
+    folder = build(tmp_path, {("budget.xlsx", "预算"): budget, ("spending.xlsx", "支出"): spending})
+    assert messages(folder) == []
+    unapproved = "该笔支付所属的子项目没有立项批复金额(尚未批复)"
+    assert messages(folder, "warning") == [
+        f"警告:spending.xlsx,工作表 支出,第 5 行,列 子项目编号:发现 'A-3';{unapproved}",
+        "警告:spending.xlsx,工作表 支出,第 5、6 行,列 支付金额(万元):子项目 A-3 的支付合计 20.5 万元,"
+        "是调整后预算合计 10 万元的 2.1 倍(超过 150%);请核对金额、单位或是否重复录入",
+        f"警告:spending.xlsx,工作表 支出,第 6 行,列 子项目编号:发现 'A-3';{unapproved}",
+    ]
+
+
+def test_payments_at_150_percent_are_not_flagged(tmp_path):
+    spending = rows("spending.xlsx", "支出")
+    spending[2][2] = 120  # A-1: 30 + 120 = 150 万元, exactly 150% of its 100 万元
+    folder = build(tmp_path, {("spending.xlsx", "支出"): spending})
+    assert messages(folder, "warning") == []
+    spending[2][2] = 120.000001
+    assert len(messages(build(tmp_path / "over", {("spending.xlsx", "支出"): spending}), "warning")) == 1
+
+
+def test_problems_survive_a_json_round_trip_in_both_languages(tmp_path, monkeypatch):
+    import json
+
+    from jixiao.problems import Problem
+
+    spending = rows("spending.xlsx", "支出")
+    spending.append(list(spending[2]))
+    spending[1][2] = "12万元"
+    problems = read_raw(build(tmp_path, {("spending.xlsx", "支出"): spending}), (2019, 2021)).problems
+    assert len(problems) == 2
+    again = [Problem(**json.loads(json.dumps(p.as_dict(), ensure_ascii=False))) for p in problems]
+    assert [str(p) for p in again] == [str(p) for p in problems] == [
+        "错误:spending.xlsx,工作表 支出,第 2 行,列 支付金额(万元):发现 '12万元';"
+        "应为以万元计的金额:纯数字,例如 1234.56(不带单位、不带 % 号)",
+        "警告:spending.xlsx,工作表 支出,第 3、5 行:这两行完全相同(子项目编号、支付日期、支付金额(万元)、摘要都相同):"
+        "同一笔支付录入了两次?",
+    ]
+    monkeypatch.setenv("JIXIAO_LANG", "en")
+    assert [str(p) for p in again] == [
+        "error: spending.xlsx, sheet 支出, row 2, column 支付金额(万元): found '12万元'; "
+        "expected an amount in 万元: a plain number such as 1234.56 (no unit, no % sign)",
+        "warning: spending.xlsx, sheet 支出, rows 3, 5: these two rows are the same "
+        "(子项目编号、支付日期、支付金额(万元)、摘要 alike): one payment entered twice?",
+    ]

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -402,7 +402,8 @@ def _check_overpaid(tables) -> list[Problem]:
         if total <= OVERPAID_RATIO * basis:
             continue
         ratio = Decimal(total) / Decimal(basis)
-        times = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.1f}"
+        shown = ratio.quantize(Decimal(1) if ratio >= 100 else Decimal("0.1"), rounding=ROUND_HALF_UP)
+        times = f"{shown:,}"
         if YUAN_AS_WAN[0] <= ratio <= YUAN_AS_WAN[1]:
             cause_zh = ";约为 10000 倍:金额像是以元填写,而表头要求万元"
             cause_en = "; near 10,000 times: the amounts look typed in 元 under a 万元 header"
