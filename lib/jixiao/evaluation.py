@@ -100,8 +100,9 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame | None] = {s.key: None for s in SHEETS}
     if not raw_dir.is_dir():
-        problems.append(Problem(ERROR, str(raw_dir), ("该文件夹不存在;应为存放评价工作簿的文件夹",
-                                                      "the folder does not exist; expected a folder of the contract's workbooks")))
+        problems.append(Problem(ERROR, str(raw_dir), (
+            "该文件夹不存在;应为存放评价工作簿的文件夹",
+            "the folder does not exist; expected a folder of the contract's workbooks")))
         return Evaluation(raw_dir.name, raw_dir, tables, problems)
     order: dict[tuple[str, str | None], int] = {}  # (file, sheet) -> rank, for sorting
     for file in FILES:
@@ -134,7 +135,8 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
     problems.extend(_unread_workbooks(raw_dir, layout, order))
     published, published_problems = _read_published(raw_dir)
     problems.extend(published_problems)
-    return Evaluation(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout), published)
+    return Evaluation(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
+                      published)
 
 
 def _unread_workbooks(raw_dir: Path, layout: Layout, order: dict) -> list[Problem]:
