@@ -33,7 +33,3 @@ def t(zh: str, en: str) -> str:
     """The text in the current language."""
     return en if lang() == "en" else zh
 
-
-def sep(zh_items: list[str] | tuple[str, ...]) -> str:
-    """A list of short items, joined as each language writes lists."""
-    return t("、".join(zh_items), ", ".join(zh_items))
