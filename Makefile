@@ -7,6 +7,8 @@ EVALUATION ?= dongguan-2019-2021
 KERNEL := jixiao
 LAB_DIR ?= notebooks
 LAB_FLAGS ?=
+PARAMS ?=
+RAW ?= data/raw/$(EVALUATION)
 
 .DEFAULT_GOAL := help
 
@@ -33,17 +35,17 @@ setup: $(STAMP)
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(LAB_FLAGS)
 
-## Run the batch of params.yaml: every section, every period, HTML + PDF + index
+## Run the batch of params.yaml (or PARAMS=params.NAME.yaml): every section, every period, HTML + PDF + index
 report: setup
-	$(BIN)/jixiao run
+	$(BIN)/jixiao run $(if $(PARAMS),--params $(PARAMS))
 
 ## Run the test suite
 test: setup
 	$(BIN)/python -m pytest
 
-## Check the raw workbooks of EVALUATION (default dongguan-2019-2021)
+## Check an evaluation's workbooks: RAW=folder (default the Dongguan one) or PARAMS=params file
 validate: setup
-	$(BIN)/jixiao validate data/raw/$(EVALUATION)
+	$(BIN)/jixiao validate $(if $(PARAMS),--params $(PARAMS),$(RAW))
 
 ## Regenerate the synthetic Dongguan workbooks from their seeded script
 dongguan-inputs: setup

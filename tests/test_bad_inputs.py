@@ -180,15 +180,18 @@ def test_validate(case: Case, corpus: Path):
     summary = r.out_lines[-1] if r.out_lines else ""
     if case.expect == "error":
         assert r.rc == 2, r.describe()
-        assert summary.endswith("; fix the errors and run again."), r.describe()
-        assert any(ln.startswith("error: ") for ln in r.out_lines), r.describe()
+        assert summary.startswith(f"{o.raw}:") and summary.endswith(" 个警告;请改正错误后再运行。"), r.describe()
+        assert any(ln.startswith("错误:") for ln in r.out_lines), r.describe()
     elif case.expect == "warning":
         assert r.rc == 0, r.describe()
-        assert summary.endswith(" warning(s)).") and ": valid (" in summary and "valid (0 " not in summary, r.describe()
-        assert not any(ln.startswith("error: ") for ln in r.out_lines), r.describe()
+        assert summary.startswith(f"{o.raw}:有效(") and summary.endswith(" 个警告)。") and "有效(0 " not in summary, \
+            r.describe()
+        assert not any(ln.startswith("错误:") for ln in r.out_lines), r.describe()
     else:
         assert r.rc == 0, r.describe()
-        assert r.out_lines == [f"{o.raw}: valid (0 warning(s))."], r.describe()
+        assert r.out_lines == [f"{o.raw}:有效(0 个警告)。"], r.describe()
+    if case.exact:
+        assert r.out_lines[:-1] == list(case.lines), r.describe()
     _assert_lines(case, r.out_lines, "", r)
     _assert_bounded(case, r)
     assert o.after == o.before, "validate changed or added input files"
@@ -225,8 +228,36 @@ def test_header_only_sheet_loads_as_zero_rows(corpus: Path):
 
 def test_formula_message_names_row_and_header(corpus: Path):
     o = outcome(CASES_BY_NAME["formula_no_cached_value"], corpus)
-    line = f"error: spending.xlsx, sheet 支出, row 2, column 支付金额(万元): {FORMULA}"
+    line = f"错误:spending.xlsx,工作表 支出,第 2 行,列 支付金额(万元):{FORMULA}"
     assert line in o.validate.out_lines, o.validate.describe()
+
+
+@pytest.mark.parametrize("how", ["--lang", "JIXIAO_LANG"])
+def test_messages_in_english_on_request(how: str, corpus: Path):
+    """The same problems, in English, with --lang en or JIXIAO_LANG=en."""
+    o = outcome(CASES_BY_NAME["problems_in_row_order"], corpus)
+    args = [*JIXIAO, "validate", str(o.raw), "--span", SPAN] + (["--lang", "en"] if how == "--lang" else [])
+    env = {**os.environ, "JIXIAO_LANG": "en"} if how == "JIXIAO_LANG" else {**os.environ, "JIXIAO_LANG": ""}
+    r = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", env=env, timeout=TIMEOUT)
+    money = "expected an amount in 万元: a plain number such as 1234.56 (no unit, no % sign)"
+    assert r.returncode == 2
+    assert r.stdout.splitlines() == [
+        f"error: spending.xlsx, sheet 支出, row 4, column 支付金额(万元): found '待定'; {money}",
+        "error: spending.xlsx, sheet 支出, row 6, column 子项目编号: found 'DG-2099-999'; "
+        "expected a 子项目编号 listed in subprojects.xlsx",
+        f"error: spending.xlsx, sheet 支出, row 8, column 支付金额(万元): found '待定'; {money}",
+        f"{o.raw}: 3 error(s), 0 warning(s); fix the errors and run again.",
+    ]
+    warned = outcome(CASES_BY_NAME["amounts_in_yuan_under_wan_header"], corpus)
+    args = [*JIXIAO, "validate", str(warned.raw), "--span", SPAN] + (["--lang", "en"] if how == "--lang" else [])
+    r = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", env=env, timeout=TIMEOUT)
+    assert r.returncode == 0
+    assert r.stdout.splitlines() == [
+        "warning: spending.xlsx, sheet 支出, rows 2, 3, 4, 5, column 支付金额(万元): the payments to DG-2019-001 add up "
+        "to 6,534,600 万元, 8,104 times its approved amount of 806.33 万元 (over 150%); near 10,000 times: the amounts "
+        "look typed in 元 under a 万元 header",
+        f"{warned.raw}: valid (1 warning(s)).",
+    ]
 
 
 def test_corpus_names_are_unique():

@@ -14,6 +14,7 @@ from jixiao.cells import (
     parse_date,
     parse_flag,
     parse_money,
+    parse_money_yuan,
     parse_month,
     parse_score,
     parse_text,
@@ -41,13 +42,15 @@ def test_money_accepts_numbers_and_text(value, fen):
 def test_money_refuses_units_percent_and_text(value):
     with pytest.raises(CellError) as exc:
         parse_money(value)
-    assert str(exc.value) == EXPECTED["money"]
+    assert exc.value.message == EXPECTED["money"]
+    assert str(exc.value) == "应为以万元计的金额:纯数字,例如 1234.56(不带单位、不带 % 号)"
 
 
 def test_money_refuses_negative():
     with pytest.raises(CellError) as exc:
         parse_money("-0.01")
-    assert str(exc.value) == NEGATIVE
+    assert exc.value.message == NEGATIVE
+    assert str(exc.value) == "应为不小于 0 的金额"
 
 
 def test_score_keeps_four_decimals_exactly():
@@ -73,14 +76,15 @@ def test_dates_as_excel_dates_or_iso_text(value, expected):
 def test_impossible_date_says_so():
     with pytest.raises(CellError) as exc:
         parse_date("2020-13-45")
-    assert str(exc.value) == EXPECTED["date"] + " (this one is not a real date)"
+    assert str(exc.value) == "应为日期:Excel 日期或文本,例如 2021-06-30(这不是一个真实的日期)"
+    assert exc.value.message[1] == EXPECTED["date"][1] + " (this one is not a real date)"
 
 
 @pytest.mark.parametrize("value", [44377, "30/06/2021", "soon"])
 def test_non_dates_refused(value):
     with pytest.raises(CellError) as exc:
         parse_date(value)
-    assert str(exc.value) == EXPECTED["date"]
+    assert str(exc.value) == "应为日期:Excel 日期或文本,例如 2021-06-30"
 
 
 def test_year_month_flag_count_text():
@@ -100,3 +104,15 @@ def test_year_month_flag_count_text():
         parse_count(-1)
     assert parse_text("  DG-001\u3000 ") == "DG-001"
     assert parse_text(101.0) == "101"
+
+
+@pytest.mark.parametrize("yuan, wan", [("12,345.67", "1.234567"), (3601500, 360.15), (0.01, "0.000001"), (1, "0.0001")])
+def test_money_in_yuan_is_the_same_fen_as_in_wan(yuan, wan):
+    """A column headed (元) is read in 元: 1 元 = 100 fen exactly, so both units give the same integer."""
+    assert parse_money_yuan(yuan) == parse_money(wan)
+
+
+def test_money_in_yuan_says_yuan():
+    with pytest.raises(CellError) as exc:
+        parse_money_yuan("12元")
+    assert str(exc.value) == "应为以元计的金额:纯数字,例如 12345.67(不带单位、不带 % 号)"

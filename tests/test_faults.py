@@ -99,15 +99,18 @@ def test_a_second_run_into_the_same_folder_refuses_naming_the_lock(tmp_path):
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"evaluation": "../escape"}, "evaluation name '../escape' is not allowed"),
-    ({"evaluation": "/etc"}, "evaluation name '/etc' is not allowed"),
-    ({"out_dir": "../../elsewhere"}, "out_dir '../../elsewhere' leads outside"),
-    ({"out_dir": "/tmp/x"}, "out_dir '/tmp/x' must be a path relative to"),
-    ({"raw_dir": "../raw"}, "raw_dir '../raw' leads outside"),
+    ({"evaluation": "../escape"}, "evaluation 名称 '../escape' 不可用"),
+    ({"evaluation": "/etc"}, "evaluation 名称 '/etc' 不可用"),
+    ({"out_dir": "../../elsewhere"}, "out_dir '../../elsewhere' 指向 "),
+    ({"out_dir": "/tmp/x"}, "out_dir '/tmp/x' 应为相对于 "),
+    ({"raw_dir": "../raw"}, "raw_dir '../raw' 指向 "),
     ({"periods": ["2019-20"]}, "period '2019-20' is malformed"),
-    ({"periods": ["2018"]}, "period 2018 lies outside the evaluation's span 2019-2021"),
-    ({"colour": "red"}, "unknown parameter(s) colour"),
-    ({"raw_dir": "missing"}, "raw folder"),
+    ({"periods": ["2018"]}, "期间 2018 在评价期 2019-2021 之外"),
+    ({"colour": "red"}, "未知参数 colour"),
+    ({"raw_dir": "missing"}, "原始数据文件夹"),
+    ({"files": {"spending.xlsx": "../x.xlsx"}}, "files 中 spending.xlsx 的文件名 '../x.xlsx' 不可用"),
+    ({"columns": {"spending.xlsx": {"付款金额": "金额"}}}, "columns 中 spending.xlsx 的 '付款金额' 对应到 '金额'"),
+    ({"files": {"payments.xlsx": "x.xlsx"}}, "'payments.xlsx' 不是合同的工作簿"),
 ])
 def test_bad_parameters_are_refused_before_any_work(tmp_path, overrides, message):
     result = jixiao("run", "--params", params_file(tmp_path, **overrides))
@@ -127,15 +130,15 @@ def test_a_notebook_refuses_unknown_or_malformed_parameters():
         check_notebook_parameters(**base, colour="red")
     with pytest.raises(ParameterError, match="malformed"):
         check_notebook_parameters(**{**base, "period": "19"})
-    with pytest.raises(ParameterError, match="not allowed"):
+    with pytest.raises(ParameterError, match="不可用"):
         check_notebook_parameters(**{**base, "evaluation": "a/../../b"})
 
 
 def test_validate_exit_codes_and_no_traceback(tmp_path):
     clean = jixiao("validate", PROJECT_ROOT / "data/raw/dongguan-2019-2021", "--span", "2019-2021")
-    assert clean.returncode == 0 and clean.stdout.strip().endswith("valid (0 warning(s)).")
+    assert clean.returncode == 0 and clean.stdout.strip().endswith("有效(0 个警告)。")
     missing = jixiao("validate", tmp_path / "nowhere")
-    assert missing.returncode == 2 and "the folder does not exist" in missing.stdout
+    assert missing.returncode == 2 and "该文件夹不存在" in missing.stdout
     assert "Traceback" not in missing.stdout + missing.stderr
 
 
@@ -149,6 +152,27 @@ def test_module_entry_point_matches_the_console_script():
 def test_reports_are_never_written_into_the_raw_folder(tmp_path):
     params = params_file(tmp_path)
     (tmp_path / "fault").mkdir()
-    result = jixiao("run", "--params", params, "--out", tmp_path, "--raw", tmp_path / "fault")
-    assert result.returncode == 2 and "overlaps the raw folder" in result.stderr
-    assert list((tmp_path / "fault").iterdir()) == []
+    before = sorted(p.name for p in (tmp_path / "raw").iterdir())
+    result = jixiao("run", "--params", params, "--out", tmp_path / "raw")
+    assert result.returncode == 2 and "与原始数据文件夹" in result.stderr and "重叠" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == before
+
+
+def test_raw_of_another_evaluation_is_refused(tmp_path):
+    """--raw must be the params file's own raw_dir: no run carries another evaluation's title, span or folder."""
+    params = params_file(tmp_path)
+    (tmp_path / "other").mkdir()
+    result = jixiao("run", "--params", params, "--raw", tmp_path / "other", "--out", tmp_path / "out")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"错误:--raw {tmp_path / 'other'} 不是 params.yaml 的 raw_dir({tmp_path / 'raw'});")
+    assert "jixiao new" in result.stderr and "--params" in result.stderr
+    assert not (tmp_path / "out").exists()
+    # without --params the project's params.yaml is the one refusing: its reports are not touched
+    reports = PROJECT_ROOT / "reports"
+    before = sorted(str(p) for p in reports.rglob("*")) if reports.exists() else []
+    default = jixiao("run", "--raw", tmp_path / "other", "--lang", "en")
+    assert default.returncode == 2
+    assert default.stderr.startswith(f"error: --raw {tmp_path / 'other'} is not the raw_dir of params.yaml ")
+    assert (sorted(str(p) for p in reports.rglob("*")) if reports.exists() else []) == before
+    same = jixiao("run", "--params", params, "--raw", tmp_path / "raw", "--out", tmp_path / "raw")
+    assert same.returncode == 2 and "重叠" in same.stderr  # its own raw_dir is accepted (and then checked)

@@ -67,9 +67,9 @@ def test_cell_problems_name_the_excel_row_and_header(tmp_path):
     ]})
     frame, problems = load(path, MILESTONES)
     assert [str(p) for p in problems] == [
-        "error: milestones.xlsx, sheet 进度, row 3, column 计划完成日期: found '2020-13-45'; "
-        "expected a date: an Excel date or text such as 2021-06-30 (this one is not a real date)",
-        "error: milestones.xlsx, sheet 进度, row 4, column 子项目编号: expected a value; the cell is blank",
+        "错误:milestones.xlsx,工作表 进度,第 3 行,列 计划完成日期:发现 '2020-13-45';"
+        "应为日期:Excel 日期或文本,例如 2021-06-30(这不是一个真实的日期)",
+        "错误:milestones.xlsx,工作表 进度,第 4 行,列 子项目编号:应有值;该单元格为空",
     ]
     assert frame["actual_date"].tolist() == [None, dt.date(2020, 2, 1), None]
 
@@ -82,9 +82,8 @@ def test_missing_and_misspelled_headers_are_named(tmp_path):
     frame, problems = load(path, SUBPROJECTS)
     assert frame is None
     assert [str(p) for p in problems] == [
-        "error: subprojects.xlsx, sheet 子项目, row 1: required column 子项目编号 (subproject_id) is missing "
-        "(is '子项目编码' meant to be it?)",
-        "error: subprojects.xlsx, sheet 子项目, row 1: required column 立项批复金额(万元) (approved_amount) is missing",
+        "错误:subprojects.xlsx,工作表 子项目,第 1 行:缺少必需的列 子项目编号(subproject_id)(是否就是 '子项目编码'?)",
+        "错误:subprojects.xlsx,工作表 子项目,第 1 行:缺少必需的列 立项批复金额(万元)(approved_amount)",
     ]
 
 
@@ -104,8 +103,8 @@ def test_a_title_row_above_the_header_is_passed_over_and_descriptive_columns_may
     ]})
     frame, problems = load(path, SPENDING)
     assert [str(p) for p in problems] == [
-        "error: spending.xlsx, sheet 支出, row 4, column 支付金额(万元): found 'x'; "
-        "expected an amount in 万元: a plain number such as 1234.56 (no unit, no % sign)"]
+        "错误:spending.xlsx,工作表 支出,第 4 行,列 支付金额(万元):发现 'x';"
+        "应为以万元计的金额:纯数字,例如 1234.56(不带单位、不带 % 号)"]
     assert frame["memo"].tolist() == [None] and frame.attrs["header_row"] == 3
 
 
@@ -123,4 +122,4 @@ def test_a_damaged_sheet_is_a_problem_not_a_traceback(tmp_path):
     frame, problems = load(bad, SPENDING)
     assert frame is None
     assert len(problems) == 1 and problems[0].severity == "error"
-    assert str(problems[0]).startswith("error: spending.xlsx, sheet 支出: the sheet cannot be read (")
+    assert str(problems[0]).startswith("错误:spending.xlsx,工作表 支出:无法读取该工作表(")

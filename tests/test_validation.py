@@ -1,4 +1,4 @@
-"""One test per validation rule, each asserting the exact message an analyst reads."""
+"""One test per validation rule, each asserting the exact message an analyst reads (Chinese, the default)."""
 
 from __future__ import annotations
 
@@ -21,31 +21,29 @@ def test_negative_amount(tmp_path):
     r = rows("spending.xlsx", "支出")
     r[2][2] = -5
     assert messages(build(tmp_path, {("spending.xlsx", "支出"): r})) == [
-        "error: spending.xlsx, sheet 支出, row 3, column 支付金额(万元): found -5; expected an amount >= 0"]
+        "错误:spending.xlsx,工作表 支出,第 3 行,列 支付金额(万元):发现 -5;应为不小于 0 的金额"]
 
 
 def test_text_in_amount(tmp_path):
     r = rows("budget.xlsx", "预算")
     r[1][3] = "待定"
     assert messages(build(tmp_path, {("budget.xlsx", "预算"): r})) == [
-        "error: budget.xlsx, sheet 预算, row 2, column 调整后预算(万元): found '待定'; "
-        "expected an amount in 万元: a plain number such as 1234.56 (no unit, no % sign)"]
+        "错误:budget.xlsx,工作表 预算,第 2 行,列 调整后预算(万元):发现 '待定';"
+        "应为以万元计的金额:纯数字,例如 1234.56(不带单位、不带 % 号)"]
 
 
 def test_duplicate_subproject_id(tmp_path):
     r = rows("subprojects.xlsx", "子项目")
     r[3][0] = "A-1"
     assert messages(build(tmp_path, {("subprojects.xlsx", "子项目"): r})) == [
-        "error: subprojects.xlsx, sheet 子项目, row 4, column 子项目编号: found 'A-1'; "
-        "duplicates row 2; expected each 子项目编号 once"]
+        "错误:subprojects.xlsx,工作表 子项目,第 4 行,列 子项目编号:发现 'A-1';与第 2 行重复;每个子项目编号应只出现一次"]
 
 
 def test_duplicate_budget_year(tmp_path):
     r = rows("budget.xlsx", "预算")
     r.append(["A-1", 2020, 1, 1])
     assert messages(build(tmp_path, {("budget.xlsx", "预算"): r})) == [
-        "error: budget.xlsx, sheet 预算, row 4, column 子项目编号: found 'A-1 / 2020'; "
-        "duplicates row 2; expected each 子项目编号、年度 once"]
+        "错误:budget.xlsx,工作表 预算,第 4 行,列 子项目编号:发现 'A-1 / 2020';与第 2 行重复;每个子项目编号、年度应只出现一次"]
 
 
 @pytest.mark.parametrize("file, sheet, header", [
@@ -54,39 +52,37 @@ def test_unknown_subproject_id(tmp_path, file, sheet, header):
     r = rows(file, sheet)
     r[1][0] = "Z-9"
     assert messages(build(tmp_path, {(file, sheet): r})) == [
-        f"error: {file}, sheet {sheet}, row 2, column {header}: found 'Z-9'; "
-        "expected a 子项目编号 listed in subprojects.xlsx"]
+        f"错误:{file},工作表 {sheet},第 2 行,列 {header}:发现 'Z-9';应为 subprojects.xlsx 中列出的子项目编号"]
 
 
 def test_unknown_stage(tmp_path):
     r = rows("milestones.xlsx", "进度")
     r[2][1] = "验收"
     assert messages(build(tmp_path, {("milestones.xlsx", "进度"): r})) == [
-        "error: milestones.xlsx, sheet 进度, row 3, column 阶段: found '验收'; "
-        "expected one of the stages 启动、可研报告编制、初步设计编制、正式立项、集成实施入场、初验、终验"]
+        "错误:milestones.xlsx,工作表 进度,第 3 行,列 阶段:发现 '验收';"
+        "应为以下阶段之一:启动、可研报告编制、初步设计编制、正式立项、集成实施入场、初验、终验"]
 
 
 def test_duplicate_stage_of_a_subproject(tmp_path):
     r = rows("milestones.xlsx", "进度")
     r.append(["A-1", "启动", "2020-02-01", None])
     assert messages(build(tmp_path, {("milestones.xlsx", "进度"): r})) == [
-        "error: milestones.xlsx, sheet 进度, row 5, column 子项目编号: found 'A-1 / 启动'; "
-        "duplicates row 2; expected each 子项目编号、阶段 once"]
+        "错误:milestones.xlsx,工作表 进度,第 5 行,列 子项目编号:发现 'A-1 / 启动';与第 2 行重复;每个子项目编号、阶段应只出现一次"]
 
 
 def test_date_not_real(tmp_path):
     r = rows("spending.xlsx", "支出")
     r[1][1] = "2020-02-30"
     assert messages(build(tmp_path, {("spending.xlsx", "支出"): r})) == [
-        "error: spending.xlsx, sheet 支出, row 2, column 支付日期: found '2020-02-30'; "
-        "expected a date: an Excel date or text such as 2021-06-30 (this one is not a real date)"]
+        "错误:spending.xlsx,工作表 支出,第 2 行,列 支付日期:发现 '2020-02-30';"
+        "应为日期:Excel 日期或文本,例如 2021-06-30(这不是一个真实的日期)"]
 
 
 def test_survey_answer_not_an_option(tmp_path):
     r = rows("survey.xlsx", "问卷")
     r[2][1] = "非常满意"
     assert messages(build(tmp_path, {("survey.xlsx", "问卷"): r})) == [
-        f"error: survey.xlsx, sheet 问卷, row 3, column {Q1}: found '非常满意'; expected one of the options: 满意、一般"]
+        f"错误:survey.xlsx,工作表 问卷,第 3 行,列 {Q1}:发现 '非常满意';应为以下选项之一:满意、一般"]
 
 
 def test_survey_question_without_options(tmp_path):
@@ -95,15 +91,14 @@ def test_survey_question_without_options(tmp_path):
     for row in r[1:]:
         row.append("是")
     assert messages(build(tmp_path, {("survey.xlsx", "问卷"): r})) == [
-        "error: survey.xlsx, sheet 问卷, row 1, column 新问题: "
-        "this question has no options in sheet 选项; expected its options listed there"]
+        "错误:survey.xlsx,工作表 问卷,第 1 行,列 新问题:该题目在工作表 选项 中没有选项;应在那里列出其选项"]
 
 
 def test_score_above_weight(tmp_path):
     r = rows("scoring.xlsx", "指标")
     r[1][4] = 40.5
     assert messages(build(tmp_path, {("scoring.xlsx", "指标"): r})) == [
-        "error: scoring.xlsx, sheet 指标, row 2, column 得分: found 40.5; expected a score between 0 and its weight 40"]
+        "错误:scoring.xlsx,工作表 指标,第 2 行,列 得分:发现 40.5;应为 0 到该指标分值 40 之间的得分"]
 
 
 def test_weights_not_adding_to_100_is_a_warning(tmp_path):
@@ -112,7 +107,7 @@ def test_weights_not_adding_to_100_is_a_warning(tmp_path):
     folder = build(tmp_path, {("scoring.xlsx", "指标"): r})
     assert messages(folder) == []
     assert messages(folder, "warning") == [
-        "warning: scoring.xlsx, sheet 指标, column 分值: the weights add up to 90, not 100"]
+        "警告:scoring.xlsx,工作表 指标,列 分值:分值合计为 90,不是 100"]
 
 
 def test_payment_to_unapproved_subproject_is_a_warning(tmp_path):
@@ -121,24 +116,34 @@ def test_payment_to_unapproved_subproject_is_a_warning(tmp_path):
     folder = build(tmp_path, {("spending.xlsx", "支出"): r})
     assert messages(folder) == []
     assert messages(folder, "warning") == [
-        "warning: spending.xlsx, sheet 支出, row 5, column 子项目编号: found 'A-3'; "
-        "a payment to a subproject with no 立项批复金额 (not yet approved)"]
+        "警告:spending.xlsx,工作表 支出,第 5 行,列 子项目编号:发现 'A-3';该笔支付所属的子项目没有立项批复金额(尚未批复)"]
 
 
-def test_date_far_outside_the_evaluation_is_a_warning(tmp_path):
+def test_payment_date_outside_the_span_is_a_warning(tmp_path):
     r = rows("spending.xlsx", "支出")
     r[1][1] = "2002-05-01"
     folder = build(tmp_path, {("spending.xlsx", "支出"): r})
     assert messages(folder) == []
     assert messages(folder, "warning") == [
-        "warning: spending.xlsx, sheet 支出, row 2, column 支付日期: found 2002-05-01; the date is far outside "
-        "the evaluation 2019-2021; expected one between 2018-01-01 and 2023-12-31 (a typing slip?)"]
+        "警告:spending.xlsx,工作表 支出,第 2 行,列 支付日期:发现 2002-05-01;支付日期在评价期 2019-2021 之外;"
+        "应在 2019-01-01 至 2021-12-31 之间(录入错误,或是别的评价的数据?)"]
+
+
+def test_date_far_outside_the_evaluation_is_a_warning(tmp_path):
+    """With no span given the span is the budget's years, and only dates far outside it are flagged."""
+    r = rows("milestones.xlsx", "进度")
+    r[1][2] = "2002-05-01"
+    folder = build(tmp_path, {("milestones.xlsx", "进度"): r})
+    assert messages(folder, span=None) == []
+    assert messages(folder, "warning", span=None) == [
+        "警告:milestones.xlsx,工作表 进度,第 2 行,列 计划完成日期:发现 2002-05-01;日期远在评价期 2020-2021 之外;"
+        "应在 2019-01-01 至 2023-12-31 之间(录入错误?)"]
 
 
 def test_absent_workbook_is_a_note_not_an_error(tmp_path):
     folder = build(tmp_path, drop=("survey.xlsx",))
     assert messages(folder) == []
-    assert messages(folder, "note") == ["note: survey.xlsx: is absent: the 满意度 section has no data"]
+    assert messages(folder, "note") == ["提示:survey.xlsx:不存在:满意度部分没有数据"]
 
 
 def test_every_problem_in_one_pass(tmp_path):
@@ -150,10 +155,10 @@ def test_every_problem_in_one_pass(tmp_path):
     sc[2][4] = 61
     found = messages(build(tmp_path, {("spending.xlsx", "支出"): sp, ("milestones.xlsx", "进度"): ms,
                                       ("scoring.xlsx", "指标"): sc}))
-    assert [m.split(":")[1].strip() for m in found] == [
-        "spending.xlsx, sheet 支出, row 2, column 支付金额(万元)",
-        "milestones.xlsx, sheet 进度, row 2, column 阶段",
-        "scoring.xlsx, sheet 指标, row 3, column 得分",
+    assert [m.split(":")[1] for m in found] == [
+        "spending.xlsx,工作表 支出,第 2 行,列 支付金额(万元)",
+        "milestones.xlsx,工作表 进度,第 2 行,列 阶段",
+        "scoring.xlsx,工作表 指标,第 3 行,列 得分",
     ]
 
 
@@ -162,5 +167,58 @@ def test_approved_amount_of_zero_is_a_warning(tmp_path):
     r[2][4] = 0
     folder = build(tmp_path, {("subprojects.xlsx", "子项目"): r})
     assert messages(folder) == []
-    assert "warning: subprojects.xlsx, sheet 子项目, row 3, column 立项批复金额(万元): found 0; an approved amount of 0 " \
-           "is taken as not approved: the subproject stays outside the spend-rate bands" in messages(folder, "warning")
+    assert "警告:subprojects.xlsx,工作表 子项目,第 3 行,列 立项批复金额(万元):发现 0;立项批复金额为 0,视为未批复:" \
+           "该子项目不计入支出进度分档" in messages(folder, "warning")
+
+
+def test_payments_over_the_adjusted_budgets_of_an_unapproved_subproject(tmp_path):
+    """With no approved amount, the payments are weighed against the subproject's adjusted budgets."""
+    budget = rows("budget.xlsx", "预算")
+    budget.append(["A-3", 2021, 12, 10])
+    spending = rows("spending.xlsx", "支出")
+    spending.append(["A-3", "2021-01-05", 12, "设计费"])
+    spending.append(["A-3", "2021-02-05", 8.5, "设计费"])
+    folder = build(tmp_path, {("budget.xlsx", "预算"): budget, ("spending.xlsx", "支出"): spending})
+    assert messages(folder) == []
+    unapproved = "该笔支付所属的子项目没有立项批复金额(尚未批复)"
+    assert messages(folder, "warning") == [
+        f"警告:spending.xlsx,工作表 支出,第 5 行,列 子项目编号:发现 'A-3';{unapproved}",
+        "警告:spending.xlsx,工作表 支出,第 5、6 行,列 支付金额(万元):子项目 A-3 的支付合计 20.5 万元,"
+        "是调整后预算合计 10 万元的 2.1 倍(超过 150%);请核对金额、单位或是否重复录入",
+        f"警告:spending.xlsx,工作表 支出,第 6 行,列 子项目编号:发现 'A-3';{unapproved}",
+    ]
+
+
+def test_payments_at_150_percent_are_not_flagged(tmp_path):
+    spending = rows("spending.xlsx", "支出")
+    spending[2][2] = 120  # A-1: 30 + 120 = 150 万元, exactly 150% of its 100 万元
+    folder = build(tmp_path, {("spending.xlsx", "支出"): spending})
+    assert messages(folder, "warning") == []
+    spending[2][2] = 120.000001
+    assert len(messages(build(tmp_path / "over", {("spending.xlsx", "支出"): spending}), "warning")) == 1
+
+
+def test_problems_survive_a_json_round_trip_in_both_languages(tmp_path, monkeypatch):
+    import json
+
+    from jixiao.problems import Problem
+
+    spending = rows("spending.xlsx", "支出")
+    spending.append(list(spending[2]))
+    spending[1][2] = "12万元"
+    problems = read_raw(build(tmp_path, {("spending.xlsx", "支出"): spending}), (2019, 2021)).problems
+    assert len(problems) == 2
+    again = [Problem(**json.loads(json.dumps(p.as_dict(), ensure_ascii=False))) for p in problems]
+    assert [str(p) for p in again] == [str(p) for p in problems] == [
+        "错误:spending.xlsx,工作表 支出,第 2 行,列 支付金额(万元):发现 '12万元';"
+        "应为以万元计的金额:纯数字,例如 1234.56(不带单位、不带 % 号)",
+        "警告:spending.xlsx,工作表 支出,第 3、5 行:这两行完全相同(子项目编号、支付日期、支付金额(万元)、摘要都相同):"
+        "同一笔支付录入了两次?",
+    ]
+    monkeypatch.setenv("JIXIAO_LANG", "en")
+    assert [str(p) for p in again] == [
+        "error: spending.xlsx, sheet 支出, row 2, column 支付金额(万元): found '12万元'; "
+        "expected an amount in 万元: a plain number such as 1234.56 (no unit, no % sign)",
+        "warning: spending.xlsx, sheet 支出, rows 3, 5: these two rows are the same "
+        "(子项目编号、支付日期、支付金额(万元)、摘要 alike): one payment entered twice?",
+    ]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .atomic import atomic_write_bytes
 from .config import NOTEBOOKS_DIR, PROCESSED_DIR
-from .fingerprint import input_files, sha256_file
+from .fingerprint import contract_inputs, input_files, sha256_file
 from .index import CellResult, write_index
 from .params import RunParams
 from .runkeys import RunState, environment_digest, files_read, section_key
@@ -135,14 +135,15 @@ def notebook_parameters(params: RunParams, period: str) -> dict:
 
 def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo], environment: str,
               state: RunState, force: bool, pdf: bool) -> Plan:
-    inputs = input_files(params.raw_dir)
+    inputs = contract_inputs(params.raw_dir, params.layout)
     notebook_digests = {s.key: sha256_file(notebooks_dir / f"{s.key}.ipynb") for s in sections}
     keys, reused = {}, {}
     for period in params.periods:
         for s in sections:
             key = section_key(section=s.key, files=files_read(s.reads, s.reads_published), inputs=inputs,
                               notebook_digest=notebook_digests[s.key],
-                              parameters=notebook_parameters(params, period.label), environment=environment, pdf=pdf)
+                              parameters=notebook_parameters(params, period.label), environment=environment, pdf=pdf,
+                              layout=params.layout.as_dict())
             keys[(period.label, s.key)] = key
             record = None if force else state.reusable(period.label, s.key, key, params.report_dir)
             if record is not None:
@@ -257,7 +258,7 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
     for stale in ("index.html", "index.json"):
         (report_dir / stale).unlink(missing_ok=True)
     plan = make_plan(params, notebooks_dir, sections, environment, state, force, pdf)
-    run_facts = {"inputs": plan.inputs, "parameters": _footer_parameters(params)}
+    run_facts = {"inputs": plan.inputs, "parameters": _footer_parameters(params), "layout": params.layout.as_dict()}
     if not plan.stale and snapshot is not None and snapshot.get("run") == run_facts:
         # nothing to execute, and the last finished run had these very inputs: its figures stand
         results, figures, warnings = [], snapshot["figures"], snapshot.get("warnings", [])
@@ -277,7 +278,7 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
         write_index(report_dir, evaluation=params.evaluation, project=params.project, span=params.span.label,
                     periods=[p.label for p in params.periods], sections=[(s.key, s.title) for s in sections],
                     figures=figures, results=results, footer_parameters=_footer_parameters(params),
-                    inputs=plan.inputs, elapsed=elapsed, run_time=now_text())
+                    inputs=input_files(params.raw_dir, params.layout), elapsed=elapsed, run_time=now_text())
     except Exception as exc:  # e.g. a project title with a character the font cannot draw
         print(f"failed: index.html: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
@@ -309,7 +310,8 @@ def _run_stale(params: RunParams, notebooks_dir: Path, report_dir: Path, plan: P
 
     processed = PROCESSED_DIR / params.evaluation
     try:
-        evaluation = load_evaluation(params.raw_dir, processed, span=(params.span.first, params.span.last))
+        evaluation = load_evaluation(params.raw_dir, processed, span=(params.span.first, params.span.last),
+                                     layout=params.layout)
     except InputError as exc:
         print(f"error: the inputs in {params.raw_dir} have errors; nothing was exported:", file=sys.stderr)
         for p in exc.problems:

@@ -12,28 +12,37 @@ import math
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from .contract import FEN_PER_WAN, SCORE_SCALE
+from .i18n import t
+from .contract import FEN_PER_WAN, FEN_PER_YUAN, SCORE_SCALE, YUAN_PER_WAN
 
 EXPECTED = {
-    "id": "expected an identifier (text)",
-    "text": "expected text",
-    "money": "expected an amount in 万元: a plain number such as 1234.56 (no unit, no % sign)",
-    "score": "expected a score: a plain number such as 4.5",
-    "year": "expected a year such as 2021",
-    "date": "expected a date: an Excel date or text such as 2021-06-30",
-    "month": "expected a month as text such as 2021-06",
-    "flag": "expected 1 (counts as satisfied) or 0",
-    "count": "expected a whole number >= 0",
-    "order": "expected a whole number",
+    "id": ("应为编号(文本)", "expected an identifier (text)"),
+    "text": ("应为文本", "expected text"),
+    "money": ("应为以万元计的金额:纯数字,例如 1234.56(不带单位、不带 % 号)",
+              "expected an amount in 万元: a plain number such as 1234.56 (no unit, no % sign)"),
+    "money_yuan": ("应为以元计的金额:纯数字,例如 12345.67(不带单位、不带 % 号)",
+                   "expected an amount in 元: a plain number such as 12345.67 (no unit, no % sign)"),
+    "score": ("应为分数:纯数字,例如 4.5", "expected a score: a plain number such as 4.5"),
+    "year": ("应为年度,例如 2021", "expected a year such as 2021"),
+    "date": ("应为日期:Excel 日期或文本,例如 2021-06-30", "expected a date: an Excel date or text such as 2021-06-30"),
+    "month": ("应为文本形式的月份,例如 2021-06", "expected a month as text such as 2021-06"),
+    "flag": ("应为 1(计为满意)或 0", "expected 1 (counts as satisfied) or 0"),
+    "count": ("应为不小于 0 的整数", "expected a whole number >= 0"),
+    "order": ("应为整数", "expected a whole number"),
 }
-BLANK = "expected a value; the cell is blank"
+BLANK = ("应有值;该单元格为空", "expected a value; the cell is blank")
 MAX_WAN = 10**12  # 1万亿 万元: far above any budget, and its fen still fit in 64 bits
 MAX_POINTS = 10**6
 MAX_WHOLE = 10**15
-TOO_LARGE_MONEY = "expected an amount below 1,000,000,000,000 万元 (this one is too large to be real)"
-TOO_LARGE_SCORE = "expected a score below 1,000,000 (this one is too large to be real)"
-NEGATIVE = "expected an amount >= 0"
-NEGATIVE_SCORE = "expected a score >= 0"
+TOO_LARGE_MONEY = ("应为小于 1,000,000,000,000 万元的金额(此数过大,不可能是真实金额)",
+                   "expected an amount below 1,000,000,000,000 万元 (this one is too large to be real)")
+TOO_LARGE_YUAN = ("应为小于 10,000,000,000,000,000 元的金额(此数过大,不可能是真实金额)",
+                  "expected an amount below 10,000,000,000,000,000 元 (this one is too large to be real)")
+TOO_LARGE_SCORE = ("应为小于 1,000,000 的分数(此数过大,不可能是真实分数)",
+                   "expected a score below 1,000,000 (this one is too large to be real)")
+NEGATIVE = ("应为不小于 0 的金额", "expected an amount >= 0")
+NEGATIVE_SCORE = ("应为不小于 0 的分数", "expected a score >= 0")
+NOT_A_REAL_DATE = ("(这不是一个真实的日期)", " (this one is not a real date)")
 
 _SEPARATORS = str.maketrans("", "", ",，  \u3000'")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
@@ -41,7 +50,15 @@ _MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 
 class CellError(ValueError):
-    """The cell's value is not of its column's kind; the message says what was expected."""
+    """The cell's value is not of its column's kind; ``message`` says what was expected,
+    as a (Chinese, English) pair."""
+
+    def __init__(self, message: tuple[str, str]):
+        self.message = message
+        super().__init__(message[1])
+
+    def __str__(self) -> str:
+        return t(*self.message)
 
 
 def is_blank(value: object) -> bool:
@@ -89,6 +106,16 @@ def parse_money(value: object) -> int:
     if number >= MAX_WAN:
         raise CellError(TOO_LARGE_MONEY)
     return _scaled(number, FEN_PER_WAN)
+
+
+def parse_money_yuan(value: object) -> int:
+    """An amount in 元 (a column headed "(元)") -> integer fen: 1 元 = 100 fen, exact."""
+    number = _decimal(value, "money_yuan")
+    if number < 0:
+        raise CellError(NEGATIVE)
+    if number >= MAX_WAN * YUAN_PER_WAN:
+        raise CellError(TOO_LARGE_YUAN)
+    return _scaled(number, FEN_PER_YUAN)
 
 
 def parse_score(value: object) -> int:
@@ -149,7 +176,7 @@ def parse_date(value: object) -> dt.date:
             try:
                 return dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
-                raise CellError(EXPECTED["date"] + " (this one is not a real date)") from None
+                raise CellError((EXPECTED["date"][0] + NOT_A_REAL_DATE[0], EXPECTED["date"][1] + NOT_A_REAL_DATE[1])) from None
     raise CellError(EXPECTED["date"])
 
 
@@ -173,6 +200,7 @@ PARSERS = {
     "id": parse_text,
     "text": parse_text,
     "money": parse_money,
+    "money_yuan": parse_money_yuan,
     "score": parse_score,
     "year": parse_year,
     "date": parse_date,

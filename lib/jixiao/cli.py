@@ -1,5 +1,6 @@
-"""The ``jixiao`` command: validate, template, run.
+"""The ``jixiao`` command: new, validate, template, run.
 
+Messages are in Chinese unless ``--lang en`` or ``JIXIAO_LANG=en`` (``jixiao.i18n``).
 Exit codes: 0 success, 2 bad input or parameters (with every problem listed),
 1 a notebook of the batch failed.
 """
@@ -7,10 +8,12 @@ Exit codes: 0 success, 2 bad input or parameters (with every problem listed),
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from . import __version__
+from .i18n import LANGUAGES, set_lang, t
 from .problems import ERROR, NOTE, WARNING, ParameterError
 
 
@@ -21,25 +24,42 @@ def _print_problems(problems, stream) -> None:
                 print(str(p), file=stream)
 
 
+def _error(message: object) -> int:
+    print(t(f"错误:{message}", f"error: {message}"), file=sys.stderr)
+    return 2
+
+
 def cmd_validate(args) -> int:
     from .evaluation import read_raw
     from .metrics import Period
+    from .params import load_params
 
+    layout = None
     span = None
-    if args.span:
-        try:
+    try:
+        if args.params:
+            params = load_params(Path(args.params), raw=args.raw_dir)
+            raw_dir, layout = params.raw_dir, params.layout
+            span = (params.span.first, params.span.last)
+        elif args.raw_dir:
+            raw_dir = Path(args.raw_dir)
+        else:
+            return _error(t("请给出原始数据文件夹,或用 --params 指定评价的参数文件",
+                            "give the raw folder, or the evaluation's params file with --params"))
+        if args.span:
             p = Period.parse(args.span)
-        except ParameterError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        span = (p.first, p.last)
-    evaluation = read_raw(Path(args.raw_dir), span)
+            span = (p.first, p.last)
+    except ParameterError as exc:
+        return _error(exc)
+    evaluation = read_raw(raw_dir, span, layout)
     _print_problems(evaluation.problems, sys.stdout)
     errors, warnings = len(evaluation.errors), len(evaluation.warnings)
+    shown = args.raw_dir or raw_dir
     if errors:
-        print(f"{args.raw_dir}: {errors} error(s), {warnings} warning(s); fix the errors and run again.")
+        print(t(f"{shown}:{errors} 个错误,{warnings} 个警告;请改正错误后再运行。",
+                f"{shown}: {errors} error(s), {warnings} warning(s); fix the errors and run again."))
         return 2
-    print(f"{args.raw_dir}: valid ({warnings} warning(s)).")
+    print(t(f"{shown}:有效({warnings} 个警告)。", f"{shown}: valid ({warnings} warning(s))."))
     return 0
 
 
@@ -49,10 +69,68 @@ def cmd_template(args) -> int:
     try:
         written = write_templates(Path(args.dir), overwrite=args.force)
     except FileExistsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _error(exc)
     for path in written:
-        print(f"wrote {path}")
+        print(t(f"已写入 {path}", f"wrote {path}"))
+    return 0
+
+
+def new_params_text(name: str, project: str, span, raw_dir: str) -> str:
+    """The params file ``jixiao new`` writes: the run's settings, and the department's layout commented out."""
+    periods = ", ".join([*(str(y) for y in span.years), span.label]) if len(span.years) > 1 else span.label
+    return (
+        f"# 评价 {name} 的参数(jixiao new 生成)。运行: .venv/bin/jixiao run --params params.{name}.yaml\n"
+        f"# Parameters of the evaluation {name} (written by jixiao new). Paths are relative to this file's folder.\n"
+        f"evaluation: {name}\n"
+        f"project: {json.dumps(project, ensure_ascii=False)}\n"
+        f"raw_dir: {raw_dir}\n"
+        f"span: {span.label}\n"
+        f"periods: [{periods}]\n"
+        "out_dir: reports\n"
+        "# 部门自己的文件名和表头(可选;表头带 (元) 的金额列按元读入并换算为万元):\n"
+        "# The department's own file names and headers (optional; a money header with (元) is read in 元):\n"
+        "# files:\n"
+        "#   spending.xlsx: 2021年支付明细.xlsx\n"
+        "# columns:\n"
+        "#   spending.xlsx: {项目编号: 子项目编号, 付款金额(元): 支付金额(元)}\n"
+    )
+
+
+def cmd_new(args) -> int:
+    from .atomic import atomic_write_text
+    from .config import PROJECT_ROOT, RAW_DIR
+    from .contract import FILES
+    from .metrics import Period
+    from .params import check_name
+    from .template import write_templates
+
+    try:
+        name = check_name(args.name)
+        span = Period.parse(args.span)
+    except ParameterError as exc:
+        return _error(exc)
+    project = args.project or name
+    raw = RAW_DIR / name
+    params_path = PROJECT_ROOT / f"params.{name}.yaml"
+    taken = [p for p in (params_path, *(raw / f for f in FILES)) if p.exists()]
+    if taken:
+        return _error(t(f"{'、'.join(str(p) for p in taken)} 已存在;评价 {name} 已建立过(换一个名称,或直接编辑这些文件)",
+                        f"{', '.join(str(p) for p in taken)} already exist; the evaluation {name} was made before "
+                        "(choose another name, or edit those files)"))
+    written = write_templates(raw)
+    rel_raw = raw.relative_to(PROJECT_ROOT).as_posix() if raw.is_relative_to(PROJECT_ROOT) else str(raw)
+    atomic_write_text(params_path, new_params_text(name, project, span, rel_raw))
+    for path in written:
+        print(t(f"已写入 {path}", f"wrote {path}"))
+    print(t(f"已写入 {params_path}", f"wrote {params_path}"))
+    print(t(f"下一步:在 {rel_raw}/ 的工作簿中删去示例行、填入数据(部门自己的文件名、表头可在 {params_path.name} 的 "
+            f"files、columns 中声明),然后运行\n"
+            f"  .venv/bin/jixiao validate --params {params_path.name}\n"
+            f"  .venv/bin/jixiao run --params {params_path.name}",
+            f"Next: in the workbooks of {rel_raw}/ delete the sample rows and type the data in (the department's own "
+            f"file names and headers may be declared under files and columns in {params_path.name}), then run\n"
+            f"  .venv/bin/jixiao validate --params {params_path.name}\n"
+            f"  .venv/bin/jixiao run --params {params_path.name}"))
     return 0
 
 
@@ -65,42 +143,80 @@ def cmd_run(args) -> int:
         params = load_params(Path(args.params) if args.params else PARAMS_FILE, raw=args.raw, out=args.out,
                              periods=args.period, jobs=args.jobs)
     except ParameterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _error(exc)
     return run_batch(params, notebooks_dir=Path(args.notebooks) if args.notebooks else None,
                      progress=not args.quiet, force=args.force)
 
 
+def _lang_from(argv: list[str]) -> str | None:
+    """--lang as given anywhere on the command line (the parser's own help is built in that language)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jixiao", description="绩效评价报告: validate inputs, write templates, run reports")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
+                        help=t("消息语言:zh(默认)或 en;也可设环境变量 JIXIAO_LANG",
+                               "language of the messages: zh (default) or en; or set JIXIAO_LANG"))
+    parser = argparse.ArgumentParser(prog="jixiao", parents=[common], description=t(
+        "绩效评价报告:建立评价、检查输入、生成模板、运行报告",
+        "绩效评价报告: new evaluation, validate inputs, write templates, run reports"))
     parser.add_argument("--version", action="version", version=f"jixiao {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check an evaluation's raw workbooks; exit 2 when any error")
-    v.add_argument("raw_dir", help="folder of the contract's workbooks")
-    v.add_argument("--span", help="the evaluation's period (e.g. 2019-2021), to flag dates far outside it")
+    n = sub.add_parser("new", parents=[common], help=t(
+        "建立一次新的评价:data/raw/NAME/ 下的空白工作簿和参数文件 params.NAME.yaml",
+        "make a new evaluation: blank workbooks in data/raw/NAME/ and its params file params.NAME.yaml"))
+    n.add_argument("name", help=t("评价名称(字母、数字、'.'、'-'、'_')", "the evaluation's name (letters, digits, '.', '-', '_')"))
+    n.add_argument("--span", required=True, help=t("评价期,例如 2022-2023", "the evaluation's period, e.g. 2022-2023"))
+    n.add_argument("--project", help=t("被评价项目的标题,印在每一页上", "the evaluated project's title, printed on every page"))
+    n.set_defaults(func=cmd_new)
+
+    v = sub.add_parser("validate", parents=[common], help=t(
+        "检查评价的原始工作簿;有错误时退出码为 2", "check an evaluation's raw workbooks; exit 2 when any error"))
+    v.add_argument("raw_dir", nargs="?", help=t("原始工作簿所在文件夹", "folder of the raw workbooks"))
+    v.add_argument("--params", help=t("评价的参数文件(读取其 raw_dir、span、files、columns)",
+                                      "the evaluation's params file (its raw_dir, span, files and columns)"))
+    v.add_argument("--span", help=t("评价期(例如 2019-2021),用于发现评价期之外的年度和日期",
+                                    "the evaluation's period (e.g. 2019-2021), to flag years and dates outside it"))
     v.set_defaults(func=cmd_validate)
 
-    t = sub.add_parser("template", help="write the contract's blank workbooks for an analyst to fill")
-    t.add_argument("dir", help="folder to write into (created when missing)")
-    t.add_argument("--force", action="store_true", help="overwrite existing workbooks")
-    t.set_defaults(func=cmd_template)
+    tp = sub.add_parser("template", parents=[common], help=t(
+        "写出合同规定的空白工作簿供分析人员填写", "write the contract's blank workbooks for an analyst to fill"))
+    tp.add_argument("dir", help=t("写入的文件夹(不存在时创建)", "folder to write into (created when missing)"))
+    tp.add_argument("--force", action="store_true", help=t("覆盖已有的工作簿", "overwrite existing workbooks"))
+    tp.set_defaults(func=cmd_template)
 
-    r = sub.add_parser("run", help="run every section notebook for every period; export HTML, PDF and index")
-    r.add_argument("--params", help="parameters file (default: params.yaml of the project)")
-    r.add_argument("--raw", help="raw folder, instead of params' raw_dir")
-    r.add_argument("--out", help="output folder, instead of params' out_dir")
-    r.add_argument("--period", action="append", help="a period to run (repeatable), instead of params' periods")
-    r.add_argument("--jobs", type=int, help="notebooks run at once (default: the machine's cores)")
-    r.add_argument("--notebooks", help="folder of section notebooks (default: the project's notebooks/)")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
-    r.add_argument("--force", action="store_true",
-                   help="run every section again, even those whose inputs, notebook and parameters are unchanged")
+    r = sub.add_parser("run", parents=[common], help=t(
+        "对每个期间运行每个章节的 notebook;导出 HTML、PDF 和索引",
+        "run every section notebook for every period; export HTML, PDF and index"))
+    r.add_argument("--params", help=t("参数文件(默认:项目的 params.yaml)", "parameters file (default: params.yaml of the project)"))
+    r.add_argument("--raw", help=t("原始数据文件夹;须与参数文件的 raw_dir 相同", "raw folder; must be the params file's raw_dir"))
+    r.add_argument("--out", help=t("输出文件夹,代替参数文件的 out_dir", "output folder, instead of params' out_dir"))
+    r.add_argument("--period", action="append", help=t("要运行的期间(可重复),代替参数文件的 periods",
+                                                       "a period to run (repeatable), instead of params' periods"))
+    r.add_argument("--jobs", type=int, help=t("同时运行的 notebook 数(默认:CPU 核数)",
+                                              "notebooks run at once (default: the machine's cores)"))
+    r.add_argument("--notebooks", help=t("章节 notebook 所在文件夹(默认:项目的 notebooks/)",
+                                         "folder of section notebooks (default: the project's notebooks/)"))
+    r.add_argument("--quiet", action="store_true", help=t("不显示进度条", "no progress bar"))
+    r.add_argument("--force", action="store_true", help=t(
+        "重新运行每个章节,即使其输入、notebook 和参数都未改变",
+        "run every section again, even those whose inputs, notebook and parameters are unchanged"))
     r.set_defaults(func=cmd_run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = _lang_from(argv)
+    if chosen in LANGUAGES:
+        set_lang(chosen)
     args = build_parser().parse_args(argv)
     return args.func(args)
 

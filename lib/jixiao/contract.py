@@ -8,7 +8,8 @@ Kinds of column and what a loaded frame holds for them:
 ========  ==============================================================
 id        text, trimmed; required
 text      text, trimmed; blank allowed unless ``required``
-money     integer fen (1 万元 = 1,000,000 fen) so sums are exact; >= 0
+money     integer fen (1 万元 = 1,000,000 fen) so sums are exact; >= 0; typed in 万元, or in 元
+          when the header says so ("支付金额(元)")
 score     integer ten-thousandths of a point (1 point = 10,000); >= 0
 year      integer year
 date      ``datetime.date`` (NaT-free: blank is ``None`` where allowed)
@@ -24,6 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 元 = 1,000,000 分
+FEN_PER_YUAN = 100
+YUAN_PER_WAN = 10_000
+# a money column's unit comes from its header: "支付金额(万元)" or "支付金额" in 万元, "支付金额(元)" in 元
+MONEY_UNITS = ("万元", "元")
 SCORE_SCALE = 10_000  # scores are kept in ten-thousandths of a point
 
 STAGES: tuple[str, ...] = ("启动", "可研报告编制", "初步设计编制", "正式立项", "集成实施入场", "初验", "终验")
@@ -181,6 +186,10 @@ SCORING = SheetSpec(
     ),
 )
 
+# the template's sample survey: the one question of sheet 问卷 and its options in sheet 选项 (option, counts as satisfied)
+SAMPLE_QUESTION = "您对项目的整体满意程度?"
+SAMPLE_OPTIONS = (("十分满意", 1), ("较为满意", 1), ("一般", 0), ("不满意", 0))
+
 SHEETS: tuple[SheetSpec, ...] = (
     SUBPROJECTS,
     BUDGET,
@@ -196,21 +205,80 @@ FILES: tuple[str, ...] = tuple(dict.fromkeys(s.file for s in SHEETS))
 PUBLISHED_FILE = "published.yaml"
 
 
+@dataclass(frozen=True)
+class Layout:
+    """A department's own layout of the contract's workbooks, declared in the params file.
+
+    ``files``: contract workbook -> the department's file name.
+    ``columns``: contract workbook -> {the department's header: a contract header}; a money
+    header may carry the unit the department typed (``支付金额(元)``).
+    """
+
+    files: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def file(self, contract_file: str) -> str:
+        return self.files.get(contract_file, contract_file)
+
+    def aliases(self, contract_file: str) -> dict[str, str]:
+        return self.columns.get(contract_file, {})
+
+    def as_dict(self) -> dict:
+        return {"files": dict(self.files), "columns": {k: dict(v) for k, v in self.columns.items()}}
+
+
+CONTRACT_LAYOUT = Layout()
+
+
+def split_unit(header: str) -> tuple[str, str | None]:
+    """"支付金额(万元)" -> ("支付金额", "万元"); a header without a trailing (…) has no unit."""
+    text = str(header).replace("（", "(").replace("）", ")").strip()
+    if text.endswith(")") and "(" in text:
+        at = text.rindex("(")
+        if at > 0:
+            return text[:at].strip(), text[at + 1:-1].strip()
+    return text, None
+
+
 @dataclass
 class ColumnIndex:
-    """Header text -> canonical name for one sheet, tolerant of spacing and full-width brackets."""
+    """Header text -> canonical name (and the unit its amounts are typed in) for one sheet,
+    tolerant of spacing and full-width brackets; ``aliases`` are a department's own headers."""
 
     spec: SheetSpec
-    by_key: dict[str, str] = field(init=False)
+    aliases: dict[str, str] = field(default_factory=dict)  # department header -> contract header
+    by_key: dict[str, tuple[str, str | None]] = field(init=False)
+    by_base: dict[str, Column] = field(init=False)
 
     def __post_init__(self) -> None:
         self.by_key = {}
+        self.by_base = {}
         for c in self.spec.columns:
-            self.by_key[header_key(c.header)] = c.name
-            self.by_key[header_key(c.name)] = c.name
+            base, unit = split_unit(c.header)
+            self.by_key[header_key(c.header)] = (c.name, unit)
+            self.by_key[header_key(c.name)] = (c.name, unit)
+            if c.kind == "money":
+                self.by_base[header_key(base)] = c
+                for other in MONEY_UNITS:
+                    self.by_key[header_key(f"{base}({other})")] = (c.name, other)
+                self.by_key.setdefault(header_key(base), (c.name, unit))
+        self._aliases = {header_key(k): v for k, v in self.aliases.items()}
+
+    def match(self, header: str) -> tuple[str, str | None] | None:
+        """(canonical name, unit) of a header, or None."""
+        target = self._aliases.get(header_key(header), header)
+        return self.by_key.get(header_key(target))
 
     def canonical(self, header: str) -> str | None:
-        return self.by_key.get(header_key(header))
+        found = self.match(header)
+        return found[0] if found else None
+
+    def wrong_unit(self, header: str) -> Column | None:
+        """The money column a header names with a unit it cannot be read in ("支付金额(千元)")."""
+        target = self._aliases.get(header_key(header), header)
+        base, unit = split_unit(target)
+        column = self.by_base.get(header_key(base))
+        return column if column is not None and unit is not None and unit not in MONEY_UNITS else None
 
 
 def header_key(text: str) -> str:

@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .contract import FILES, PUBLISHED_FILE
+from .contract import CONTRACT_LAYOUT, FILES, PUBLISHED_FILE, Layout
 
 
 def sha256_file(path: Path) -> str:
@@ -17,14 +17,24 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def input_files(raw_dir: Path) -> dict[str, str]:
-    """SHA-256 of each contract file (and published.yaml) present in ``raw_dir``."""
+def input_files(raw_dir: Path, layout: Layout | None = None) -> dict[str, str]:
+    """SHA-256 of each workbook (under the department's name when ``layout`` renames it) and published.yaml
+    present in ``raw_dir``."""
+    layout = layout or CONTRACT_LAYOUT
     out = {}
-    for name in (*FILES, PUBLISHED_FILE):
+    for name in (*(layout.file(f) for f in FILES), PUBLISHED_FILE):
         path = Path(raw_dir) / name
         if path.is_file():
             out[name] = sha256_file(path)
     return out
+
+
+def contract_inputs(raw_dir: Path, layout: Layout | None = None) -> dict[str, str]:
+    """The same digests keyed by the contract's file names (what a section's key is built from)."""
+    layout = layout or CONTRACT_LAYOUT
+    found = input_files(raw_dir, layout)
+    named = {layout.file(f): f for f in FILES}
+    return {named.get(name, name): digest for name, digest in found.items()}
 
 
 def sha256_json(value) -> str:

@@ -28,8 +28,10 @@ def open_report(section: str, evaluation: str = "", period: str = "", span: str 
                                  results_dir=results_dir)  # papermill's -p period 2019 arrives as a number
     evaluation, period, span, project = given["evaluation"], given["period"], given["span"], given["project"]
     raw_dir, results_dir = given["raw_dir"], given["results_dir"]
+    layout = None
     if not (evaluation and span):
         defaults = load_params(PARAMS_FILE)
+        layout = defaults.layout
         evaluation = evaluation or defaults.evaluation
         span = span or defaults.span.label
         project = project or defaults.project
@@ -48,7 +50,7 @@ def open_report(section: str, evaluation: str = "", period: str = "", span: str 
     from .evaluation import load_evaluation
 
     folder = Path(raw_dir) if raw_dir else RAW_DIR / evaluation
-    loaded = load_evaluation(folder, PROCESSED_DIR / evaluation, span=(s.first, s.last))
+    loaded = load_evaluation(folder, PROCESSED_DIR / evaluation, span=(s.first, s.last), layout=layout)
     results = compute_period(loaded.tables, p, s, project, loaded.published)
     return SectionView(spec, evaluation, project, p, s, results.metrics, results.frames[spec.key],
                        source="computed in the kernel")

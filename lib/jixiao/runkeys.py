@@ -42,11 +42,13 @@ def files_read(reads: tuple[str, ...] | list[str], reads_published: bool) -> lis
 
 
 def section_key(*, section: str, files: list[str], inputs: dict[str, str], notebook_digest: str,
-                parameters: dict, environment: str, pdf: bool) -> str:
-    """The key of one section output; an absent input file counts as absent (its digest is None)."""
+                parameters: dict, environment: str, pdf: bool, layout: dict | None = None) -> str:
+    """The key of one section output; an absent input file counts as absent (its digest is None).
+    ``inputs`` is keyed by the contract's file names; ``layout`` is the department's mapping, if any."""
     return sha256_json({
         "section": section,
         "inputs": {f: inputs.get(f) for f in files},
+        "layout": layout or {},
         "notebook": notebook_digest,
         "parameters": parameters,
         "environment": environment,

@@ -16,11 +16,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .atomic import atomic_path
-from .contract import FILES, SHEETS, STAGES, SheetSpec
+from .contract import FILES, SAMPLE_OPTIONS, SAMPLE_QUESTION, SHEETS, STAGES, SheetSpec
+from .i18n import t
 from .indicators import INDICATOR_FIGURES, METHODS
 
-SAMPLE_QUESTION = "您对项目的整体满意程度?"
-SAMPLE_OPTIONS = (("十分满意", 1), ("较为满意", 1), ("一般", 0), ("不满意", 0))
 MAX_ROW = 5000  # validation reaches this far down
 
 
@@ -110,7 +109,8 @@ def write_templates(folder: Path, overwrite: bool = False) -> list[Path]:
     targets = [folder / f for f in FILES]
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
-        raise FileExistsError(f"{', '.join(str(e) for e in existing)} already exist; use --force to overwrite")
+        raise FileExistsError(t(f"{'、'.join(str(e) for e in existing)} 已存在;要覆盖请加 --force",
+                                f"{', '.join(str(e) for e in existing)} already exist; use --force to overwrite"))
     for target in targets:
         wb = Workbook()
         wb.remove(wb.active)

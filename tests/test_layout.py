@@ -1,0 +1,125 @@
+"""A department's own workbooks: other file names, other headers, amounts in 元, declared once in params.
+
+The Dongguan workbooks are rewritten as a department would send them (spending as 2021年支付明细.xlsx
+headed 项目编号 / 付款金额(元) with every amount in 元, the subprojects as 项目清单.xlsx with its approved
+amounts in 元 too); read through the params file's ``files`` and ``columns`` they must give exactly the
+tables and figures of the contract layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from batchrun import jixiao
+from conftest import DONGGUAN_RAW
+from openpyxl import load_workbook
+
+from jixiao.evaluation import load_evaluation, read_raw
+from jixiao.metrics import Period, compute_metrics
+from jixiao.params import load_params
+
+FILES = {"spending.xlsx": "2021年支付明细.xlsx", "subprojects.xlsx": "项目清单.xlsx"}
+COLUMNS = {"spending.xlsx": {"项目编号": "子项目编号", "付款金额(元)": "支付金额(元)", "付款日期": "支付日期"},
+           "subprojects.xlsx": {"项目编号": "子项目编号", "批复金额(元)": "立项批复金额(元)"}}
+
+
+def in_yuan(value):
+    """万元 -> 元, exactly (the workbook holds what a department's system exports)."""
+    yuan = Decimal(repr(value)) * 10_000
+    return int(yuan) if yuan == yuan.to_integral_value() else float(yuan)
+
+
+def rewrite(path: Path, target: Path, sheet: str, headers: dict[str, str], money: str | None) -> None:
+    wb = load_workbook(path)
+    ws = wb[sheet]
+    columns = {c.value: c.column for c in ws[1]}
+    for old, new in headers.items():
+        ws.cell(1, columns[old], new)
+    if money:
+        for row in range(2, ws.max_row + 1):
+            cell = ws.cell(row, columns[money])
+            if cell.value is not None:
+                cell.value = in_yuan(cell.value)
+    wb.save(target)
+    path.unlink()
+
+
+def department_folder(base: Path) -> Path:
+    raw = base / "raw"
+    shutil.copytree(DONGGUAN_RAW, raw)
+    rewrite(raw / "spending.xlsx", raw / FILES["spending.xlsx"], "支出",
+            {"子项目编号": "项目编号", "支付日期": "付款日期", "支付金额(万元)": "付款金额(元)"}, "支付金额(万元)")
+    rewrite(raw / "subprojects.xlsx", raw / FILES["subprojects.xlsx"], "子项目",
+            {"子项目编号": "项目编号", "立项批复金额(万元)": "批复金额(元)"}, "立项批复金额(万元)")
+    params = {"evaluation": "dept", "project": "部门布局测试", "raw_dir": "raw", "span": "2019-2021",
+              "periods": ["2019-2021"], "out_dir": "out", "files": FILES, "columns": COLUMNS}
+    (base / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    return raw
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def department(tmp_path_factory):
+    base = tmp_path_factory.mktemp("department")
+    raw = department_folder(base)
+    return base, raw
+
+
+def test_department_layout_gives_the_contract_figures(department, dongguan, tmp_path):
+    base, raw = department
+    before = hashes(raw)
+    params = load_params(base / "params.yaml")
+    evaluation = load_evaluation(raw, tmp_path / "processed", span=(2019, 2021), layout=params.layout)
+    assert evaluation.problems == []
+    for key, frame in dongguan.tables.items():
+        assert evaluation.tables[key].drop(columns="excel_row").equals(frame.drop(columns="excel_row")), key
+    span = Period(2019, 2021)
+    for period in (Period(2020, 2020), span):
+        assert compute_metrics(evaluation.tables, period, span, "x") == compute_metrics(dongguan.tables, period, span, "x")
+    assert set(evaluation.inputs) >= {"2021年支付明细.xlsx", "项目清单.xlsx"}
+    # a notebook knows the raw folder, not the params: the cache remembers the layout it was read with
+    again = load_evaluation(raw, tmp_path / "processed", span=(2019, 2021))
+    assert again.tables["spending"]["amount"].tolist() == evaluation.tables["spending"]["amount"].tolist()
+    assert hashes(raw) == before
+
+
+def test_department_problems_name_its_own_file_and_headers(department, tmp_path):
+    base, raw = department
+    broken = tmp_path / "raw"
+    shutil.copytree(raw, broken)
+    wb = load_workbook(broken / FILES["spending.xlsx"])
+    wb["支出"]["C5"] = "待定"
+    wb["支出"]["A7"] = "DG-2099-999"
+    wb.save(broken / FILES["spending.xlsx"])
+    params = load_params(base / "params.yaml")
+    found = [str(p) for p in read_raw(broken, (2019, 2021), params.layout).problems]
+    assert found == [
+        "错误:2021年支付明细.xlsx,工作表 支出,第 5 行,列 付款金额(元):发现 '待定';"
+        "应为以元计的金额:纯数字,例如 12345.67(不带单位、不带 % 号)",
+        "错误:2021年支付明细.xlsx,工作表 支出,第 7 行,列 项目编号:发现 'DG-2099-999';应为 项目清单.xlsx 中列出的子项目编号",
+    ]
+
+
+def test_validate_with_params_reads_the_department_layout(department):
+    base, raw = department
+    before = hashes(raw)
+    result = jixiao("validate", "--params", base / "params.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [f"{raw}:有效(0 个警告)。"]
+    # without its layout the department's files are not read, and validate says so
+    contract = jixiao("validate", raw, "--lang", "en")
+    assert contract.returncode == 0
+    lines = contract.stdout.splitlines()
+    unread = ("is not one of the evaluation's workbooks and was not read; if it holds one, declare it under files "
+              "in the params file (and check with jixiao validate --params)")
+    assert f"warning: 2021年支付明细.xlsx: {unread}" in lines and f"warning: 项目清单.xlsx: {unread}" in lines
+    assert "note: spending.xlsx: is absent: the 资金使用 section has no data" in lines
+    assert hashes(raw) == before
