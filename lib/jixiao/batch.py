@@ -263,6 +263,7 @@ class EvaluationRun:
             _say(f"  {w}")
         stale = self.plan.stale
         titles = {s.key: s.title for s in SECTIONS}
+        last_seconds = {cell: (self.state.record(*cell) or {}).get("seconds") for cell in stale}
         tasks = []
         for period in params.periods:
             computed = compute_period(evaluation.tables, period, params.span, params.project, evaluation.published)
@@ -285,6 +286,10 @@ class EvaluationRun:
                     notebook=(self.notebooks_dir / f"{section}.ipynb").read_text(encoding="utf-8"),
                     parameters={**parameters, "results_dir": str(period_dir) if shared_filesystem else ""},
                     footer_parameters=parameters, inputs=evaluation.inputs, results=shipped, pdf=self.pdf))
+        # longest first, so no worker is left with a long notebook at the end while the others idle
+        cost = {s.key: s.cost for s in SECTIONS}
+        tasks.sort(key=lambda task: -(last_seconds[(task.period, task.section)]
+                                      or cost[task.section] * (2 if task.period == params.span.label else 1)))
         return tasks
 
     def store(self, output) -> CellResult:

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-import yaml
-
 from .atomic import atomic_write_text
 from .i18n import t
 from .problems import ParameterError
@@ -37,21 +35,10 @@ class Portfolio:
 
 def load_portfolio(path: Path) -> Portfolio:
     """The portfolio file, checked: a list of params files inside its folder, and an output folder."""
-    from .params import inside
+    from .params import inside, read_settings
 
     path = Path(path)
-    if not path.is_file():
-        raise ParameterError(t(f"组合文件 {path} 不存在", f"portfolio file {path} does not exist"))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ParameterError(t(f"{path} 不是有效的 YAML:{exc}", f"{path} is not valid YAML: {exc}")) from None
-    if not isinstance(data, dict):
-        raise ParameterError(t(f"{path} 应为键值对", f"{path} must be a mapping"))
-    unknown = sorted(set(data) - set(PORTFOLIO_KEYS))
-    if unknown:
-        raise ParameterError(t(f"{path}:未知的键 {'、'.join(unknown)};可用:{'、'.join(PORTFOLIO_KEYS)}",
-                               f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(PORTFOLIO_KEYS)}"))
+    data = read_settings(path, PORTFOLIO_KEYS, ("组合文件", "portfolio file"))
     listed = data.get("evaluations")
     if not isinstance(listed, list) or not listed:
         raise ParameterError(t(f"{path}:evaluations 应为参数文件的列表", f"{path}: 'evaluations' must be a list of params files"))

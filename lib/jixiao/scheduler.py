@@ -60,11 +60,12 @@ def _warm_up_worker() -> None:
     kernel = warm_kernel()
     Finalize(kernel, kernel.stop, exitpriority=10)
     try:
-        kernel.start()
+        kernel.launch()  # the kernel imports pandas and matplotlib while this process loads the export stack
+        _html_exporter()
+        warm_up_pdf()  # also makes the working font cut, once per machine
+        kernel.ready()
     except Exception:  # noqa: BLE001 - the first task starts it again and reports what goes wrong
         kernel.stop()
-    _html_exporter()
-    warm_up_pdf()
 
 
 class LocalScheduler:
