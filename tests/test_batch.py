@@ -40,7 +40,7 @@ def test_the_run_succeeds_and_writes_the_whole_tree(batch):
         names = sorted(p.name for p in (tree / period).iterdir())
         # a single year shows no survey or score table (they cover the whole evaluation): no workbook for those
         with_tables = SECTIONS if period == "2019-2021" else ("overview", "expenditure", "milestones")
-        assert names == sorted(["metrics.json", "frames"] + [f"{s}.xlsx" for s in with_tables]
+        assert names == sorted(["metrics.json", "frames", "report.html", "report.pdf"] + [f"{s}.xlsx" for s in with_tables]
                                + [f"{s}.{ext}" for s in SECTIONS for ext in ("html", "ipynb", "pdf")])
         assert (tree / period / "frames" / "manifest.json").is_file()
     assert (tree / "index.html").is_file() and (tree / "index.json").is_file()

@@ -273,24 +273,60 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
         results.append(CellResult(period, section, "ok", record.get("seconds", 0.0), "", record["files"], reused=True))
     order = {(p.label, s.key): i for i, (p, s) in enumerate((p, s) for p in params.periods for s in sections)}
     results.sort(key=lambda r: order[(r.period, r.section)])
+    reports = _period_reports(params, report_dir, results, pdf)
     elapsed = time.monotonic() - started
     try:
         write_index(report_dir, evaluation=params.evaluation, project=params.project, span=params.span.label,
                     periods=[p.label for p in params.periods], sections=[(s.key, s.title) for s in sections],
                     figures=figures, results=results, footer_parameters=_footer_parameters(params),
-                    inputs=input_files(params.raw_dir, params.layout), elapsed=elapsed, run_time=now_text())
+                    inputs=input_files(params.raw_dir, params.layout), elapsed=elapsed, run_time=now_text(),
+                    reports=reports)
     except Exception as exc:  # e.g. a project title with a character the font cannot draw
         print(f"failed: index.html: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     state.save_snapshot({"environment": environment, "sections": [s.__dict__ for s in sections], "run": run_facts,
                          "figures": figures, "warnings": warnings})
     failed = [r for r in results if r.status != "ok"]
+    failed_reports = {p: r["error"] for p, r in reports.items() if r["error"]}
     executed = len(results) - len(plan.reused)
     print(f"{len(results) - len(failed)} of {len(results)} section reports written to {report_dir} "
           f"in {elapsed:.1f} s ({executed} executed, {len(plan.reused)} reused); index: {report_dir / 'index.html'}")
     for r in sorted(failed, key=lambda r: (r.period, r.section)):
         print(f"failed: {r.period}/{r.section}: {r.error}", file=sys.stderr)
-    return 1 if failed else 0
+    for period, error in failed_reports.items():
+        print(f"failed: {period}/report: {error}", file=sys.stderr)
+    return 1 if failed or failed_reports else 0
+
+
+def _period_reports(params: RunParams, report_dir: Path, results: list[CellResult], pdf: bool) -> dict:
+    """Each period's whole report (``document``), rebuilt when a section of the period was executed in this run
+    or since the report was written (a run killed in between), kept otherwise."""
+    periods = [p.label for p in params.periods]
+    sections = {p: [report_dir / r.files["ipynb"] for r in results if r.period == p and "ipynb" in r.files]
+                for p in periods}
+    stale = {r.period for r in results if not r.reused}
+    stale |= {p for p in periods if not _report_is_current(report_dir / p, sections[p], pdf)}
+    if not stale:  # nothing heavy imported on a re-run
+        return {p: {"files": {f.suffix[1:]: f"{p}/{f.name}" for f in _report_files(report_dir / p, pdf)},
+                    "built": False, "error": ""} for p in periods}
+    from .document import period_reports
+    from .execute import now_text
+
+    return period_reports(report_dir, periods=periods, executed=stale, pdf=pdf, jobs=params.jobs, project=params.project,
+                          evaluation=params.evaluation, span=params.span.label, run_time=now_text(),
+                          inputs=input_files(params.raw_dir, params.layout), parameters=_footer_parameters(params))
+
+
+def _report_files(period_dir: Path, pdf: bool) -> list[Path]:
+    return [period_dir / f"report.{k}" for k in (("html", "pdf") if pdf else ("html",))]
+
+
+def _report_is_current(period_dir: Path, notebooks: list[Path], pdf: bool) -> bool:
+    try:
+        written = min(f.stat().st_mtime_ns for f in _report_files(period_dir, pdf))
+        return all(n.stat().st_mtime_ns <= written for n in notebooks)
+    except OSError:
+        return False
 
 
 def _footer_parameters(params: RunParams) -> dict:
