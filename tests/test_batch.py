@@ -205,7 +205,8 @@ def test_a_failing_notebook_is_reported_and_the_others_still_export(hostile):
     assert "failed: 2019-2021/milestones: RuntimeError: 故意失败" in result.stderr
     index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
     status = {r["section"]: r["status"] for r in index["results"]}
-    assert status == {"overview": "ok", "expenditure": "ok", "milestones": "failed", "satisfaction": "ok", "scoring": "ok"}
+    assert status == {"overview": "ok", "expenditure": "ok", "milestones": "failed", "satisfaction": "ok", "scoring": "ok",
+                      "trends": "ok"}
     for section in ("overview", "expenditure", "satisfaction", "scoring"):
         assert (tree / "2019-2021" / f"{section}.pdf").is_file()
     failed_nb = nbformat.read(tree / "2019-2021" / "milestones.ipynb", as_version=4)
