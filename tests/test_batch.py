@@ -40,7 +40,7 @@ def test_the_run_succeeds_and_writes_the_whole_tree(batch):
         names = sorted(p.name for p in (tree / period).iterdir())
         # a single year shows no survey or score table (they cover the whole evaluation): no workbook for those
         with_tables = SECTIONS if period == "2019-2021" else ("overview", "expenditure", "milestones")
-        assert names == sorted(["metrics.json", "frames"] + [f"{s}.xlsx" for s in with_tables]
+        assert names == sorted(["metrics.json", "frames", "report.html", "report.pdf"] + [f"{s}.xlsx" for s in with_tables]
                                + [f"{s}.{ext}" for s in SECTIONS for ext in ("html", "ipynb", "pdf")])
         assert (tree / period / "frames" / "manifest.json").is_file()
     assert (tree / "index.html").is_file() and (tree / "index.json").is_file()
@@ -205,7 +205,8 @@ def test_a_failing_notebook_is_reported_and_the_others_still_export(hostile):
     assert "失败:2019-2021/milestones:RuntimeError: 故意失败" in result.stderr
     index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
     status = {r["section"]: r["status"] for r in index["results"]}
-    assert status == {"overview": "ok", "expenditure": "ok", "milestones": "failed", "satisfaction": "ok", "scoring": "ok"}
+    assert status == {"overview": "ok", "expenditure": "ok", "milestones": "failed", "satisfaction": "ok", "scoring": "ok",
+                      "trends": "ok"}
     for section in ("overview", "expenditure", "satisfaction", "scoring"):
         assert (tree / "2019-2021" / f"{section}.pdf").is_file()
     failed_nb = nbformat.read(tree / "2019-2021" / "milestones.ipynb", as_version=4)

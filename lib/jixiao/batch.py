@@ -187,6 +187,8 @@ class EvaluationRun:
     warnings: list[str] = field(default_factory=list)
     inputs: dict = field(default_factory=dict)  # department file names -> SHA-256 (for the provenance)
     exit_code: int | None = None  # set when the evaluation was refused (2) or its index failed (1)
+    reports: dict = field(default_factory=dict)  # period -> {"files", "built", "error"}: each period's whole report
+    waiting: dict = field(default_factory=dict)  # period -> cells not stored yet (its report waits for them)
 
     @property
     def report_dir(self) -> Path:
@@ -292,6 +294,34 @@ class EvaluationRun:
                                       or cost[task.section] * (2 if task.period == params.span.label else 1)))
         return tasks
 
+    def reports_due(self) -> list[str]:
+        """Periods whose report must be (re)built: a section of theirs runs now, or a report file is missing."""
+        executed = {period for period, _ in self.plan.stale}
+        return [p.label for p in self.params.periods
+                if p.label in executed or not all(f.is_file() for f in _report_files(self.report_dir / p.label, self.pdf))]
+
+    def report_task(self, period: str):
+        """The report of ``period``, with its metrics.json and executed notebooks as bytes."""
+        from .execute import ReportTask, now_text
+
+        folder = self.report_dir / period
+        files = {name: (folder / name).read_bytes()
+                 for name in ["metrics.json", *(f"{s.key}.ipynb" for s in self.sections)] if (folder / name).is_file()}
+        return ReportTask(self.params.evaluation, period, self.params.span.label, self.params.project, now_text(),
+                          self.inputs, _footer_parameters(self.params), files, self.pdf)
+
+    def store_report(self, output) -> None:
+        """report.html (and report.pdf) atomically; a failed report leaves none beside the sections."""
+        folder = self.report_dir / output.period
+        files = {}
+        for kind, target in zip(("html", "pdf"), _report_files(folder, True)):
+            if kind in output.files:
+                atomic_write_bytes(target, output.files[kind])
+                files[kind] = f"{output.period}/{target.name}"
+            else:
+                target.unlink(missing_ok=True)
+        self.reports[output.period] = {"files": files, "built": True, "error": output.error}
+
     def store(self, output) -> CellResult:
         """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
         folder = self.report_dir / output.period
@@ -323,13 +353,18 @@ class EvaluationRun:
         order = {(p.label, s.key): i for i, (p, s) in enumerate((p, s) for p in params.periods for s in self.sections)}
         results.sort(key=lambda r: order[(r.period, r.section)])
         self.results = results
+        for period in params.periods:
+            if period.label not in self.reports:  # kept from an earlier run
+                self.reports[period.label] = {"files": {f.suffix[1:]: f"{period.label}/{f.name}" for f in
+                                                        _report_files(self.report_dir / period.label, self.pdf)},
+                                              "built": False, "error": ""}
         elapsed = time.monotonic() - self.started
         try:
             write_index(self.report_dir, evaluation=params.evaluation, project=params.project,
                         span=params.span.label, periods=[p.label for p in params.periods],
                         sections=[(s.key, s.title) for s in self.sections], figures=self.figures, results=results,
                         footer_parameters=_footer_parameters(params), inputs=self.inputs, elapsed=elapsed,
-                        run_time=now_text())
+                        run_time=now_text(), reports=self.reports)
         except Exception as exc:  # e.g. a project title with a character the font cannot draw
             _say(t(f"失败:index.html:{type(exc).__name__}: {exc}", f"failed: index.html: {type(exc).__name__}: {exc}"))
             return 1
@@ -345,12 +380,19 @@ class EvaluationRun:
                     f"index: {self.report_dir / 'index.html'}"))
         for r in sorted(failed, key=lambda r: (r.period, r.section)):
             _say(t(f"失败:{r.period}/{r.section}:{r.error}", f"failed: {r.period}/{r.section}: {r.error}"))
-        return 1 if failed else 0
+        failed_reports = {p: r["error"] for p, r in self.reports.items() if r["error"]}
+        for period, error in failed_reports.items():
+            _say(t(f"失败:{period}/report:{error}", f"failed: {period}/report: {error}"))
+        return 1 if failed or failed_reports else 0
 
     def close(self) -> None:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+
+def _report_files(period_dir: Path, pdf: bool) -> list[Path]:
+    return [period_dir / f"report.{kind}" for kind in (("html", "pdf") if pdf else ("html",))]
 
 
 def _results_files(period_dir: Path) -> dict[str, bytes]:
@@ -393,33 +435,54 @@ def execute_runs(runs: list[EvaluationRun], *, jobs: int, scheduler: str = "loca
         for run in runs:
             if run.exit_code is not None:
                 continue
-            if run.nothing_to_do:
+            if run.nothing_to_do and not run.reports_due():
                 run.reuse_last_figures()
                 continue
             if run.plan.stale and engine is None:
                 stale_total = sum(len(r.plan.stale) for r in runs if r.exit_code is None)
                 engine = make_scheduler(scheduler, max(1, min(jobs, stale_total)))
+            if engine is None and run.reports_due():
+                engine = make_scheduler(scheduler, max(1, min(jobs, len(run.reports_due()))))
             tasks = run.prepare(shared_filesystem=engine.shared_filesystem if engine else True)
             if tasks is None:
                 continue
             if bar is None and tasks:
                 bar = _progress(progress)
+            due = set(run.reports_due())
+            run.waiting = {period: {(t.period, t.section) for t in tasks if t.period == period} for period in due}
             for task in tasks:
                 pending[engine.submit(task)] = (run, task)
+            for period in due:
+                if not run.waiting[period]:  # nothing of it runs now, but its report is missing
+                    report = run.report_task(period)
+                    pending[engine.submit(report)] = (run, report)
             if bar is not None:
                 bar.total = len(pending) + bar.n
                 bar.refresh()
         if pending:
-            for future in engine.as_completed(list(pending)):
+            futures = engine.as_completed(list(pending))
+            for future in futures:
                 run, task = pending.pop(future)
                 try:
                     output = future.result()
                 except Exception:  # noqa: BLE001 - a worker that died (on Dask: after its retries)
                     output = TaskOutput(task.evaluation, task.period, task.section, "failed", 0.0,
                                         traceback.format_exc(limit=3))
+                if task.section == "report":
+                    run.store_report(output)
+                    continue
                 run.store(output)
-                bar.update(1)
-                bar.set_postfix_str(f"{task.evaluation}/{task.period}/{task.section} {output.status}")
+                waiting = run.waiting.get(task.period)
+                if waiting is not None:
+                    waiting.discard((task.period, task.section))
+                    if not waiting:  # the period's last section is stored: its report can be made
+                        report = run.report_task(task.period)
+                        new = engine.submit(report)
+                        pending[new] = (run, report)
+                        futures.add(new)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix_str(f"{task.evaluation}/{task.period}/{task.section} {output.status}")
     except (KeyboardInterrupt, Terminated):
         if bar is not None:
             bar.close()

@@ -45,10 +45,12 @@ def png(fig) -> bytes:
 
 
 def show(fig):
-    """Render ``fig`` as an embedded PNG for the notebook (and so for HTML and PDF)."""
+    """Render ``fig`` as an embedded PNG for the notebook (and so for HTML and PDF); its title travels as the
+    output's ``alt`` text, which the assembled report captions it with (图N …)."""
     from IPython.display import Image
 
-    return Image(data=png(fig), format="png")
+    title = next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+    return Image(data=png(fig), format="png", alt=title or None)
 
 
 def _ylabel(ax, text: str) -> None:
@@ -116,4 +118,22 @@ def line_chart(x, series: dict[str, list], *, title: str, ylabel: str):
     ax.tick_params(axis="x", labelrotation=60)
     if len(series) > 1:
         ax.legend()
+    return fig
+
+
+def bars_and_rate(x, bars: list, rate: list, *, title: str, bar_label: str, rate_label: str, ylabel: str,
+                  rate_places: int = 2):
+    """Bars of a volume on the left axis and a rate (fractions 0..1, None for none) as a line on the right."""
+    fig, ax = _figure(7.5, 3.8)
+    labels = [str(v) for v in x]
+    ax.bar(labels, bars, color=PALETTE[0], label=bar_label)
+    _ylabel(ax, ylabel)
+    right = ax.twinx()
+    right.plot(labels, [None if r is None else r * 100 for r in rate], marker="o", color=PALETTE[1], label=rate_label)
+    right.yaxis.set_major_formatter(lambda v, _: f"{v:.{rate_places}f}%")
+    right.grid(False)
+    ax.set_title(title)
+    ax.tick_params(axis="x", labelrotation=60 if len(labels) > 12 else 0)
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.legend(handles, [bar_label, rate_label], loc="lower left", fontsize=8)
     return fig

@@ -45,12 +45,31 @@ class TaskOutput:
     phases: dict = field(default_factory=dict)  # "execute" | "html" | "pdf" -> seconds
 
 
+@dataclass(frozen=True)
+class ReportTask:
+    """A period's whole report (``document``), built once all its sections are stored. ``files``: the
+    period's metrics.json and executed section notebooks, so the worker needs no access to the report folder."""
+
+    evaluation: str
+    period: str
+    span: str
+    project: str
+    run_time: str
+    inputs: dict
+    parameters: dict
+    files: dict  # name -> bytes
+    pdf: bool = True
+    section: str = "report"
+
+
 def now_text() -> str:
     return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
-def run_task(task: NotebookTask) -> TaskOutput:
-    """Execute and export one notebook; a failure is a result, never an exception."""
+def run_task(task) -> TaskOutput:
+    """Execute and export one notebook (or build one period's report); a failure is a result, never an exception."""
+    if isinstance(task, ReportTask):
+        return run_report_task(task)
     started = time.monotonic()
     out = TaskOutput(task.evaluation, task.period, task.section, "ok", 0.0)
     scratch = Path(tempfile.mkdtemp(prefix="jixiao-task-"))
@@ -130,3 +149,28 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
         began = time.monotonic()
         out.files["pdf"] = render_pdf(task.title, body, footer)
         out.phases["pdf"] = round(time.monotonic() - began, 3)
+
+
+def run_report_task(task: ReportTask) -> TaskOutput:
+    """The period's report.html (and report.pdf) as bytes, from its executed notebooks."""
+    from .document import build_period_report
+
+    started = time.monotonic()
+    out = TaskOutput(task.evaluation, task.period, task.section, "ok", 0.0)
+    scratch = Path(tempfile.mkdtemp(prefix="jixiao-report-"))
+    try:
+        for name, data in task.files.items():
+            (scratch / name).write_bytes(data)
+        html, pdf = build_period_report(scratch, project=task.project, evaluation=task.evaluation,
+                                        period=task.period, span=task.span, run_time=task.run_time,
+                                        inputs=task.inputs, parameters=task.parameters, pdf=task.pdf)
+        out.files["html"] = html.encode("utf-8")
+        if pdf is not None:
+            out.files["pdf"] = pdf
+    except Exception as exc:  # noqa: BLE001 - say which report failed; the sections stand
+        out.status, out.error, out.files = "failed", f"{type(exc).__name__}: {exc}", {}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    out.seconds = round(time.monotonic() - started, 2)
+    out.phases["report"] = out.seconds
+    return out

@@ -32,8 +32,10 @@ STYLE = ("<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4}"
 
 def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, periods: list[str],
                 sections: list[tuple[str, str]], figures: dict[str, list[str]], results: list[CellResult],
-                footer_parameters: dict, inputs: dict, elapsed: float, run_time: str) -> None:
-    """index.html and index.json. ``sections``: (key, title) in report order; ``figures``: period -> lines."""
+                footer_parameters: dict, inputs: dict, elapsed: float, run_time: str,
+                reports: dict | None = None) -> None:
+    """index.html and index.json. ``sections``: (key, title) in report order; ``figures``: period -> lines;
+    ``reports``: period -> {"files": kind -> path, "error": text}, each period's whole report, linked first."""
     from .export import export_page, provenance_footer
 
     by_key = {(r.period, r.section): r for r in results}
@@ -41,7 +43,12 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
     rows = []
     for period in periods:
         lines = "<br>".join(escape(f) for f in figures.get(period, []) if f)
-        cells = [f"<td><b>{escape(period)}</b><br><small>{lines}</small>"
+        report = (reports or {}).get(period) or {}
+        whole = " · ".join(f'<a href="{escape(report["files"][kind])}">报告 {kind.upper()}</a>'
+                           for kind in ("html", "pdf") if kind in report.get("files", {}))
+        if report.get("error"):
+            whole += f"<br><small class='err'>报告生成失败:{escape(report['error'][:300])}</small>"
+        cells = [f"<td><b>{escape(period)}</b>" + (f"<br>{whole}" if whole else "") + f"<br><small>{lines}</small>"
                  f"<br><small><a href=\"{escape(period)}/metrics.json\">metrics.json</a></small></td>"]
         for key, _ in sections:
             r = by_key.get((period, key))
@@ -66,6 +73,7 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
             f"<table class='jx-table'><thead><tr><th>期间</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     atomic_write_text(report_dir / "index.json", json.dumps(
         {"evaluation": evaluation, "elapsed_seconds": round(elapsed, 2), "executed": len(results) - reused,
-         "reused": reused, "results": [asdict(r) for r in results]}, ensure_ascii=False, indent=2))
+         "reused": reused, "reports": reports or {}, "results": [asdict(r) for r in results]},
+        ensure_ascii=False, indent=2))
     footer = provenance_footer(footer_parameters, inputs, run_time, elapsed)
     export_page(f"{project} 绩效评价报告索引", body, footer, report_dir / "index.html")

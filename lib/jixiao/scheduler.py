@@ -14,8 +14,7 @@ import os
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import as_completed as futures_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 DASK_ALLOWED_FAILURES = 2  # a task whose worker dies is retried at most twice
 
@@ -68,6 +67,23 @@ def _warm_up_worker() -> None:
         kernel.stop()
 
 
+class _Completed:
+    """Futures as they finish; more may be added while iterating (as with distributed.as_completed)."""
+
+    def __init__(self, futures):
+        self.pending = set(futures)
+
+    def add(self, future) -> None:
+        self.pending.add(future)
+
+    def __iter__(self):
+        while self.pending:
+            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                self.pending.discard(future)
+                yield future
+
+
 class LocalScheduler:
     """A process pool of ``jobs`` workers (spawned: no state of this process leaks in), one warm kernel each."""
 
@@ -83,7 +99,7 @@ class LocalScheduler:
         return self.pool.submit(_run_task, task)
 
     def as_completed(self, futures):
-        return futures_completed(futures)
+        return _Completed(futures)
 
     def shutdown(self) -> None:
         self.pool.shutdown()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ..period import Period
 from ..tables import Tables
-from . import expenditure, milestones, overview, satisfaction, scoring
+from . import expenditure, milestones, overview, satisfaction, scoring, trends
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView
 
 SECTIONS: tuple[Section, ...] = (
@@ -20,6 +20,7 @@ SECTIONS: tuple[Section, ...] = (
     milestones.SECTION,
     satisfaction.SECTION,
     scoring.SECTION,
+    trends.SECTION,
 )
 BY_KEY = {s.key: s for s in SECTIONS}
 
