@@ -26,6 +26,7 @@ period: str = ""  # 透视的期间:年份如 2020,或期间如 2019-2021;留空
 
 # %%
 import matplotlib.pyplot as plt
+import pandas as pd
 
 import jixiao as jx
 from jixiao import charts
@@ -83,7 +84,8 @@ name = subprojects.set_index("子项目编号").loc[subproject, "子项目名称
 timeline = milestones[milestones["子项目编号"] == subproject].copy()
 timeline["顺序"] = timeline["阶段"].map(STAGES.index)
 timeline = timeline.sort_values("顺序").reset_index(drop=True)
-timeline["偏差(天)"] = [None if a is None else (a - p).days for p, a in zip(timeline["计划完成日期"], timeline["实际完成日期"])]
+timeline["偏差(天)"] = pd.array([None if a is None else (a - p).days
+                                 for p, a in zip(timeline["计划完成日期"], timeline["实际完成日期"])], dtype="Int64")
 print(f"{subproject} {name}")
 timeline[["阶段", "计划完成日期", "实际完成日期", "偏差(天)"]]
 

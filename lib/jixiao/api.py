@@ -57,7 +57,7 @@ class Problems(list):
         """Columns 级别, 文件, 工作表, 行, 列, 值, 说明: one row per problem."""
         return pd.DataFrame(
             [(p.severity, p.file, p.sheet, p.row, p.column, p.value, p.text) for p in self],
-            columns=["级别", "文件", "工作表", "行", "列", "值", "说明"])
+            columns=["级别", "文件", "工作表", "行", "列", "值", "说明"], dtype=object)
 
     def __str__(self) -> str:
         if not self:
@@ -180,7 +180,7 @@ class Evaluation:
         return self._computed[chosen]
 
     def __repr__(self) -> str:
-        span = self.span.label if self.span else "?"
+        span = self.span.label if self.span else t("未知", "unknown")
         p = self.problems
         return (f"<{t('评价', 'evaluation')} {self.name}: {self.project}, {t('评价期', 'span')} {span}, "
                 f"{t(f'{len(p.errors)} 个错误,{len(p.warnings)} 个警告', f'{len(p.errors)} error(s), {len(p.warnings)} warning(s)')}>")
