@@ -115,7 +115,8 @@ def test_sheets_carry_the_contract_headers_with_money_in_wan_and_scores_in_point
     total_fen = int(dongguan.tables.spending["amount"].sum())
     assert round(float(spending["支付金额(万元)"].sum()), 2) == float(Decimal(total_fen) / FEN_PER_WAN)
     scoring = ev.sheet("指标")
-    assert scoring["分值"].sum() == 100 and scoring["得分"].tolist() == [s / 10_000 for s in dongguan.tables.scoring["score"]]
+    assert scoring["分值"].sum() == 100
+    assert scoring["得分"].tolist() == [s / 10_000 for s in dongguan.tables.scoring["score"]]
     budget = ev.sheet("预算")
     assert list(budget.columns) == ["Excel 行号", "子项目编号", "年度", "年初预算(万元)", "调整后预算(万元)"]
     assert ev.sheet("问卷").columns[1] == "单位名称"  # the survey's questions keep their own text
@@ -235,7 +236,8 @@ def test_the_readmes_explore_command_runs_the_walkthrough(tmp_path, dongguan):
     (line,) = [c for c in readme_block("sh").splitlines() if c.strip()]
     words = [str(PROJECT_ROOT / w) if w.startswith(".venv/") else w
              for w in shlex.split(line.replace("/tmp/", f"{tmp_path}/"))]
-    assert words[1:3] == ["notebooks/explore.ipynb", f"{tmp_path}/explore-2020.ipynb"] and words[-2:] == ["period", "2020"]
+    assert words[1:3] == ["notebooks/explore.ipynb", f"{tmp_path}/explore-2020.ipynb"]
+    assert words[-2:] == ["period", "2020"]
     done = subprocess.run(words, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "JIXIAO_PROCESSED_DIR": str(tmp_path / "processed")})
     assert done.returncode == 0, done.stderr[-3000:]

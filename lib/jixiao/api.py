@@ -158,8 +158,9 @@ class Evaluation:
         contract's Chinese headers, money in 万元 and scores in points; ``None`` when its workbook is absent."""
         spec = SHEET_BY_NAME.get(name) or SHEETS_BY_KEY.get(name)
         if spec is None:
-            raise KeyError(t(f"没有名为 {name!r} 的表;可用:{'、'.join(s.key + '/' + s.sheet for s in SHEETS)}",
-                             f"no table named {name!r}; the tables are {', '.join(s.key + '/' + s.sheet for s in SHEETS)}"))
+            names = [f"{s.key}/{s.sheet}" for s in SHEETS]
+            raise KeyError(t(f"没有名为 {name!r} 的表;可用:{'、'.join(names)}",
+                             f"no table named {name!r}; the tables are {', '.join(names)}"))
         frame = self._require_valid().get(spec.key)
         return None if frame is None else chinese_sheet(frame, spec.key)
 
@@ -169,8 +170,12 @@ class Evaluation:
         tables = self._require_valid()
         if self.span is None:
             raise ParameterError(t(f"{self.name}:不知道评价期;请用 jx.open(..., span=\"2019-2021\") 指定",
-                                   f"{self.name}: the evaluation's span is unknown; give it: jx.open(..., span=\"2019-2021\")"))
-        chosen = period if isinstance(period, Period) else Period.parse(period) if period not in (None, "") else self.span
+                                   f"{self.name}: the evaluation's span is unknown; "
+                                   "give it: jx.open(..., span=\"2019-2021\")"))
+        if isinstance(period, Period):
+            chosen = period
+        else:
+            chosen = Period.parse(period) if period not in (None, "") else self.span
         if chosen.first < self.span.first or chosen.last > self.span.last:
             raise ParameterError(t(f"期间 {chosen.label} 在评价期 {self.span.label} 之外",
                                    f"period {chosen.label} lies outside the evaluation's span {self.span.label}"))
@@ -181,9 +186,9 @@ class Evaluation:
 
     def __repr__(self) -> str:
         span = self.span.label if self.span else t("未知", "unknown")
-        p = self.problems
+        errors, warnings = len(self.problems.errors), len(self.problems.warnings)
         return (f"<{t('评价', 'evaluation')} {self.name}: {self.project}, {t('评价期', 'span')} {span}, "
-                f"{t(f'{len(p.errors)} 个错误,{len(p.warnings)} 个警告', f'{len(p.errors)} error(s), {len(p.warnings)} warning(s)')}>")
+                f"{t(f'{errors} 个错误,{warnings} 个警告', f'{errors} error(s), {warnings} warning(s)')}>")
 
 
 def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, project: str = "",
@@ -223,11 +228,12 @@ def open(name_or_path: str | os.PathLike | None = None, *, span: str | int | Non
     """Open an evaluation for exploration.
 
     ``name_or_path``: a folder name under data/raw/ (``"dongguan-2019-2021"``) or the path of a folder of
-    workbooks; left out, the evaluation of the project's params.yaml. ``params``: the evaluation's params file (default: the params.yaml or params.NAME.yaml of
-    the project, or beside the folder, whose raw_dir is this folder); it gives the span, the project's
-    title and the department's file names and headers. ``span`` (``"2019-2021"``) overrides the params
-    file's; with neither, the span is the budget's years. Bad parameters or a folder that does not exist
-    raise ParameterError; bad data does not raise: see ``ev.problems`` (``ev.tables`` then raises InputError).
+    workbooks; left out, the evaluation of the project's params.yaml. ``params``: the evaluation's params
+    file (default: the params.yaml or params.NAME.yaml, in the project or above the folder, whose raw_dir
+    is this folder); it gives the span, the project's title and the department's file names and headers.
+    ``span`` (``"2019-2021"``) overrides the params file's; with neither, the span is the budget's years.
+    Bad parameters or a folder that does not exist raise ParameterError; bad data does not: see
+    ``ev.problems`` (``ev.tables``, ``ev.sheet`` and ``ev.period`` then raise InputError).
     """
     chosen_span = Period.parse(span) if span not in (None, "") else None
     if params is not None:
