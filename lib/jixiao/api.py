@@ -32,7 +32,7 @@ from .problems import ERROR, NOTE, WARNING, InputError, ParameterError, Problem
 from .sections import SECTIONS, SectionView, compute_period, get_section
 from .tables import Tables
 
-__all__ = ["Evaluation", "PeriodReport", "Problems", "chinese_sheet", "load", "open"]
+__all__ = ["Evaluation", "PeriodReport", "Problems", "chinese_sheet", "load"]  # and open, left out of * (a builtin)
 
 EXCEL_ROW_HEADER = "Excel 行号"
 SHEET_BY_NAME = {s.sheet: s for s in SHEETS}
