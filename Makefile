@@ -51,9 +51,14 @@ validate: setup
 dongguan-inputs: setup
 	$(BIN)/python scripts/make_dongguan_inputs.py
 
-## Print speed ratios of the loaders and metrics (bench/)
+## Print speed ratios: the batch against the naive papermill loop, re-runs, the loaders (bench/)
 bench: setup
+	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_loaders.py
+
+## Print notebooks per second of a 20-evaluation portfolio on the local pool and on Dask (bench/)
+bench-portfolio: setup
+	$(BIN)/python bench/bench_portfolio.py
 
 ## Re-pin constraints.txt from a fresh environment
 lock:

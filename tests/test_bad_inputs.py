@@ -204,7 +204,7 @@ def test_run_refuses_before_any_notebook(case: Case, corpus: Path):
     assert "Traceback" not in r.stdout and "Traceback" not in r.stderr, r.describe()
     assert r.rc == 2, r.describe()
     # stopped at the input check (not, say, at missing notebooks), and said why
-    assert f"error: the inputs in {o.raw} have errors; nothing was exported:" in r.err_lines, r.describe()
+    assert f"错误:{o.raw} 中的输入有错误,未导出任何内容:" in r.err_lines, r.describe()
     _assert_lines(case, r.err_lines, "  ", r)
     _assert_bounded(case, r)
     assert leftovers(o.root / "out") == [], r.describe()

@@ -221,7 +221,7 @@ def hostile(tmp_path_factory):
 def test_a_failing_notebook_is_reported_and_the_others_still_export(hostile):
     result, tree = hostile
     assert result.returncode == 1
-    assert "failed: 2019-2021/milestones: RuntimeError: 故意失败" in result.stderr
+    assert "失败:2019-2021/milestones:RuntimeError: 故意失败" in result.stderr
     index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
     status = {r["section"]: r["status"] for r in index["results"]}
     assert status == {"overview": "ok", "expenditure": "ok", "milestones": "failed", "satisfaction": "ok", "scoring": "ok"}

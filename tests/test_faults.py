@@ -66,7 +66,7 @@ def test_a_killed_run_leaves_no_partial_file_and_a_rerun_completes(tmp_path, sig
     # SIGKILL gives no chance to clean up: hidden temp files may stay until the next run removes them
     assert_no_partial_files(tree, allow_temp=sig == signal.SIGKILL)
     if sig == signal.SIGTERM:
-        assert "interrupted: the reports in" in err and "Traceback" not in err
+        assert "已中断:" in err and "Traceback" not in err
     rerun = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert_no_partial_files(tree)
@@ -82,7 +82,7 @@ def test_an_unwritable_output_folder_fails_before_any_kernel(tmp_path):
     started = time.monotonic()
     result = jixiao("run", "--params", params_file(tmp_path), "--out", blocker / "sub")
     assert result.returncode == 2
-    assert f"error: the output folder {blocker / 'sub' / 'fault'} is not writable" in result.stderr
+    assert f"错误:输出文件夹 {blocker / 'sub' / 'fault'} 不可写" in result.stderr
     assert time.monotonic() - started < 20 and "Traceback" not in result.stderr
 
 
@@ -93,8 +93,8 @@ def test_a_second_run_into_the_same_folder_refuses_naming_the_lock(tmp_path):
     with Lock(folder):
         result = jixiao("run", "--params", params)
     assert result.returncode == 2
-    assert f"it holds the lock {folder / '.jixiao-run.lock'}" in result.stderr
-    assert f"another jixiao run (pid {os.getpid()})" in result.stderr
+    assert f"它持有锁 {folder / '.jixiao-run.lock'}" in result.stderr
+    assert f"另一个 jixiao 运行(pid {os.getpid()})" in result.stderr
     assert sorted(p.name for p in folder.iterdir()) == [".jixiao-run.lock"]
 
 

@@ -51,7 +51,7 @@ def test_reuse_one_input_one_notebook_and_force(workspace):
     mtimes = {p: p.stat().st_mtime_ns for p in (tree / "2021").glob("*.pdf")}
 
     again = run(base, params)  # nothing changed: nothing executed, nothing rewritten
-    assert executed(tree) == set() and "(0 executed, 5 reused)" in again.stdout
+    assert executed(tree) == set() and "(执行 0 个,沿用 5 个)" in again.stdout
     assert {p: p.stat().st_mtime_ns for p in (tree / "2021").glob("*.pdf")} == mtimes
     assert "沿用上次结果" in (tree / "index.html").read_text(encoding="utf-8")
 
@@ -86,17 +86,19 @@ def test_a_kill_mid_run_never_leaves_a_record_of_unfinished_outputs(tmp_path):
     shutil.copytree(DONGGUAN_RAW, tmp_path / "raw")
     params = tmp_path / "params.yaml"
     params.write_text(json.dumps({"evaluation": "kill", "project": "中断测试", "raw_dir": "raw", "span": "2019-2021",
-                                  "periods": ["2019", "2020"], "out_dir": "out"}, ensure_ascii=False), encoding="utf-8")
+                                  "periods": ["2019", "2020", "2021"], "out_dir": "out"}, ensure_ascii=False),
+                      encoding="utf-8")
     tree = tmp_path / "out" / "kill"
+    cells = 3 * len(SECTIONS)
     proc = subprocess.Popen([*JIXIAO, "run", "--params", params, "--jobs", "2", "--quiet"], cwd=PROJECT_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(tree.glob(".jixiao/keys/*/*.json"))) < 3:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(tree.glob(".jixiao/keys/*/*.json"))) < 2:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=60)
     records = list(tree.glob(".jixiao/keys/*/*.json"))
-    assert 3 <= len(records) < 10, "the kill came too late to test anything"
+    assert 2 <= len(records) < cells, "the kill came too early or too late to test anything"
     for path in records:  # every record that says done describes whole files
         record = json.loads(path.read_text(encoding="utf-8"))
         assert record["status"] == "ok"
@@ -109,8 +111,8 @@ def test_a_kill_mid_run_never_leaves_a_record_of_unfinished_outputs(tmp_path):
     rerun = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
-    assert index["reused"] == len(records) and index["executed"] == 10 - len(records)
-    for period in ("2019", "2020"):
+    assert index["reused"] == len(records) and index["executed"] == cells - len(records)
+    for period in ("2019", "2020", "2021"):
         for section in SECTIONS:
             for ext in ("ipynb", "html", "pdf"):
                 assert (tree / period / f"{section}.{ext}").is_file()

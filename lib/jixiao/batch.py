@@ -17,20 +17,18 @@ section has to run, so a re-run that reuses everything finishes in well under a 
 from __future__ import annotations
 
 import fcntl
-import multiprocessing
 import os
 import signal
 import sys
-import threading
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import atomic_write_bytes
 from .config import NOTEBOOKS_DIR, PROCESSED_DIR
 from .fingerprint import contract_inputs, input_files, sha256_file
+from .i18n import t
 from .index import CellResult, write_index
 from .params import RunParams
 from .runkeys import RunState, environment_digest, files_read, section_key
@@ -56,8 +54,10 @@ class Lock:
         except BlockingIOError:
             holder = os.pread(self.fd, 64, 0).decode(errors="replace").strip() or "?"
             os.close(self.fd)
-            raise RunLocked(f"another jixiao run (pid {holder}) is writing to {self.path.parent}; "
-                            f"it holds the lock {self.path}. Wait for it to finish, or choose another --out.") from None
+            raise RunLocked(t(f"另一个 jixiao 运行(pid {holder})正在写入 {self.path.parent},它持有锁 {self.path}。"
+                              "请等它结束,或换一个 --out。",
+                              f"another jixiao run (pid {holder}) is writing to {self.path.parent}; "
+                              f"it holds the lock {self.path}. Wait for it to finish, or choose another --out.")) from None
         os.ftruncate(self.fd, 0)
         os.pwrite(self.fd, str(os.getpid()).encode(), 0)
         return self
@@ -82,8 +82,9 @@ def check_writable(folder: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise PermissionError(f"the output folder {folder} is not writable ({exc.strerror}); "
-                              "choose another with --out or fix its permissions") from None
+        raise PermissionError(t(f"输出文件夹 {folder} 不可写({exc.strerror});请用 --out 换一个,或修正其权限",
+                                f"the output folder {folder} is not writable ({exc.strerror}); "
+                                "choose another with --out or fix its permissions")) from None
 
 
 def remove_partials(folder: Path) -> int:
@@ -151,7 +152,7 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
     return Plan(environment, inputs, sections, keys, reused)
 
 
-# --- the pool --------------------------------------------------------------------------------------
+# --- one evaluation -------------------------------------------------------------------------------
 
 
 class Terminated(Exception):
@@ -162,135 +163,204 @@ def _raise_terminated(signum, frame):
     raise Terminated()
 
 
-def _worker_init() -> None:
-    """Each worker leads its own process group, ignores Ctrl-C (the main process handles it), dies if the
-    main process is killed outright, and starts its warm kernel before the first task arrives."""
-    os.setpgrp()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # kernels inherit this stderr; their start-up chatter is not for the analyst (errors land in the notebook)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    parent = os.getppid()
-
-    def watch_parent() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                from .kernel import warm_kernel
-
-                warm_kernel().stop()
-                os.killpg(0, signal.SIGKILL)
-
-    threading.Thread(target=watch_parent, daemon=True).start()
-    from multiprocessing.util import Finalize
-
-    from . import execute  # noqa: F401 - import the export stack while the parent validates
-    from .export import _html_exporter
-    from .kernel import warm_kernel
-
-    kernel = warm_kernel()
-    Finalize(kernel, kernel.stop, exitpriority=10)
-    try:
-        kernel.start()
-    except Exception:  # noqa: BLE001 - the first task starts it again and reports what goes wrong
-        kernel.stop()
-    _html_exporter()
-    from .export import warm_up_pdf
-
-    warm_up_pdf()
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    for pid in list(getattr(pool, "_processes", {}) or {}):
+@dataclass
+class EvaluationRun:
+    """One evaluation's part of a batch: its lock, plan, results and index."""
+
+    params: RunParams
+    notebooks_dir: Path
+    force: bool = False
+    pdf: bool = True
+    state: RunState | None = None
+    environment: str = ""
+    snapshot: dict | None = None
+    sections: list[SectionInfo] = field(default_factory=list)
+    lock: Lock | None = None
+    plan: Plan | None = None
+    started: float = field(default_factory=time.monotonic)
+    results: list[CellResult] = field(default_factory=list)
+    figures: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    inputs: dict = field(default_factory=dict)  # department file names -> SHA-256 (for the provenance)
+    exit_code: int | None = None  # set when the evaluation was refused (2) or its index failed (1)
+
+    @property
+    def report_dir(self) -> Path:
+        return self.params.report_dir
+
+    @property
+    def run_facts(self) -> dict:
+        return {"inputs": self.plan.inputs, "parameters": _footer_parameters(self.params),
+                "layout": self.params.layout.as_dict()}
+
+    def open(self) -> bool:
+        """Notebooks there, output folder writable and locked, plan made; False (exit_code 2) when refused."""
+        self.state = RunState(self.report_dir)
+        self.environment = environment_digest()
+        self.snapshot = self.state.snapshot()
+        if self.snapshot is None or self.snapshot.get("environment") != self.environment:
+            self.snapshot, self.sections = None, registry_info()  # the library changed: ask the registry itself
+        else:
+            self.sections = [SectionInfo(**s) for s in self.snapshot["sections"]]
+        missing = [s.key for s in self.sections if not (self.notebooks_dir / f"{s.key}.ipynb").is_file()]
+        if missing:
+            _say(t(f"错误:{self.notebooks_dir} 中缺少 notebook:{'、'.join(missing)}",
+                   f"error: notebooks missing in {self.notebooks_dir}: {', '.join(missing)}"))
+            self.exit_code = 2
+            return False
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+            check_writable(self.report_dir)
+            self.lock = Lock(self.report_dir).acquire()
+        except (PermissionError, RunLocked) as exc:
+            _say(t(f"错误:{exc}", f"error: {exc}"))
+            self.exit_code = 2
+            return False
+        remove_partials(self.report_dir)
+        # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
+        for stale in ("index.html", "index.json"):
+            (self.report_dir / stale).unlink(missing_ok=True)
+        self.plan = make_plan(self.params, self.notebooks_dir, self.sections, self.environment, self.state,
+                              self.force, self.pdf)
+        self.inputs = input_files(self.params.raw_dir, self.params.layout)
+        return True
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """No cell to execute, and the last finished run had these very inputs: its figures stand."""
+        return not self.plan.stale and self.snapshot is not None and self.snapshot.get("run") == self.run_facts
+
+    def reuse_last_figures(self) -> None:
+        self.figures, self.warnings = self.snapshot["figures"], self.snapshot.get("warnings", [])
+        for w in self.warnings:
+            _say(f"  {w}")
+
+    def prepare(self, shared_filesystem: bool) -> list | None:
+        """Validate, compute each period once, write its results; the stale cells' tasks (None: refused)."""
+        from .evaluation import load_evaluation
+        from .execute import NotebookTask
+        from .problems import InputError
+        from .results import write_period_results
+        from .sections import SECTIONS, compute_period
+
+        params = self.params
+        try:
+            evaluation = load_evaluation(params.raw_dir, PROCESSED_DIR / params.evaluation,
+                                         span=(params.span.first, params.span.last), layout=params.layout)
+        except InputError as exc:
+            _say(t(f"错误:{params.raw_dir} 中的输入有错误,未导出任何内容:",
+                   f"error: the inputs in {params.raw_dir} have errors; nothing was exported:"))
+            for p in exc.problems:
+                if p.severity == "error":
+                    _say(f"  {p}")
+            self.exit_code = 2
+            return None
+        self.warnings = [str(w) for w in evaluation.warnings]
+        for w in self.warnings:
+            _say(f"  {w}")
+        stale = self.plan.stale
+        titles = {s.key: s.title for s in SECTIONS}
+        last_seconds = {cell: (self.state.record(*cell) or {}).get("seconds") for cell in stale}
+        tasks = []
+        for period in params.periods:
+            computed = compute_period(evaluation.tables, period, params.span, params.project, evaluation.published)
+            self.figures[period.label] = [f for s in SECTIONS for f in s.index_figures(computed.metrics)]
+            if not any(cell[0] == period.label for cell in stale):
+                continue
+            stamp = {"evaluation": params.evaluation, "period": period.label, "span": params.span.label,
+                     "project": params.project, "inputs": evaluation.inputs}
+            period_dir = self.report_dir / period.label
+            write_period_results(period_dir, computed, stamp)
+            shipped = {} if shared_filesystem else _results_files(period_dir)
+            for period_label, section in stale:
+                if period_label != period.label:
+                    continue
+                self.state.forget(period_label, section)  # from here on its outputs are being replaced
+                parameters = notebook_parameters(params, period_label)
+                tasks.append(NotebookTask(
+                    evaluation=params.evaluation, period=period_label, section=section,
+                    title=f"{titles[section]} · {params.project} · {period_label}",
+                    notebook=(self.notebooks_dir / f"{section}.ipynb").read_text(encoding="utf-8"),
+                    parameters={**parameters, "results_dir": str(period_dir) if shared_filesystem else ""},
+                    footer_parameters=parameters, inputs=evaluation.inputs, results=shipped, pdf=self.pdf))
+        # longest first, so no worker is left with a long notebook at the end while the others idle
+        cost = {s.key: s.cost for s in SECTIONS}
+        tasks.sort(key=lambda task: -(last_seconds[(task.period, task.section)]
+                                      or cost[task.section] * (2 if task.period == params.span.label else 1)))
+        return tasks
+
+    def store(self, output) -> CellResult:
+        """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
+        folder = self.report_dir / output.period
+        files = {}
+        for kind in ("ipynb", "html", "pdf", "xlsx"):
+            target = folder / f"{output.section}.{kind}"
+            if kind in output.files:
+                atomic_write_bytes(target, output.files[kind])
+                files[kind] = f"{output.period}/{target.name}"
+            else:
+                target.unlink(missing_ok=True)  # the last run's file must not sit beside this one's failure
+        result = CellResult(output.period, output.section, output.status, output.seconds, output.error, files,
+                            phases=output.phases)
+        self.state.save(output.period, output.section, {
+            "key": self.plan.keys[(output.period, output.section)], "status": output.status,
+            "seconds": output.seconds, "error": output.error, "files": files, "phases": output.phases})
+        self.results.append(result)
+        return result
+
+    def finish(self, quiet_summary: bool = False) -> int:
+        """The index and the snapshot for the next run; the exit code (0 ok, 1 a notebook or the index failed)."""
+        from .execute import now_text
+
+        params = self.params
+        results = list(self.results)
+        for (period, section), record in self.plan.reused.items():
+            results.append(CellResult(period, section, "ok", record.get("seconds", 0.0), "", record["files"],
+                                      reused=True))
+        order = {(p.label, s.key): i for i, (p, s) in enumerate((p, s) for p in params.periods for s in self.sections)}
+        results.sort(key=lambda r: order[(r.period, r.section)])
+        self.results = results
+        elapsed = time.monotonic() - self.started
+        try:
+            write_index(self.report_dir, evaluation=params.evaluation, project=params.project,
+                        span=params.span.label, periods=[p.label for p in params.periods],
+                        sections=[(s.key, s.title) for s in self.sections], figures=self.figures, results=results,
+                        footer_parameters=_footer_parameters(params), inputs=self.inputs, elapsed=elapsed,
+                        run_time=now_text())
+        except Exception as exc:  # e.g. a project title with a character the font cannot draw
+            _say(t(f"失败:index.html:{type(exc).__name__}: {exc}", f"failed: index.html: {type(exc).__name__}: {exc}"))
+            return 1
+        self.state.save_snapshot({"environment": self.environment, "sections": [s.__dict__ for s in self.sections],
+                                  "run": self.run_facts, "figures": self.figures, "warnings": self.warnings})
+        failed = [r for r in results if r.status != "ok"]
+        reused = len(self.plan.reused)
+        if not quiet_summary:
+            print(t(f"{len(results) - len(failed)}/{len(results)} 个章节报告已写入 {self.report_dir},用时 {elapsed:.1f} 秒"
+                    f"(执行 {len(results) - reused} 个,沿用 {reused} 个);索引:{self.report_dir / 'index.html'}",
+                    f"{len(results) - len(failed)} of {len(results)} section reports written to {self.report_dir} "
+                    f"in {elapsed:.1f} s ({len(results) - reused} executed, {reused} reused); "
+                    f"index: {self.report_dir / 'index.html'}"))
+        for r in sorted(failed, key=lambda r: (r.period, r.section)):
+            _say(t(f"失败:{r.period}/{r.section}:{r.error}", f"failed: {r.period}/{r.section}: {r.error}"))
+        return 1 if failed else 0
+
+    def close(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
 
-def _progress(total: int, enabled: bool):
-    from tqdm import tqdm
+def _results_files(period_dir: Path) -> dict[str, bytes]:
+    """metrics.json and frames/*, as bytes: what a worker without the report folder needs."""
+    from .results import FRAMES_DIR
 
-    return tqdm(total=total, desc="jixiao run", unit="notebook", disable=not enabled, file=sys.stderr)
-
-
-# --- the run ---------------------------------------------------------------------------------------
-
-
-def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bool = True, force: bool = False,
-              pdf: bool = True) -> int:
-    """The whole batch; returns the exit code (0 ok, 1 a notebook failed, 2 bad inputs or output folder)."""
-    notebooks_dir = Path(notebooks_dir or NOTEBOOKS_DIR)
-    report_dir = params.report_dir
-    state = RunState(report_dir)
-    environment = environment_digest()
-    snapshot = state.snapshot()
-    if snapshot is None or snapshot.get("environment") != environment:
-        snapshot, sections = None, registry_info()  # the library changed: ask the registry itself
-    else:
-        sections = [SectionInfo(**s) for s in snapshot["sections"]]
-    missing = [s.key for s in sections if not (notebooks_dir / f"{s.key}.ipynb").is_file()]
-    if missing:
-        print(f"error: notebooks missing in {notebooks_dir}: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    try:
-        check_writable(report_dir)
-        lock = Lock(report_dir).acquire()
-    except (PermissionError, RunLocked) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return _run_locked(params, notebooks_dir, report_dir, progress, force, pdf, state, environment, snapshot,
-                           sections)
-    finally:
-        lock.release()
-
-
-def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progress: bool, force: bool,
-                pdf: bool, state: RunState, environment: str, snapshot: dict | None,
-                sections: list[SectionInfo]) -> int:
-    from .execute import now_text
-
-    started = time.monotonic()
-    remove_partials(report_dir)
-    # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
-    for stale in ("index.html", "index.json"):
-        (report_dir / stale).unlink(missing_ok=True)
-    plan = make_plan(params, notebooks_dir, sections, environment, state, force, pdf)
-    run_facts = {"inputs": plan.inputs, "parameters": _footer_parameters(params), "layout": params.layout.as_dict()}
-    if not plan.stale and snapshot is not None and snapshot.get("run") == run_facts:
-        # nothing to execute, and the last finished run had these very inputs: its figures stand
-        results, figures, warnings = [], snapshot["figures"], snapshot.get("warnings", [])
-        for w in warnings:
-            print(f"  {w}", file=sys.stderr)
-    else:
-        outcome = _run_stale(params, notebooks_dir, report_dir, plan, state, progress, pdf)
-        if isinstance(outcome, int):
-            return outcome
-        results, figures, warnings = outcome
-    for (period, section), record in plan.reused.items():
-        results.append(CellResult(period, section, "ok", record.get("seconds", 0.0), "", record["files"], reused=True))
-    order = {(p.label, s.key): i for i, (p, s) in enumerate((p, s) for p in params.periods for s in sections)}
-    results.sort(key=lambda r: order[(r.period, r.section)])
-    elapsed = time.monotonic() - started
-    try:
-        write_index(report_dir, evaluation=params.evaluation, project=params.project, span=params.span.label,
-                    periods=[p.label for p in params.periods], sections=[(s.key, s.title) for s in sections],
-                    figures=figures, results=results, footer_parameters=_footer_parameters(params),
-                    inputs=input_files(params.raw_dir, params.layout), elapsed=elapsed, run_time=now_text())
-    except Exception as exc:  # e.g. a project title with a character the font cannot draw
-        print(f"failed: index.html: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    state.save_snapshot({"environment": environment, "sections": [s.__dict__ for s in sections], "run": run_facts,
-                         "figures": figures, "warnings": warnings})
-    failed = [r for r in results if r.status != "ok"]
-    executed = len(results) - len(plan.reused)
-    print(f"{len(results) - len(failed)} of {len(results)} section reports written to {report_dir} "
-          f"in {elapsed:.1f} s ({executed} executed, {len(plan.reused)} reused); index: {report_dir / 'index.html'}")
-    for r in sorted(failed, key=lambda r: (r.period, r.section)):
-        print(f"failed: {r.period}/{r.section}: {r.error}", file=sys.stderr)
-    return 1 if failed else 0
+    files = {"metrics.json": (period_dir / "metrics.json").read_bytes()}
+    for path in sorted((period_dir / FRAMES_DIR).iterdir()):
+        files[f"{FRAMES_DIR}/{path.name}"] = path.read_bytes()
+    return files
 
 
 def _footer_parameters(params: RunParams) -> dict:
@@ -299,105 +369,89 @@ def _footer_parameters(params: RunParams) -> dict:
             "jobs": str(params.jobs)}
 
 
-def _run_stale(params: RunParams, notebooks_dir: Path, report_dir: Path, plan: Plan, state: RunState,
-               progress: bool, pdf: bool):
-    """Validate, compute the periods once, run the stale cells; returns (results, figures, warnings) or an exit code."""
-    from .evaluation import load_evaluation
-    from .execute import NotebookTask, TaskOutput
-    from .problems import InputError
-    from .results import write_period_results
-    from .sections import SECTIONS, compute_period
+def _progress(enabled: bool):
+    from tqdm import tqdm
 
-    processed = PROCESSED_DIR / params.evaluation
-    try:
-        evaluation = load_evaluation(params.raw_dir, processed, span=(params.span.first, params.span.last),
-                                     layout=params.layout)
-    except InputError as exc:
-        print(f"error: the inputs in {params.raw_dir} have errors; nothing was exported:", file=sys.stderr)
-        for p in exc.problems:
-            if p.severity == "error":
-                print(f"  {p}", file=sys.stderr)
-        return 2
-    warnings = [str(w) for w in evaluation.warnings]
-    for w in warnings:
-        print(f"  {w}", file=sys.stderr)
+    return tqdm(total=0, desc="jixiao run", unit="notebook", disable=not enabled, file=sys.stderr)
 
-    stale = plan.stale
-    # the workers start their kernels while this process computes the periods' results
-    pool = ProcessPoolExecutor(max_workers=min(params.jobs, len(stale)), initializer=_worker_init,
-                               mp_context=multiprocessing.get_context("spawn")) if stale else None
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+
+# --- many evaluations, one scheduler -------------------------------------------------------------------
+
+
+def execute_runs(runs: list[EvaluationRun], *, jobs: int, scheduler: str = "local", progress: bool = True) -> int | None:
+    """Run every stale cell of ``runs`` on one scheduler, storing outputs as they arrive. The scheduler starts
+    only when a cell has to run (bad inputs never start a kernel) and works while later evaluations are
+    still being validated. Returns 130 when interrupted, else None (each run's exit_code tells refusals)."""
+    from .execute import TaskOutput
+    from .scheduler import make_scheduler
+
+    pending: dict = {}  # future -> (run, task)
+    engine = None
     bar = None
-    results: list[CellResult] = []
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        figures: dict[str, list[str]] = {}
-        for period in params.periods:
-            computed = compute_period(evaluation.tables, period, params.span, params.project, evaluation.published)
-            figures[period.label] = [f for s in SECTIONS for f in s.index_figures(computed.metrics)]
-            if any(cell[0] == period.label for cell in stale):
-                stamp = {"evaluation": params.evaluation, "period": period.label, "span": params.span.label,
-                         "project": params.project, "inputs": evaluation.inputs}
-                write_period_results(report_dir / period.label, computed, stamp)
-        titles = {s.key: s.title for s in SECTIONS}
-        futures = {}
-        for period_label, section in stale:
-            state.forget(period_label, section)  # from here on its outputs are being replaced
-            parameters = notebook_parameters(params, period_label)
-            task = NotebookTask(
-                evaluation=params.evaluation, period=period_label, section=section,
-                title=f"{titles[section]} · {params.project} · {period_label}",
-                notebook=(notebooks_dir / f"{section}.ipynb").read_text(encoding="utf-8"),
-                parameters={**parameters, "results_dir": str(report_dir / period_label)},
-                footer_parameters=parameters, inputs=evaluation.inputs, pdf=pdf)
-            futures[pool.submit(_run_task, task)] = (period_label, section)
-        bar = _progress(len(futures), progress and bool(futures))
-        for future in as_completed(futures):
-            period_label, section = futures[future]
-            try:
-                output = future.result()
-            except Exception:  # noqa: BLE001 - a worker that died
-                output = TaskOutput(params.evaluation, period_label, section, "failed", 0.0,
-                                    traceback.format_exc(limit=3))
-            results.append(_store(report_dir, state, plan.keys[(period_label, section)], output))
-            bar.update(1)
-            bar.set_postfix_str(f"{period_label}/{section} {output.status}")
+        for run in runs:
+            if run.exit_code is not None:
+                continue
+            if run.nothing_to_do:
+                run.reuse_last_figures()
+                continue
+            if run.plan.stale and engine is None:
+                stale_total = sum(len(r.plan.stale) for r in runs if r.exit_code is None)
+                engine = make_scheduler(scheduler, max(1, min(jobs, stale_total)))
+            tasks = run.prepare(shared_filesystem=engine.shared_filesystem if engine else True)
+            if tasks is None:
+                continue
+            if bar is None and tasks:
+                bar = _progress(progress)
+            for task in tasks:
+                pending[engine.submit(task)] = (run, task)
+            if bar is not None:
+                bar.total = len(pending) + bar.n
+                bar.refresh()
+        if pending:
+            for future in engine.as_completed(list(pending)):
+                run, task = pending.pop(future)
+                try:
+                    output = future.result()
+                except Exception:  # noqa: BLE001 - a worker that died (on Dask: after its retries)
+                    output = TaskOutput(task.evaluation, task.period, task.section, "failed", 0.0,
+                                        traceback.format_exc(limit=3))
+                run.store(output)
+                bar.update(1)
+                bar.set_postfix_str(f"{task.evaluation}/{task.period}/{task.section} {output.status}")
     except (KeyboardInterrupt, Terminated):
         if bar is not None:
             bar.close()
-        if pool is not None:
-            _kill_workers(pool)
-            pool.shutdown(wait=False, cancel_futures=True)
-        remove_partials(report_dir)
-        print(f"interrupted: the reports in {report_dir} are incomplete; run again to complete them", file=sys.stderr)
+        if engine is not None:
+            engine.kill()
+        for run in runs:
+            if run.state is not None:
+                remove_partials(run.report_dir)
+                _say(t(f"已中断:{run.report_dir} 中的报告不完整;再次运行即可补全",
+                       f"interrupted: the reports in {run.report_dir} are incomplete; run again to complete them"))
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
         if bar is not None:
             bar.close()
-    if pool is not None:
-        pool.shutdown()
-    return results, figures, warnings
+    if engine is not None:
+        engine.shutdown()
+    return None
 
 
-def _run_task(task):
-    from .execute import run_task
-
-    return run_task(task)
-
-
-def _store(report_dir: Path, state: RunState, key: str, output) -> CellResult:
-    """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
-    folder = report_dir / output.period
-    files = {}
-    for kind in ("ipynb", "html", "pdf", "xlsx"):
-        target = folder / f"{output.section}.{kind}"
-        if kind in output.files:
-            atomic_write_bytes(target, output.files[kind])
-            files[kind] = f"{output.period}/{target.name}"
-        else:
-            target.unlink(missing_ok=True)  # the last run's file must not sit beside this one's failure
-    result = CellResult(output.period, output.section, output.status, output.seconds, output.error, files,
-                        phases=output.phases)
-    state.save(output.period, output.section, {"key": key, "status": output.status, "seconds": output.seconds,
-                                                "error": output.error, "files": files, "phases": output.phases})
-    return result
+def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bool = True, force: bool = False,
+              pdf: bool = True, scheduler: str = "local") -> int:
+    """One evaluation; returns the exit code (0 ok, 1 a notebook failed, 2 bad inputs or output folder)."""
+    run = EvaluationRun(params, Path(notebooks_dir or NOTEBOOKS_DIR), force, pdf)
+    try:
+        if not run.open():
+            return run.exit_code
+        interrupted = execute_runs([run], jobs=params.jobs, scheduler=scheduler, progress=progress)
+        if interrupted is not None:
+            return interrupted
+        if run.exit_code is not None:
+            return run.exit_code
+        return run.finish()
+    finally:
+        run.close()

@@ -139,13 +139,31 @@ def cmd_run(args) -> int:
     from .config import PARAMS_FILE
     from .params import load_params
 
+    scheduler = args.scheduler or "local"
+    if scheduler not in ("local", "dask") and not scheduler.startswith("tcp://"):
+        return _error(ParameterError(t(f"--scheduler {scheduler} 无效;应为 local、dask 或 tcp://主机:端口",
+                                       f"--scheduler {scheduler} is not known; expected local, dask or tcp://HOST:PORT")))
+    if args.portfolio:
+        from .portfolio import run_portfolio
+
+        clash = [flag for flag, value in (("--params", args.params), ("--raw", args.raw), ("--out", args.out),
+                                          ("--period", args.period)) if value]
+        if clash:
+            return _error(ParameterError(t(f"--portfolio 不能与 {'、'.join(clash)} 同用:组合中每个评价用它自己的参数文件",
+                                           f"--portfolio does not go with {', '.join(clash)}: each evaluation "
+                                           "of a portfolio runs under its own params file")))
+        try:
+            return run_portfolio(Path(args.portfolio), jobs=args.jobs, scheduler=scheduler, progress=not args.quiet,
+                                 force=args.force, notebooks_dir=Path(args.notebooks) if args.notebooks else None)
+        except ParameterError as exc:
+            return _error(exc)
     try:
         params = load_params(Path(args.params) if args.params else PARAMS_FILE, raw=args.raw, out=args.out,
                              periods=args.period, jobs=args.jobs)
     except ParameterError as exc:
         return _error(exc)
     return run_batch(params, notebooks_dir=Path(args.notebooks) if args.notebooks else None,
-                     progress=not args.quiet, force=args.force)
+                     progress=not args.quiet, force=args.force, scheduler=scheduler)
 
 
 def _lang_from(argv: list[str]) -> str | None:
@@ -205,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--notebooks", help=t("章节 notebook 所在文件夹(默认:项目的 notebooks/)",
                                          "folder of section notebooks (default: the project's notebooks/)"))
     r.add_argument("--quiet", action="store_true", help=t("不显示进度条", "no progress bar"))
+    r.add_argument("--portfolio", help=t("组合文件:多个评价的参数文件列表与输出文件夹,一次运行",
+                                         "a portfolio file: many evaluations' params files and one output folder"))
+    r.add_argument("--scheduler", help=t("在哪里运行 notebook:local(本机进程池,默认)、dask(本机 Dask 集群)"
+                                         "或 tcp://主机:端口(已有的 Dask 调度器)",
+                                         "where notebooks run: local (this machine's pool, the default), dask "
+                                         "(a Dask LocalCluster) or tcp://HOST:PORT (an existing Dask scheduler)"))
     r.add_argument("--force", action="store_true", help=t(
         "重新运行每个章节,即使其输入、notebook 和参数都未改变",
         "run every section again, even those whose inputs, notebook and parameters are unchanged"))

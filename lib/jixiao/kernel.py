@@ -88,7 +88,8 @@ class WarmKernel:
     def alive(self) -> bool:
         return self.km is not None and self.km.is_alive()
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the kernel process and return: it imports while this process does other work."""
         from jupyter_client.manager import KernelManager
 
         self.stop()
@@ -97,9 +98,16 @@ class WarmKernel:
         self.km.start_kernel(cwd=self.cwd, env=env)
         self.kc = self.km.client()
         self.kc.start_channels()
+        self.notebooks_run = 0
+
+    def ready(self) -> None:
+        """Wait for the launched kernel, then import what every section needs in it."""
         self.kc.wait_for_ready(timeout=START_TIMEOUT)
         self._run("import jixiao.kernel as _jx_kernel; _jx_kernel.warm_up(); del _jx_kernel")
-        self.notebooks_run = 0
+
+    def start(self) -> None:
+        self.launch()
+        self.ready()
 
     def _run(self, code: str) -> None:
         reply = self.kc.execute_interactive(code, timeout=START_TIMEOUT, store_history=False,

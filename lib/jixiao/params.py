@@ -72,22 +72,29 @@ class RunParams:
         return self.out_dir / self.evaluation
 
 
-def load_params(path: Path, *, raw: str | None = None, out: str | None = None, periods: list[str] | None = None,
-                jobs: int | None = None) -> RunParams:
-    """params.yaml with flags over it; every value checked, every problem a ParameterError."""
-    path = Path(path)
+def read_settings(path: Path, known, what: tuple[str, str]) -> dict:
+    """A YAML mapping of settings (a params or portfolio file), refused when unreadable or with unknown keys;
+    ``what``: the kind of file, in Chinese and English."""
     if not path.is_file():
-        raise ParameterError(t(f"参数文件 {path} 不存在", f"parameters file {path} does not exist"))
+        raise ParameterError(t(f"{what[0]} {path} 不存在", f"{what[1]} {path} does not exist"))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ParameterError(t(f"{path} 不是有效的 YAML:{exc}", f"{path} is not valid YAML: {exc}")) from None
     if not isinstance(data, dict):
         raise ParameterError(t(f"{path} 应为参数的映射(键: 值)", f"{path} must be a mapping of parameters"))
-    unknown = sorted(set(data) - set(PARAMS_KEYS))
+    unknown = sorted(set(data) - set(known))
     if unknown:
-        raise ParameterError(t(f"{path}:未知参数 {', '.join(unknown)};可用的参数:{', '.join(PARAMS_KEYS)}",
-                               f"{path}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(PARAMS_KEYS)}"))
+        raise ParameterError(t(f"{path}:未知参数 {', '.join(unknown)};可用的参数:{', '.join(known)}",
+                               f"{path}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(known)}"))
+    return data
+
+
+def load_params(path: Path, *, raw: str | None = None, out: str | None = None, periods: list[str] | None = None,
+                jobs: int | None = None) -> RunParams:
+    """params.yaml with flags over it; every value checked, every problem a ParameterError."""
+    path = Path(path)
+    data = read_settings(path, PARAMS_KEYS, ("参数文件", "parameters file"))
     base = path.resolve().parent
     evaluation = check_name(data.get("evaluation"))
     if "span" not in data:

@@ -55,6 +55,7 @@ class Section:
     absent: Mapping[str, str] = field(default_factory=dict)  # metrics key -> why it is null, in words
     reads_published: bool = False  # published.yaml is an input too
     after: tuple[str, ...] = ()  # sections whose metrics its computation reads (computed before it)
+    cost: float = 1.0  # seconds its notebook takes, roughly, before a run has measured it (longest run first)
 
     @property
     def notebook(self) -> str:

@@ -160,4 +160,5 @@ SECTION = Section(
     ),
     index_figures=index_figures,
     absent={"expenditure": "本期没有预算或支付数据(budget.xlsx / spending.xlsx 缺失或无本期记录),资金使用指标为空。"},
+    cost=4.0,
 )

@@ -66,4 +66,5 @@ SECTION = Section(
     blocks=(Block("一、各阶段计划与完成情况", completion), Block("二、期末尚未完成的节点", open_list)),
     index_figures=index_figures,
     absent={"milestones": "本期没有计划完成的进度节点(milestones.xlsx 缺失或无本期计划),进度指标为空。"},
+    cost=1.5,
 )

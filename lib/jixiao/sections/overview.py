@@ -93,4 +93,5 @@ SECTION = Section(
     index_figures=index_figures,
     reads_published=True,
     after=("expenditure", "milestones", "satisfaction", "scoring"),
+    cost=1.2,
 )

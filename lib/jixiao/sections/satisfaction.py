@@ -90,4 +90,5 @@ SECTION = Section(
     index_figures=index_figures,
     absent={"survey": "没有问卷数据(survey.xlsx 缺失),问卷指标为空。",
             "public_reviews": "本期没有“好差评”数据,群众评价指标为空。"},
+    cost=2.0,
 )

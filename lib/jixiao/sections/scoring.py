@@ -116,4 +116,5 @@ SECTION = Section(
     index_figures=index_figures,
     absent={"scoring": "没有评分表(scoring.xlsx 缺失),评分指标为空。"},
     after=("expenditure", "milestones", "satisfaction"),
+    cost=1.5,
 )

@@ -1,0 +1,106 @@
+"""Speed of the batch, as ratios against the naive loop, both measured in this one process's run.
+
+    python bench/bench_batch.py [--jobs 2]
+
+1. The seed batch (params.yaml: 4 periods x 5 sections) as a papermill user would script it:
+   `papermill` CLI, then `jupyter nbconvert --to html --no-input`, one notebook after another.
+2. `jixiao run --force` on the same machine (HTML + PDF + Excel + index, --jobs workers).
+3. An unchanged re-run (nothing to execute), and a re-run after one workbook changed.
+Where the time goes comes from the run's index.json (each notebook's execute / HTML / Excel / PDF
+seconds, as measured in the workers). Nothing here asserts a time: tests never time anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run(cmd: list, env: dict, cwd: Path = ROOT) -> float:
+    began = time.perf_counter()
+    subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - began
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "lib"))
+    import yaml
+
+    from jixiao.sections import SECTIONS
+
+    scratch = Path(tempfile.mkdtemp(prefix="jixiao-bench-"))
+    env = {**os.environ, "JIXIAO_PROCESSED_DIR": str(scratch / "processed"), "MPLBACKEND": "Agg"}
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    raw = scratch / "raw"
+    shutil.copytree(ROOT / params["raw_dir"], raw)
+    bench_params = scratch / "params.yaml"
+    bench_params.write_text(yaml.safe_dump({**params, "raw_dir": "raw", "out_dir": "out"}, allow_unicode=True),
+                            encoding="utf-8")
+    periods = [str(p) for p in params["periods"]]
+    sections = [s.key for s in SECTIONS]
+    print(f"jixiao batch bench: {len(periods)} periods x {len(sections)} sections = {len(periods) * len(sections)} "
+          f"notebooks, {os.cpu_count()} cores, --jobs {args.jobs}")
+
+    # 1. the naive loop: what a papermill user writes first
+    naive_out = scratch / "naive"
+    naive_out.mkdir()
+    naive_env = {**env, "JIXIAO_PROCESSED_DIR": str(scratch / "processed-naive")}
+    began = time.perf_counter()
+    for period in periods:
+        for section in sections:
+            target = naive_out / f"{section}-{period}.ipynb"
+            run([BIN / "papermill", ROOT / "notebooks" / f"{section}.ipynb", target, "-p", "period", period,
+                 "--no-progress-bar"], naive_env)
+            run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", target], naive_env)
+    naive = time.perf_counter() - began
+    print(f"  naive loop (papermill CLI + nbconvert --no-input, HTML only): {naive:6.1f} s")
+
+    # 2. jixiao run, everything executed
+    jixiao = [BIN / "jixiao", "run", "--params", bench_params, "--jobs", str(args.jobs), "--quiet"]
+    full = run([*jixiao, "--force"], env)
+    index = json.loads((scratch / "out" / params["evaluation"] / "index.json").read_text(encoding="utf-8"))
+    print(f"  jixiao run --force (HTML + PDF + Excel + index):          {full:6.1f} s   ratio {naive / full:4.1f}x")
+    phases: dict[str, float] = {}
+    for r in index["results"]:
+        for k, v in r["phases"].items():
+            phases[k] = phases.get(k, 0.0) + v
+    busy = sum(phases.values())
+    print("    worker time by phase (sum over notebooks): "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(phases.items(), key=lambda kv: -kv[1]))
+          + f"; {args.jobs} workers x {full:.1f} s wall = {args.jobs * full:.1f} s, of which "
+          f"{args.jobs * full - busy:.1f} s outside the notebooks (start-up, kernels, validation, compute, index)")
+
+    # 3. re-runs
+    unchanged = run(jixiao, env)
+    print(f"  unchanged re-run:                                          {unchanged:6.2f} s")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(raw / "survey.xlsx")
+    ws = wb["好差评"]
+    ws.cell(row=ws.max_row, column=6).value = int(ws.cell(row=ws.max_row, column=6).value) + 1
+    wb.save(raw / "survey.xlsx")
+    one = run(jixiao, env)
+    index = json.loads((scratch / "out" / params["evaluation"] / "index.json").read_text(encoding="utf-8"))
+    executed = [f"{r['period']}/{r['section']}" for r in index["results"] if not r["reused"]]
+    print(f"  re-run after survey.xlsx changed:                          {one:6.1f} s   "
+          f"{len(executed)} sections executed ({', '.join(executed)})")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
