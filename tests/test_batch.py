@@ -69,6 +69,25 @@ def test_metrics_json_reproduces_the_report(batch):
         k: v["score"] for k, v in FIGURES["score_table"]["rows"].items()}
 
 
+@pytest.mark.parametrize("period", PERIODS)
+def test_the_api_gives_what_the_batch_wrote(batch, period):
+    """``jx.open(...).period(p)`` is the batch's computation: the same metrics.json, the same frames."""
+    import pandas as pd
+
+    import jixiao as jx
+    from jixiao.results import metrics_json, read_section_results
+
+    _, tree = batch
+    ev = jx.open("dongguan-2019-2021")
+    computed = ev.period(period)
+    assert (tree / period / "metrics.json").read_text(encoding="utf-8") == metrics_json(computed.metrics)
+    for key in SECTIONS:
+        _, frames = read_section_results(tree / period, key, {"period": period})
+        assert frames.keys() == computed.frames[key].keys()
+        for name, frame in frames.items():
+            pd.testing.assert_frame_equal(frame, computed.frames[key][name], check_dtype=False)
+
+
 def test_a_single_year_says_the_survey_covers_the_whole_evaluation(batch):
     _, tree = batch
     m = json.loads((tree / "2019" / "metrics.json").read_text(encoding="utf-8"))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import PARAMS_FILE, PROCESSED_DIR, RAW_DIR
+from .config import PARAMS_FILE, RAW_DIR
 from .params import check_notebook_parameters, check_notebook_types, load_params
 from .period import Period
-from .sections import SECTIONS, SectionView, compute_period, get_section
+from .sections import SECTIONS, SectionView, get_section
 from .sections.base import display
 
 SECTION_TITLES = {s.key: s.title for s in SECTIONS}
@@ -47,13 +47,10 @@ def open_report(section: str, evaluation: str = "", period: str = "", span: str 
         metrics, frames = read_section_results(
             Path(results_dir), spec.key, {"evaluation": evaluation, "period": p.label, "span": s.label, "project": project})
         return SectionView(spec, evaluation, project, p, s, metrics, frames, source=str(results_dir))
-    from .evaluation import load_evaluation
+    from .api import load  # what analysts call: jx.open(...).period(p).view(section)
 
     folder = Path(raw_dir) if raw_dir else RAW_DIR / evaluation
-    loaded = load_evaluation(folder, PROCESSED_DIR / evaluation, span=(s.first, s.last), layout=layout)
-    results = compute_period(loaded.tables, p, s, project, loaded.published)
-    return SectionView(spec, evaluation, project, p, s, results.metrics, results.frames[spec.key],
-                       source="computed in the kernel")
+    return load(folder, name=evaluation, span=s, project=project, layout=layout).period(p).view(spec.key)
 
 
 def heading(view: SectionView) -> None:

@@ -1,0 +1,298 @@
+"""The Python API for exploring one evaluation: ``import jixiao as jx; ev = jx.open("dongguan-2019-2021")``.
+
+``jx.open`` reads and checks the evaluation's workbooks once (reusing the processed cache the batch
+keeps) and gives an ``Evaluation``:
+
+- ``ev.tables``: the validated tables as the library computes with them (``ev.tables.spending`` ...):
+  canonical English columns plus ``excel_row``, money in integer fen, scores in ten-thousandths of a point;
+- ``ev.sheet("spending")`` or ``ev.sheet("支出")``: a copy with the contract's Chinese headers
+  (``支付金额(万元)``), money in 万元 and scores in points;
+- ``ev.problems``: every validation problem, printed in Chinese;
+- ``ev.period("2020")``: that period's results, computed once: ``.metrics`` (metrics.json), and one
+  attribute per report section (``.expenditure``) holding its frames and figures, which the section's
+  display blocks take (``sections.expenditure.by_domain(ev.period("2020").expenditure)``).
+
+Section notebooks reach the same code through ``jixiao.report.open_report``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .config import PARAMS_FILE, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
+from .contract import FEN_PER_WAN, SCORE_SCALE, SHEETS, SHEETS_BY_KEY, Layout
+from .i18n import t
+from .params import RunParams, check_name, load_params
+from .period import Period
+from .problems import ERROR, NOTE, WARNING, InputError, ParameterError, Problem
+from .sections import SECTIONS, SectionView, compute_period, get_section
+from .tables import Tables
+
+__all__ = ["Evaluation", "PeriodReport", "Problems", "chinese_sheet", "load"]  # and open, left out of * (a builtin)
+
+EXCEL_ROW_HEADER = "Excel 行号"
+SHEET_BY_NAME = {s.sheet: s for s in SHEETS}
+
+
+class Problems(list):
+    """The validation problems (``jixiao.problems.Problem``) in file, sheet, row order; prints one per line."""
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self if p.severity == WARNING]
+
+    @property
+    def notes(self) -> list[Problem]:
+        return [p for p in self if p.severity == NOTE]
+
+    def frame(self) -> pd.DataFrame:
+        """Columns 级别, 文件, 工作表, 行, 列, 值, 说明: one row per problem."""
+        return pd.DataFrame(
+            [(p.severity, p.file, p.sheet, p.row, p.column, p.value, p.text) for p in self],
+            columns=["级别", "文件", "工作表", "行", "列", "值", "说明"], dtype=object)
+
+    def __str__(self) -> str:
+        if not self:
+            return t("没有问题", "no problems")
+        return "\n".join(str(p) for p in self)
+
+    __repr__ = __str__
+
+
+def chinese_sheet(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """A copy of the table ``key`` as the contract's sheet reads: Chinese headers (``支付金额(万元)``),
+    money in 万元 and scores in points (floats), ``excel_row`` as ``Excel 行号``; survey questions keep their text."""
+    spec = SHEETS_BY_KEY[key]
+    out = frame.copy()
+    for column in spec.columns:
+        if column.name not in out:
+            continue
+        if column.kind == "money":
+            out[column.name] = out[column.name].astype("Float64") / FEN_PER_WAN
+        elif column.kind == "score":
+            out[column.name] = out[column.name].astype("Float64") / SCORE_SCALE
+    out = out.rename(columns={"excel_row": EXCEL_ROW_HEADER, **{c.name: c.header for c in spec.columns}})
+    out.attrs = {}
+    return out
+
+
+class PeriodReport:
+    """One period's results, computed once: ``metrics`` (the period's metrics.json), ``frames`` (section key ->
+    frame name -> DataFrame) and one attribute per report section (``.overview``, ``.expenditure``,
+    ``.milestones``, ``.satisfaction``, ``.scoring``): a ``SectionView`` with that section's ``frames``,
+    ``frame(name)`` and the whole ``metrics``, which the section's display blocks take."""
+
+    def __init__(self, evaluation: "Evaluation", period: Period, metrics: dict, frames: dict[str, dict]):
+        self.evaluation = evaluation
+        self.period = period
+        self.metrics = metrics
+        self.frames = frames
+
+    def view(self, section: str) -> SectionView:
+        """The section ``section`` (a registry key) of this period, as its notebook shows it."""
+        spec = get_section(section)
+        ev = self.evaluation
+        return SectionView(spec, ev.name, ev.project, self.period, ev.span, self.metrics, self.frames[spec.key],
+                           source=f"computed from {ev.raw_dir}")
+
+    def __getattr__(self, name: str) -> SectionView:
+        if name.startswith("_") or name not in {s.key for s in SECTIONS}:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}; the sections are "
+                                 f"{', '.join(s.key for s in SECTIONS)}")
+        return self.view(name)
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *(s.key for s in SECTIONS)})
+
+    def __repr__(self) -> str:
+        return f"<{self.evaluation.name} {self.period.label}: {', '.join(s.key for s in SECTIONS)}>"
+
+
+class Evaluation:
+    """One evaluation opened for exploration (see the module's docstring); made by ``jx.open``."""
+
+    def __init__(self, name: str, raw_dir: Path, span: Period | None, project: str, problems: list[Problem],
+                 tables: Tables | None, published: dict | None = None, periods: list[Period] | None = None,
+                 params_file: Path | None = None):
+        self.name = name
+        self.raw_dir = raw_dir
+        self.span = span
+        self.project = project
+        self.problems = Problems(problems)
+        self.published = published
+        self.params_file = params_file
+        self.periods = periods or ([*(Period(y, y) for y in span.years), span] if span else [])
+        self._tables = tables  # what every period is computed from; never handed out
+        self._copy: Tables | None = None
+        self._computed: dict[Period, PeriodReport] = {}
+
+    @property
+    def ok(self) -> bool:
+        """True when the inputs have no errors (warnings allowed)."""
+        return self._tables is not None
+
+    def _require_valid(self) -> Tables:
+        if self._tables is None:
+            raise InputError(list(self.problems))
+        return self._tables
+
+    @property
+    def tables(self) -> Tables:
+        """The validated tables, one attribute per sheet (``None`` when its workbook is absent): canonical
+        columns plus ``excel_row``, money in integer fen, scores in ten-thousandths of a point. A copy:
+        changing it never changes ``period()``'s results. Raises InputError when the inputs have errors."""
+        if self._copy is None:
+            self._copy = Tables(**{k: None if f is None else f.copy() for k, f in self._require_valid().items()})
+        return self._copy
+
+    def sheet(self, name: str) -> pd.DataFrame | None:
+        """The table ``name`` (a key such as ``spending``, or its sheet name such as ``支出``) with the
+        contract's Chinese headers, money in 万元 and scores in points; ``None`` when its workbook is absent."""
+        spec = SHEET_BY_NAME.get(name) or SHEETS_BY_KEY.get(name)
+        if spec is None:
+            names = [f"{s.key}/{s.sheet}" for s in SHEETS]
+            raise KeyError(t(f"没有名为 {name!r} 的表;可用:{'、'.join(names)}",
+                             f"no table named {name!r}; the tables are {', '.join(names)}"))
+        frame = self._require_valid().get(spec.key)
+        return None if frame is None else chinese_sheet(frame, spec.key)
+
+    def period(self, period: str | int | Period | None = None) -> PeriodReport:
+        """The results of ``period`` (a year such as "2020" or 2020, a span such as "2019-2021"; default the
+        whole span), computed on first use. Raises ParameterError outside the span, InputError on bad inputs."""
+        tables = self._require_valid()
+        if self.span is None:
+            raise ParameterError(t(f"{self.name}:不知道评价期;请用 jx.open(..., span=\"2019-2021\") 指定",
+                                   f"{self.name}: the evaluation's span is unknown; "
+                                   "give it: jx.open(..., span=\"2019-2021\")"))
+        if isinstance(period, Period):
+            chosen = period
+        else:
+            chosen = Period.parse(period) if period not in (None, "") else self.span
+        if chosen.first < self.span.first or chosen.last > self.span.last:
+            raise ParameterError(t(f"期间 {chosen.label} 在评价期 {self.span.label} 之外",
+                                   f"period {chosen.label} lies outside the evaluation's span {self.span.label}"))
+        if chosen not in self._computed:
+            results = compute_period(tables, chosen, self.span, self.project, self.published)
+            self._computed[chosen] = PeriodReport(self, chosen, results.metrics, results.frames)
+        return self._computed[chosen]
+
+    def __repr__(self) -> str:
+        span = self.span.label if self.span else t("未知", "unknown")
+        errors, warnings = len(self.problems.errors), len(self.problems.warnings)
+        return (f"<{t('评价', 'evaluation')} {self.name}: {self.project}, {t('评价期', 'span')} {span}, "
+                f"{t(f'{errors} 个错误,{warnings} 个警告', f'{errors} error(s), {warnings} warning(s)')}>")
+
+
+def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, project: str = "",
+         layout: Layout | None = None, periods: list[Period] | None = None,
+         params_file: Path | None = None) -> Evaluation:
+    """The evaluation in ``raw_dir``, checked with ``span`` and read through ``layout`` (None: the layout the
+    processed cache was built with); never raises for bad data: the problems are in ``.problems``.
+    Without a span, the span is the budget's years (else the payments' years) and dates are checked loosely."""
+    from .evaluation import load_evaluation
+
+    raw_dir = Path(raw_dir).resolve()
+    name = name or raw_dir.name
+    try:
+        loaded = load_evaluation(raw_dir, PROCESSED_DIR / name, span=(span.first, span.last) if span else None,
+                                 layout=layout)
+    except InputError as exc:
+        return Evaluation(name, raw_dir, span, project or name, exc.problems, None, periods=periods,
+                          params_file=params_file)
+    span = span or _span_of(loaded.tables)
+    return Evaluation(name, raw_dir, span, project or name, loaded.problems, loaded.tables, loaded.published,
+                      periods, params_file)
+
+
+def _span_of(tables: Tables) -> Period | None:
+    """The budget's years, else the payments' years; None when neither has any."""
+    if tables.budget is not None and tables.budget["year"].notna().any():
+        years = tables.budget["year"].dropna()
+        return Period(int(years.min()), int(years.max()))
+    if tables.spending is not None and tables.spending["date"].notna().any():
+        years = [d.year for d in tables.spending["date"].dropna()]
+        return Period(min(years), max(years))
+    return None
+
+
+def open(name_or_path: str | os.PathLike | None = None, *, span: str | int | None = None,
+         params: str | os.PathLike | None = None) -> Evaluation:
+    """Open an evaluation for exploration.
+
+    ``name_or_path``: a folder name under data/raw/ (``"dongguan-2019-2021"``) or the path of a folder of
+    workbooks; left out, the evaluation of the project's params.yaml. ``params``: the evaluation's params
+    file (default: the params.yaml or params.NAME.yaml, in the project or above the folder, whose raw_dir
+    is this folder); it gives the span, the project's title and the department's file names and headers.
+    ``span`` (``"2019-2021"``) overrides the params file's; with neither, the span is the budget's years.
+    Bad parameters or a folder that does not exist raise ParameterError; bad data does not: see
+    ``ev.problems`` (``ev.tables``, ``ev.sheet`` and ``ev.period`` then raise InputError).
+    """
+    chosen_span = Period.parse(span) if span not in (None, "") else None
+    if params is not None:
+        run = load_params(Path(params))
+        if name_or_path not in (None, "") and _folder(name_or_path) != run.raw_dir:
+            raise ParameterError(t(f"{name_or_path} 不是 {params} 的 raw_dir({run.raw_dir})",
+                                   f"{name_or_path} is not the raw_dir of {params} ({run.raw_dir})"))
+        return _from_params(run, Path(params), chosen_span)
+    if name_or_path in (None, ""):
+        return _from_params(load_params(PARAMS_FILE), PARAMS_FILE, chosen_span)
+    folder = _folder(name_or_path)
+    found = _params_naming(folder)
+    if found is not None:
+        return _from_params(load_params(found), found, chosen_span)
+    return load(folder, span=chosen_span)
+
+
+def _from_params(run: RunParams, path: Path, span: Period | None) -> Evaluation:
+    span = span or run.span
+    periods = [p for p in run.periods if span.first <= p.first and p.last <= span.last]
+    return load(run.raw_dir, name=run.evaluation, span=span, project=run.project, layout=run.layout,
+                periods=periods, params_file=path.resolve())
+
+
+def _folder(name_or_path: str | os.PathLike) -> Path:
+    """A name under data/raw/, else a path; a ParameterError naming what there is when neither is a folder."""
+    text = os.fspath(name_or_path)
+    try:
+        named = RAW_DIR / check_name(text)
+    except ParameterError:
+        named = None
+    if named is not None and named.is_dir():
+        return named.resolve()
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    known = sorted(p.name for p in RAW_DIR.iterdir() if p.is_dir()) if RAW_DIR.is_dir() else []
+    raise ParameterError(t(f"找不到评价 {text!r}:{RAW_DIR} 下没有这个文件夹,它也不是文件夹路径;"
+                           f"{RAW_DIR} 下有:{'、'.join(known) or '(无)'}",
+                           f"no evaluation {text!r}: no such folder under {RAW_DIR}, nor a folder path; "
+                           f"{RAW_DIR} holds: {', '.join(known) or '(none)'}"))
+
+
+def _params_naming(folder: Path) -> Path | None:
+    """The params file whose raw_dir is ``folder``: params.<folder>.yaml, params.yaml, then any params.*.yaml,
+    in the project's root and in the folders above ``folder`` (a params file's raw_dir lies inside its folder)."""
+    places = list(dict.fromkeys([PROJECT_ROOT, *folder.parents[:3]]))
+    for place in places:
+        candidates = [place / f"params.{folder.name}.yaml", place / "params.yaml", *sorted(place.glob("params.*.yaml"))]
+        for path in dict.fromkeys(candidates):
+            if path.is_file() and _raw_dir_of(path) == folder:
+                return path
+    return None
+
+
+def _raw_dir_of(path: Path) -> Path | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = data.get("raw_dir") or f"data/raw/{data['evaluation']}"
+        return (path.resolve().parent / str(raw)).resolve()
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError, UnicodeDecodeError):
+        return None  # not a params file of this folder; a broken one is reported when it is used
