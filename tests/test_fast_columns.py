@@ -263,3 +263,30 @@ def test_rows_stream_as_calamine_gives_them_from_a1(tmp_path, corner):
         assert list(sheet_rows(sheet)) == sheet.to_python(skip_empty_area=False)
     finally:
         opened.close()
+
+
+def test_a_cell_calamine_cannot_hand_over_far_below_the_header_is_reported_as_by_the_loop(tmp_path, monkeypatch):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "支出"
+    ws.append(["子项目编号", "支付日期", "支付金额(万元)", "摘要"])
+    for i in range(60):
+        ws.append([f"XM-{i:03d}", "2021-06-30", "x" if i == 3 else 1.5, "款"])
+    ws.cell(50, 2).value = 1e12  # a duration of 24 trillion hours: Python's timedelta overflows
+    ws.cell(50, 2).number_format = "[h]:mm"
+    path = tmp_path / "spending.xlsx"
+    wb.save(path)
+    reference, column_path = load_both(path, SPENDING, monkeypatch, 7)
+    assert reference[0] is None and len(reference[1]) == 1
+    assert str(reference[1][0]).startswith("错误:spending.xlsx,工作表 支出:无法读取该工作表(OverflowError")
+    assert_same(reference, column_path)
+
+
+def test_the_scan_for_formula_tags_finds_each_spelling_in_text_full_of_fs():
+    from jixiao.workbook import _names_an_f
+
+    plain = b'<c r="A1" t="inlineStr"><is><t>of fine fluff</t></is></c>' * 100
+    assert not _names_an_f(plain) and not _names_an_f(plain * 200)  # few f's, then many
+    for tag in (b"<f>A1</f>", b'<x:f t="shared" si="0"/>', b"<f/>"):
+        for body in (plain, plain * 200):
+            assert _names_an_f(body[:1000] + tag + body[1000:])

@@ -11,6 +11,7 @@ the cell-by-cell loop gives.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,9 @@ NUMERIC = frozenset(SCALED) | frozenset(WHOLE)
 # Values compared by == only with values of their own type (or floats with floats, where 0.0 == -0.0
 # convert alike), so one result per distinct value is right. Not bool: True == 1 == 1.0.
 KEYED_TYPES = frozenset({str, float, dt.date, dt.datetime})
+
+
+UNKNOWN = object()  # a value not yet converted
 
 
 class Blank:
@@ -136,6 +140,9 @@ class ColumnConverter:
         """Each cell's outcome; keyed types are converted once per distinct value."""
         types = set(map(type, cells))
         if types <= KEYED_TYPES:
+            results = list(map(self.known.get, cells, itertools.repeat(UNKNOWN, len(cells))))
+            if UNKNOWN not in results:  # every value was met in an earlier chunk
+                return results
             self._learn(cells)
             return list(map(self.known.__getitem__, cells))
         self._learn([v for v in cells if type(v) in KEYED_TYPES])
@@ -145,7 +152,9 @@ class ColumnConverter:
     def _learn(self, cells) -> None:
         known, kind = self.known, self.kind
         for value in dict.fromkeys(cells).keys() - known.keys():
-            known[value] = outcome(value, kind)
+            result = outcome(value, kind)
+            # text already clean is kept as the cell's own string, not an equal copy
+            known[value] = value if type(result) is str and result == value else result
 
     def _settle(self, column: Column, indices, results: list, clear: bool) -> None:
         """Note blank and refused cells among ``results`` (outcomes of ``indices``); with ``clear``

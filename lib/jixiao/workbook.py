@@ -20,7 +20,6 @@ from posixpath import join, normpath
 from typing import Iterator
 
 import numpy as np
-
 import pandas as pd
 import python_calamine
 
@@ -175,12 +174,26 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, facts: bool) -
     with archive.open(member) as fh:
         for block in iter(lambda: fh.read(1 << 22), b""):
             chunk = tail + block
-            if b"<!" in chunk and (b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk):
+            # one byte is found by memchr, far faster than a longer search; "!" is rare in XML
+            if b"!" in chunk and (b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk):
                 return True, True
             # every match of xml_facts' patterns holds one of these
-            marked = marked or b"hidden" in chunk or b"<f" in chunk or b":f" in chunk
+            marked = marked or b"hidden" in chunk or _names_an_f(chunk)
             tail = chunk[-16:]
     return False, marked
+
+
+def _names_an_f(chunk: bytes) -> bool:
+    """Whether b"<f" or b":f" occurs (every formula tag holds one). Cells' XML seldom holds the letter f,
+    and counting one byte is several times faster than searching for two."""
+    if chunk.count(b"f") > 10_000:
+        return b"<f" in chunk or b":f" in chunk
+    at = chunk.find(b"f", 1)
+    while at != -1:
+        if chunk[at - 1] in b"<:":
+            return True
+        at = chunk.find(b"f", at + 1)
+    return False
 
 
 def _sheet_catalog(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
@@ -263,6 +276,7 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
     if wb.sheet_states.get(sheet, "visible") != "visible":
         problems.append(Problem(WARNING, file, ("该工作表在 Excel 中被隐藏;仍已读取",
                                                 "the sheet is hidden in Excel; it was read all the same"), sheet=sheet))
+    read_from = len(problems)
     try:
         calamine_sheet = wb.book.get_sheet_by_name(sheet)
         if by_column:
@@ -272,10 +286,7 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
             rows, rest = calamine_sheet.to_python(skip_empty_area=False), iter(())
         facts = wb.xml_facts(sheet)
     except Exception as exc:  # calamine parses a sheet only when asked: damage shows up here
-        problems.append(Problem(ERROR, file, (
-            f"无法读取该工作表({type(exc).__name__}: {exc});应为 Excel、WPS 或 LibreOffice 保存的工作表",
-            f"the sheet cannot be read ({type(exc).__name__}: {exc}); "
-            "expected a sheet saved by Excel, WPS or LibreOffice"), sheet=sheet))
+        problems.append(_unreadable_sheet(file, sheet, exc))
         return None, problems
     index = ColumnIndex(spec, aliases or {})
     header_at = _find_header(rows, index)
@@ -386,7 +397,12 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
     data = itertools.chain(rows[header_at + 1:], rest)
     del rows, rest  # the chain holds the only reference: converted chunks are freed as they go
     if by_column:
-        columns, excel_rows = cells.by_column(data, targets)
+        try:
+            columns, excel_rows = cells.by_column(data, targets)
+        except SheetDamaged as damaged:  # a cell calamine cannot hand over, met after the header
+            del problems[read_from:]  # the cell-by-cell loop meets it before reporting anything else
+            problems.append(_unreadable_sheet(file, sheet, damaged.__cause__))
+            return None, problems
     else:
         columns, excel_rows = cells.by_row(list(data), targets)
     if header_failed:
@@ -397,6 +413,17 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
     frame.attrs["headers"] = {**headers_by_name, **{q: q for q in extra}}
     frame.attrs["bad_cells"] = cells.bad_cells
     return frame, problems
+
+
+class SheetDamaged(Exception):
+    """calamine could not hand over a row of the sheet (e.g. a date far out of range); the cause is its error."""
+
+
+def _unreadable_sheet(file: str, sheet: str, exc: BaseException) -> Problem:
+    return Problem(ERROR, file, (
+        f"无法读取该工作表({type(exc).__name__}: {exc});应为 Excel、WPS 或 LibreOffice 保存的工作表",
+        f"the sheet cannot be read ({type(exc).__name__}: {exc}); "
+        "expected a sheet saved by Excel, WPS or LibreOffice"), sheet=sheet)
 
 
 @dataclass(frozen=True)
@@ -478,7 +505,7 @@ class _Cells:
         missing: dict[str, list] = {t.name: [] for t in targets}
         excel_rows: list[np.ndarray] = []
         offset = 0
-        while chunk := list(itertools.islice(data, CHUNK_ROWS)):
+        while chunk := _next_chunk(data):
             n = len(chunk)
             lengths = set(map(len, chunk))
             cells = list(zip(*chunk) if len(lengths) == 1 else itertools.zip_longest(*chunk, fillvalue=None))
@@ -507,6 +534,8 @@ class _Cells:
 
     def _kept_rows(self, cells: list[tuple], columns: dict[int, Column]) -> np.ndarray | None:
         """Indices of the chunk's rows holding any value; None when every row does."""
+        if not cells:  # rows without a cell
+            return np.zeros(0, dtype=np.int64)
         blank = None
         for pos in [*columns, *(p for p in range(len(cells)) if p not in columns)]:
             in_column = columns[pos].blank if pos in columns else blank_cells(cells[pos])
@@ -545,6 +574,13 @@ class _Cells:
             self._note(self.first_row + offset + i, t, found[i, k], raw)
 
 
+def _next_chunk(data: Iterator[list]) -> list[list]:
+    try:
+        return list(itertools.islice(data, CHUNK_ROWS))
+    except Exception as exc:  # only calamine's iterator can fail here
+        raise SheetDamaged() from exc
+
+
 def _series(parts: list, missing: list[np.ndarray], dtype: str) -> pd.Series:
     """One frame column from its converted chunks."""
     if dtype == "Int64":
@@ -565,9 +601,14 @@ def sheet_rows(calamine_sheet) -> Iterator[list]:
     start = calamine_sheet.start
     if start is None:
         return iter(())
-    end_col = calamine_sheet.end[1]
+    width = calamine_sheet.end[1] + 1
     rows = calamine_sheet.iter_rows()  # rows from the first; columns from the first used one
-    return _pad_left(rows, end_col + 1)
+    first = next(rows, None)
+    if first is None:
+        return iter(())
+    if len(first) == width:
+        return itertools.chain([first], rows)
+    return _pad_left(itertools.chain([first], rows), width)
 
 
 def _pad_left(rows: Iterator[list], width: int) -> Iterator[list]:
