@@ -9,17 +9,23 @@ with a clear problem instead of a crash or a memory blow-up.
 from __future__ import annotations
 
 import difflib
+import gc
+import itertools
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from posixpath import join, normpath
+from typing import Iterator
 
+import numpy as np
 import pandas as pd
 import python_calamine
 
-from .cells import BLANK, PARSERS, CellError, is_blank
+from .cells import BLANK, is_blank
+from .columns import BLANK as BLANK_CELL
+from .columns import Column, ColumnConverter, Failed, blank_cells, outcome
 from .contract import SHEETS, ColumnIndex, SheetSpec, header_key, split_unit
 from .i18n import t
 from .problems import ERROR, WARNING, Problem
@@ -27,7 +33,8 @@ from .problems import ERROR, WARNING, Problem
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # a 1,000,000-row sheet stays well below this
 MAX_RATIO = 200  # real xlsx parts compress ~5-20x; bombs compress thousands of times
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
-MAX_TEXT = 2000  # a longer cell is almost certainly pasted by mistake
+HEADER_LOOK = 20  # the header is among the first this many non-blank rows
+CHUNK_ROWS = 20_000  # rows converted at once: the column path's memory is about one chunk of cells
 
 
 class UnreadableWorkbook(Exception):
@@ -56,6 +63,7 @@ class Workbook:
     sheet_states: dict[str, str]  # sheet name -> 'visible' | 'hidden' | 'veryHidden'
     sheet_parts: dict[str, str]  # sheet name -> zip member of its XML
     archive: zipfile.ZipFile
+    plain_parts: frozenset[str] = frozenset()  # sheet parts seen to hold no formula and no hidden row
 
     def close(self) -> None:
         self.archive.close()
@@ -64,7 +72,7 @@ class Workbook:
     def xml_facts(self, sheet: str) -> SheetXmlFacts:
         facts = SheetXmlFacts()
         part = self.sheet_parts.get(sheet)
-        if part is None:
+        if part is None or part in self.plain_parts:
             return facts
         data = self.archive.read(part)
         for m in re.finditer(rb"<(?:\w+:)?row\b[^>]*>", data):
@@ -122,14 +130,21 @@ def open_workbook(path: Path) -> Workbook:
             f"expands to {total // 2**20} MiB; expected at most {MAX_UNCOMPRESSED // 2**20} MiB"
         )
     try:
+        states, parts = _sheet_catalog(archive)  # regular expressions only: no entity is ever expanded
+        sheet_members = set(parts.values())
+        plain = set()
         for m in members:
-            if m.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, m):
+            if not m.filename.endswith((".xml", ".rels")):
+                continue
+            declares_dtd, marked = _scan_part(archive, m, facts=m.filename in sheet_members)
+            if declares_dtd:
                 raise UnreadableWorkbook(
                     f"部件 {m.filename} 声明了 DTD 或实体,Excel 从不这样写(实体扩展攻击?);应为普通工作簿",
                     f"part {m.filename} declares a DTD or entities, which Excel never writes "
                     "(an entity-expansion attack?); expected an ordinary workbook"
                 )
-        states, parts = _sheet_catalog(archive)
+            if m.filename in sheet_members and not marked:
+                plain.add(m.filename)
     except UnreadableWorkbook:
         archive.close()
         raise
@@ -146,18 +161,38 @@ def open_workbook(path: Path) -> Workbook:
         archive.close()
         raise UnreadableWorkbook(f"无法读取({type(exc).__name__}: {exc});应为有效的 .xlsx",
                                  f"cannot be read ({type(exc).__name__}: {exc}); expected a valid .xlsx") from None
-    return Workbook(path=path, book=book, sheet_states=states, sheet_parts=parts, archive=archive)
+    return Workbook(path=path, book=book, sheet_states=states, sheet_parts=parts, archive=archive,
+                    plain_parts=frozenset(plain))
 
 
-def _declares_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
-    """Whether the part holds <!DOCTYPE or <!ENTITY anywhere (a long comment could push it past any prolog)."""
+def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, facts: bool) -> tuple[bool, bool]:
+    """(whether the part holds <!DOCTYPE or <!ENTITY anywhere (a long comment could push it past any
+    prolog), whether it may hold a formula or a hidden row: with ``facts``, checked in the same pass,
+    so a large sheet is decompressed once here, not again by ``xml_facts``)."""
     tail = b""
+    marked = not facts
     with archive.open(member) as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
+        for block in iter(lambda: fh.read(1 << 22), b""):
             chunk = tail + block
-            if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
-                return True
+            # one byte is found by memchr, far faster than a longer search; "!" is rare in XML
+            if b"!" in chunk and (b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk):
+                return True, True
+            # every match of xml_facts' patterns holds one of these
+            marked = marked or b"hidden" in chunk or _names_an_f(chunk)
             tail = chunk[-16:]
+    return False, marked
+
+
+def _names_an_f(chunk: bytes) -> bool:
+    """Whether b"<f" or b":f" occurs (every formula tag holds one). Cells' XML seldom holds the letter f,
+    and counting one byte is several times faster than searching for two."""
+    if chunk.count(b"f") > 10_000:
+        return b"<f" in chunk or b":f" in chunk
+    at = chunk.find(b"f", 1)
+    while at != -1:
+        if chunk[at - 1] in b"<:":
+            return True
+        at = chunk.find(b"f", at + 1)
     return False
 
 
@@ -211,7 +246,8 @@ def pick_sheet(wb: Workbook, spec: SheetSpec) -> str | None:
 
 
 def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
-               aliases: dict[str, str] | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
+               aliases: dict[str, str] | None = None,
+               by_column: bool = True) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read ``spec``'s sheet from an open workbook.
 
     ``file`` is the name problems give (the department's own file name, default the contract's);
@@ -221,6 +257,10 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
     are still checked, but the frame is None, so no rule across sheets reads a half-read sheet.
     ``frame.attrs``: sheet, header_row, headers (name -> header as typed), bad_cells ([row, name]
     of every cell reported as an error).
+
+    Cells are converted a column at a time, chunk by chunk (``columns.py``); ``by_column=False``
+    converts them one by one, the plain loop kept as the reference the column path is tested
+    against: both give the same frame and the same problems in the same order.
     """
     file = file or spec.file
     problems: list[Problem] = []
@@ -236,15 +276,17 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
     if wb.sheet_states.get(sheet, "visible") != "visible":
         problems.append(Problem(WARNING, file, ("该工作表在 Excel 中被隐藏;仍已读取",
                                                 "the sheet is hidden in Excel; it was read all the same"), sheet=sheet))
+    read_from = len(problems)
     try:
         calamine_sheet = wb.book.get_sheet_by_name(sheet)
-        rows = calamine_sheet.to_python(skip_empty_area=False)
+        if by_column:
+            rest = sheet_rows(calamine_sheet)
+            rows = _head(rest, HEADER_LOOK)
+        else:
+            rows, rest = calamine_sheet.to_python(skip_empty_area=False), iter(())
         facts = wb.xml_facts(sheet)
     except Exception as exc:  # calamine parses a sheet only when asked: damage shows up here
-        problems.append(Problem(ERROR, file, (
-            f"无法读取该工作表({type(exc).__name__}: {exc});应为 Excel、WPS 或 LibreOffice 保存的工作表",
-            f"the sheet cannot be read ({type(exc).__name__}: {exc}); "
-            "expected a sheet saved by Excel, WPS or LibreOffice"), sheet=sheet))
+        problems.append(_unreadable_sheet(file, sheet, exc))
         return None, problems
     index = ColumnIndex(spec, aliases or {})
     header_at = _find_header(rows, index)
@@ -326,8 +368,6 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
         )
     header_failed = bool(missing) or any(p.severity == ERROR for p in problems)
 
-    data = rows[header_at + 1:]
-    formula_cells = {f"{letter}{row}" for row, letter in facts.formulas_without_value}
     for row, letter in facts.formulas_without_value:
         pos = _col_index(letter)
         header = " ".join(str(header_cells[pos]).split()) if pos < len(header_cells) and not is_blank(
@@ -347,50 +387,249 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
 
     headers_by_name = {c.name: " ".join(str(header_cells[positions[c.name]]).split())
                        for c in spec.columns if c.name in positions}
-    formula_positions = {(row, _col_index(letter)) for row, letter in facts.formulas_without_value}
-    bad_cells: list[list] = []
-    out: dict[str, list] = {c.name: [] for c in spec.columns}
-    out.update({q: [] for q in extra})
-    excel_rows: list[int] = []
-    for offset, row in enumerate(data):
-        if all(is_blank(v) for v in row):
-            continue  # blank rows, trailing or not, are no data
-        excel_row = excel_header_row + 1 + offset
-        excel_rows.append(excel_row)
-        for col in spec.columns:
-            pos = positions.get(col.name)
-            if pos is None:  # an optional column left out of the sheet
-                out[col.name].append(None)
-                continue
-            raw = row[pos] if pos < len(row) else None
-            kind = "money_yuan" if col.kind == "money" and units.get(col.name) == "元" else col.kind
-            before = len(problems)
-            out[col.name].append(_convert(raw, kind, col.required, file, sheet, excel_row,
-                                          headers_by_name[col.name], problems, formula_cells, pos))
-            if len(problems) > before or (excel_row, pos) in formula_positions:
-                bad_cells.append([excel_row, col.name])
-        for question, pos in extra.items():
-            raw = row[pos] if pos < len(row) else None
-            before = len(problems)
-            out[question].append(_convert(raw, spec.extra_columns, False, file, sheet, excel_row, question,
-                                          problems, formula_cells, pos))
-            if len(problems) > before or (excel_row, pos) in formula_positions:
-                bad_cells.append([excel_row, question])
+    targets = [_Target(c.name, positions.get(c.name),
+                       "money_yuan" if c.kind == "money" and units.get(c.name) == "元" else c.kind,
+                       c.required, headers_by_name.get(c.name), _DTYPES[c.kind])
+               for c in spec.columns]
+    targets += [_Target(q, pos, spec.extra_columns, False, q, "object") for q, pos in extra.items()]
+    cells = _Cells(file, sheet, excel_header_row + 1, problems,
+                   {(row, _col_index(letter)) for row, letter in facts.formulas_without_value})
+    data = itertools.chain(rows[header_at + 1:], rest)
+    del rows, rest  # the chain holds the only reference: converted chunks are freed as they go
+    if by_column:
+        try:
+            columns, excel_rows = cells.by_column(data, targets)
+        except SheetDamaged as damaged:  # a cell calamine cannot hand over, met after the header
+            del problems[read_from:]  # the cell-by-cell loop meets it before reporting anything else
+            problems.append(_unreadable_sheet(file, sheet, damaged.__cause__))
+            return None, problems
+    else:
+        columns, excel_rows = cells.by_row(list(data), targets)
     if header_failed:
         return None, problems
-    kinds = {c.name: c.kind for c in spec.columns}
-    # explicit dtypes: pandas would otherwise turn None into NaN in text columns
-    frame = pd.DataFrame({"excel_row": pd.Series(excel_rows, dtype="int64"),
-                          **{name: pd.Series(values, dtype=_DTYPES[kinds.get(name, "text")])
-                             for name, values in out.items()}})
+    frame = pd.DataFrame({"excel_row": excel_rows, **columns})
     frame.attrs["sheet"] = sheet
     frame.attrs["header_row"] = excel_header_row
     frame.attrs["headers"] = {**headers_by_name, **{q: q for q in extra}}
-    frame.attrs["bad_cells"] = bad_cells
+    frame.attrs["bad_cells"] = cells.bad_cells
     return frame, problems
 
 
-def _find_header(rows: list[list], index: ColumnIndex, look: int = 20) -> int | None:
+class SheetDamaged(Exception):
+    """calamine could not hand over a row of the sheet (e.g. a date far out of range); the cause is its error."""
+
+
+def _unreadable_sheet(file: str, sheet: str, exc: BaseException) -> Problem:
+    return Problem(ERROR, file, (
+        f"无法读取该工作表({type(exc).__name__}: {exc});应为 Excel、WPS 或 LibreOffice 保存的工作表",
+        f"the sheet cannot be read ({type(exc).__name__}: {exc}); "
+        "expected a sheet saved by Excel, WPS or LibreOffice"), sheet=sheet)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A column to read: ``pos`` its place in the sheet (None when left out), ``kind`` its parser."""
+
+    name: str
+    pos: int | None
+    kind: str
+    required: bool
+    header: str | None  # as typed, for problems
+    dtype: str
+
+
+@dataclass
+class _Cells:
+    """Converts the data rows of a sheet; notes each problem, and the cells reported, in row order."""
+
+    file: str
+    sheet: str
+    first_row: int  # Excel row of the first data row
+    problems: list[Problem]
+    formula_positions: set[tuple[int, int]]  # (Excel row, column index) of formulas without a value
+    bad_cells: list[list] = field(default_factory=list)
+
+    def _note(self, excel_row: int, target: _Target, result: object, raw: object) -> None:
+        """Report a cell whose ``result`` is BLANK_CELL or Failed, and list it among the bad cells."""
+        formula = (excel_row, target.pos) in self.formula_positions
+        if type(result) is Failed:
+            self.problems.append(Problem(ERROR, self.file, result.message, sheet=self.sheet, row=excel_row,
+                                         column=target.header, value=raw))
+        elif result is BLANK_CELL and target.required and not formula:
+            self.problems.append(Problem(ERROR, self.file, BLANK, sheet=self.sheet, row=excel_row,
+                                         column=target.header))
+        elif not formula:
+            return
+        self.bad_cells.append([excel_row, target.name])
+
+    def by_row(self, data: list[list], targets: list[_Target]) -> tuple[dict[str, pd.Series], pd.Series]:
+        """Cell by cell, row by row: the reference ``by_column`` is tested against."""
+        out: dict[str, list] = {t.name: [] for t in targets}
+        excel_rows: list[int] = []
+        for offset, row in enumerate(data):
+            if all(is_blank(v) for v in row):
+                continue  # blank rows, trailing or not, are no data
+            excel_row = self.first_row + offset
+            excel_rows.append(excel_row)
+            for target in targets:
+                if target.pos is None:  # an optional column left out of the sheet
+                    out[target.name].append(None)
+                    continue
+                raw = row[target.pos] if target.pos < len(row) else None
+                result = outcome(raw, target.kind)
+                if result is BLANK_CELL or type(result) is Failed:
+                    self._note(excel_row, target, result, raw)
+                    result = None
+                elif (excel_row, target.pos) in self.formula_positions:
+                    self.bad_cells.append([excel_row, target.name])
+                out[target.name].append(result)
+        # explicit dtypes: pandas would otherwise turn None into NaN in text columns
+        return ({t.name: pd.Series(out[t.name], dtype=t.dtype) for t in targets},
+                pd.Series(excel_rows, dtype="int64"))
+
+    def by_column(self, data: Iterator[list], targets: list[_Target]) -> tuple[dict[str, pd.Series], pd.Series]:
+        """A chunk of rows at a time, each column of the chunk at once (``columns.py``)."""
+        # Each chunk's row lists would trigger the cycle collector again and again, and each run walks
+        # every object alive: 3/4 of the time on a large sheet. Nothing made here forms a cycle.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._by_column(data, targets)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _by_column(self, data: Iterator[list], targets: list[_Target]) -> tuple[dict[str, pd.Series], pd.Series]:
+        converters = {t.pos: ColumnConverter(t.kind) for t in targets if t.pos is not None}
+        parts: dict[str, list] = {t.name: [] for t in targets}
+        missing: dict[str, list] = {t.name: [] for t in targets}
+        excel_rows: list[np.ndarray] = []
+        offset = 0
+        while chunk := _next_chunk(data):
+            n = len(chunk)
+            lengths = set(map(len, chunk))
+            cells = list(zip(*chunk) if len(lengths) == 1 else itertools.zip_longest(*chunk, fillvalue=None))
+            del chunk
+            columns = {pos: conv.convert(cells[pos] if pos < len(cells) else (None,) * n)
+                       for pos, conv in converters.items()}
+            kept = self._kept_rows(cells, columns)
+            rows = self.first_row + offset + (np.arange(n) if kept is None else kept)
+            excel_rows.append(rows)
+            self._note_chunk(cells, columns, targets, offset, kept)
+            for t in targets:
+                column = columns.get(t.pos)
+                if column is None:
+                    parts[t.name].append([None] * len(rows))
+                    continue
+                values = column.values
+                if kept is not None:
+                    values = values[kept] if isinstance(values, np.ndarray) else [values[i] for i in kept]
+                parts[t.name].append(values)
+                if column.missing is not None:
+                    missing[t.name].append(column.missing if kept is None else column.missing[kept])
+            offset += n
+            del cells, columns
+        return ({t.name: _series(parts[t.name], missing[t.name], t.dtype) for t in targets},
+                pd.Series(np.concatenate(excel_rows) if excel_rows else [], dtype="int64"))
+
+    def _kept_rows(self, cells: list[tuple], columns: dict[int, Column]) -> np.ndarray | None:
+        """Indices of the chunk's rows holding any value; None when every row does."""
+        if not cells:  # rows without a cell
+            return np.zeros(0, dtype=np.int64)
+        blank = None
+        for pos in [*columns, *(p for p in range(len(cells)) if p not in columns)]:
+            in_column = columns[pos].blank if pos in columns else blank_cells(cells[pos])
+            if in_column is None:
+                return None
+            blank = in_column.copy() if blank is None else blank & in_column
+        return None if blank is None else np.flatnonzero(~blank)
+
+    def _note_chunk(self, cells, columns, targets, offset: int, kept: np.ndarray | None) -> None:
+        """Problems and bad cells of the chunk's kept rows, in row order, then column order."""
+        n = len(cells[0]) if cells else 0
+        keep = np.ones(n, dtype=bool)
+        if kept is not None:
+            keep[:] = False
+            keep[kept] = True
+        found: dict[tuple[int, int], object] = {}  # (row index, target index) -> BLANK_CELL, Failed or None
+        for k, t in enumerate(targets):
+            column = columns.get(t.pos)
+            if column is None:
+                continue
+            for i, message in column.failed.items():
+                if keep[i]:
+                    found[i, k] = Failed(message)
+            if t.required and column.blank is not None:
+                for i in np.flatnonzero(column.blank & keep).tolist():
+                    found[i, k] = BLANK_CELL
+        for row, pos in self.formula_positions:
+            i = row - self.first_row - offset
+            if 0 <= i < n and keep[i]:
+                for k, t in enumerate(targets):
+                    if t.pos == pos:
+                        found.setdefault((i, k), None)
+        for i, k in sorted(found):
+            t = targets[k]
+            raw = cells[t.pos][i] if t.pos < len(cells) else None
+            self._note(self.first_row + offset + i, t, found[i, k], raw)
+
+
+def _next_chunk(data: Iterator[list]) -> list[list]:
+    try:
+        return list(itertools.islice(data, CHUNK_ROWS))
+    except Exception as exc:  # only calamine's iterator can fail here
+        raise SheetDamaged() from exc
+
+
+def _series(parts: list, missing: list[np.ndarray], dtype: str) -> pd.Series:
+    """One frame column from its converted chunks."""
+    if dtype == "Int64":
+        if parts and all(isinstance(p, np.ndarray) for p in parts):
+            return pd.Series(pd.arrays.IntegerArray(np.concatenate(parts), np.concatenate(missing)))
+        return pd.Series([v for p in parts for v in p], dtype=dtype)  # an optional column left out
+    values = []
+    for i, part in enumerate(parts):
+        if isinstance(part, np.ndarray):  # numbers in a column of objects (survey questions)
+            part = [None if m else v for v, m in zip(part.tolist(), missing[i].tolist())]
+        values.extend(part)
+    return pd.Series(values, dtype=dtype)
+
+
+def sheet_rows(calamine_sheet) -> Iterator[list]:
+    """The sheet's rows from A1, as ``to_python(skip_empty_area=False)`` gives them, one at a time:
+    a 1,000,000-row sheet is never held as Python objects all at once."""
+    start = calamine_sheet.start
+    if start is None:
+        return iter(())
+    width = calamine_sheet.end[1] + 1
+    rows = calamine_sheet.iter_rows()  # rows from the first; columns from the first used one
+    first = next(rows, None)
+    if first is None:
+        return iter(())
+    if len(first) == width:
+        return itertools.chain([first], rows)
+    return _pad_left(itertools.chain([first], rows), width)
+
+
+def _pad_left(rows: Iterator[list], width: int) -> Iterator[list]:
+    for row in rows:
+        yield [""] * (width - len(row)) + row if len(row) < width else row
+
+
+def _head(rows: Iterator[list], look: int) -> list[list]:
+    """The first rows, up to and with the ``look``-th non-blank one: all ``_find_header`` reads."""
+    head = []
+    non_blank = 0
+    for row in rows:
+        head.append(row)
+        if any(not is_blank(v) for v in row):
+            non_blank += 1
+            if non_blank == look:
+                break
+    return head
+
+
+def _find_header(rows: list[list], index: ColumnIndex, look: int = HEADER_LOOK) -> int | None:
     """The header row: of the first ``look`` non-blank rows, the one naming most of the sheet's columns
     (so a title row above the header is passed over); the first non-blank row when none does."""
     candidates = [i for i, r in enumerate(rows) if any(not is_blank(v) for v in r)][:look]
@@ -426,25 +665,6 @@ def _col_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def _convert(raw, kind, required, file, sheet, excel_row, header, problems, formula_cells, pos):
-    if is_blank(raw):
-        if required and f"{_col_letter(pos)}{excel_row}" not in formula_cells:
-            problems.append(Problem(ERROR, file, BLANK, sheet=sheet, row=excel_row, column=header))
-        return None
-    if isinstance(raw, str) and len(raw) > MAX_TEXT:
-        problems.append(
-            Problem(ERROR, file, (f"文本长 {len(raw)} 个字符;应不超过 {MAX_TEXT} 个",
-                                  f"the text is {len(raw)} characters long; expected at most {MAX_TEXT}"),
-                    sheet=sheet, row=excel_row, column=header, value=raw)
-        )
-        return None
-    try:
-        return PARSERS[kind](raw)
-    except CellError as exc:
-        problems.append(Problem(ERROR, file, exc.message, sheet=sheet, row=excel_row, column=header, value=raw))
-        return None
 
 
 _DTYPES = {
