@@ -31,7 +31,7 @@ from pathlib import Path
 from .atomic import atomic_write_bytes
 from .config import NOTEBOOKS_DIR, PROCESSED_DIR
 from .fingerprint import input_files, sha256_file
-from .index import CellResult, write_index
+from .index import NOT_APPLICABLE, CellResult, write_index
 from .params import RunParams
 from .runkeys import RunState, environment_digest, files_read, section_key
 
@@ -269,7 +269,8 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
             return outcome
         results, figures, warnings = outcome
     for (period, section), record in plan.reused.items():
-        results.append(CellResult(period, section, "ok", record.get("seconds", 0.0), "", record["files"], reused=True))
+        results.append(CellResult(period, section, record.get("status", "ok"), record.get("seconds", 0.0), "",
+                                  record["files"], reused=True))
     order = {(p.label, s.key): i for i, (p, s) in enumerate((p, s) for p in params.periods for s in sections)}
     results.sort(key=lambda r: order[(r.period, r.section)])
     elapsed = time.monotonic() - started
@@ -283,7 +284,7 @@ def _run_locked(params: RunParams, notebooks_dir: Path, report_dir: Path, progre
         return 1
     state.save_snapshot({"environment": environment, "sections": [s.__dict__ for s in sections], "run": run_facts,
                          "figures": figures, "warnings": warnings})
-    failed = [r for r in results if r.status != "ok"]
+    failed = [r for r in results if r.status == "failed"]
     executed = len(results) - len(plan.reused)
     print(f"{len(results) - len(failed)} of {len(results)} section reports written to {report_dir} "
           f"in {elapsed:.1f} s ({executed} executed, {len(plan.reused)} reused); index: {report_dir / 'index.html'}")
@@ -329,9 +330,11 @@ def _run_stale(params: RunParams, notebooks_dir: Path, report_dir: Path, plan: P
     results: list[CellResult] = []
     try:
         figures: dict[str, list[str]] = {}
+        not_applicable: set[tuple[str, str]] = set()
         for period in params.periods:
             computed = compute_period(evaluation.tables, period, params.span, params.project, evaluation.published)
             figures[period.label] = [f for s in SECTIONS for f in s.index_figures(computed.metrics)]
+            not_applicable.update((period.label, s.key) for s in SECTIONS if not s.applies_to(computed.metrics))
             if any(cell[0] == period.label for cell in stale):
                 stamp = {"evaluation": params.evaluation, "period": period.label, "span": params.span.label,
                          "project": params.project, "inputs": evaluation.inputs}
@@ -340,6 +343,10 @@ def _run_stale(params: RunParams, notebooks_dir: Path, report_dir: Path, plan: P
         futures = {}
         for period_label, section in stale:
             state.forget(period_label, section)  # from here on its outputs are being replaced
+            if (period_label, section) in not_applicable:  # nothing to show: no page, 不适用 in the index
+                output = TaskOutput(params.evaluation, period_label, section, NOT_APPLICABLE, 0.0)
+                results.append(_store(report_dir, state, plan.keys[(period_label, section)], output))
+                continue
             parameters = notebook_parameters(params, period_label)
             task = NotebookTask(
                 evaluation=params.evaluation, period=period_label, section=section,

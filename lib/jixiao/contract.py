@@ -75,6 +75,8 @@ SUBPROJECTS = SheetSpec(
         Column("domain", "领域", "text", example="基础平台"),
         Column("unit", "业务单位", "text", required=False, example="市政务服务数据管理局", may_be_absent=True),
         Column("approved_amount", "立项批复金额(万元)", "money", required=False, example=1200.5),
+        # optional: with it, a period counts only the subprojects approved by its end
+        Column("approval_date", "批复日期", "date", required=False, example="2020-05-20", may_be_absent=True),
     ),
 )
 

@@ -55,6 +55,12 @@ class Section:
     absent: Mapping[str, str] = field(default_factory=dict)  # metrics key -> why it is null, in words
     reads_published: bool = False  # published.yaml is an input too
     after: tuple[str, ...] = ()  # sections whose metrics its computation reads (computed before it)
+    # whether the section has anything to show for a period (from its metrics.json); a single year where it has
+    # not gets no page: the index marks the cell 不适用 and links the whole-span report instead
+    applies: Callable[[Mapping[str, Any]], bool] | None = None
+
+    def applies_to(self, metrics: Mapping[str, Any]) -> bool:
+        return self.applies is None or metrics.get("period") == metrics.get("span") or bool(self.applies(metrics))
 
     @property
     def notebook(self) -> str:
