@@ -37,7 +37,8 @@ table.jx-table th, table.jx-table td { border: 1px solid #bbb; padding: .2rem .5
 table.jx-table th { background: #eef3f9; text-align: center; }
 table.jx-table td.jx-text { text-align: left; }
 table.jx-table td.jx-num { text-align: right; }
-table.jx-table .jx-wrap { white-space: normal; min-width: 8em; }
+table.jx-table td.jx-wrap { white-space: normal; min-width: 8em; }
+table.jx-table th.jx-wrap { white-space: normal; min-width: 4em; }
 img { max-width: 100%%; }
 .jx-subtitle { color: #555; }
 .jx-failed { border: 2px solid #c44e52; padding: .5rem 1rem; background: #fdf0f0; }
@@ -46,6 +47,7 @@ section.jx-provenance { margin-top: 1.5rem; border-top: 1px solid #ccc; font-siz
 section.jx-provenance h2 { font-size: .95rem; margin: .4rem 0; color: #555; }
 section.jx-provenance table { border-collapse: collapse; }
 section.jx-provenance td { padding: 0 .5rem 0 0; vertical-align: top; word-break: break-all; }
+section.jx-provenance td:first-child { white-space: nowrap; word-break: normal; }
 """
 PDF_CSS = """
 @page { size: A4; margin: 18mm 15mm 18mm 15mm;
@@ -57,6 +59,10 @@ h1, h2, h3, caption { break-after: avoid; page-break-after: avoid; }
 table.jx-table { font-size: 8.5pt; page-break-inside: auto; }
 table.jx-table th, table.jx-table td { padding: .1rem .4rem; line-height: 1.35; }
 tr { page-break-inside: avoid; }
+table.jx-short, div.jx-keep { break-inside: avoid; page-break-inside: avoid; }
+p.jx-note { orphans: 3; widows: 3; }
+.output_png img, div.jx-keep img { width: 86%; display: block; }
+section.jx-provenance { break-before: avoid; break-inside: avoid; }
 thead { display: table-header-group; }
 img { max-width: 100%; page-break-inside: avoid; }
 pre { font-family: "JixiaoCJK"; }
@@ -91,14 +97,13 @@ def relative_to_project(value: str) -> str:
 
 
 def provenance_footer(parameters: dict, inputs: dict[str, str], run_time: str, seconds: float | None = None) -> str:
-    """The appendix every export ends with (附录：数据来源与生成信息): version, commit, parameters (paths
-    relative to the project), each input's SHA-256, run time; compact, so it shares the last page."""
-    rows = [("jixiao", f"{__version__} (git {git_commit()})")]
-    rows += [(f"参数 {k}", relative_to_project(str(v)) if k.endswith("_dir") else str(v)) for k, v in parameters.items()]
-    rows += [(f"输入 {name}", f"SHA-256 {digest}") for name, digest in inputs.items()]
-    rows.append(("生成时间", run_time))
+    """The appendix every export ends with (附录：数据来源与生成信息): version and commit, run time, the parameters
+    (paths relative to the project) on one line, each input's SHA-256; compact, so that it shares the last page."""
+    made = f"jixiao {__version__}（git {git_commit()}）；生成时间 {run_time}"
     if seconds is not None:
-        rows.append(("运行用时", f"{seconds:.1f} 秒"))
+        made += f"；运行用时 {seconds:.1f} 秒"
+    params = "；".join(f"{k} = {relative_to_project(str(v)) if k.endswith('_dir') else v}" for k, v in parameters.items())
+    rows = [("生成", made), ("参数", params)] + [(f"输入 {name}", f"SHA-256 {digest}") for name, digest in inputs.items()]
     cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
     return (f'<section class="jx-provenance" id="jx-provenance"><h2>附录：数据来源与生成信息</h2>'
             f"<table>{cells}</table></section>")

@@ -111,6 +111,8 @@ class Table:
 
 NUMERIC_KINDS = ("money", "rate", "count", "points", "weight")
 WRAP_AFTER = 18  # a text column whose longest cell is longer than this many characters may wrap
+HEADER_NOWRAP = 6  # a header up to this many characters stays on one line
+SHORT_TABLE_ROWS = 20
 
 
 def table(frame: pd.DataFrame, columns: dict[str, tuple[str, object]] | None = None, *, caption: str = "",
@@ -143,15 +145,27 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, object]] | None = N
         right = aligned.get(h, "right" if kinds[h] in NUMERIC_KINDS else "left") == "right"
         wraps = kinds[h] not in NUMERIC_KINDS and max((len(v) for v in cells[h]), default=0) > WRAP_AFTER
         classes[h] = ("jx-num" if right else "jx-text") + (" jx-wrap" if wraps else "")
-    head = "".join(f'<th class="{classes[h]}">{escape(h)}</th>' for h in headers)
+    # a long header wraps (at its full-width brackets when it can) rather than widen the table past the page
+    head = "".join(f'<th class="{classes[h].replace(" jx-wrap", "")}{" jx-wrap" if len(h) > HEADER_NOWRAP else ""}">'
+                   f'{escape(h)}</th>' for h in headers)
     body = "".join("<tr>" + "".join(f'<td class="{classes[h]}">{escape(cells[h][i])}</td>'
                                     for h in headers) + "</tr>\n" for i in range(len(shown)))
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    html = (f'<table border="0" class="dataframe jx-table">{cap}<thead><tr>{head}</tr></thead>'
+    short = " jx-short" if len(shown) <= SHORT_TABLE_ROWS else ""  # a short table is never split across pages
+    html = (f'<table border="0" class="dataframe jx-table{short}">{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>\n{body}</tbody></table>")
     data = {"caption": caption, "headers": headers, "kinds": [kinds[h] for h in headers],
             "rows": [list(r) for r in zip(*(raw[h] for h in headers))]}
     return Table(html, data)
+
+
+def with_chart(shown: Table, png: bytes) -> Table:
+    """A table and its chart as one output that is never split across pages (its data stays the table's,
+    for the Excel copy)."""
+    import base64
+
+    img = f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="{shown.data["caption"]}">'
+    return Table(f'<div class="jx-keep">{shown.html}{img}</div>', shown.data)
 
 
 def note(text: str):

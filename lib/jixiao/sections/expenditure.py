@@ -17,7 +17,7 @@ from ..metrics import (
     spending_or_empty,
     subproject_spend_rates,
 )
-from ..present import fmt_count, fmt_pct, fmt_wan, table
+from ..present import fmt_count, fmt_pct, fmt_wan, table, with_chart
 from ..period import Period
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
 from .common import charts, in_wan, ranks
@@ -104,14 +104,14 @@ def budget_execution(r: SectionView) -> None:
     shown = by_year.astype({"year": object})
     if len(by_year) > 1:
         shown = pd.concat([shown, pd.DataFrame([total])], ignore_index=True)
-    display(table(shown, {"year": ("年度", str), "initial_budget_wan": ("年初预算（万元）", fmt_wan),
-                          "adjusted_budget_wan": ("调整后预算（万元）", fmt_wan), "spent_wan": ("实际支出（万元）", fmt_wan),
-                          "rate": ("支出率", fmt_pct), "adjustment_rate": ("预算调整率", fmt_pct)},
-                  caption="分年度预算与支出（各年度当年）"))
+    listed = table(shown, {"year": ("年度", str), "initial_budget_wan": ("年初预算（万元）", fmt_wan),
+                           "adjusted_budget_wan": ("调整后预算（万元）", fmt_wan), "spent_wan": ("实际支出（万元）", fmt_wan),
+                           "rate": ("支出率", fmt_pct), "adjustment_rate": ("预算调整率", fmt_pct)},
+                   caption="分年度预算与支出（各年度当年）")
     fig = charts.grouped_bars(by_year.assign(year=by_year["year"].astype(str)), "year",
                               {"adjusted_budget_wan": "调整后预算", "spent_wan": "实际支出"},
                               title="分年度调整后预算与实际支出（万元）", ylabel="万元", labels="{:,.2f}")
-    display(charts.show(fig))
+    display(with_chart(listed, charts.png(fig)))
 
 
 def by_domain(r: SectionView) -> None:
@@ -128,16 +128,16 @@ def by_domain(r: SectionView) -> None:
         return
     display(note(f"子项目个数、立项批复金额和投资占比为截至 {end} 已批复的子项目；预算、支出和支出率为本期"
                  f"（{r.period.label} 年）。" + approvals_note(r)))
-    display(table(domains, {"domain": ("领域", None), "subprojects": ("已批复子项目（个）", fmt_count),
-                            "approved_wan": ("立项批复金额（万元）", fmt_wan), "share": ("投资占比", fmt_pct),
-                            "adjusted_budget_wan": ("本期预算（万元）", fmt_wan), "spent_wan": ("本期支出（万元）", fmt_wan),
-                            "rate": ("本期支出率", fmt_pct)},
-                  caption=f"分领域投资（截至 {end}）与本期支出"))
     display(note("投资金额前三的领域：" + ranks(e["investment_top3_to_end"]) + "；子项目数量前三的领域："
                  + ranks(e["subproject_count_top3_to_end"]) + "。"))
+    listed = table(domains, {"domain": ("领域", None), "subprojects": ("已批复子项目（个）", fmt_count),
+                             "approved_wan": ("立项批复金额（万元）", fmt_wan), "share": ("投资占比", fmt_pct),
+                             "adjusted_budget_wan": ("本期预算（万元）", fmt_wan), "spent_wan": ("本期支出（万元）", fmt_wan),
+                             "rate": ("本期支出率", fmt_pct)},
+                   caption=f"分领域投资（截至 {end}）与本期支出")
     fig = charts.bar_chart(domains["domain"], [s * 100 if s is not None and s == s else 0 for s in domains["share"]],
                            title=f"各领域投资金额占比（截至 {end}，%）", ylabel="%", value_format="{:.2f}%")
-    display(charts.show(fig))
+    display(with_chart(listed, charts.png(fig)))
 
 
 def bands(r: SectionView) -> None:
@@ -152,11 +152,11 @@ def bands(r: SectionView) -> None:
                  f"万元。各子项目支出率 = 截至期末累计支出 ÷ 立项批复金额，按区间分档（含下限不含上限）；合计累计支出 "
                  f"{fmt_wan(e['spent_to_end'])} 万元，占立项批复金额 {fmt_pct(e['spend_rate_to_end'])}。" + approvals_note(r)))
     shown = r.frame("bands")
-    display(table(shown, {"band": ("支出率区间", None), "subprojects": ("子项目（个）", fmt_count), "share": ("占比", fmt_pct)},
-                  caption=f"子项目支出率分布（截至 {end}）"))
+    listed = table(shown, {"band": ("支出率区间", None), "subprojects": ("子项目（个）", fmt_count), "share": ("占比", fmt_pct)},
+                   caption=f"子项目支出率分布（截至 {end}）")
     fig = charts.bar_chart(shown["band"], shown["subprojects"], title=f"子项目支出率分布（截至 {end}，个）",
                            ylabel="个", value_format="{:,.0f}")
-    display(charts.show(fig))
+    display(with_chart(listed, charts.png(fig)))
 
 
 def no_funds(r: SectionView) -> None:

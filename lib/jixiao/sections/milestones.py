@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from ..metrics import milestone_completion, milestone_metrics, milestones_open
-from ..present import fmt_count, fmt_date, fmt_pct, table
+from ..present import fmt_count, fmt_date, fmt_pct, table, with_chart
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
 from .common import charts
 
@@ -29,13 +29,13 @@ def completion(r: SectionView) -> None:
     display(note(f"计划完成日期在本期（{r.period.label} 年）内的节点为“计划”，{end} 前实际完成的为“完成”；"
                  "如期完成率 = 完成 ÷ 计划（已发布报告的口径）。另列其中实际完成日期不晚于计划完成日期的节点"
                  "（“未晚于计划日期”），它是“完成”的一部分，不是如期完成率的另一种算法。"))
-    display(table(shown, {"stage": ("阶段", None), "planned": ("计划（个）", fmt_count), "done": ("完成（个）", fmt_count),
-                          "rate": ("如期完成率", fmt_pct), "on_time": ("其中未晚于计划日期（个）", fmt_count),
-                          "on_time_rate": ("未晚于计划日期占计划", fmt_pct)},
-                  caption=f"各阶段计划与完成情况（计划在本期，截至 {end}）"))
+    listed = table(shown, {"stage": ("阶段", None), "planned": ("计划（个）", fmt_count), "done": ("完成（个）", fmt_count),
+                           "rate": ("如期完成率", fmt_pct), "on_time": ("其中未晚于计划日期（个）", fmt_count),
+                           "on_time_rate": ("未晚于计划日期占计划", fmt_pct)},
+                   caption=f"各阶段计划与完成情况（计划在本期，截至 {end}）")
     fig = charts.grouped_bars(shown, "stage", {"planned": "计划", "done": "完成"},
                               title="各阶段计划与完成节点（个）", ylabel="个", rotate=20)
-    display(charts.show(fig))
+    display(with_chart(listed, charts.png(fig)))
 
 
 def open_list(r: SectionView) -> None:

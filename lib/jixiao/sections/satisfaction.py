@@ -8,7 +8,7 @@ import pandas as pd
 
 
 from ..metrics import WHOLE_EVALUATION_NOTE, review_metrics, reviews_in, survey_metrics, survey_shares, survey_summary
-from ..present import fmt_count, fmt_pct, fmt_small_pct, table
+from ..present import fmt_count, fmt_pct, fmt_small_pct, table, with_chart
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
 from .common import charts, published_notes, show_published_notes
 
@@ -50,11 +50,10 @@ def survey_results(r: SectionView) -> None:
                             "positive_share": ("合计占比", fmt_pct)},
                   caption="各题主要选项占比"))
     for question, group in shares.groupby("question", sort=False):
-        display(table(group, {"option": ("选项", None), "count": ("单位（个）", fmt_count), "share": ("占比", fmt_pct),
-                              "positive": ("计入合计", lambda v: "是" if v else "")},
-                      caption=question))
+        shown = table(group, {"option": ("选项", None), "count": ("单位（个）", fmt_count), "share": ("占比", fmt_pct),
+                              "positive": ("计入合计", lambda v: "是" if v else "")}, caption=question)
         bar = pd.DataFrame([group["share"].fillna(0.0).tolist()], columns=group["option"].tolist(), index=[""])
-        display(charts.show(charts.stacked_shares(bar, title=question)))
+        display(with_chart(shown, charts.png(charts.stacked_shares(bar, title=question))))
     show_published_notes(r, "survey")
 
 
