@@ -38,6 +38,7 @@ table.jx-table th { background: #eef3f9; text-align: center; }
 table.jx-table td.jx-text { text-align: left; }
 table.jx-table td.jx-num { text-align: right; }
 table.jx-table td.jx-wrap { white-space: normal; min-width: 8em; }
+table.jx-table.jx-wide { width: 100%%; }
 table.jx-table th.jx-wrap { white-space: normal; min-width: 4em; }
 img { max-width: 100%%; }
 .jx-subtitle { color: #555; }

@@ -152,6 +152,7 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, object]] | None = N
                                     for h in headers) + "</tr>\n" for i in range(len(shown)))
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     short = " jx-short" if len(shown) <= SHORT_TABLE_ROWS else ""  # a short table is never split across pages
+    short += " jx-wide" if any("jx-wrap" in c for c in classes.values()) else ""  # long text gets the page's width
     html = (f'<table border="0" class="dataframe jx-table{short}">{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>\n{body}</tbody></table>")
     data = {"caption": caption, "headers": headers, "kinds": [kinds[h] for h in headers],

@@ -1,4 +1,4 @@
-"""产出时效(进度): milestones planned in the period, done by its end, strictly on time, and those still open."""
+"""产出时效（进度）: milestones planned in the period, done by its end, strictly on time, and those still open."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def index_figures(metrics) -> list[str]:
 
 SECTION = Section(
     key="milestones",
-    title="产出时效(进度)",
+    title="产出时效（进度）",
     reads=("milestones", "subprojects"),
     compute=compute,
     blocks=(Block("一、各阶段计划与完成情况", completion), Block("二、期末尚未完成的节点", open_list)),
