@@ -112,6 +112,33 @@ def test_html_is_chinese_self_contained_and_shows_no_code(batch, period, section
     assert_carries_its_own_font(html)
 
 
+def pdf_page_lines(pdf) -> list[list[str]]:
+    """Each page's text lines, without the page number at its foot."""
+    pages = []
+    for page in PdfReader(pdf).pages:
+        lines = [" ".join(line.split()) for line in page.extract_text().splitlines() if line.strip()]
+        pages.append([line for line in lines if not re.fullmatch(r"\d+ / \d+", line)])
+    return pages
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_no_pdf_page_is_near_blank_or_ends_with_a_heading(batch, period):
+    """A bureau's reader never turns to a page holding only a footer or metadata, nor finds a heading alone
+    at the foot of a page."""
+    from jixiao.export import zh_punctuation
+
+    _, tree = batch
+    headings = {" ".join(zh_punctuation(text).split()) for s in REGISTRY for text in (s.title, *(b.heading for b in s.blocks))}
+    headings.add("附录：数据来源与生成信息")
+    metadata = ("生成 ", "参数 ", "输入 ", "SHA-256")
+    for section in APPLICABLE[period]:
+        for number, lines in enumerate(pdf_page_lines(tree / period / f"{section}.pdf"), start=1):
+            body = [line for line in lines if not line.startswith(metadata)]
+            where = f"{period}/{section}.pdf page {number}"
+            assert len(body) >= 3, f"{where} holds only {body}"
+            assert lines[-1] not in headings, f"{where} ends with the heading {lines[-1]}"
+
+
 def assert_carries_its_own_font(html):
     """The page draws every character it shows from the font it embeds: no reader's fonts needed."""
     import base64
