@@ -310,7 +310,8 @@ def _check_indicator_rules(scoring) -> list[Problem]:
     return problems
 
 
-DATE_COLUMNS = (("spending", "date"), ("milestones", "planned_date"), ("milestones", "actual_date"))
+DATE_COLUMNS = (("spending", "date"), ("milestones", "planned_date"), ("milestones", "actual_date"),
+                ("subprojects", "approval_date"))
 
 
 def _check_dates(tables, span: tuple[int, int] | None) -> list[Problem]:

@@ -20,7 +20,7 @@ from ..metrics import (
 from ..present import fmt_count, fmt_pct, fmt_wan, table, with_chart
 from ..period import Period
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from .common import charts, in_wan, ranks
+from .common import charts, in_wan, published_notes, ranks, show_published_notes
 
 
 def compute(inputs: PeriodInputs) -> SectionResult:
@@ -57,7 +57,13 @@ def compute(inputs: PeriodInputs) -> SectionResult:
             no_funds = subprojects[subprojects["subproject_id"].isin(figures["no_funds_subprojects"])]
             no_funds = no_funds.reindex(columns=["subproject_id", "name", "domain", "unit", "approved_amount"])
             frames["no_funds"] = in_wan(no_funds.reset_index(drop=True), {"approved_amount": "approved_wan"})
+    frames.update(published_notes(inputs, {"expenditure": figures}, EXPENDITURE_FIGURES))
     return SectionResult({"expenditure": figures}, frames)
+
+
+# the labels of the published figures this page shows (published.py), for its footnotes
+EXPENDITURE_FIGURES = ("累计安排预算", "实际支出", "立项批复金额", "支出率", "已批复子项目", "暂未下达资金", "投资",
+                       "年初申请预算", "调整后实际安排预算", "预算调整率")
 
 
 def to_end_figures(tables, since_start: Period) -> dict:
@@ -112,6 +118,7 @@ def budget_execution(r: SectionView) -> None:
                               {"adjusted_budget_wan": "调整后预算", "spent_wan": "实际支出"},
                               title="分年度调整后预算与实际支出（万元）", ylabel="万元", labels="{:,.2f}")
     display(with_chart(listed, charts.png(fig)))
+    show_published_notes(r)
 
 
 def by_domain(r: SectionView) -> None:

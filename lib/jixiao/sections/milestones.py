@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..metrics import milestone_completion, milestone_metrics, milestones_open
 from ..present import fmt_count, fmt_date, fmt_pct, table, with_chart
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from .common import charts
+from ..contract import STAGES
+from .common import charts, published_notes, show_published_notes
 
 
 def compute(inputs: PeriodInputs) -> SectionResult:
@@ -18,7 +19,12 @@ def compute(inputs: PeriodInputs) -> SectionResult:
     if figures is not None:
         frames["completion"] = milestone_completion(tables.milestones, inputs.period)
         frames["open"] = milestones_open(tables.milestones, tables.subprojects, inputs.period)
+    frames.update(published_notes(inputs, {"milestones": figures}, MILESTONE_FIGURES))
     return SectionResult({"milestones": figures}, frames)
+
+
+# the labels of the published figures this page shows (published.py), for its footnotes
+MILESTONE_FIGURES = tuple(f"{stage} " for stage in STAGES) + ("已", "完成验收", "其中")
 
 
 def completion(r: SectionView) -> None:
@@ -36,6 +42,7 @@ def completion(r: SectionView) -> None:
     fig = charts.grouped_bars(shown, "stage", {"planned": "计划", "done": "完成"},
                               title="各阶段计划与完成节点（个）", ylabel="个", rotate=20)
     display(with_chart(listed, charts.png(fig)))
+    show_published_notes(r)
 
 
 def open_list(r: SectionView) -> None:
