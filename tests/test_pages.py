@@ -194,3 +194,33 @@ def test_achievement_wording_only_for_output_and_effect(dongguan, monkeypatch):
     graded = [t.data for t in shown if isinstance(t, Table) and t.data["headers"][-1] == "等级评价结果"]
     assert len(graded) == 1
     assert graded[0]["rows"] == [["产出", 0.796, "预期产出目标部分完成"], ["效益", 0.78, "预期产出目标部分完成"]]
+
+
+def shown_texts(section_key, block, results, period=SPAN, monkeypatch=None):
+    """The text of what a display block shows (notes as text, tables by caption)."""
+    from jixiao.present import Table
+    from jixiao.sections import get_section
+    from jixiao.sections.base import SectionView
+
+    module = __import__(f"jixiao.sections.{section_key}", fromlist=["x"])
+    shown = []
+    monkeypatch.setattr(module, "display", lambda *objs: shown.extend(objs))
+    monkeypatch.setattr("jixiao.sections.base.display", lambda *objs: shown.extend(objs))
+    getattr(module, block)(SectionView(get_section(section_key), "e", "x", period, SPAN, results.metrics,
+                                       results.frames[section_key]))
+    texts = [o.data["caption"] if isinstance(o, Table) else getattr(o, "data", "") for o in shown]
+    return [t for t in texts if isinstance(t, str)]
+
+
+def test_a_figure_that_differs_from_the_printed_one_gets_a_footnote_on_its_page(dongguan, monkeypatch):
+    results = compute_period(dongguan.tables, SPAN, SPAN, "x", dongguan.published)
+    texts = shown_texts("satisfaction", "public_reviews", results, monkeypatch=monkeypatch)
+    assert any("注：五星好评率，已发布报告刊印 99.99%，由数据计算为 99.97%" in t for t in texts)
+    assert any("统计月份 2020-07 至 2022-05" in t and "晚于本期末 2021-12-31" in t for t in texts)
+    texts = shown_texts("milestones", "completion", results, monkeypatch=monkeypatch)
+    assert any("注：已启动子项目(个,正文)，已发布报告刊印 75，由数据计算为 96" in t for t in texts)
+    texts = shown_texts("expenditure", "budget_execution", results, monkeypatch=monkeypatch)
+    assert any("已发布报告刊印 7.08，由数据计算为 8.07" in t for t in texts)
+    single = compute_period(dongguan.tables, Period(2020, 2020), SPAN, "x", dongguan.published)
+    assert not any("注：" in t for t in shown_texts("satisfaction", "public_reviews", single, Period(2020, 2020),
+                                                    monkeypatch))

@@ -95,7 +95,7 @@ def grouped_bars(frame: pd.DataFrame, category: str, series: dict[str, str], *, 
     _ylabel(ax, ylabel)
     ax.margins(y=0.15)
     _thousands(ax)
-    ax.legend(title="")
+    ax.legend(title="", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if rotate:
         plt.setp(ax.get_xticklabels(), rotation=rotate, ha="right", rotation_mode="anchor")
     return fig

@@ -277,12 +277,14 @@ def _last_page_is_appendix_only(document) -> bool:
 
 
 def _with_last_part_on_new_page(html: str) -> str | None:
-    """``html`` with a page break before its last heading cell, or None when it has none to move."""
-    cells = list(re.finditer(r'<div class="cell border-box-sizing text_cell[^"]*"', html))
-    if not cells:
-        return None
-    at = cells[-1].start() + len('<div class="')
-    return html[:at] + "jx-break-before " + html[at:]
+    """``html`` with a page break before its last output (a chart, a table kept with its chart), so that it
+    shares the appendix's page; before its last heading cell when it has no output; None when neither."""
+    for pattern in (r'<div class="output_area[^"]*"', r'<div class="cell border-box-sizing text_cell[^"]*"'):
+        found = list(re.finditer(pattern, html))
+        if found:
+            at = found[-1].start() + len('<div class="')
+            return html[:at] + "jx-break-before " + html[at:]
+    return None
 
 
 def _pdf_bytes(html: str, font: bytes, name: str) -> bytes:

@@ -64,7 +64,7 @@ def compute(inputs: PeriodInputs) -> SectionResult:
 
 
 def key_figures(r: SectionView) -> None:
-    display(table(r.frame("key_figures"), {"item": ("项目", None), "value": ("数值", None)}, caption="主要指标",
+    display(table(r.frame("key_figures"), {"item": ("项目", None), "value": ("数值", None)}, caption=f"主要指标（{r.period.label}，截至 {r.period.end.isoformat()}）",
                   align={"value": "right"}))
     e = r.metrics.get("expenditure") or {}
     if e.get("approvals_as_of") == "evaluation":
@@ -85,10 +85,15 @@ def published_check(r: SectionView) -> None:
         return
     comparison = r.frame("published")
     differing = published_disagreements(comparison)
+    # the reasons are long prose: numbered notes under the table, so its columns keep their width
+    reasons = [v for v in comparison["reason"] if v]
+    marks = {v: f"注{i}" for i, v in enumerate(dict.fromkeys(reasons), start=1)}
     display(table(comparison, {"figure": ("指标", None), "published": ("报告刊印值", None),
                                "computed": ("数据计算值", None), "agrees": ("一致", lambda v: "是" if v else "否"),
-                               "reason": ("差异原因", lambda v: v or "")},
-                  caption="与已发布报告核对"))
+                               "reason": ("差异原因", lambda v: marks.get(v, "") if v else "")},
+                  caption="与已发布报告核对", align={"published": "right", "computed": "right"}))
+    for reason, mark in marks.items():
+        display(note(f"{mark}：{reason}"))
     if differing:
         display(note(f"有 {differing} 项与报告刊印值不一致：以上“数据计算值”按报告所述口径由原始数据重新计算。"))
 

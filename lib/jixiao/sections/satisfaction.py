@@ -49,12 +49,12 @@ def survey_results(r: SectionView) -> None:
                             "positive_options": ("合计的选项", None),
                             "positive_share": ("合计占比", fmt_pct)},
                   caption="各题主要选项占比"))
+    show_published_notes(r, "问卷")
     for question, group in shares.groupby("question", sort=False):
         shown = table(group, {"option": ("选项", None), "count": ("单位（个）", fmt_count), "share": ("占比", fmt_pct),
                               "positive": ("计入合计", lambda v: "是" if v else "")}, caption=question)
         bar = pd.DataFrame([group["share"].fillna(0.0).tolist()], columns=group["option"].tolist(), index=[""])
         display(with_chart(shown, charts.png(charts.stacked_shares(bar, title=question))))
-    show_published_notes(r, "survey")
 
 
 def public_reviews(r: SectionView) -> None:
@@ -69,6 +69,7 @@ def public_reviews(r: SectionView) -> None:
     display(note(f"统计月份 {window}，共 {v['month_count']} 个月。“好差评”总评价 {fmt_count(v['total'])} 条，"
                  f"其中五星好评 {fmt_count(v['five_star'])} 条，五星好评率 {fmt_pct(v['five_star_rate'])}；差评（1星及2星）"
                  f"{fmt_count(v['bad'])} 条，差评率 {fmt_small_pct(v['bad_rate'])}。" + beyond))
+    show_published_notes(r, "好差评", "五星", "差评")
     stars = pd.DataFrame({"star": ["1星", "2星", "3星", "4星", "5星"], "n": list(v["stars"].values())})
     stars["share"] = stars["n"] / v["total"]
     display(table(stars, {"star": ("星级", None), "n": ("评价数（条）", fmt_count), "share": ("占比", fmt_small_pct)},
@@ -79,7 +80,6 @@ def public_reviews(r: SectionView) -> None:
     fig = charts.line_chart(months["month"], {"总评价（万条）": (months["total"] / 10000).tolist()},
                             title=f"“好差评”月度评价数（{window}，万条）", ylabel="万条")
     display(charts.show(fig))
-    show_published_notes(r, "public_reviews")
 
 
 def index_figures(metrics) -> list[str]:
