@@ -60,14 +60,16 @@ def test_reuse_one_input_one_notebook_and_force(workspace):
     ws.cell(row=ws.max_row, column=6).value = int(ws.cell(row=ws.max_row, column=6).value) + 1
     wb.save(base / "raw" / "survey.xlsx")
     run(base, params)
-    assert executed(tree) == {"overview", "satisfaction"}
+    # the score checks read every section's figures, so scoring is decided again (n/a in a single year)
+    assert executed(tree) == {"overview", "satisfaction", "scoring"}
 
     nb = nbformat.read(base / "notebooks" / "milestones.ipynb", as_version=4)  # one notebook: that section
     nb.cells.append(nbformat.v4.new_markdown_cell("附注:本节由测试改动。"))
     nbformat.write(nb, base / "notebooks" / "milestones.ipynb")
     run(base, params)
     assert executed(tree) == {"milestones"}
-    assert "附注:本节由测试改动。" in (tree / "2021" / "milestones.html").read_text(encoding="utf-8")
+    # the page writes Chinese prose with full-width punctuation
+    assert "附注：本节由测试改动。" in (tree / "2021" / "milestones.html").read_text(encoding="utf-8")
 
     run(base, params, "--force")
     assert executed(tree) == SECTIONS
@@ -76,9 +78,9 @@ def test_reuse_one_input_one_notebook_and_force(workspace):
 def test_a_deleted_output_is_made_again(workspace):
     base, params, tree = workspace
     run(base, params)
-    (tree / "2021" / "scoring.pdf").unlink()
+    (tree / "2021" / "satisfaction.pdf").unlink()
     run(base, params)
-    assert executed(tree) == {"scoring"} and (tree / "2021" / "scoring.pdf").is_file()
+    assert executed(tree) == {"satisfaction"} and (tree / "2021" / "satisfaction.pdf").is_file()
 
 
 def test_a_kill_mid_run_never_leaves_a_record_of_unfinished_outputs(tmp_path):
@@ -90,15 +92,24 @@ def test_a_kill_mid_run_never_leaves_a_record_of_unfinished_outputs(tmp_path):
     proc = subprocess.Popen([*JIXIAO, "run", "--params", params, "--jobs", "2", "--quiet"], cwd=PROJECT_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(tree.glob(".jixiao/keys/*/*.json"))) < 3:
+    def finished() -> int:  # records of executed sections (n/a records come at once, with no files)
+        count = 0
+        for path in tree.glob(".jixiao/keys/*/*.json"):
+            try:
+                count += json.loads(path.read_text(encoding="utf-8"))["status"] == "ok"
+            except (OSError, ValueError, KeyError):
+                pass
+        return count
+
+    while time.monotonic() < deadline and finished() < 3:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=60)
     records = list(tree.glob(".jixiao/keys/*/*.json"))
-    assert 3 <= len(records) < 10, "the kill came too late to test anything"
+    assert 3 <= len(records) < 10 and finished() < 7, "the kill came too late to test anything"
     for path in records:  # every record that says done describes whole files
         record = json.loads(path.read_text(encoding="utf-8"))
-        assert record["status"] == "ok"
+        assert record["status"] in ("ok", "n/a")  # n/a: a section with nothing for that year, no files
         for rel in record["files"].values():
             if rel.endswith(".pdf"):
                 PdfReader(tree / rel)
@@ -109,8 +120,10 @@ def test_a_kill_mid_run_never_leaves_a_record_of_unfinished_outputs(tmp_path):
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
     assert index["reused"] == len(records) and index["executed"] == 10 - len(records)
+    applicable = {"2019": ("overview", "expenditure", "milestones"),
+                  "2020": ("overview", "expenditure", "milestones", "satisfaction")}
     for period in ("2019", "2020"):
-        for section in SECTIONS:
+        for section in applicable[period]:
             for ext in ("ipynb", "html", "pdf"):
                 assert (tree / period / f"{section}.{ext}").is_file()
 

@@ -224,3 +224,15 @@ def test_a_figure_that_differs_from_the_printed_one_gets_a_footnote_on_its_page(
     single = compute_period(dongguan.tables, Period(2020, 2020), SPAN, "x", dongguan.published)
     assert not any("注：" in t for t in shown_texts("satisfaction", "public_reviews", single, Period(2020, 2020),
                                                     monkeypatch))
+
+
+def test_the_template_offers_the_approval_date_and_says_what_it_does(tmp_path):
+    from openpyxl import load_workbook
+
+    from jixiao.template import write_templates
+
+    write_templates(tmp_path)
+    ws = load_workbook(tmp_path / "subprojects.xlsx")["子项目"]
+    header = next(c for c in ws[1] if c.value == "批复日期")
+    assert "各报告期间只计期末前已批复的子项目" in header.comment.text
+    assert ws.cell(2, header.column).value == dt.datetime(2020, 5, 20) and ws.cell(2, header.column).number_format == "yyyy-mm-dd"

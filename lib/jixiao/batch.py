@@ -161,7 +161,7 @@ def _raise_terminated(signum, frame):
     raise Terminated()
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int | None = None) -> None:
     """Each worker leads its own process group, ignores Ctrl-C (the main process handles it), dies if the
     main process is killed outright, and starts its warm kernel before the first task arrives."""
     os.setpgrp()
@@ -170,7 +170,9 @@ def _worker_init() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
-    parent = os.getppid()
+    # the parent's pid comes from the parent: a worker still starting up when the parent is killed already has
+    # init (1) as its parent, and would otherwise take that for the parent and never notice
+    parent = parent or os.getppid()
 
     def watch_parent() -> None:
         while True:
@@ -324,7 +326,7 @@ def _run_stale(params: RunParams, notebooks_dir: Path, report_dir: Path, plan: P
     stale = plan.stale
     # the workers start their kernels while this process computes the periods' results
     pool = ProcessPoolExecutor(max_workers=min(params.jobs, len(stale)), initializer=_worker_init,
-                               mp_context=multiprocessing.get_context("spawn")) if stale else None
+                               initargs=(os.getpid(),), mp_context=multiprocessing.get_context("spawn")) if stale else None
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     bar = None
     results: list[CellResult] = []
