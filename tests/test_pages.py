@@ -161,7 +161,7 @@ def test_chinese_prose_gets_full_width_punctuation_and_numbers_stay_as_they_are(
 
 def test_tables_align_numbers_right_text_left_and_never_wrap_short_cells():
     frame = pd.DataFrame({"id": ["DG-2021-001"], "band": ["[80%,90%)"], "amount": [1234.5],
-                          "note": ["这是一段超过十八个字的较长的中文评分说明文字需要折行"]})
+                          "note": ["这是一段超过三十个字的较长的中文评分说明文字，在页面宽度之内需要折成两行或者更多行"]})
     from jixiao.present import fmt_wan
 
     html = table(frame, {"id": ("子项目编号", None), "band": ("区间", None), "amount": ("金额（万元）", fmt_wan),

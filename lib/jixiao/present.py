@@ -111,6 +111,7 @@ class Table:
 
 NUMERIC_KINDS = ("money", "rate", "count", "points", "weight")
 WRAP_AFTER = 18  # a text column whose longest cell is longer than this many characters may wrap
+PROSE_AFTER = 30
 HEADER_NOWRAP = 6  # a header up to this many characters stays on one line
 SHORT_TABLE_ROWS = 20
 
@@ -152,7 +153,9 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, object]] | None = N
                                     for h in headers) + "</tr>\n" for i in range(len(shown)))
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     short = " jx-short" if len(shown) <= SHORT_TABLE_ROWS else ""  # a short table is never split across pages
-    short += " jx-wide" if any("jx-wrap" in c for c in classes.values()) else ""  # long text gets the page's width
+    # prose (a column with a cell over PROSE_AFTER characters) gets the page's width to wrap in
+    short += " jx-wide" if any(max((len(v) for v in cells[h]), default=0) > PROSE_AFTER for h in headers
+                               if "jx-wrap" in classes[h]) else ""
     html = (f'<table border="0" class="dataframe jx-table{short}">{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>\n{body}</tbody></table>")
     data = {"caption": caption, "headers": headers, "kinds": [kinds[h] for h in headers],

@@ -61,11 +61,11 @@ def summary(r: SectionView) -> None:
                  "(优:得分≥90;良:80≤得分<90;中:60≤得分<80;差:得分<60)。"))
     goals = levels[levels["level1"].isin(ACHIEVEMENT_LEVELS)]
     if not goals.empty:  # the wording grades output and effect goals only, not 决策 or 过程
+        display(note("等级评价结果分为：预期产出目标全部完成（得分率≥90%）、大部分完成（80%≤得分率<90%）、"
+                     "部分完成（60%≤得分率<80%）、预期产出不太明显（得分率<60%），只用于产出和效益目标。"))
         display(table(goals, {"level1": ("一级指标", None), "rate": ("得分率", fmt_pct),
                               "achievement": ("等级评价结果", lambda a: ACHIEVEMENT_WORDING.get(a, "—"))},
                       caption="产出、效益目标完成等级"))
-        display(note("等级评价结果分为：预期产出目标全部完成（得分率≥90%）、大部分完成（80%≤得分率<90%）、"
-                     "部分完成（60%≤得分率<80%）、预期产出不太明显（得分率<60%），只用于产出和效益目标。"))
 
 
 def details(r: SectionView) -> None:
