@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 
 SEED = 20220930
 CONTRACT = {   # file -> sheet -> headers (the project's input contract)
-    "subprojects.xlsx": {"子项目": ["子项目编号", "子项目名称", "领域", "业务单位", "立项批复金额(万元)"]},
+    "subprojects.xlsx": {"子项目": ["子项目编号", "子项目名称", "领域", "业务单位", "立项批复金额(万元)", "批复日期"]},
     "budget.xlsx": {"预算": ["子项目编号", "年度", "年初预算(万元)", "调整后预算(万元)"]},
     "spending.xlsx": {"支出": ["子项目编号", "支付日期", "支付金额(万元)", "摘要"]},
     "milestones.xlsx": {"进度": ["子项目编号", "阶段", "计划完成日期", "实际完成日期"]},
@@ -113,23 +113,23 @@ INDICATORS = [
     ("决策", "资金投入", "预算编制科学性", 4, 2.00, "年初申报16.3亿元，各年度调整率均超过50%"),
     ("决策", "资金投入", "资金分配合理性", 4, 4.00, "资金向基础平台和民生保障域倾斜，与建设重点一致"),
     ("过程", "资金管理", "资金到位率", 3, 3.00, "调整后预算资金足额到位"),
-    ("过程", "资金管理", "预算执行率", 4, 3.94, "支出79420.32万元，执行率98.42%，按比例得分"),
+    ("过程", "资金管理", "预算执行率", 4, 3.94, "实际支出79,420.32万元，支出率98.42%，按比例得分"),
     ("过程", "资金管理", "资金使用合规性", 4, 3.50, "个别子项目立项前支付设计费"),
     ("过程", "组织实施", "管理制度健全性", 4, 3.00, "已制定项目管理办法，运维考核细则待完善"),
     ("过程", "组织实施", "制度执行有效性", 5, 2.48, "部分子项目进度滞后，验收资料不齐全"),
     ("产出", "产出数量", "子项目启动率", 5, 4.80, "计划启动100个，已启动96个"),
     ("产出", "产出数量", "正式立项完成率", 5, 4.60, "计划立项75个，期内完成69个"),
     ("产出", "产出质量", "初验通过率", 4, 4.00, "计划初验40个，全部通过"),
-    ("产出", "产出质量", "终验通过率", 4, 3.83, "计划终验24个，通过23个"),
-    ("产出", "产出时效", "建设进度及时性", 6, 3.00, "37个子项目支出进度低于60%"),
+    ("产出", "产出质量", "终验通过率", 4, 3.83, "计划终验24个，期内完成23个，完成的终验均通过验收测评"),
+    ("产出", "产出时效", "建设进度及时性", 6, 3.00, "启动、可研、初设、立项、入场各阶段均有节点未如期完成，部分延至2022年"),
     ("产出", "产出成本", "成本控制有效性", 6, 3.65, "未见超概算，部分子项目合同价高于市场参考价"),
     ("效益", "项目效益", "社会效益：政务服务便利度", 5, 4.40, "一网通办事项比例提升"),
     ("效益", "项目效益", "社会效益：数据共享开放", 5, 3.60, "数据共享交换量增长，开放数据集偏少"),
     ("效益", "项目效益", "经济效益：行政成本节约", 4, 2.80, "集约化建设节约部分重复投入，缺乏量化测算"),
-    ("效益", "项目效益", "可持续影响：长效运维机制", 5, 3.48, "运维经费来源已明确，运营机制待健全"),
+    ("效益", "项目效益", "可持续影响：长效运维机制", 5, 3.48, "三年维保由承建单位负责，之后的运维主体和经费尚未明确"),
     ("效益", "项目效益", "可持续影响：网络与数据安全", 3, 1.50, "安全体系子项目均未启动"),
-    ("效益", "满意度", "业务单位满意度", 4, 3.62, "问卷整体满意度90.48%"),
-    ("效益", "满意度", "公众满意度", 4, 4.00, "政务服务好差评五星率99.97%"),
+    ("效益", "满意度", "业务单位满意度", 4, 3.62, "问卷整体满意度（十分满意、较为满意）90.48%"),
+    ("效益", "满意度", "公众满意度", 4, 4.00, "政务服务“好差评”五星好评率99.97%（报告刊印99.99%）"),
 ]
 # indicators scored by a rule on a figure the suite computes: 三级指标 -> (计分依据, 计分方法, 目标值, 计分参数).
 # Chosen where the synthetic score above is that rule applied to the published figure; 业务单位满意度 is
@@ -337,6 +337,20 @@ def make_budget(rng: random.Random, funded: list[dict]) -> list[list]:
     return [r[:4] for r in rows]
 
 
+def approval_date(s: dict) -> date | None:
+    """批复日期: the day the subproject's 立项批复金额 was approved (no random draw, so the other rows stay as they were).
+
+    In time (69): the day 正式立项 was done. Late (6): the seed counts them among the 75 approved, 122,071.99万元,
+    at 2021-12-31 although their 正式立项 document came in 2022, so their amount was approved in 2021: 20 days after
+    their last stage done in the period (启动 or the design), at the latest 2021-12-31. Unfunded: blank."""
+    if s["fen"] is None:
+        return None
+    done = {st: a for st, _, a in s["rows"] if a is not None}
+    if L in done and done[L] <= P_END:
+        return done[L]
+    return min(max(a for a in done.values() if a <= P_END) + timedelta(days=20), P_END)
+
+
 def build(rng: random.Random) -> dict:
     """All sheets' rows, keyed by file name."""
     subs = make_subprojects(rng)
@@ -365,7 +379,8 @@ def build(rng: random.Random) -> dict:
     growth = [1.12 ** i for i in range(23)]
     cols = [split_fen(rng, n, [g * rng.uniform(0.8, 1.2) for g in growth]) for n in STARS.values()]
     rows = {
-        "子项目": [[s["id"], s["name"], s["domain"], s["unit"], None if s["fen"] is None else fen(s["fen"])] for s in subs],
+        "子项目": [[s["id"], s["name"], s["domain"], s["unit"], None if s["fen"] is None else fen(s["fen"]),
+                  approval_date(s)] for s in subs],
         "预算": [[i, y, fen(a), fen(b)] for i, y, a, b in sorted(make_budget(rng, funded))],
         "支出": [list(p) for p in pays],
         "进度": [[s["id"], st, pl, a] for s in subs for st, pl, a in s["rows"]],
@@ -529,6 +544,15 @@ def check(out: Path) -> list[str]:
     ok("first-level weight/score", {k: (v["分值"], v["得分"]) for k, v in lvl.iterrows()},
        {"决策": (2000, 1400), "过程": (2000, 1592), "产出": (3000, 2388), "效益": (3000, 2340)})
     ok("total weight/score", (cents(sc["分值"].sum()), cents(sc["得分"].sum())), (10000, 7720))
+    appr_d = fund.set_index("子项目编号")["批复日期"]
+    ok("批复日期: funded dated by 2021-12-31 / unfunded blank",
+       (bool(appr_d.notna().all() and (appr_d <= end).all()), int(sub.loc[sub["立项批复金额(万元)"].isna(), "批复日期"].notna().sum())),
+       (True, 0))
+    formal = ms[(ms["阶段"] == L)].set_index("子项目编号")["实际完成日期"]
+    in_time = formal.reindex(appr_d.index).le(end)
+    ok("批复日期 = 正式立项 done, where done by 2021-12-31", int((appr_d[in_time] != formal.reindex(appr_d.index)[in_time]).sum()), 0)
+    lines.append("     approved (批复日期) by year: " + ", ".join(
+        f"{y} {n}" for y, n in appr_d.dt.year.value_counts().sort_index().items()))
     ok("0 <= score <= weight", bool(((sc["得分"] >= 0) & (sc["得分"] <= sc["分值"])).all()), True)
     print("\n".join(lines))
     return fails

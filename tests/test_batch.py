@@ -20,6 +20,8 @@ SECTIONS = tuple(s.key for s in REGISTRY)
 SECTION_TITLES = {s.key: s.title for s in REGISTRY}
 
 PERIODS = ("2019-2021", "2019")
+# 2019 has no survey, no reviews and no score sheet: those sections are 不适用 there and get no page
+APPLICABLE = {"2019-2021": SECTIONS, "2019": ("overview", "expenditure", "milestones")}
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +41,9 @@ def test_the_run_succeeds_and_writes_the_whole_tree(batch):
     for period in PERIODS:
         names = sorted(p.name for p in (tree / period).iterdir())
         # a single year shows no survey or score table (they cover the whole evaluation): no workbook for those
-        with_tables = SECTIONS if period == "2019-2021" else ("overview", "expenditure", "milestones")
-        assert names == sorted(["metrics.json", "frames", "report.html", "report.pdf"] + [f"{s}.xlsx" for s in with_tables]
-                               + [f"{s}.{ext}" for s in SECTIONS for ext in ("html", "ipynb", "pdf")])
+        assert names == sorted(["metrics.json", "frames", "report.html", "report.pdf"]
+                               + [f"{s}.xlsx" for s in APPLICABLE[period]]
+                               + [f"{s}.{ext}" for s in APPLICABLE[period] for ext in ("html", "ipynb", "pdf")])
         assert (tree / period / "frames" / "manifest.json").is_file()
     assert (tree / "index.html").is_file() and (tree / "index.json").is_file()
     # no temp files left; the run records live in .jixiao/
@@ -88,33 +90,78 @@ def test_the_api_gives_what_the_batch_wrote(batch, period):
             pd.testing.assert_frame_equal(frame, computed.frames[key][name], check_dtype=False)
 
 
-def test_a_single_year_says_the_survey_covers_the_whole_evaluation(batch):
+def test_a_single_year_without_survey_reviews_or_scores_has_no_stub_page(batch):
     _, tree = batch
     m = json.loads((tree / "2019" / "metrics.json").read_text(encoding="utf-8"))
     assert m["period"] == "2019" and m["survey"] is None and m["scoring"] is None and m["public_reviews"] is None
-    html = (tree / "2019" / "satisfaction.html").read_text(encoding="utf-8")
-    assert "覆盖整个评价期(2019-2021)" in html
-    assert "本期没有“好差评”数据" in html
+    assert m["notes"]["survey"] == "问卷调查与评分表不分年度，覆盖整个评价期（2019-2021）；单年度报告不单列，请见 2019-2021 报告。"
+    status = {(r["period"], r["section"]): r["status"] for r in
+              json.loads((tree / "index.json").read_text(encoding="utf-8"))["results"]}
+    assert status[("2019", "satisfaction")] == status[("2019", "scoring")] == "n/a"
+    assert status[("2019-2021", "satisfaction")] == status[("2019-2021", "scoring")] == "ok"
+    assert not (tree / "2019" / "satisfaction.html").exists() and not (tree / "2019" / "scoring.pdf").exists()
+    index = (tree / "index.html").read_text(encoding="utf-8")
+    for key in ("satisfaction", "scoring"):
+        assert f'不适用<br><small>本节内容不分年度，见<a href="2019-2021/{key}.html">2019-2021 报告</a>' in index
+    assert "✓ 完成" in index and index.count("不适用<br>") == 2
 
 
 @pytest.mark.parametrize("period", PERIODS)
 @pytest.mark.parametrize("section", SECTIONS)
 def test_html_is_chinese_self_contained_and_shows_no_code(batch, period, section):
     _, tree = batch
+    if section not in APPLICABLE[period]:
+        return
     html = (tree / period / f"{section}.html").read_text(encoding="utf-8")
     assert '<html lang="zh">' in html
     assert "open_report" not in html and "import " not in html and "jp-InputArea" not in html
     assert not re.search(r"<script[^>]*\bsrc=|<link\b|@import|url\(\s*['\"]?https?:", html)
     assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)
     assert SECTION_TITLES[section] in html
-    footer = html[html.index('<footer class="jx-provenance">'):]
-    assert "jixiao" in footer and f"参数 period</td><td>{period}" in footer
-    assert re.search(r"生成时间</td><td>\d{4}-\d\d-\d\dT", footer) and re.search(r"运行用时</td><td>[\d.]+ 秒", footer)
+    # provenance is an appendix at the end, paths relative to the project, never absolute
+    body, footer = html.split('<section class="jx-provenance" id="jx-provenance">')
+    assert footer.startswith("<h2>附录：数据来源与生成信息</h2>") and "</section>" in footer
+    assert "jixiao" in footer and f"period = {period}；" in footer
+    assert "raw_dir = data/raw/dongguan-2019-2021</td>" in footer and str(PROJECT_ROOT) not in html
+    assert re.search(r"生成时间 \d{4}-\d\d-\d\dT", footer) and re.search(r"运行用时 [\d.]+ 秒", footer)
     for name in ("subprojects.xlsx", "budget.xlsx", "spending.xlsx", "milestones.xlsx", "survey.xlsx", "scoring.xlsx"):
         assert re.search(rf"输入 {re.escape(name)}</td><td>SHA-256 [0-9a-f]{{64}}", footer)
+    assert not re.search(r"SHA-256|published\.yaml|data/raw|运行用时", body)
     if section != "overview":
         assert "data:image/png;base64," in html or "为空" in html or "不单列" in html
     assert_carries_its_own_font(html)
+
+
+APPENDIX = "附录：数据来源与生成信息"
+METADATA = ("jixiao", "生成", "参数", "输入", "运行用时", "数据来源与生成信息")  # provenance lines, old and new
+
+
+def pdf_page_lines(pdf) -> list[tuple[list[str], int]]:
+    """Each page's text lines (without the page number at its foot) and how many charts it holds."""
+    pages = []
+    for page in PdfReader(pdf).pages:
+        lines = [" ".join(line.split()) for line in page.extract_text().splitlines() if line.strip()]
+        pages.append(([line for line in lines if not re.fullmatch(r"\d+ / \d+", line)], len(page.images)))
+    return pages
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_no_pdf_page_is_near_blank_or_ends_with_a_heading(batch, period):
+    """A bureau's reader never turns to a page holding only a footer or metadata, nor finds a heading alone
+    at the foot of a page."""
+    from jixiao.export import zh_punctuation
+
+    _, tree = batch
+    headings = {" ".join(zh_punctuation(text).split()) for s in REGISTRY for text in (s.title, *(b.heading for b in s.blocks))}
+    headings.update((APPENDIX, "数据来源与生成信息"))
+    for section in APPLICABLE[period]:
+        for number, (lines, charts) in enumerate(pdf_page_lines(tree / period / f"{section}.pdf"), start=1):
+            # the appendix (never split) is metadata, not report text
+            body = [line for line in (lines[:lines.index(APPENDIX)] if APPENDIX in lines else lines)
+                    if not line.startswith(METADATA)]
+            where = f"{period}/{section}.pdf page {number}"
+            assert len(body) >= 3 or charts, f"{where} holds only {lines}"
+            assert lines[-1] not in headings, f"{where} ends with the heading {lines[-1]}"
 
 
 def assert_carries_its_own_font(html):
@@ -155,7 +202,7 @@ def test_index_links_every_export(batch):
     html = (tree / "index.html").read_text(encoding="utf-8")
     links = set(re.findall(r'href="([^"]+)"', html))
     for period in PERIODS:
-        for section in SECTIONS:
+        for section in APPLICABLE[period]:
             for ext in ("html", "pdf", "ipynb"):
                 assert f"{period}/{section}.{ext}" in links
         assert f"{period}/metrics.json" in links
@@ -168,15 +215,17 @@ def test_every_shown_table_is_in_the_section_workbook_with_typed_cells(batch):
     _, tree = batch
     m = json.loads((tree / "2019-2021" / "metrics.json").read_text(encoding="utf-8"))
     wb = load_workbook(tree / "2019-2021" / "expenditure.xlsx")
-    assert wb.sheetnames == ["分年度预算执行情况", "分领域投资与支出", "子项目支出率分布", "暂未下达资金的子项目", "各子项目支出率"]
-    ws = wb["分年度预算执行情况"]
-    assert [c.value for c in ws[1]] == ["年度", "年初预算(万元)", "调整后预算(万元)", "实际支出(万元)", "执行率", "预算调整率"]
+    assert wb.sheetnames == ["分年度预算与支出（各年度当年）", "分领域投资（截至 2021-12-31）与本期支出",
+                             "子项目支出率分布（截至 2021-12-31）", "暂未下达资金的子项目（截至 2021-12-31）",
+                             "各子项目支出率（截至 2021-12-31）"]
+    ws = wb["分年度预算与支出（各年度当年）"]
+    assert [c.value for c in ws[1]] == ["年度", "年初预算（万元）", "调整后预算（万元）", "实际支出（万元）", "支出率", "预算调整率"]
     assert ws.freeze_panes == "A2"
     total = ws[ws.max_row]
     assert total[0].value == "合计"
     assert (total[2].value, total[2].number_format) == (m["expenditure"]["budget"], "#,##0.00")
     assert (total[4].value, total[4].number_format) == (pytest.approx(m["expenditure"]["rate"], abs=1e-12), "0.00%")
-    bands = wb["子项目支出率分布"]
+    bands = wb["子项目支出率分布（截至 2021-12-31）"]
     counts = {row[0].value: row[1].value for row in bands.iter_rows(min_row=2)}
     assert counts == m["expenditure"]["subproject_bands"] and all(isinstance(v, int) for v in counts.values())
     links = set(re.findall(r'href="([^"]+)"', (tree / "index.html").read_text(encoding="utf-8")))
@@ -248,7 +297,7 @@ def test_parameters_reach_the_notebook_as_data(hostile):
 def test_a_name_that_looks_like_a_formula_stays_text_in_the_workbook(hostile):
     _, tree = hostile
     wb = load_workbook(tree / "2019-2021" / "expenditure.xlsx")
-    names = [c for row in wb["各子项目支出率"].iter_rows(min_row=2) for c in row[1:2]]
+    names = [c for row in wb["各子项目支出率（截至 2021-12-31）"].iter_rows(min_row=2) for c in row[1:2]]
     cell = next(c for c in names if str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x","y")'
 

@@ -40,7 +40,7 @@ def test_funding_totals_and_rate(dongguan_metrics):
     assert fmt_wan(e["budget"]) == printed["budget_arranged"]
     assert fmt_wan(e["spent"]) == printed["spent"]
     assert fmt_pct(e["rate"]) == printed["spend_rate"]
-    assert fmt_pct(e["approved_rate"]) == printed["spent_over_approved"]
+    assert fmt_pct(e["spend_rate_to_end"]) == printed["spent_over_approved"]
     assert e["subprojects"] == printed["subprojects"]
 
 
@@ -53,9 +53,9 @@ def test_funding_bands_and_no_funds(dongguan_metrics):
 def test_investment_shares_and_orderings(dongguan_metrics):
     e, printed = dongguan_metrics["expenditure"], FIGURES["funding"]
     for domain, share in printed["investment_share"].items():
-        assert fmt_pct(e["domains"][domain]["share"]) == share
-    assert e["investment_top3"] == printed["investment_top3"]
-    assert e["subproject_count_top3"] == printed["subproject_count_top3"]
+        assert fmt_pct(e["domains"][domain]["share_of_approved_total"]) == share
+    assert e["investment_top3_to_end"] == printed["investment_top3"]
+    assert e["subproject_count_top3_to_end"] == printed["subproject_count_top3"]
 
 
 @pytest.mark.parametrize("stage", list(FIGURES["milestones"]))

@@ -70,7 +70,7 @@ def test_a_killed_run_leaves_no_partial_file_and_a_rerun_completes(tmp_path, sig
     rerun = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert_no_partial_files(tree)
-    for section in SECTIONS:
+    for section in ("overview", "expenditure", "milestones"):  # 2019 has no survey, reviews or scores: 不适用
         for ext in ("ipynb", "html", "pdf"):
             assert (tree / "2019" / f"{section}.{ext}").is_file()
     assert (tree / "index.html").is_file()

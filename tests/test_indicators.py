@@ -302,7 +302,7 @@ def test_dongguan_linked_indicators(dongguan, dongguan_metrics):
 def test_published_comparison_carries_the_reason_of_each_disagreement():
     from jixiao.published import published_comparison, published_disagreements
 
-    metrics = {"expenditure": {"budget": 80692.06, "initial_budget": 163000.0, "adjustment_rate": 0.505,
+    metrics = {"expenditure": {"budget": 80692.06, "initial_budget_in_period": 163000.0, "adjustment_rate_in_period": 0.505,
                                "by_year": [{"adjustment_rate": 0.51}, {"adjustment_rate": 0.49}]},
                "milestones": {"启动": {"planned": 100, "done": 96}}}
     published = {"budget_management": {"initial_budget_requests_亿元": 16.3, "adjusted_budget_亿元": 7.08,

@@ -29,7 +29,7 @@ from .atomic import atomic_write_bytes
 from .config import NOTEBOOKS_DIR, PROCESSED_DIR
 from .fingerprint import contract_inputs, input_files, sha256_file
 from .i18n import t
-from .index import CellResult, write_index
+from .index import NOT_APPLICABLE, CellResult, write_index
 from .params import RunParams
 from .runkeys import RunState, environment_digest, files_read, section_key
 
@@ -243,7 +243,7 @@ class EvaluationRun:
     def prepare(self, shared_filesystem: bool) -> list | None:
         """Validate, compute each period once, write its results; the stale cells' tasks (None: refused)."""
         from .evaluation import load_evaluation
-        from .execute import NotebookTask
+        from .execute import NotebookTask, TaskOutput
         from .problems import InputError
         from .results import write_period_results
         from .sections import SECTIONS, compute_period
@@ -270,6 +270,7 @@ class EvaluationRun:
         for period in params.periods:
             computed = compute_period(evaluation.tables, period, params.span, params.project, evaluation.published)
             self.figures[period.label] = [f for s in SECTIONS for f in s.index_figures(computed.metrics)]
+            not_applicable = {s.key for s in SECTIONS if not s.applies_to(computed.metrics)}
             if not any(cell[0] == period.label for cell in stale):
                 continue
             stamp = {"evaluation": params.evaluation, "period": period.label, "span": params.span.label,
@@ -281,6 +282,9 @@ class EvaluationRun:
                 if period_label != period.label:
                     continue
                 self.state.forget(period_label, section)  # from here on its outputs are being replaced
+                if section in not_applicable:  # nothing to show: no page, 不适用 in the index
+                    self.store(TaskOutput(params.evaluation, period_label, section, NOT_APPLICABLE, 0.0))
+                    continue
                 parameters = notebook_parameters(params, period_label)
                 tasks.append(NotebookTask(
                     evaluation=params.evaluation, period=period_label, section=section,
@@ -307,8 +311,10 @@ class EvaluationRun:
         folder = self.report_dir / period
         files = {name: (folder / name).read_bytes()
                  for name in ["metrics.json", *(f"{s.key}.ipynb" for s in self.sections)] if (folder / name).is_file()}
+        leave_out = tuple(s.key for s in self.sections
+                          if (self.state.record(period, s.key) or {}).get("status") == NOT_APPLICABLE)
         return ReportTask(self.params.evaluation, period, self.params.span.label, self.params.project, now_text(),
-                          self.inputs, _footer_parameters(self.params), files, self.pdf)
+                          self.inputs, _footer_parameters(self.params), files, self.pdf, leave_out)
 
     def store_report(self, output) -> None:
         """report.html (and report.pdf) atomically; a failed report leaves none beside the sections."""
@@ -348,8 +354,8 @@ class EvaluationRun:
         params = self.params
         results = list(self.results)
         for (period, section), record in self.plan.reused.items():
-            results.append(CellResult(period, section, "ok", record.get("seconds", 0.0), "", record["files"],
-                                      reused=True))
+            results.append(CellResult(period, section, record.get("status", "ok"), record.get("seconds", 0.0), "",
+                                      record["files"], reused=True))
         order = {(p.label, s.key): i for i, (p, s) in enumerate((p, s) for p in params.periods for s in self.sections)}
         results.sort(key=lambda r: order[(r.period, r.section)])
         self.results = results
@@ -370,7 +376,7 @@ class EvaluationRun:
             return 1
         self.state.save_snapshot({"environment": self.environment, "sections": [s.__dict__ for s in self.sections],
                                   "run": self.run_facts, "figures": self.figures, "warnings": self.warnings})
-        failed = [r for r in results if r.status != "ok"]
+        failed = [r for r in results if r.status == "failed"]
         reused = len(self.plan.reused)
         if not quiet_summary:
             print(t(f"{len(results) - len(failed)}/{len(results)} 个章节报告已写入 {self.report_dir},用时 {elapsed:.1f} 秒"

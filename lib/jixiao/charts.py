@@ -63,6 +63,12 @@ def _figure(width: float = 7.5, height: float = 3.8):
     return plt.subplots(figsize=(width, height))
 
 
+def _thousands(ax) -> None:
+    """A volume axis starts at zero and prints thousands separators (50,000, not 50000)."""
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(lambda y, _: f"{y:,.0f}" if float(y).is_integer() else f"{y:,.2f}")
+
+
 def bar_chart(labels, values, *, title: str, ylabel: str, value_format: str = "{:,.2f}", color=None):
     fig, ax = _figure()
     bars = ax.bar([str(x) for x in labels], values, color=color or PALETTE[0])
@@ -70,20 +76,28 @@ def bar_chart(labels, values, *, title: str, ylabel: str, value_format: str = "{
     ax.set_title(title)
     _ylabel(ax, ylabel)
     ax.margins(y=0.15)
+    _thousands(ax)
+    if len(labels) > 4 and max((len(str(x)) for x in labels), default=0) > 4:
+        plt.setp(ax.get_xticklabels(), rotation=20, ha="right", rotation_mode="anchor")
     return fig
 
 
 def grouped_bars(frame: pd.DataFrame, category: str, series: dict[str, str], *, title: str, ylabel: str,
-                 rotate: int = 0):
-    """Side-by-side bars: ``series`` maps a column of ``frame`` to its legend label."""
+                 rotate: int = 0, labels: str = "{:,.0f}"):
+    """Side-by-side bars, each labelled with its value (``labels``, a format) so that a bar too small to
+    see at the scale of the others is still read: ``series`` maps a column of ``frame`` to its legend label."""
     long = frame.melt(id_vars=[category], value_vars=list(series), var_name="series", value_name="value")
     long["series"] = long["series"].map(series)
     fig, ax = _figure()
     sns.barplot(data=long, x=category, y="value", hue="series", ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container, labels=[labels.format(b.get_height()) for b in container], fontsize=8, padding=2)
     ax.set_title(title)
     ax.set_xlabel("")
     _ylabel(ax, ylabel)
-    ax.legend(title="")
+    ax.margins(y=0.15)
+    _thousands(ax)
+    ax.legend(title="", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if rotate:
         plt.setp(ax.get_xticklabels(), rotation=rotate, ha="right", rotation_mode="anchor")
     return fig
@@ -116,6 +130,8 @@ def line_chart(x, series: dict[str, list], *, title: str, ylabel: str):
     ax.set_title(title)
     _ylabel(ax, ylabel)
     ax.tick_params(axis="x", labelrotation=60)
+    _thousands(ax)
+    ax.margins(y=0.1)
     if len(series) > 1:
         ax.legend()
     return fig

@@ -44,6 +44,7 @@ class Column:
     required: bool = True  # a blank cell is an error
     example: object = None  # the template's sample value
     may_be_absent: bool = False  # the whole column may be left out (descriptive or optional-feature columns)
+    help: str = ""  # what the column means, for the template's header comment
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -80,6 +81,10 @@ SUBPROJECTS = SheetSpec(
         Column("domain", "领域", "text", example="基础平台"),
         Column("unit", "业务单位", "text", required=False, example="市政务服务数据管理局", may_be_absent=True),
         Column("approved_amount", "立项批复金额(万元)", "money", required=False, example=1200.5),
+        # optional: with it, a period counts only the subprojects approved by its end
+        Column("approval_date", "批复日期", "date", required=False, example="2020-05-20", may_be_absent=True,
+               help="可选列。立项批复金额获批的日期：填写后，各报告期间只计期末前已批复的子项目；"
+                    "整列不填，则各期按评价时已知的批复情况计。"),
     ),
 )
 

@@ -20,7 +20,7 @@ import logging
 import re
 import tempfile
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 from .atomic import atomic_write_bytes, atomic_write_text
@@ -130,6 +130,17 @@ def _number_tables(html: str, numbers: _Numbers, fallback: str) -> str:
     return _TABLE_OPEN.sub(caption, html)
 
 
+def _number_figures(html: str, numbers: _Numbers, fallback: str) -> str:
+    """A chart shown inside an HTML output (a table with its chart) becomes ``<figure>`` with 图N and its title."""
+    def figure(m: re.Match) -> str:
+        title = unescape(m.group(2) or "") or fallback
+        number = numbers.figure()
+        return (f'<figure class="jx-figure" id="figure-{number}"><img src="{m.group(1)}" alt="{escape(title)}">'
+                f"<figcaption>图{number} {escape(title)}</figcaption></figure>")
+
+    return re.sub(r'<img src="(data:image/png;base64,[^"]+)"(?: alt="([^"]*)")?>', figure, html)
+
+
 def _markdown(text: str) -> str:
     import mistune
 
@@ -161,7 +172,7 @@ def _outputs_html(outputs: list, numbers: _Numbers, heading: str) -> str:
                 continue  # the section page's own byline: the cover and running header say it here
             # a shown table's caption travels with its data too (its HTML may lack the <caption>)
             caption = (data.get(TABLE_MIME) or {}).get("caption") or heading
-            parts.append(_number_tables(html, numbers, caption))
+            parts.append(_number_figures(_number_tables(html, numbers, caption), numbers, caption))
         elif "text/plain" in data:
             text = data["text/plain"] if isinstance(data["text/plain"], str) else "".join(data["text/plain"])
             parts.append(f"<pre>{escape(text)}</pre>")
@@ -251,8 +262,9 @@ def _appendix(numbers: _Numbers, chapters: list[Chapter], parameters: dict, inpu
               toc: list[tuple[int, str, str]]) -> str:
     """The provenance: the run's footer (version, commit, parameters, inputs' SHA-256, run time) and the
     executed notebook behind each chapter, with its SHA-256."""
-    toc.append((1, "appendix", "附录 数据来源与生成信息"))
+    toc.append((1, "appendix", "附录：数据来源与生成信息"))
     footer = provenance_footer(parameters, inputs, run_time)
+    footer = re.sub(r"<h2>.*?</h2>", "", footer, count=1)  # the appendix has its own heading (and bookmark) here
     footer = footer.replace("<table>", f'<table class="jx-table"><caption>表{numbers.table()} 生成信息</caption>', 1)
     rows = []
     for c in chapters:
@@ -260,27 +272,25 @@ def _appendix(numbers: _Numbers, chapters: list[Chapter], parameters: dict, inpu
         rows.append(f"<tr><td>{escape(c.title)}</td><td>{escape(c.notebook.name)}</td><td>SHA-256 {escape(digest)}</td></tr>")
     sources = (f'<table class="jx-table"><caption>表{numbers.table()} 各章来源(已执行的笔记本)</caption>'
                f"<thead><tr><th>章</th><th>笔记本</th><th>文件摘要</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
-    return (f'<section class="jx-appendix"><h1 id="appendix">附录 数据来源与生成信息</h1>'
+    return (f'<section class="jx-appendix"><h1 id="appendix">附录：数据来源与生成信息</h1>'
             f'<p class="jx-note">各章内容取自同一期间已执行的各节笔记本的输出,组装时不重新计算。</p>{footer}{sources}</section>')
 
 
-def chapters_of(period_dir: Path, period: str, span: str) -> list[Chapter]:
-    """The registry's sections in order, each with its executed notebook in ``period_dir``; a section marked
-    ``whole_span_only`` is left out of a single year's report."""
+def chapters_of(period_dir: Path, period: str, span: str, leave_out=frozenset()) -> list[Chapter]:
+    """The registry's sections in order, each with its executed notebook in ``period_dir``; sections with
+    nothing to show in this period (``leave_out``: 不适用 in the index) have no chapter."""
     from .sections import SECTIONS
 
-    whole = period == span
-    return [Chapter(s.key, s.title, Path(period_dir) / s.notebook) for s in SECTIONS
-            if whole or not getattr(s, "whole_span_only", False)]
+    return [Chapter(s.key, s.title, Path(period_dir) / s.notebook) for s in SECTIONS if s.key not in leave_out]
 
 
 def assemble(period_dir: Path, *, project: str, evaluation: str, period: str, span: str, run_time: str,
-             inputs: dict, parameters: dict) -> tuple[str, str]:
+             inputs: dict, parameters: dict, leave_out=frozenset()) -> tuple[str, str]:
     """(title, body) of the period's report: cover, contents, chapters, appendix."""
     period_dir = Path(period_dir)
     metrics_path = period_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
-    chapters = chapters_of(period_dir, period, span)
+    chapters = chapters_of(period_dir, period, span, leave_out)
     numbers, toc, parts = _Numbers(), [], []
     for number, chapter in enumerate(chapters, start=1):
         nb = json.loads(chapter.notebook.read_text(encoding="utf-8")) if chapter.notebook.is_file() else None
@@ -330,10 +340,10 @@ def _pdf_bytes(html: str, font: bytes, name: str, css: str) -> bytes:
 
 
 def build_period_report(period_dir: Path, *, project: str, evaluation: str, period: str, span: str, run_time: str,
-                        inputs: dict, parameters: dict, pdf: bool = True) -> tuple[str, bytes | None]:
+                        inputs: dict, parameters: dict, pdf: bool = True, leave_out=frozenset()) -> tuple[str, bytes | None]:
     """(HTML, PDF bytes or None) of one period's report from its executed sections and metrics.json."""
     title, body = assemble(period_dir, project=project, evaluation=evaluation, period=period, span=span,
-                           run_time=run_time, inputs=inputs, parameters=parameters)
+                           run_time=run_time, inputs=inputs, parameters=parameters, leave_out=leave_out)
     return render_report(title, body, f"{project} · {period}", pdf=pdf)
 
 

@@ -550,7 +550,8 @@ def _check_indicator_rules(scoring) -> list[Problem]:
     return problems
 
 
-DATE_COLUMNS = (("spending", "date"), ("milestones", "planned_date"), ("milestones", "actual_date"))
+DATE_COLUMNS = (("spending", "date"), ("milestones", "planned_date"), ("milestones", "actual_date"),
+                ("subprojects", "approval_date"))
 
 def _check_span(tables, span: tuple[int, int] | None) -> list[Problem]:
     """Budget years and payment dates outside the evaluation's span (given): another evaluation's rows, or slips."""

@@ -59,6 +59,7 @@ class ReportTask:
     parameters: dict
     files: dict  # name -> bytes
     pdf: bool = True
+    leave_out: tuple = ()  # sections with nothing to show in this period: no chapter
     section: str = "report"
 
 
@@ -163,7 +164,8 @@ def run_report_task(task: ReportTask) -> TaskOutput:
             (scratch / name).write_bytes(data)
         html, pdf = build_period_report(scratch, project=task.project, evaluation=task.evaluation,
                                         period=task.period, span=task.span, run_time=task.run_time,
-                                        inputs=task.inputs, parameters=task.parameters, pdf=task.pdf)
+                                        inputs=task.inputs, parameters=task.parameters, pdf=task.pdf,
+                                        leave_out=frozenset(task.leave_out))
         out.files["html"] = html.encode("utf-8")
         if pdf is not None:
             out.files["pdf"] = pdf

@@ -30,29 +30,45 @@ body { font-family: %(fonts)s; color: #222; max-width: 60rem; margin: 2rem auto;
 h1 { font-size: 1.6rem; border-bottom: 2px solid #1f5fa6; padding-bottom: .3rem; }
 h2 { font-size: 1.25rem; margin-top: 1.6rem; color: #1f5fa6; }
 h3 { font-size: 1.05rem; }
-table.jx-table { border-collapse: collapse; margin: .8rem 0 1.2rem; font-size: .9rem; }
+p, li { text-align: left; }
+table.jx-table { border-collapse: collapse; margin: .8rem 0 1.2rem; font-size: .9rem; table-layout: auto; }
 table.jx-table caption { text-align: left; font-weight: bold; margin-bottom: .3rem; }
-table.jx-table th, table.jx-table td { border: 1px solid #bbb; padding: .25rem .6rem; }
-table.jx-table th { background: #eef3f9; }
-table.jx-table td { text-align: right; }
-table.jx-table td:first-child { text-align: left; }
+table.jx-table th, table.jx-table td { border: 1px solid #bbb; padding: .2rem .5rem; white-space: nowrap; }
+table.jx-table th { background: #eef3f9; text-align: center; }
+table.jx-table td.jx-text { text-align: left; }
+table.jx-table td.jx-num { text-align: right; }
+table.jx-table td.jx-wrap { white-space: normal; min-width: 8em; }
+table.jx-table.jx-wide { width: 100%%; }
+table.jx-table th.jx-wrap { white-space: normal; min-width: 4em; }
 img { max-width: 100%%; }
 .jx-subtitle { color: #555; }
 .jx-failed { border: 2px solid #c44e52; padding: .5rem 1rem; background: #fdf0f0; }
 pre { white-space: pre-wrap; font-size: .8rem; }
-footer.jx-provenance { margin-top: 2.5rem; border-top: 1px solid #ccc; font-size: .75rem; color: #555; }
-footer.jx-provenance table { border-collapse: collapse; }
-footer.jx-provenance td { padding: .1rem .5rem .1rem 0; vertical-align: top; word-break: break-all; }
+section.jx-provenance { margin-top: 1.5rem; border-top: 1px solid #ccc; font-size: .75rem; color: #555; }
+section.jx-provenance h2 { font-size: .95rem; margin: .4rem 0; color: #555; }
+section.jx-provenance table { border-collapse: collapse; }
+section.jx-provenance td { padding: 0 .5rem 0 0; vertical-align: top; word-break: break-all; }
+section.jx-provenance td:first-child { white-space: nowrap; word-break: normal; }
 """
 PDF_CSS = """
 @page { size: A4; margin: 18mm 15mm 18mm 15mm;
         @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt; color: #777; } }
 * { font-family: "JixiaoCJK" !important; }
 body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
-table.jx-table { font-size: 9pt; page-break-inside: auto; }
+h1, h2, h3, caption { break-after: avoid; page-break-after: avoid; }
+.text_cell { break-after: avoid; page-break-after: avoid; }
+table.jx-table { font-size: 8.5pt; page-break-inside: auto; }
+table.jx-table th, table.jx-table td { padding: .1rem .4rem; line-height: 1.35; }
 tr { page-break-inside: avoid; }
+table.jx-short, div.jx-keep { break-inside: avoid; page-break-inside: avoid; }
+p.jx-note { orphans: 3; widows: 3; }
+.output_png img, div.jx-keep img { width: 86%; display: block; }
+section.jx-provenance { break-before: avoid; break-inside: avoid; }
+thead { display: table-header-group; }
 img { max-width: 100%; page-break-inside: avoid; }
 pre { font-family: "JixiaoCJK"; }
+section.jx-provenance { font-size: 7pt; line-height: 1.3; }
+.jx-break-before { break-before: page; page-break-before: always; }
 """
 
 
@@ -73,16 +89,58 @@ def git_commit() -> str:
     return out.stdout.strip() + ("+modified" if dirty else "")
 
 
+def relative_to_project(value: str) -> str:
+    """A path under the project as a path relative to its root; other text unchanged."""
+    try:
+        return str(Path(value).resolve().relative_to(PROJECT_ROOT.resolve()))
+    except (ValueError, OSError):
+        return value
+
+
 def provenance_footer(parameters: dict, inputs: dict[str, str], run_time: str, seconds: float | None = None) -> str:
-    """The footer every export ends with: version, commit, parameters, inputs' SHA-256, run time."""
-    rows = [("jixiao", f"{__version__} (git {git_commit()})")]
-    rows += [(f"参数 {k}", str(v)) for k, v in parameters.items()]
-    rows += [(f"输入 {name}", f"SHA-256 {digest}") for name, digest in inputs.items()]
-    rows.append(("生成时间", run_time))
+    """The appendix every export ends with (附录：数据来源与生成信息): version and commit, run time, the parameters
+    (paths relative to the project) on one line, each input's SHA-256; compact, so that it shares the last page."""
+    made = f"jixiao {__version__}（git {git_commit()}）；生成时间 {run_time}"
     if seconds is not None:
-        rows.append(("运行用时", f"{seconds:.1f} 秒"))
+        made += f"；运行用时 {seconds:.1f} 秒"
+    params = "；".join(f"{k} = {relative_to_project(str(v)) if k.endswith('_dir') else v}" for k, v in parameters.items())
+    rows = [("生成", made), ("参数", params)] + [(f"输入 {name}", f"SHA-256 {digest}") for name, digest in inputs.items()]
     cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
-    return f'<footer class="jx-provenance"><p>数据来源与生成信息</p><table>{cells}</table></footer>'
+    return (f'<section class="jx-provenance" id="jx-provenance"><h2>附录：数据来源与生成信息</h2>'
+            f"<table>{cells}</table></section>")
+
+
+ZH = "\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”"
+
+
+def zh_punctuation(html: str) -> str:
+    """Full-width punctuation in Chinese prose: ``,;:()`` next to Chinese text become ，；：（）, and a space
+    between Chinese sentences goes (“。 所有” -> “。所有”). Numbers (80,692.06), ranges ([80%,90%)), times
+    and text inside tags, styles and images are left alone."""
+    parts = re.split(r"(<style>.*?</style>|<script.*?</script>|<[^>]+>)", html, flags=re.S)
+    for i in range(0, len(parts), 2):
+        parts[i] = _zh_text(parts[i])
+    return "".join(parts)
+
+
+def _zh_text(text: str) -> str:
+    if not re.search(f"[{ZH}]", text):
+        return text
+    zh = f"[{ZH}]"
+
+    def paren(m: re.Match) -> str:
+        before = m.string[m.start() - 1] if m.start() else ""
+        inner = m.group(1)
+        if re.search(zh, inner) or re.match(zh, before or " "):
+            return f"（{inner}）"
+        return m.group(0)
+
+    text = re.sub(r"\(([^()\[\]]*)\)", paren, text)
+    text = re.sub(f"(?<={zh}),|,(?={zh})", "，", text)
+    text = re.sub(f"(?<={zh});|;(?=\\s*{zh})", "；", text)
+    text = re.sub(f"(?<={zh}):", "：", text)
+    text = re.sub(f"(?<=[。，；：！？、）”])[ \t\n]+(?={zh})", "", text)
+    return text
 
 
 def page(title: str, body: str, footer: str = "", font_css: str = "") -> str:
@@ -111,7 +169,7 @@ def notebook_body(nb) -> str:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     body, _ = _html_exporter().from_notebook_node(nb)
-    return body
+    return zh_punctuation(body)
 
 
 @functools.cache
@@ -193,6 +251,42 @@ def write_pdf(target: Path, html: str) -> None:
     atomic_write_bytes(target, _pdf_bytes(html, otf, target.name))
 
 
+def _page_texts(page) -> tuple[bool, bool]:
+    """(holds appendix text, holds other text) for one laid-out WeasyPrint page (margin boxes excluded)."""
+    appendix = other = False
+    stack = [(page._page_box, False)]
+    while stack:
+        box, inside = stack.pop()
+        element = getattr(box, "element", None)
+        if element is not None and element.get("id") == "jx-provenance":
+            inside = True
+        if type(box).__name__ == "MarginBox":
+            continue
+        text = getattr(box, "text", None)
+        if text and text.strip():
+            appendix, other = appendix or inside, other or not inside
+        stack.extend((child, inside) for child in getattr(box, "children", []) or [])
+    return appendix, other
+
+
+def _last_page_is_appendix_only(document) -> bool:
+    if len(document.pages) < 2:
+        return False
+    appendix, other = _page_texts(document.pages[-1])
+    return appendix and not other
+
+
+def _with_last_part_on_new_page(html: str) -> str | None:
+    """``html`` with a page break before its last output (a chart, a table kept with its chart), so that it
+    shares the appendix's page; before its last heading cell when it has no output; None when neither."""
+    for pattern in (r'<div class="output_area[^"]*"', r'<div class="cell border-box-sizing text_cell[^"]*"'):
+        found = list(re.finditer(pattern, html))
+        if found:
+            at = found[-1].start() + len('<div class="')
+            return html[:at] + "jx-break-before " + html[at:]
+    return None
+
+
 def _pdf_bytes(html: str, font: bytes, name: str) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -207,6 +301,9 @@ def _pdf_bytes(html: str, font: bytes, name: str) -> bytes:
             fonts = FontConfiguration()  # @font-face only takes effect through a shared FontConfiguration
             stylesheet = CSS(string=font_face_css(font_file) + PDF_CSS, font_config=fonts)
             document = HTML(string=html, base_url=scratch).render(stylesheets=[stylesheet], font_config=fonts)
+            moved = _with_last_part_on_new_page(html) if _last_page_is_appendix_only(document) else None
+            if moved is not None:  # bring the last heading and what follows onto the appendix's page
+                document = HTML(string=moved, base_url=scratch).render(stylesheets=[stylesheet], font_config=fonts)
             data = document.write_pdf(full_fonts=True)
     finally:
         logger.removeHandler(handler)

@@ -18,7 +18,7 @@ from .atomic import atomic_write_text
 class CellResult:
     period: str
     section: str
-    status: str  # "ok" | "failed"
+    status: str  # "ok" | "failed" | "n/a" (the section has nothing for this period: no page, see the whole span)
     seconds: float
     error: str = ""
     files: dict[str, str] = field(default_factory=dict)  # kind -> path relative to the report folder
@@ -26,7 +26,9 @@ class CellResult:
     phases: dict[str, float] = field(default_factory=dict)  # execute / html / pdf seconds, when executed
 
 
-STYLE = ("<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4}"
+NOT_APPLICABLE = "n/a"
+
+STYLE = ("<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4} td.na{background:#f6f6f6; color:#666}"
          " table.jx-table td{vertical-align:top; text-align:left}</style>")
 
 
@@ -55,6 +57,10 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
             if r is None:
                 cells.append("<td>未运行</td>")
                 continue
+            if r.status == NOT_APPLICABLE:
+                cells.append(f"<td class='na'>不适用<br><small>本节内容不分年度，见"
+                             f"<a href=\"{escape(span)}/{escape(key)}.html\">{escape(span)} 报告</a></small></td>")
+                continue
             mark = "✓ 完成" if r.status == "ok" else "× 失败"  # ✗ is not in the CJK face
             how = "沿用上次结果" if r.reused else "本次执行"
             links = " · ".join(f'<a href="{escape(r.files[kind])}">{kind.upper()}</a>'
@@ -63,9 +69,11 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
             cells.append(f"<td class='{escape(r.status)}'>{mark}<br>{links}<br><small>{how} · {r.seconds:.1f} s"
                          f"</small>{err}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    failed = sum(r.status != "ok" for r in results)
+    failed = sum(r.status == "failed" for r in results)
     reused = sum(r.reused for r in results)
-    summary = (f"<p>{len(results) - failed} / {len(results)} 个报告生成成功"
+    na = sum(r.status == NOT_APPLICABLE for r in results)
+    summary = (f"<p>{len(results) - failed - na} / {len(results) - na} 个报告生成成功"
+               + (f"（另有 {na} 个不适用：单年度没有可列示的内容）" if na else "")
                + (f",<b>{failed} 个失败</b>" if failed else "")
                + f";本次执行 {len(results) - reused} 个,沿用上次结果 {reused} 个;总用时 {elapsed:.1f} 秒。</p>")
     body = (f"<h1>{escape(project)}:绩效评价报告索引</h1>"

@@ -19,6 +19,9 @@ from .period import Period
 BANDS = ("≥100%", "[90%,100%)", "[80%,90%)", "[60%,80%)", "<60%")
 GRADES = (("优", 90), ("良", 80), ("中", 60), ("差", 0))
 ACHIEVEMENTS = (("全部完成", 90), ("大部分完成", 80), ("部分完成", 60), ("不太明显", 0))
+# the achievement wording (预期产出目标…完成) grades output and effect goals: the first-level indicators 产出 and 效益
+# of the national framework, not 决策 or 过程
+ACHIEVEMENT_LEVELS = ("产出", "效益")
 ACHIEVEMENT_WORDING = {
     "全部完成": "预期产出目标全部完成",
     "大部分完成": "预期产出目标大部分完成",
@@ -85,10 +88,28 @@ def budget_by_year(budget: pd.DataFrame, spending: pd.DataFrame, period: Period)
     return pd.DataFrame(rows)
 
 
-def subproject_spend_rates(subprojects: pd.DataFrame, spending: pd.DataFrame, end: dt.date) -> pd.DataFrame:
-    """Funded subprojects with columns subproject_id, name, domain, approved_amount, spent (fen, up to ``end``),
-    rate (spent / approved) and band (one of BANDS)."""
+def approvals_dated(subprojects: pd.DataFrame) -> bool:
+    """True when subprojects.xlsx gives 批复日期 (approval_date) for at least one approved subproject: then a
+    period counts only the subprojects approved by its end; otherwise every approved one counts in every period."""
+    if "approval_date" not in subprojects.columns:
+        return False
     funded = subprojects[subprojects["approved_amount"].fillna(0) > 0]
+    return bool(funded["approval_date"].notna().any())
+
+
+def approved_by(subprojects: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+    """The subprojects with an approved amount, approved on or before ``end`` when 批复日期 is given (a blank
+    批复日期 beside dated ones counts as approved, as known at the evaluation)."""
+    funded = subprojects[subprojects["approved_amount"].fillna(0) > 0]
+    if not approvals_dated(subprojects):
+        return funded
+    return rows_where(funded, (d is None or pd.isna(d) or d <= end for d in funded["approval_date"]))
+
+
+def subproject_spend_rates(subprojects: pd.DataFrame, spending: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+    """Subprojects approved by ``end`` (``approved_by``) with columns subproject_id, name, domain,
+    approved_amount, spent (fen, up to ``end``), rate (spent / approved) and band (one of BANDS)."""
+    funded = approved_by(subprojects, end)
     spent = payments_until(spending, end).groupby("subproject_id")["amount"].sum()
     out = funded[["subproject_id", "name", "domain", "approved_amount"]].copy()
     out["spent"] = [int(spent.get(sid, 0)) for sid in out["subproject_id"]]
@@ -120,10 +141,10 @@ def spend_rate_bands(rates: pd.DataFrame) -> pd.DataFrame:
 
 
 def investment_by_domain(subprojects: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
-    """Per domain of funded subprojects: columns domain, subprojects, approved_amount, spent (fen), share
-    (of all approved), rate (spent / approved); largest investment first, ties by name."""
-    funded = subprojects[subprojects["approved_amount"].fillna(0) > 0]
-    total = int(funded["approved_amount"].sum())
+    """Per domain of the subprojects in ``rates`` (those approved by the period's end): columns domain,
+    subprojects, approved_amount, spent (fen, to the end), share (of all approved), rate (spent / approved);
+    largest investment first, ties by name."""
+    total = int(rates["approved_amount"].sum())
     grouped = rates.groupby("domain", sort=False).agg(
         subprojects=("subproject_id", "size"), approved_amount=("approved_amount", "sum"), spent=("spent", "sum"))
     out = grouped.reset_index()
@@ -136,8 +157,8 @@ def investment_by_domain(subprojects: pd.DataFrame, rates: pd.DataFrame) -> pd.D
 
 def budget_by_domain(subprojects: pd.DataFrame, budget: pd.DataFrame | None, spending: pd.DataFrame | None,
                      period: Period, rates: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per domain of funded subprojects: columns domain, subprojects, approved_amount, share, and for the
-    period adjusted_budget, spent (fen) and rate; largest investment first. ``rates``: the period's
+    """Per domain of the subprojects approved by the period's end: columns domain, subprojects, approved_amount,
+    share, and in the period adjusted_budget, spent (fen) and rate; largest investment first. ``rates``: the period's
     ``subproject_spend_rates`` when already computed."""
     spending = spending_or_empty(spending)
     if rates is None:
@@ -184,10 +205,10 @@ def expenditure_metrics(tables, period: Period, rates: pd.DataFrame | None = Non
     initial_fen = int(in_budget["initial_budget"].sum())
     out = {
         "budget": wan(budget_fen),
-        "initial_budget": wan(initial_fen),
+        "initial_budget_in_period": wan(initial_fen),
         "spent": wan(spent_fen),
         "rate": ratio(spent_fen, budget_fen),
-        "adjustment_rate": None if initial_fen == 0 else 1 - budget_fen / initial_fen,
+        "adjustment_rate_in_period": None if initial_fen == 0 else 1 - budget_fen / initial_fen,
         "by_year": [
             {"year": int(r.year), "budget": wan(r.adjusted_budget), "initial_budget": wan(r.initial_budget),
              "spent": wan(r.spent), "rate": nullable(r.rate), "adjustment_rate": nullable(r.adjustment_rate)}
@@ -200,22 +221,28 @@ def expenditure_metrics(tables, period: Period, rates: pd.DataFrame | None = Non
         bands = spend_rate_bands(rates)
         if domains is None:
             domains = investment_by_domain(subprojects, rates)
+        in_period = budget_by_domain(subprojects, budget, spending, period, rates=rates).set_index("domain")
         no_funds = rates[rates["spent"] == 0]
         out.update({
+            "approvals_as_of": "period_end" if approvals_dated(subprojects) else "evaluation",
             "subprojects": int(len(rates)),
             "approved_total": wan(int(rates["approved_amount"].sum())),
             "spent_to_end": wan(int(rates["spent"].sum())),
-            "approved_rate": ratio(rates["spent"].sum(), rates["approved_amount"].sum()),
+            "spend_rate_to_end": ratio(rates["spent"].sum(), rates["approved_amount"].sum()),
             "subproject_bands": dict(zip(bands["band"], bands["subprojects"].astype(int).tolist())),
             "no_funds_issued": int(len(no_funds)),
             "no_funds_subprojects": no_funds["subproject_id"].tolist(),
             "domains": {
-                r.domain: {"subprojects": int(r.subprojects), "approved": wan(r.approved_amount),
-                           "spent": wan(r.spent), "share": nullable(r.share), "rate": nullable(r.rate)}
+                r.domain: {"subprojects": int(r.subprojects), "approved_total": wan(r.approved_amount),
+                           "share_of_approved_total": nullable(r.share), "spent_to_end": wan(r.spent),
+                           "spend_rate_to_end": nullable(r.rate),
+                           "budget_in_period": wan(in_period.loc[r.domain, "adjusted_budget"]),
+                           "spent_in_period": wan(in_period.loc[r.domain, "spent"]),
+                           "rate_in_period": nullable(in_period.loc[r.domain, "rate"])}
                 for r in domains.itertuples()
             },
-            "investment_top3": top_ranks(domains.set_index("domain")["approved_amount"]),
-            "subproject_count_top3": top_ranks(domains.set_index("domain")["subprojects"]),
+            "investment_top3_to_end": top_ranks(domains.set_index("domain")["approved_amount"]),
+            "subproject_count_top3_to_end": top_ranks(domains.set_index("domain")["subprojects"]),
         })
     return out
 
@@ -300,15 +327,27 @@ def survey_shares(answers: pd.DataFrame, options: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["question", "option", "order", "positive", "count", "answered", "share"])
 
 
+def positive_label(options: list[str]) -> str:
+    """A question's positive share named after the options it adds up: 十分合理+较为合理 (never 满意 unless
+    the options say so); 无 when no option is marked."""
+    return "+".join(options) or "无"
+
+
 def survey_summary(shares: pd.DataFrame) -> pd.DataFrame:
-    """Per question: columns question, answered, positive, positive_share."""
+    """Per question: columns question, answered, positive_options (the options marked 是否满意 = 1, named
+    as ``positive_label``), option_shares (each of them with its share, as text), positive, positive_share."""
+    from .present import fmt_pct
+
     rows = []
     for q, g in shares.groupby("question", sort=False):
-        positive = int(g.loc[g["positive"] == 1, "count"].sum())
+        marked = g[g["positive"] == 1]
+        positive = int(marked["count"].sum())
         answered = int(g["answered"].iloc[0])
-        rows.append({"question": q, "answered": answered, "positive": positive,
-                     "positive_share": ratio(positive, answered)})
-    return pd.DataFrame(rows, columns=["question", "answered", "positive", "positive_share"])
+        rows.append({"question": q, "answered": answered, "positive_options": positive_label(marked["option"].tolist()),
+                     "option_shares": "；".join(f"{o} {fmt_pct(v)}" for o, v in zip(marked["option"], marked["share"])),
+                     "positive": positive, "positive_share": ratio(positive, answered)})
+    return pd.DataFrame(rows, columns=["question", "answered", "positive_options", "option_shares", "positive",
+                                       "positive_share"])
 
 
 def survey_metrics(tables: dict) -> dict | None:
@@ -323,6 +362,7 @@ def survey_metrics(tables: dict) -> dict | None:
             "answered": int(summary.loc[q, "answered"]),
             "positive": int(summary.loc[q, "positive"]),
             "positive_share": nullable(summary.loc[q, "positive_share"]),
+            "positive_options": g.loc[g["positive"] == 1, "option"].tolist(),
             "options": dict(zip(g["option"], g["count"].astype(int).tolist())),
             "shares": {o: nullable(s) for o, s in zip(g["option"], g["share"].tolist())},
         }
@@ -413,7 +453,7 @@ def scoring_metrics(scoring: pd.DataFrame | None) -> dict | None:
 
 # --- everything for one run ----------------------------------------------------------------
 
-WHOLE_EVALUATION_NOTE = "问卷调查与评分表不分年度,覆盖整个评价期({span});单年度报告不单列,请见 {span} 报告。"
+WHOLE_EVALUATION_NOTE = "问卷调查与评分表不分年度，覆盖整个评价期（{span}）；单年度报告不单列，请见 {span} 报告。"
 
 
 def compute_metrics(tables, period: Period, span: Period, project: str = "") -> dict:

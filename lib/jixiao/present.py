@@ -29,6 +29,17 @@ def fmt_pct(rate, places: int = 2) -> str:
     return f"{q:.{places}f}%"
 
 
+def fmt_small_pct(rate) -> str:
+    """The one rule for rates: two decimals, half-up; a rate under 0.1% keeps two significant digits instead
+    (差评率 0.0049%, not 0.00%), so a small rate prints the same on every line of every page."""
+    if rate is None or pd.isna(rate):
+        return DASH
+    percent = _decimal(rate) * 100
+    if percent == 0 or abs(percent) >= Decimal("0.1"):
+        return fmt_pct(rate)
+    return fmt_pct(rate, 1 - percent.copy_abs().adjusted())
+
+
 def round_pct(rate, places: int = 2) -> float | None:
     """The printed percentage as a number: 0.984244 -> 98.42."""
     if rate is None or pd.isna(rate):
@@ -67,7 +78,7 @@ def _kind(fmt) -> str:
     import functools
 
     base = fmt.func if isinstance(fmt, functools.partial) else fmt
-    return {fmt_wan: "money", fmt_pct: "rate", fmt_count: "count", fmt_points: "points", fmt_weight: "weight",
+    return {fmt_wan: "money", fmt_pct: "rate", fmt_small_pct: "rate", fmt_count: "count", fmt_points: "points", fmt_weight: "weight",
             fmt_date: "date"}.get(base, "text")
 
 
@@ -98,8 +109,18 @@ class Table:
         return {"text/html": self.html, TABLE_MIME: self.data}
 
 
-def table(frame: pd.DataFrame, columns: dict[str, tuple[str, object]] | None = None, *, caption: str = "") -> Table:
-    """A display table: ``columns`` maps a column to (Chinese header, formatter); text is HTML-escaped."""
+NUMERIC_KINDS = ("money", "rate", "count", "points", "weight")
+WRAP_AFTER = 18  # a text column whose longest cell is longer than this many characters may wrap
+PROSE_AFTER = 30
+HEADER_NOWRAP = 6  # a header up to this many characters stays on one line
+SHORT_TABLE_ROWS = 20
+
+
+def table(frame: pd.DataFrame, columns: dict[str, tuple[str, object]] | None = None, *, caption: str = "",
+          align: dict[str, str] | None = None) -> Table:
+    """A display table: ``columns`` maps a column to (Chinese header, formatter); text is HTML-escaped.
+    Numbers are right-aligned and Chinese text left-aligned (``align`` overrides a column: "left"/"right");
+    short cells (ids, domains, ranges, dates, numbers) never wrap, long text may."""
     from html import escape
 
     if columns:
@@ -108,18 +129,52 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, object]] | None = N
         kinds = {header: _kind(fmt) for header, fmt in columns.values()}
         raw = {header: [_plain(v, kinds[header]) if kinds[header] != "text" else _plain(fmt(v) if fmt else v, "text")
                         for v in frame[col]] for col, (header, fmt) in columns.items()}
+        aligned = {columns[c][0]: a for c, a in (align or {}).items() if c in columns}
     else:
         shown = frame
         kinds = {str(c): "text" for c in frame.columns}
         raw = {str(c): [_plain(v, "text") for v in frame[c]] for c in frame.columns}
-    html = shown.to_html(index=False, escape=True, border=0, classes="jx-table", na_rep=DASH)
-    if caption:
-        html = html.replace('<table border="0" class="dataframe jx-table">',
-                            f'<table border="0" class="dataframe jx-table"><caption>{escape(caption)}</caption>', 1)
+        aligned = {str(c): a for c, a in (align or {}).items()}
     headers = list(kinds)
+    def text(v) -> str:
+        return DASH if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+    source = shown if columns else frame
+    cells = {h: [text(v) for v in source[h if columns else c]] for h, c in zip(headers, source.columns)}
+    classes = {}
+    for h in headers:
+        right = aligned.get(h, "right" if kinds[h] in NUMERIC_KINDS else "left") == "right"
+        wraps = kinds[h] not in NUMERIC_KINDS and max((len(v) for v in cells[h]), default=0) > WRAP_AFTER
+        classes[h] = ("jx-num" if right else "jx-text") + (" jx-wrap" if wraps else "")
+    # a long header wraps (at its full-width brackets when it can) rather than widen the table past the page
+    head = "".join(f'<th class="{classes[h].replace(" jx-wrap", "")}{" jx-wrap" if len(h) > HEADER_NOWRAP else ""}">'
+                   f'{escape(h)}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(f'<td class="{classes[h]}">{escape(cells[h][i])}</td>'
+                                    for h in headers) + "</tr>\n" for i in range(len(shown)))
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    short = " jx-short" if len(shown) <= SHORT_TABLE_ROWS else ""  # a short table is never split across pages
+    # prose (a column with a cell over PROSE_AFTER characters) gets the page's width to wrap in
+    short += " jx-wide" if any(max((len(v) for v in cells[h]), default=0) > PROSE_AFTER for h in headers
+                               if "jx-wrap" in classes[h]) else ""
+    html = (f'<table border="0" class="dataframe jx-table{short}">{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>\n{body}</tbody></table>")
     data = {"caption": caption, "headers": headers, "kinds": [kinds[h] for h in headers],
             "rows": [list(r) for r in zip(*(raw[h] for h in headers))]}
     return Table(html, data)
+
+
+def with_chart(shown: Table, fig) -> Table:
+    """A table and its chart (a matplotlib figure) as one output that is never split across pages; the chart's
+    title travels as the image's alt text (the report's 图N caption), its data stays the table's (Excel)."""
+    import base64
+    from html import escape
+
+    from . import charts
+
+    title = next((ax.get_title() for ax in fig.axes if ax.get_title()), "") or shown.data["caption"]
+    png = charts.png(fig)
+    img = f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="{escape(title)}">'
+    return Table(f'<div class="jx-keep">{shown.html}{img}</div>', shown.data)
 
 
 def note(text: str):

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from .contract import STAGES
-from .present import DASH, fmt_count, fmt_pct, fmt_points, fmt_wan, round_pct
+from .present import DASH, fmt_count, fmt_pct, fmt_points, fmt_small_pct, fmt_wan, round_pct
 
 POSITIVE = "满意合计"  # a survey share key meaning the options marked 是否满意 = 1 together
 
@@ -40,7 +40,8 @@ def _rows(metrics: dict, published: dict):
     """(figure, printed, computed, reason) for whatever both sides have; reason is the section's
     ``differs`` note for that key (why the printed figure cannot be reproduced), else None."""
     for row in _pairs(metrics, published):
-        yield (*row, None) if len(row) == 3 else row
+        row = (*row, None) if len(row) == 3 else row
+        yield row if len(row) == 5 else (*row, row[1] == row[2])
 
 
 def _pairs(metrics: dict, published: dict):
@@ -63,23 +64,23 @@ def _pairs(metrics: dict, published: dict):
             if name.startswith(prefix):
                 yield label, fmt_wan(value), fmt_wan(e.get(key))
     if "spend_rate" in funding:
-        yield "预算执行率", fmt_pct(funding["spend_rate"] / 100), fmt_pct(e.get("rate"))
+        yield "支出率", fmt_pct(funding["spend_rate"] / 100), fmt_pct(e.get("rate"))
     if "subprojects" in funding:
         yield "已批复子项目(个)", fmt_count(funding["subprojects"]), fmt_count(e.get("subprojects"))
     if "no_funds_issued" in funding:
         yield "暂未下达资金的子项目(个)", fmt_count(funding["no_funds_issued"]), fmt_count(e.get("no_funds_issued"))
     for key, label in (("investment_top3", "投资金额前三的领域"), ("subproject_count_top3", "子项目数量前三的领域")):
         if key in funding:
-            yield label, _places_text(funding[key]), _places_text(e.get(key))
+            yield label, _places_text(funding[key]), _places_text(e.get(f"{key}_to_end"))
     budget = published.get("budget_management") or {}
     why = budget.get("differs") or {}
-    for key, label, got in (("initial_budget_requests_亿元", "年初申请预算合计(亿元)", e.get("initial_budget")),
+    for key, label, got in (("initial_budget_requests_亿元", "年初申请预算合计(亿元)", e.get("initial_budget_in_period")),
                             ("adjusted_budget_亿元", "调整后实际安排预算合计(亿元)", e.get("budget"))):
         if key in budget:
             yield label, str(budget[key]), _yi(got, _places(budget[key])), why.get(key)
     if "adjustment_rate_above" in budget:
         bound = budget["adjustment_rate_above"]
-        rates = [e.get("adjustment_rate")] + [y.get("adjustment_rate") for y in e.get("by_year") or []]
+        rates = [e.get("adjustment_rate_in_period")] + [y.get("adjustment_rate") for y in e.get("by_year") or []]
         above = None if not e or None in rates else all(r * 100 > bound for r in rates)
         yield (f"预算调整率(总体及各年度)均超过{bound}%", "是",
                DASH if above is None else ("是" if above else "否"), why.get("adjustment_rate_above"))
@@ -90,7 +91,7 @@ def _pairs(metrics: dict, published: dict):
     domains = e.get("domains") or {}
     for domain, printed in (funding.get("investment_share") or {}).items():
         got = domains.get(domain)
-        yield f"{domain} 投资占比", fmt_pct(printed / 100), fmt_pct(got and got["share"])
+        yield f"{domain} 投资占比", fmt_pct(printed / 100), fmt_pct(got and got["share_of_approved_total"])
     stages = metrics.get("milestones") or {}
     for stage, printed in ((published.get("milestones") or {}).get("stages") or {}).items():
         got = stages.get(stage) or {}
@@ -118,7 +119,9 @@ def _pairs(metrics: dict, published: dict):
         got = _question(survey, keyword)
         for option, printed in options.items():
             share = got.get("positive_share") if option == POSITIVE else (got.get("shares") or {}).get(option)
-            yield f"问卷“{keyword}”{option}占比", fmt_pct(printed / 100), fmt_pct(share)
+            # the positive share is named after the options it adds up (十分合理+较为合理), never 满意 by default
+            name = "+".join(got.get("positive_options") or []) + "合计" if option == POSITIVE else option
+            yield f"问卷“{keyword}”{name if name != '合计' else option}占比", fmt_pct(printed / 100), fmt_pct(share)
     reviews = satisfaction.get("public_reviews") or {}
     why = reviews.get("differs") or {}
     got = metrics.get("public_reviews") or {}
@@ -133,14 +136,18 @@ def _pairs(metrics: dict, published: dict):
     if "bad_rate" in reviews:
         printed = reviews["bad_rate"]
         places = max(len(str(printed).split(".")[-1]) if "." in str(printed) else 0, 2)
-        yield "差评率", f"{printed}%", (f"{round_pct(got['bad_rate'], places)}%" if got.get("bad_rate") is not None else "—")
+        # shown at the suite's rule (0.0049%); it agrees when it rounds to the printed places
+        computed = got.get("bad_rate")
+        shown = fmt_small_pct(computed) if computed is not None else DASH
+        agrees = computed is not None and f"{round_pct(computed, places)}%" == f"{printed}%"
+        yield "差评率", f"{printed}%", shown, why.get("bad_rate"), agrees
 
 
 def published_comparison(metrics: dict, published: dict) -> pd.DataFrame:
     """Columns figure, published, computed, agrees, reason: each printed figure beside what the data
     gives, both rounded as printed; reason is published.yaml's note on why a printed figure differs."""
-    rows = [{"figure": f, "published": p, "computed": c, "agrees": p == c, "reason": r}
-            for f, p, c, r in _rows(metrics, published)]
+    rows = [{"figure": f, "published": p, "computed": c, "agrees": a, "reason": r}
+            for f, p, c, r, a in _rows(metrics, published)]
     return pd.DataFrame(rows, columns=["figure", "published", "computed", "agrees", "reason"], dtype=object).astype(
         {"agrees": bool})
 

@@ -74,7 +74,7 @@ class RunState:
     def reusable(self, period: str, section: str, key: str, report_dir: Path) -> dict | None:
         """The record of a finished, successful output with this key whose files are all there."""
         rec = self.record(period, section)
-        if not rec or rec.get("key") != key or rec.get("status") != "ok":
+        if not rec or rec.get("key") != key or rec.get("status") not in ("ok", "n/a"):  # n/a: no page by design
             return None
         if not all((Path(report_dir) / rel).is_file() for rel in rec.get("files", {}).values()):
             return None

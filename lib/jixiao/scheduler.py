@@ -25,7 +25,7 @@ def _run_task(task):
     return run_task(task)
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int | None = None) -> None:
     """A local worker leads its own process group, ignores Ctrl-C (the main process handles it), dies if
     the main process is killed outright, and starts its warm kernel before the first task arrives."""
     os.setpgrp()
@@ -34,7 +34,9 @@ def _worker_init() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
-    parent = os.getppid()
+    # the parent's pid comes from the parent: a worker still starting up when the parent is killed already has
+    # init (1) as its parent, and would otherwise take that for the parent and never notice
+    parent = parent or os.getppid()
 
     def watch_parent() -> None:
         while True:
@@ -92,7 +94,7 @@ class LocalScheduler:
 
     def __init__(self, jobs: int):
         self.jobs = jobs
-        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init,
+        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),),
                                         mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, task):

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -51,6 +52,9 @@ def _fill_sheet(ws, spec: SheetSpec) -> None:
     write_row(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    for cell, col in zip(ws[1], spec.columns):
+        if col.help:
+            cell.comment = Comment(col.help, "jixiao")
     if spec.key == "survey_options":
         for order, (option, positive) in enumerate(SAMPLE_OPTIONS, start=1):
             write_row(ws, [SAMPLE_QUESTION, option, order, positive])

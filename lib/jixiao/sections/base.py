@@ -56,6 +56,12 @@ class Section:
     reads_published: bool = False  # published.yaml is an input too
     after: tuple[str, ...] = ()  # sections whose metrics its computation reads (computed before it)
     cost: float = 1.0  # seconds its notebook takes, roughly, before a run has measured it (longest run first)
+    # whether the section has anything to show for a period (from its metrics.json); a single year where it has
+    # not gets no page: the index marks the cell 不适用 and links the whole-span report instead
+    applies: Callable[[Mapping[str, Any]], bool] | None = None
+
+    def applies_to(self, metrics: Mapping[str, Any]) -> bool:
+        return self.applies is None or metrics.get("period") == metrics.get("span") or bool(self.applies(metrics))
 
     @property
     def notebook(self) -> str:

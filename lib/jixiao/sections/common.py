@@ -30,3 +30,34 @@ class _Charts:
 
 
 charts = _Charts()
+
+
+def published_notes(inputs, figures: dict, prefixes: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """In the whole-span run of an evaluation with published.yaml: frame published_differs (figure, published,
+    computed, reason) of the printed figures whose label starts with one of ``prefixes`` and which the data
+    does not reproduce, for the footnote of the page that shows them; {} otherwise."""
+    if not (inputs.published and inputs.whole_span):
+        return {}
+    from ..published import published_comparison
+
+    try:
+        comparison = published_comparison({**inputs.metrics, **figures}, inputs.published)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return {}  # the overview says what is wrong with published.yaml
+    differs = comparison[~comparison["agrees"].astype(bool)
+                         & comparison["figure"].map(lambda f: str(f).startswith(prefixes))]
+    return {"published_differs": differs.drop(columns="agrees").reset_index(drop=True)}
+
+
+def show_published_notes(view, *prefixes: str) -> None:
+    """A footnote under the figures: each printed figure the data does not reproduce, both values and why."""
+    from .base import display, note
+
+    if "published_differs" not in view.frames:
+        return
+    rows = view.frames["published_differs"]
+    if prefixes:
+        rows = rows[rows["figure"].map(lambda f: str(f).startswith(prefixes))]
+    for r in rows.itertuples():
+        why = f"原因：{r.reason}" if r.reason else "原因见“评价概况”的核对表"
+        display(note(f"注：{r.figure}，已发布报告刊印 {r.published}，由数据计算为 {r.computed}，本页采用计算值。{why}"))

@@ -7,6 +7,9 @@ import pandas as pd
 
 from ..metrics import (
     budget_by_domain,
+    payments_in,
+    ratio,
+    wan,
     budget_by_year,
     expenditure_metrics,
     investment_by_domain,
@@ -14,9 +17,10 @@ from ..metrics import (
     spending_or_empty,
     subproject_spend_rates,
 )
-from ..present import fmt_count, fmt_pct, fmt_wan, table
+from ..present import fmt_count, fmt_pct, fmt_wan, table, with_chart
+from ..period import Period
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from .common import charts, in_wan, ranks
+from .common import charts, in_wan, published_notes, ranks, show_published_notes
 
 
 def compute(inputs: PeriodInputs) -> SectionResult:
@@ -32,6 +36,8 @@ def compute(inputs: PeriodInputs) -> SectionResult:
         rates = subproject_spend_rates(subprojects, spending, period.end)
         domains = investment_by_domain(subprojects, rates)
     figures = expenditure_metrics(tables, period, rates=rates, domains=domains)
+    if figures is not None:
+        figures.update(to_end_figures(tables, Period(inputs.span.first, period.last)))
     frames: dict[str, pd.DataFrame] = {}
     if figures is not None:
         budget = tables.budget if tables.budget is not None else pd.DataFrame(
@@ -51,7 +57,36 @@ def compute(inputs: PeriodInputs) -> SectionResult:
             no_funds = subprojects[subprojects["subproject_id"].isin(figures["no_funds_subprojects"])]
             no_funds = no_funds.reindex(columns=["subproject_id", "name", "domain", "unit", "approved_amount"])
             frames["no_funds"] = in_wan(no_funds.reset_index(drop=True), {"approved_amount": "approved_wan"})
+    frames.update(published_notes(inputs, {"expenditure": figures}, EXPENDITURE_FIGURES))
     return SectionResult({"expenditure": figures}, frames)
+
+
+# the labels of the published figures this page shows (published.py), for its footnotes
+EXPENDITURE_FIGURES = ("累计安排预算", "实际支出", "立项批复金额", "支出率", "已批复子项目", "暂未下达资金", "投资",
+                       "年初申请预算", "调整后实际安排预算", "预算调整率")
+
+
+def to_end_figures(tables, since_start: Period) -> dict:
+    """The budget and payments from the span's first year to the period's end: budget_to_end (adjusted budget
+    of those years), paid_to_end (every payment dated in them) and spend_rate_budget_to_end (their ratio)."""
+    budget = tables.budget
+    budget_fen = 0 if budget is None else int(budget[budget["year"].isin(since_start.years)]["adjusted_budget"].sum())
+    paid_fen = int(payments_in(spending_or_empty(tables.spending), since_start)["amount"].sum())
+    return {"budget_to_end": wan(budget_fen), "paid_to_end": wan(paid_fen),
+            "spend_rate_budget_to_end": ratio(paid_fen, budget_fen)}
+
+
+def approvals_note(r: SectionView) -> str:
+    """How the period counts approved subprojects: by 批复日期, or as known at the evaluation."""
+    e = r.metrics["expenditure"]
+    if e.get("approvals_as_of") == "period_end":
+        return f"已批复子项目按“批复日期”计：只计 {r.period.end.isoformat()} 前已批复的子项目。"
+    return ("子项目表没有“批复日期”，已批复子项目按评价时已知的批复情况计入每个期间"
+            "（不区分批复于期末之前或之后）。")
+
+
+def is_whole_span(r: SectionView) -> bool:
+    return r.period == r.span
 
 
 # --- display blocks ------------------------------------------------------------------------
@@ -61,40 +96,55 @@ def budget_execution(r: SectionView) -> None:
     if r.absent("expenditure"):
         return
     e = r.metrics["expenditure"]
-    display(note(f"{r.period.label} 期间累计安排预算 {fmt_wan(e['budget'])} 万元,实际支出 "
-                 f"{fmt_wan(e['spent'])} 万元,预算执行率 {fmt_pct(e['rate'])}。"))
+    if is_whole_span(r):
+        display(note(f"{r.period.label} 年期间累计安排预算 {fmt_wan(e['budget'])} 万元，实际支出 "
+                     f"{fmt_wan(e['spent'])} 万元，支出率为 {fmt_pct(e['rate'])}。"))
+    else:
+        display(note(f"本期（{r.period.label} 年）安排预算 {fmt_wan(e['budget'])} 万元，本期实际支出 "
+                     f"{fmt_wan(e['spent'])} 万元，本期支出率 {fmt_pct(e['rate'])}；截至期末累计（{r.span.first} 年起）"
+                     f"安排预算 {fmt_wan(e['budget_to_end'])} 万元，累计支出 {fmt_wan(e['paid_to_end'])} 万元，"
+                     f"累计支出率 {fmt_pct(e['spend_rate_budget_to_end'])}。"))
     by_year = r.frame("by_year")
-    total = {"year": "合计", "initial_budget_wan": e["initial_budget"], "adjusted_budget_wan": e["budget"],
-             "spent_wan": e["spent"], "rate": e["rate"], "adjustment_rate": e["adjustment_rate"]}
-    shown = pd.concat([by_year.astype({"year": object}), pd.DataFrame([total])], ignore_index=True)
-    display(table(shown, {"year": ("年度", str), "initial_budget_wan": ("年初预算(万元)", fmt_wan),
-                          "adjusted_budget_wan": ("调整后预算(万元)", fmt_wan), "spent_wan": ("实际支出(万元)", fmt_wan),
-                          "rate": ("执行率", fmt_pct), "adjustment_rate": ("预算调整率", fmt_pct)},
-                  caption="分年度预算执行情况"))
+    total = {"year": "合计", "initial_budget_wan": e["initial_budget_in_period"], "adjusted_budget_wan": e["budget"],
+             "spent_wan": e["spent"], "rate": e["rate"], "adjustment_rate": e["adjustment_rate_in_period"]}
+    shown = by_year.astype({"year": object})
+    if len(by_year) > 1:
+        shown = pd.concat([shown, pd.DataFrame([total])], ignore_index=True)
+    listed = table(shown, {"year": ("年度", str), "initial_budget_wan": ("年初预算（万元）", fmt_wan),
+                           "adjusted_budget_wan": ("调整后预算（万元）", fmt_wan), "spent_wan": ("实际支出（万元）", fmt_wan),
+                           "rate": ("支出率", fmt_pct), "adjustment_rate": ("预算调整率", fmt_pct)},
+                   caption="分年度预算与支出（各年度当年）")
     fig = charts.grouped_bars(by_year.assign(year=by_year["year"].astype(str)), "year",
                               {"adjusted_budget_wan": "调整后预算", "spent_wan": "实际支出"},
-                              title="分年度预算与支出(万元)", ylabel="万元")
-    display(charts.show(fig))
+                              title="分年度调整后预算与实际支出（万元）", ylabel="万元", labels="{:,.2f}")
+    display(with_chart(listed, fig))
+    show_published_notes(r)
 
 
 def by_domain(r: SectionView) -> None:
     if r.absent("expenditure"):
         return
     if "domains" not in r.frames:
-        display(note("没有子项目表(subprojects.xlsx 缺失),无法按领域统计。"))
+        display(note("没有子项目表，无法按领域统计。"))
         return
     domains = r.frame("domains")
-    display(table(domains, {"domain": ("领域", None), "subprojects": ("已批复子项目(个)", fmt_count),
-                            "approved_wan": ("立项批复金额(万元)", fmt_wan), "share": ("投资占比", fmt_pct),
-                            "adjusted_budget_wan": ("本期预算(万元)", fmt_wan), "spent_wan": ("本期支出(万元)", fmt_wan),
-                            "rate": ("本期执行率", fmt_pct)},
-                  caption="分领域投资与支出"))
     e = r.metrics["expenditure"]
-    display(note("投资金额前三的领域:" + ranks(e["investment_top3"]) + ";子项目数量前三的领域:"
-                 + ranks(e["subproject_count_top3"]) + "。"))
+    end = r.period.end.isoformat()
+    if domains.empty:
+        display(note(f"截至 {end}，尚无已批复的子项目。" + approvals_note(r)))
+        return
+    display(note(f"子项目个数、立项批复金额和投资占比为截至 {end} 已批复的子项目；预算、支出和支出率为本期"
+                 f"（{r.period.label} 年）。" + approvals_note(r)))
+    display(note("投资金额前三的领域：" + ranks(e["investment_top3_to_end"]) + "；子项目数量前三的领域："
+                 + ranks(e["subproject_count_top3_to_end"]) + "。"))
+    listed = table(domains, {"domain": ("领域", None), "subprojects": ("已批复子项目（个）", fmt_count),
+                             "approved_wan": ("立项批复金额（万元）", fmt_wan), "share": ("投资占比", fmt_pct),
+                             "adjusted_budget_wan": ("本期预算（万元）", fmt_wan), "spent_wan": ("本期支出（万元）", fmt_wan),
+                             "rate": ("本期支出率", fmt_pct)},
+                   caption=f"分领域投资（截至 {end}）与本期支出")
     fig = charts.bar_chart(domains["domain"], [s * 100 if s is not None and s == s else 0 for s in domains["share"]],
-                           title="各领域投资金额占比(%)", ylabel="%", value_format="{:.2f}%")
-    display(charts.show(fig))
+                           title=f"各领域投资金额占比（截至 {end}，%）", ylabel="%", value_format="{:.2f}%")
+    display(with_chart(listed, fig))
 
 
 def bands(r: SectionView) -> None:
@@ -102,48 +152,51 @@ def bands(r: SectionView) -> None:
         return
     e = r.metrics["expenditure"]
     if "bands" not in r.frames:
-        display(note("没有子项目表(subprojects.xlsx 缺失),无法统计子项目支出率。"))
+        display(note("没有子项目表，无法统计子项目支出率。"))
         return
-    display(note(f"截至 {r.period.end.isoformat()},{e['subprojects']} 个已批复子项目按各自累计支出 ÷ 立项批复金额"
-                 f"分档(含下限不含上限);合计累计支出 {fmt_wan(e['spent_to_end'])} 万元,占立项批复金额 "
-                 f"{fmt_pct(e['approved_rate'])}。"))
+    end = r.period.end.isoformat()
+    display(note(f"截至 {end}，共有 {e['subprojects']} 个已批复子项目，立项批复金额合计 {fmt_wan(e['approved_total'])} "
+                 f"万元。各子项目支出率 = 截至期末累计支出 ÷ 立项批复金额，按区间分档（含下限不含上限）；合计累计支出 "
+                 f"{fmt_wan(e['spent_to_end'])} 万元，占立项批复金额 {fmt_pct(e['spend_rate_to_end'])}。" + approvals_note(r)))
     shown = r.frame("bands")
-    display(table(shown, {"band": ("支出率区间", None), "subprojects": ("子项目(个)", fmt_count), "share": ("占比", fmt_pct)},
-                  caption="子项目支出率分布"))
-    fig = charts.bar_chart(shown["band"], shown["subprojects"], title="子项目支出率分布(个)", ylabel="子项目数",
-                           value_format="{:.0f}")
-    display(charts.show(fig))
+    listed = table(shown, {"band": ("支出率区间", None), "subprojects": ("子项目（个）", fmt_count), "share": ("占比", fmt_pct)},
+                   caption=f"子项目支出率分布（截至 {end}）")
+    fig = charts.bar_chart(shown["band"], shown["subprojects"], title=f"子项目支出率分布（截至 {end}，个）",
+                           ylabel="个", value_format="{:,.0f}")
+    display(with_chart(listed, fig))
 
 
 def no_funds(r: SectionView) -> None:
     if r.absent("expenditure"):
         return
     ids = r.metrics["expenditure"].get("no_funds_subprojects", [])
+    end = r.period.end.isoformat()
     if not ids:
-        display(note("本期末所有已批复子项目均已有支付。"))
+        display(note(f"截至 {end}，已批复子项目均已有支付。"))
         return
-    display(note(f"截至 {r.period.end.isoformat()},有 {len(ids)} 个已批复子项目暂未下达资金(无支付记录),计入“低于60%”档。"))
+    display(note(f"截至 {end}，有 {len(ids)} 个已批复子项目暂未下达资金（期末前无支付记录），计入“低于60%”档。"))
     display(table(r.frame("no_funds"), {"subproject_id": ("子项目编号", None), "name": ("子项目名称", None),
                                         "domain": ("领域", None), "unit": ("业务单位", None),
-                                        "approved_wan": ("立项批复金额(万元)", fmt_wan)},
-                  caption="暂未下达资金的子项目"))
+                                        "approved_wan": ("立项批复金额（万元）", fmt_wan)},
+                  caption=f"暂未下达资金的子项目（截至 {end}）"))
 
 
 def subproject_rates(r: SectionView) -> None:
     """The per-subproject table behind the bands, lowest rate first."""
     if r.absent("expenditure") or "subproject_rates" not in r.frames:
         return
+    end = r.period.end.isoformat()
     display(table(r.frame("subproject_rates"), {
         "subproject_id": ("子项目编号", None), "name": ("子项目名称", None), "domain": ("领域", None),
-        "approved_wan": ("立项批复金额(万元)", fmt_wan), "spent_to_end_wan": ("累计支出(万元)", fmt_wan),
-        "rate": ("支出率", fmt_pct), "band": ("区间", None)}, caption="各子项目支出率"))
+        "approved_wan": ("立项批复金额（万元）", fmt_wan), "spent_to_end_wan": ("截至期末累计支出（万元）", fmt_wan),
+        "rate": ("支出率", fmt_pct), "band": ("区间", None)}, caption=f"各子项目支出率（截至 {end}）"))
 
 
 def index_figures(metrics) -> list[str]:
     e = metrics.get("expenditure")
     if not e:
         return ["无资金数据"]
-    return [f"执行率 {fmt_pct(e.get('rate'))}", f"支出 {fmt_wan(e.get('spent'))} 万元"]
+    return [f"本期支出率 {fmt_pct(e.get('rate'))}", f"本期支出 {fmt_wan(e.get('spent'))} 万元"]
 
 
 SECTION = Section(
@@ -159,6 +212,6 @@ SECTION = Section(
         Block("附:各子项目支出率", subproject_rates),
     ),
     index_figures=index_figures,
-    absent={"expenditure": "本期没有预算或支付数据(budget.xlsx / spending.xlsx 缺失或无本期记录),资金使用指标为空。"},
+    absent={"expenditure": "本期没有预算或支付数据（预算表、支出表缺失或无本期记录），资金使用指标为空。"},
     cost=4.0,
 )

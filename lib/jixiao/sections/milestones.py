@@ -1,12 +1,13 @@
-"""产出时效(进度): milestones planned in the period, done by its end, strictly on time, and those still open."""
+"""产出时效（进度）: milestones planned in the period, done by its end, strictly on time, and those still open."""
 
 from __future__ import annotations
 
 
 from ..metrics import milestone_completion, milestone_metrics, milestones_open
-from ..present import fmt_count, fmt_date, fmt_pct, table
+from ..present import fmt_count, fmt_date, fmt_pct, table, with_chart
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from .common import charts
+from ..contract import STAGES
+from .common import charts, published_notes, show_published_notes
 
 
 def compute(inputs: PeriodInputs) -> SectionResult:
@@ -18,35 +19,44 @@ def compute(inputs: PeriodInputs) -> SectionResult:
     if figures is not None:
         frames["completion"] = milestone_completion(tables.milestones, inputs.period)
         frames["open"] = milestones_open(tables.milestones, tables.subprojects, inputs.period)
+    frames.update(published_notes(inputs, {"milestones": figures}, MILESTONE_FIGURES))
     return SectionResult({"milestones": figures}, frames)
+
+
+# the labels of the published figures this page shows (published.py), for its footnotes
+MILESTONE_FIGURES = tuple(f"{stage} " for stage in STAGES) + ("已", "完成验收", "其中")
 
 
 def completion(r: SectionView) -> None:
     if r.absent("milestones"):
         return
     shown = r.frame("completion")
-    display(note(f"计划完成日期在 {r.period.label} 内的节点,以 {r.period.end.isoformat()} 前实际完成为“完成”;"
-                 "“严格按期”指实际完成日期不晚于计划日期。"))
-    display(table(shown, {"stage": ("阶段", None), "planned": ("计划(个)", fmt_count), "done": ("实际完成(个)", fmt_count),
-                          "rate": ("如期完成率", fmt_pct), "on_time": ("严格按期(个)", fmt_count),
-                          "on_time_rate": ("严格按期率", fmt_pct)},
-                  caption="各阶段计划与完成情况"))
-    fig = charts.grouped_bars(shown, "stage", {"planned": "计划", "done": "实际完成"},
-                              title="各阶段计划与实际完成(个)", ylabel="个", rotate=20)
-    display(charts.show(fig))
+    end = r.period.end.isoformat()
+    display(note(f"计划完成日期在本期（{r.period.label} 年）内的节点为“计划”，{end} 前实际完成的为“完成”；"
+                 "如期完成率 = 完成 ÷ 计划（已发布报告的口径）。另列其中实际完成日期不晚于计划完成日期的节点"
+                 "（“未晚于计划日期”），它是“完成”的一部分，不是如期完成率的另一种算法。"))
+    listed = table(shown, {"stage": ("阶段", None), "planned": ("计划（个）", fmt_count), "done": ("完成（个）", fmt_count),
+                           "rate": ("如期完成率", fmt_pct), "on_time": ("其中未晚于计划日期（个）", fmt_count),
+                           "on_time_rate": ("未晚于计划日期占计划", fmt_pct)},
+                   caption=f"各阶段计划与完成情况（计划在本期，截至 {end}）")
+    fig = charts.grouped_bars(shown, "stage", {"planned": "计划", "done": "完成"},
+                              title="各阶段计划与完成节点（个）", ylabel="个", rotate=20)
+    display(with_chart(listed, fig))
+    show_published_notes(r)
 
 
 def open_list(r: SectionView) -> None:
     if r.absent("milestones"):
         return
     pending = r.frame("open")
+    end = r.period.end.isoformat()
     if pending.empty:
-        display(note(f"本期计划的节点均已在 {r.period.end.isoformat()} 前完成。"))
+        display(note(f"本期计划的节点均已在 {end} 前完成。"))
         return
-    display(note(f"截至 {r.period.end.isoformat()} 尚未完成的计划节点共 {len(pending)} 个:"))
+    display(note(f"计划在本期、截至 {end} 尚未完成的节点共 {len(pending)} 个（实际完成日期在期末之后的一并列出）："))
     display(table(pending, {"subproject_id": ("子项目编号", None), "name": ("子项目名称", None), "stage": ("阶段", None),
                             "planned_date": ("计划完成日期", fmt_date), "actual_date": ("实际完成日期", fmt_date)},
-                  caption="期末未完成的节点"))
+                  caption=f"期末未完成的节点（截至 {end}）"))
 
 
 def index_figures(metrics) -> list[str]:
@@ -55,16 +65,16 @@ def index_figures(metrics) -> list[str]:
         return ["无进度数据"]
     planned = sum(v["planned"] for v in m.values())
     done = sum(v["done"] for v in m.values())
-    return [f"节点完成 {done}/{planned}"]
+    return [f"节点如期完成 {done}/{planned}"]
 
 
 SECTION = Section(
     key="milestones",
-    title="产出时效(进度)",
+    title="产出时效（进度）",
     reads=("milestones", "subprojects"),
     compute=compute,
     blocks=(Block("一、各阶段计划与完成情况", completion), Block("二、期末尚未完成的节点", open_list)),
     index_figures=index_figures,
-    absent={"milestones": "本期没有计划完成的进度节点(milestones.xlsx 缺失或无本期计划),进度指标为空。"},
+    absent={"milestones": "本期没有计划完成的进度节点（进度表缺失或无本期计划），进度指标为空。"},
     cost=1.5,
 )

@@ -4,34 +4,45 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..present import fmt_count, fmt_pct, fmt_points, fmt_wan, table
+from ..present import fmt_count, fmt_pct, fmt_points, fmt_small_pct, fmt_wan, table
 from ..published import published_comparison, published_disagreements
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
 
 
 def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
-    """Columns item, value: the figures a reader looks for first, as printed."""
-    rows = [("评价项目", project), ("评价期", span.label), ("本报告期间", period.label),
-            ("统计截止日", period.end.isoformat())]
+    """Columns item, value: the figures a reader looks for first, as printed; each label says what it covers
+    (本期: dated in the period; 截至期末: up to the period's end)."""
+    whole = period == span
+    end = period.end.isoformat()
+    rows = [("评价项目", project), ("评价期", span.label), ("本报告期间", period.label), ("统计截止日", end)]
     e = metrics.get("expenditure")
     if e:
-        rows += [("累计安排预算(万元)", fmt_wan(e["budget"])), ("实际支出(万元)", fmt_wan(e["spent"])),
-                 ("预算执行率", fmt_pct(e["rate"]))]
+        if whole:  # the published report's words for the whole span
+            rows += [("累计安排预算（万元）", fmt_wan(e["budget"])), ("实际支出（万元）", fmt_wan(e["spent"])),
+                     ("支出率", fmt_pct(e["rate"]))]
+        else:
+            rows += [("本期安排预算（万元）", fmt_wan(e["budget"])), ("本期实际支出（万元）", fmt_wan(e["spent"])),
+                     ("本期支出率", fmt_pct(e["rate"]))]
+            if "budget_to_end" in e:
+                rows += [(f"截至期末累计安排预算（{span.first} 年起，万元）", fmt_wan(e["budget_to_end"])),
+                         ("截至期末累计支出（万元）", fmt_wan(e["paid_to_end"])),
+                         ("截至期末累计支出率", fmt_pct(e["spend_rate_budget_to_end"]))]
         if "subprojects" in e:
-            rows += [("已批复子项目(个)", fmt_count(e["subprojects"])),
-                     ("立项批复金额合计(万元)", fmt_wan(e["approved_total"])),
-                     ("暂未下达资金子项目(个)", fmt_count(e["no_funds_issued"]))]
+            rows += [("截至期末已批复子项目（个）", fmt_count(e["subprojects"])),
+                     ("截至期末立项批复金额合计（万元）", fmt_wan(e["approved_total"])),
+                     ("截至期末暂未下达资金子项目（个）", fmt_count(e["no_funds_issued"]))]
     if metrics.get("milestones"):
         planned = sum(v["planned"] for v in metrics["milestones"].values())
         done = sum(v["done"] for v in metrics["milestones"].values())
-        rows += [("计划进度节点(个)", fmt_count(planned)), ("如期完成节点(个)", fmt_count(done)),
-                 ("节点完成率", fmt_pct(done / planned if planned else None))]
+        rows += [("本期计划完成的进度节点（个）", fmt_count(planned)), ("其中期末前完成（个）", fmt_count(done)),
+                 ("节点如期完成率", fmt_pct(done / planned if planned else None))]
     if metrics.get("survey"):
-        rows.append(("问卷有效样本(个)", fmt_count(metrics["survey"]["respondents"])))
+        rows.append(("问卷有效样本（个）", fmt_count(metrics["survey"]["respondents"])))
     if metrics.get("public_reviews"):
         r = metrics["public_reviews"]
-        rows += [("好差评总数(条)", fmt_count(r["total"])), ("五星好评率", fmt_pct(r["five_star_rate"])),
-                 ("差评率", fmt_pct(r["bad_rate"], 4))]
+        window = f"{r['months'][0]} 至 {r['months'][1]}"
+        rows += [(f"“好差评”总数（{window}，条）", fmt_count(r["total"])), ("五星好评率", fmt_pct(r["five_star_rate"])),
+                 ("差评率", fmt_small_pct(r["bad_rate"]))]
     if metrics.get("scoring"):
         rows += [("绩效得分", fmt_points(metrics["scoring"]["total"])), ("评价等级", metrics["scoring"]["grade"])]
     return pd.DataFrame(rows, columns=["item", "value"])
@@ -53,7 +64,11 @@ def compute(inputs: PeriodInputs) -> SectionResult:
 
 
 def key_figures(r: SectionView) -> None:
-    display(table(r.frame("key_figures"), {"item": ("项目", None), "value": ("数值", None)}, caption="主要指标"))
+    display(table(r.frame("key_figures"), {"item": ("项目", None), "value": ("数值", None)}, caption=f"主要指标（{r.period.label}，截至 {r.period.end.isoformat()}）",
+                  align={"value": "right"}))
+    e = r.metrics.get("expenditure") or {}
+    if e.get("approvals_as_of") == "evaluation":
+        display(note("子项目表没有“批复日期”：已批复子项目按评价时已知的批复情况计入本期。"))
     for key in ("survey", "scoring"):
         if r.metrics.get(key) is None and key in r.metrics.get("notes", {}):
             display(note(r.metrics["notes"][key]))
@@ -66,16 +81,21 @@ def published_check(r: SectionView) -> None:
         display(note(problem))
         return
     if "published" not in r.frames:
-        display(note("本评价没有已发布报告的数字可供核对(或本报告期间不是整个评价期)。"))
+        display(note("已发布报告的数字只与整个评价期的报告核对；本评价没有可核对的数字，或本报告期间不是整个评价期。"))
         return
     comparison = r.frame("published")
     differing = published_disagreements(comparison)
+    # the reasons are long prose: numbered notes under the table, so its columns keep their width
+    reasons = [v for v in comparison["reason"] if v]
+    marks = {v: f"注{i}" for i, v in enumerate(dict.fromkeys(reasons), start=1)}
     display(table(comparison, {"figure": ("指标", None), "published": ("报告刊印值", None),
                                "computed": ("数据计算值", None), "agrees": ("一致", lambda v: "是" if v else "否"),
-                               "reason": ("差异原因", lambda v: v or "")},
-                  caption="与已发布报告核对"))
+                               "reason": ("差异原因", lambda v: marks.get(v, "") if v else "")},
+                  caption="与已发布报告核对", align={"published": "right", "computed": "right"}))
+    for reason, mark in marks.items():
+        display(note(f"{mark}：{reason}"))
     if differing:
-        display(note(f"有 {differing} 项与报告刊印值不一致:以上“数据计算值”按报告所述口径由原始数据重新计算。"))
+        display(note(f"有 {differing} 项与报告刊印值不一致：以上“数据计算值”按报告所述口径由原始数据重新计算。"))
 
 
 def index_figures(metrics) -> list[str]:

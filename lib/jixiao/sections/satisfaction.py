@@ -8,9 +8,9 @@ import pandas as pd
 
 
 from ..metrics import WHOLE_EVALUATION_NOTE, review_metrics, reviews_in, survey_metrics, survey_shares, survey_summary
-from ..present import fmt_count, fmt_pct, table
+from ..present import fmt_count, fmt_pct, fmt_small_pct, table, with_chart
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from .common import charts
+from .common import charts, published_notes, show_published_notes
 
 
 def compute(inputs: PeriodInputs) -> SectionResult:
@@ -33,23 +33,28 @@ def compute(inputs: PeriodInputs) -> SectionResult:
         months = months.drop(columns=[c for c in ("excel_row",) if c in months.columns])
         frames["review_months"] = months.assign(bad=months["star_1"] + months["star_2"],
                                                 five_star_rate=months["star_5"] / months["total"])
-    return SectionResult({"survey": survey, "public_reviews": reviews}, frames, notes)
+    figures = {"survey": survey, "public_reviews": reviews}
+    frames.update(published_notes(inputs, figures, ("问卷", "好差评", "五星", "差评")))
+    return SectionResult(figures, frames, notes)
 
 
 def survey_results(r: SectionView) -> None:
     if r.absent("survey"):
         return
     shares, summary = r.frame("survey_shares"), r.frame("survey_summary")
-    display(note(f"共 {r.metrics['survey']['respondents']} 个单位参与问卷调查。各选项占比 = 选择该项的单位 ÷ 回答该题的单位。"))
-    display(table(summary, {"question": ("题目", None), "answered": ("回答(个)", fmt_count),
-                            "positive": ("满意类(个)", fmt_count), "positive_share": ("满意类占比", fmt_pct)},
-                  caption="各题满意类占比"))
-    for number, (question, group) in enumerate(shares.groupby("question", sort=False), start=1):
-        display(table(group, {"option": ("选项", None), "count": ("单位(个)", fmt_count), "share": ("占比", fmt_pct),
-                              "positive": ("计为满意", lambda v: "是" if v else "")},
-                      caption=f"题{number}:{question}"))
-        bar = pd.DataFrame([group["share"].fillna(0.0).tolist()], columns=group["option"].tolist(), index=[f"题{number}"])
-        display(charts.show(charts.stacked_shares(bar, title=f"题{number} 各选项占比")))
+    display(note(f"共 {r.metrics['survey']['respondents']} 个单位参与问卷调查。各选项占比 = 选择该项的单位 ÷ 回答该题的单位；"
+                 "“计入合计的选项”为选项表中“是否满意”标为 1 的选项，合计占比以这些选项命名。"))
+    display(table(summary, {"question": ("题目", None), "answered": ("回答（个）", fmt_count),
+                            "option_shares": ("计入合计的选项及占比", None),
+                            "positive_options": ("合计的选项", None),
+                            "positive_share": ("合计占比", fmt_pct)},
+                  caption="各题主要选项占比"))
+    show_published_notes(r, "问卷")
+    for question, group in shares.groupby("question", sort=False):
+        shown = table(group, {"option": ("选项", None), "count": ("单位（个）", fmt_count), "share": ("占比", fmt_pct),
+                              "positive": ("计入合计", lambda v: "是" if v else "")}, caption=question)
+        bar = pd.DataFrame([group["share"].fillna(0.0).tolist()], columns=group["option"].tolist(), index=[""])
+        display(with_chart(shown, charts.stacked_shares(bar, title=question)))
 
 
 def public_reviews(r: SectionView) -> None:
@@ -57,18 +62,23 @@ def public_reviews(r: SectionView) -> None:
         return
     v = r.metrics["public_reviews"]
     months = r.frame("review_months")
-    display(note(f"{v['months'][0]} 至 {v['months'][1]} 共 {v['month_count']} 个月,“好差评”总评价 {fmt_count(v['total'])} 条,"
-                 f"其中五星好评 {fmt_count(v['five_star'])} 条,五星好评率 {fmt_pct(v['five_star_rate'])};差评(1星及2星)"
-                 f"{fmt_count(v['bad'])} 条,差评率 {fmt_pct(v['bad_rate'], 4)}。"))
+    window = f"{v['months'][0]} 至 {v['months'][1]}"
+    beyond = ""
+    if v["months"][1] > f"{r.period.last}-12":
+        beyond = f"统计月份延至 {v['months'][1]}，晚于本期末 {r.period.end.isoformat()}（与已发布报告的统计口径一致）。"
+    display(note(f"统计月份 {window}，共 {v['month_count']} 个月。“好差评”总评价 {fmt_count(v['total'])} 条，"
+                 f"其中五星好评 {fmt_count(v['five_star'])} 条，五星好评率 {fmt_pct(v['five_star_rate'])}；差评（1星及2星）"
+                 f"{fmt_count(v['bad'])} 条，差评率 {fmt_small_pct(v['bad_rate'])}。" + beyond))
+    show_published_notes(r, "好差评", "五星", "差评")
     stars = pd.DataFrame({"star": ["1星", "2星", "3星", "4星", "5星"], "n": list(v["stars"].values())})
     stars["share"] = stars["n"] / v["total"]
-    display(table(stars, {"star": ("星级", None), "n": ("评价数(条)", fmt_count), "share": ("占比", partial(fmt_pct, places=4))},
-                  caption="按星级"))
-    display(table(months, {"month": ("月份", None), "total": ("总评价(条)", fmt_count), "star_5": ("五星(条)", fmt_count),
-                           "bad": ("差评(条)", fmt_count), "five_star_rate": ("五星好评率", fmt_pct)},
-                  caption="按月份"))
-    fig = charts.line_chart(months["month"], {"总评价(万条)": (months["total"] / 10000).tolist()},
-                            title="“好差评”月度评价数", ylabel="万条")
+    display(table(stars, {"star": ("星级", None), "n": ("评价数（条）", fmt_count), "share": ("占比", fmt_small_pct)},
+                  caption=f"按星级（{window}）"))
+    display(table(months, {"month": ("月份", None), "total": ("总评价（条）", fmt_count), "star_5": ("五星（条）", fmt_count),
+                           "bad": ("差评（条）", fmt_count), "five_star_rate": ("五星好评率", fmt_pct)},
+                  caption=f"按月份（{window}）"))
+    fig = charts.line_chart(months["month"], {"总评价（万条）": (months["total"] / 10000).tolist()},
+                            title=f"“好差评”月度评价数（{window}，万条）", ylabel="万条")
     display(charts.show(fig))
 
 
@@ -88,7 +98,8 @@ SECTION = Section(
     compute=compute,
     blocks=(Block("一、使用单位问卷调查", survey_results), Block("二、群众“好差评”", public_reviews)),
     index_figures=index_figures,
-    absent={"survey": "没有问卷数据(survey.xlsx 缺失),问卷指标为空。",
+    applies=lambda m: m.get("survey") is not None or m.get("public_reviews") is not None,
+    absent={"survey": "没有问卷数据（问卷表缺失），问卷指标为空。",
             "public_reviews": "本期没有“好差评”数据,群众评价指标为空。"},
     cost=2.0,
 )

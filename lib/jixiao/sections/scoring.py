@@ -7,8 +7,8 @@ import pandas as pd
 
 from ..contract import SCORE_SCALE
 from ..indicators import figure_fractions, score_check_table, scoring_checks
-from ..metrics import ACHIEVEMENT_WORDING, WHOLE_EVALUATION_NOTE, level2_table, score_table, scoring_metrics
-from ..present import fmt_pct, fmt_points, fmt_weight, table
+from ..metrics import ACHIEVEMENT_LEVELS, ACHIEVEMENT_WORDING, WHOLE_EVALUATION_NOTE, level2_table, score_table, scoring_metrics
+from ..present import fmt_pct, fmt_points, fmt_weight, table, with_chart
 from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
 from .common import charts
 
@@ -51,16 +51,21 @@ def summary(r: SectionView) -> None:
     levels = r.frame("levels")
     total = {"level1": "合计", "weight": s["weight"], "score": s["total"], "rate": s["rate"], "achievement": ""}
     shown = pd.concat([levels, pd.DataFrame([total])], ignore_index=True)
-    display(table(shown, {"level1": ("一级指标", None), "weight": ("指标分值", fmt_weight), "score": ("评价得分", fmt_points),
-                          "rate": ("得分率", fmt_pct)}, caption="评价得分总表"))
+    listed = table(shown, {"level1": ("一级指标", None), "weight": ("指标分值", fmt_weight), "score": ("评价得分", fmt_points),
+                           "rate": ("得分率", fmt_pct)}, caption="评价得分总表")
+    fig = charts.grouped_bars(levels.assign(weight=levels["weight"].astype(float), score=levels["score"].astype(float)),
+                              "level1", {"weight": "指标分值", "score": "评价得分"}, title="一级指标分值与得分",
+                              ylabel="分", labels="{:,.2f}")
+    display(with_chart(listed, fig))
     display(note(f"综合评定绩效得分 {fmt_points(s['total'])} 分,等级为“{s['grade']}”"
                  "(优:得分≥90;良:80≤得分<90;中:60≤得分<80;差:得分<60)。"))
-    display(table(levels, {"level1": ("一级指标", None), "rate": ("得分率", fmt_pct),
-                           "achievement": ("目标完成等级", lambda a: ACHIEVEMENT_WORDING.get(a, "—"))},
-                  caption="各一级指标目标完成等级(≥90% 全部完成;80%-90% 大部分完成;60%-80% 部分完成;<60% 不太明显)"))
-    fig = charts.grouped_bars(levels.assign(weight=levels["weight"].astype(float), score=levels["score"].astype(float)),
-                              "level1", {"weight": "指标分值", "score": "评价得分"}, title="一级指标分值与得分", ylabel="分")
-    display(charts.show(fig))
+    goals = levels[levels["level1"].isin(ACHIEVEMENT_LEVELS)]
+    if not goals.empty:  # the wording grades output and effect goals only, not 决策 or 过程
+        display(note("等级评价结果分为：预期产出目标全部完成（得分率≥90%）、大部分完成（80%≤得分率<90%）、"
+                     "部分完成（60%≤得分率<80%）、预期产出不太明显（得分率<60%），只用于产出和效益目标。"))
+        display(table(goals, {"level1": ("一级指标", None), "rate": ("得分率", fmt_pct),
+                              "achievement": ("等级评价结果", lambda a: ACHIEVEMENT_WORDING.get(a, "—"))},
+                      caption="产出、效益目标完成等级"))
 
 
 def details(r: SectionView) -> None:
@@ -114,6 +119,7 @@ SECTION = Section(
     blocks=(Block("一、评价得分总表", summary), Block("二、指标得分明细", details),
             Block("三、由数据计算的指标得分核对", computed_checks)),
     index_figures=index_figures,
+    applies=lambda m: m.get("scoring") is not None,  # the score sheet covers the whole evaluation
     absent={"scoring": "没有评分表(scoring.xlsx 缺失),评分指标为空。"},
     after=("expenditure", "milestones", "satisfaction"),
     cost=1.5,

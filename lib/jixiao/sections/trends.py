@@ -45,11 +45,13 @@ def compute(inputs: PeriodInputs) -> SectionResult:
     for year in years:
         own = _year_results(inputs, year)
         e = own["expenditure"].figures["expenditure"]
-        spending_in[str(year)] = None if e is None else {k: e[k] for k in (
-            "budget", "initial_budget", "spent", "rate", "adjustment_rate")}
+        spending_in[str(year)] = None if e is None else {
+            "budget": e["budget"], "initial_budget": e["initial_budget_in_period"], "spent": e["spent"],
+            "rate": e["rate"], "adjustment_rate": e["adjustment_rate_in_period"]}
         if e is not None:
-            budget_rows.append({"year": year, "initial_budget_wan": e["initial_budget"], "adjusted_budget_wan": e["budget"],
-                                "spent_wan": e["spent"], "rate": e["rate"], "adjustment_rate": e["adjustment_rate"]})
+            budget_rows.append({"year": year, "initial_budget_wan": e["initial_budget_in_period"],
+                                "adjusted_budget_wan": e["budget"], "spent_wan": e["spent"], "rate": e["rate"],
+                                "adjustment_rate": e["adjustment_rate_in_period"]})
         bands = None if e is None or "subproject_bands" not in e else {"subprojects": e["subprojects"],
                                                                         "bands": dict(e["subproject_bands"])}
         bands_at[str(year)] = bands
@@ -198,4 +200,5 @@ SECTION = Section(
     ),
     index_figures=index_figures,
     absent={"trends": "没有可对比的年度数据,历年对比为空。"},
+    applies=lambda metrics: False,  # the years side by side: in the whole-span run only
 )
