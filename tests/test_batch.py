@@ -97,13 +97,13 @@ def test_a_single_year_without_survey_reviews_or_scores_has_no_stub_page(batch):
     assert m["notes"]["survey"] == "问卷调查与评分表不分年度，覆盖整个评价期（2019-2021）；单年度报告不单列，请见 2019-2021 报告。"
     status = {(r["period"], r["section"]): r["status"] for r in
               json.loads((tree / "index.json").read_text(encoding="utf-8"))["results"]}
-    assert status[("2019", "satisfaction")] == status[("2019", "scoring")] == "n/a"
+    assert status[("2019", "satisfaction")] == status[("2019", "scoring")] == status[("2019", "trends")] == "n/a"
     assert status[("2019-2021", "satisfaction")] == status[("2019-2021", "scoring")] == "ok"
     assert not (tree / "2019" / "satisfaction.html").exists() and not (tree / "2019" / "scoring.pdf").exists()
     index = (tree / "index.html").read_text(encoding="utf-8")
-    for key in ("satisfaction", "scoring"):
+    for key in ("satisfaction", "scoring", "trends"):
         assert f'不适用<br><small>本节内容不分年度，见<a href="2019-2021/{key}.html">2019-2021 报告</a>' in index
-    assert "✓ 完成" in index and index.count("不适用<br>") == 2
+    assert "✓ 完成" in index and index.count("不适用<br>") == 3
 
 
 @pytest.mark.parametrize("period", PERIODS)

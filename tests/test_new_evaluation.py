@@ -95,7 +95,7 @@ def test_new_then_validate_then_run(tmp_path):
     assert PROJECT in (tree / "index.html").read_text(encoding="utf-8")
     # the notebooks read the payments through the layout too (A-2's one payment: 102,500 元 = 10.25 万元)
     expenditure = (tree / "2022-2023" / "expenditure.html").read_text(encoding="utf-8")
-    assert f"<td>{fmt_wan(parse_money('10.25') / FEN_PER_WAN)}</td>" in expenditure
+    assert f">{fmt_wan(parse_money('10.25') / FEN_PER_WAN)}</td>" in expenditure
     assert not (root / "reports").exists()  # --out was honoured: nothing under the clone's reports
     span = Period(2022, 2023)
     expected = compute_metrics(read_raw(contract, (2022, 2023)).tables, span, span, PROJECT)

@@ -70,7 +70,7 @@ def test_dask_gives_the_same_metrics_as_the_local_pool(portfolio_runs):
     assert metrics_files(local[1]) == metrics_files(dask[1]) and len(metrics_files(local[1])) == 2
     for reports in (local[1], dask[1]):
         for html in reports.glob("e0[12]/*/expenditure.html"):
-            assert "预算执行率" in html.read_text(encoding="utf-8")  # the notebook saw the shipped results
+            assert "支出率" in html.read_text(encoding="utf-8")  # the notebook saw the shipped results
 
 
 def test_the_portfolio_index_links_every_evaluation_and_sorts(portfolio_runs):
