@@ -16,16 +16,14 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import logging
 import re
-import tempfile
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
 
 from .atomic import atomic_write_bytes, atomic_write_text
-from .export import PDF_CSS, _check_glyphs, _GlyphLog, page, page_text, provenance_footer
-from .fonts import MissingGlyphError, font_face_css, subset_cjk_font
+from .export import _check_glyphs, _pdf_bytes, page, page_text, provenance_footer
+from .fonts import subset_cjk_font
 from .present import TABLE_MIME
 
 REPORT_STEM = "report"
@@ -314,29 +312,8 @@ def render_report(title: str, body: str, runhead: str, pdf: bool = True) -> tupl
     embedded = ('@font-face { font-family: "JixiaoCJK"; '
                 f'src: url(data:font/woff;base64,{base64.b64encode(woff).decode()}) format("woff"); }}\n')
     html = page(title, body, "", font_css=embedded + DOCUMENT_CSS)
-    return html, (_pdf_bytes(plain, otf, title, DOCUMENT_PDF_CSS % {"runhead": _css_string(runhead)}) if pdf else None)
-
-
-def _pdf_bytes(html: str, font: bytes, name: str, css: str) -> bytes:
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    handler = _GlyphLog()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
-        with tempfile.TemporaryDirectory(prefix="jixiao-font-") as scratch:
-            font_file = Path(scratch) / "cjk-subset.otf"
-            font_file.write_bytes(font)
-            fonts = FontConfiguration()
-            stylesheet = CSS(string=font_face_css(font_file) + PDF_CSS + css, font_config=fonts)
-            document = HTML(string=html, base_url=scratch).render(stylesheets=[stylesheet], font_config=fonts)
-            data = document.write_pdf(full_fonts=True)
-    finally:
-        logger.removeHandler(handler)
-    if handler.messages:
-        raise MissingGlyphError(f"{name}: " + "; ".join(dict.fromkeys(handler.messages)))
-    return data
+    css = DOCUMENT_PDF_CSS % {"runhead": _css_string(runhead)}
+    return html, (_pdf_bytes(plain, otf, title, extra_css=css, balance_appendix=False) if pdf else None)
 
 
 def build_period_report(period_dir: Path, *, project: str, evaluation: str, period: str, span: str, run_time: str,

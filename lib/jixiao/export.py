@@ -287,7 +287,9 @@ def _with_last_part_on_new_page(html: str) -> str | None:
     return None
 
 
-def _pdf_bytes(html: str, font: bytes, name: str) -> bytes:
+def _pdf_bytes(html: str, font: bytes, name: str, extra_css: str = "", balance_appendix: bool = True) -> bytes:
+    """A4 PDF of ``html`` in the given font cut; ``balance_appendix``: never leave the appendix alone on the
+    last page (a section page); ``extra_css``: a document's own page rules."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -299,9 +301,10 @@ def _pdf_bytes(html: str, font: bytes, name: str) -> bytes:
             font_file = Path(scratch) / "cjk-subset.otf"
             font_file.write_bytes(font)
             fonts = FontConfiguration()  # @font-face only takes effect through a shared FontConfiguration
-            stylesheet = CSS(string=font_face_css(font_file) + PDF_CSS, font_config=fonts)
+            stylesheet = CSS(string=font_face_css(font_file) + PDF_CSS + extra_css, font_config=fonts)
             document = HTML(string=html, base_url=scratch).render(stylesheets=[stylesheet], font_config=fonts)
-            moved = _with_last_part_on_new_page(html) if _last_page_is_appendix_only(document) else None
+            alone = balance_appendix and _last_page_is_appendix_only(document)
+            moved = _with_last_part_on_new_page(html) if alone else None
             if moved is not None:  # bring the last heading and what follows onto the appendix's page
                 document = HTML(string=moved, base_url=scratch).render(stylesheets=[stylesheet], font_config=fonts)
             data = document.write_pdf(full_fonts=True)
