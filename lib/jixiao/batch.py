@@ -17,6 +17,7 @@ section has to run, so a re-run that reuses everything finishes in well under a 
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import signal
 import sys
@@ -118,13 +119,11 @@ def registry_info() -> list[SectionInfo]:
 
 @dataclass
 class Plan:
-    environment: str
-    inputs: dict[str, str]
-    sections: list[SectionInfo]
+    inputs: dict[str, str]  # contract file name -> SHA-256
     keys: dict[tuple[str, str], str]  # (period, section) -> key
     reused: dict[tuple[str, str], dict]  # (period, section) -> the record kept
 
-    @property
+    @functools.cached_property
     def stale(self) -> list[tuple[str, str]]:
         return [cell for cell in self.keys if cell not in self.reused]
 
@@ -135,8 +134,9 @@ def notebook_parameters(params: RunParams, period: str) -> dict:
 
 
 def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo], environment: str,
-              state: RunState, force: bool, pdf: bool) -> Plan:
-    inputs = contract_inputs(params.raw_dir, params.layout)
+              state: RunState, force: bool, pdf: bool, found: dict[str, str]) -> Plan:
+    """Each cell's key and the records that can be kept; ``found``: ``input_files`` of the raw folder."""
+    inputs = contract_inputs(found, params.layout)
     notebook_digests = {s.key: sha256_file(notebooks_dir / f"{s.key}.ipynb") for s in sections}
     keys, reused = {}, {}
     for period in params.periods:
@@ -149,7 +149,7 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
             record = None if force else state.reusable(period.label, s.key, key, params.report_dir)
             if record is not None:
                 reused[(period.label, s.key)] = record
-    return Plan(environment, inputs, sections, keys, reused)
+    return Plan(inputs, keys, reused)
 
 
 # --- one evaluation -------------------------------------------------------------------------------
@@ -225,9 +225,9 @@ class EvaluationRun:
         # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
         for stale in ("index.html", "index.json"):
             (self.report_dir / stale).unlink(missing_ok=True)
-        self.plan = make_plan(self.params, self.notebooks_dir, self.sections, self.environment, self.state,
-                              self.force, self.pdf)
         self.inputs = input_files(self.params.raw_dir, self.params.layout)
+        self.plan = make_plan(self.params, self.notebooks_dir, self.sections, self.environment, self.state,
+                              self.force, self.pdf, self.inputs)
         return True
 
     @property
@@ -298,6 +298,7 @@ class EvaluationRun:
                                       or cost[task.section] * (2 if task.period == params.span.label else 1)))
         return tasks
 
+    @functools.cached_property
     def reports_due(self) -> list[str]:
         """Periods whose report must be (re)built: a section of theirs runs now, or a report file is missing."""
         executed = {period for period, _ in self.plan.stale}
@@ -441,20 +442,20 @@ def execute_runs(runs: list[EvaluationRun], *, jobs: int, scheduler: str = "loca
         for run in runs:
             if run.exit_code is not None:
                 continue
-            if run.nothing_to_do and not run.reports_due():
+            if run.nothing_to_do and not run.reports_due:
                 run.reuse_last_figures()
                 continue
             if run.plan.stale and engine is None:
                 stale_total = sum(len(r.plan.stale) for r in runs if r.exit_code is None)
                 engine = make_scheduler(scheduler, max(1, min(jobs, stale_total)))
-            if engine is None and run.reports_due():
-                engine = make_scheduler(scheduler, max(1, min(jobs, len(run.reports_due()))))
+            if engine is None and run.reports_due:
+                engine = make_scheduler(scheduler, max(1, min(jobs, len(run.reports_due))))
             tasks = run.prepare(shared_filesystem=engine.shared_filesystem if engine else True)
             if tasks is None:
                 continue
             if bar is None and tasks:
                 bar = _progress(progress)
-            due = set(run.reports_due())
+            due = set(run.reports_due)
             run.waiting = {period: {(t.period, t.section) for t in tasks if t.period == period} for period in due}
             for task in tasks:
                 pending[engine.submit(task)] = (run, task)

@@ -21,12 +21,10 @@ from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
 
-from .atomic import atomic_write_bytes, atomic_write_text
 from .export import _check_glyphs, _pdf_bytes, page, page_text, provenance_footer
 from .fonts import subset_cjk_font
 from .present import TABLE_MIME
 
-REPORT_STEM = "report"
 CHINESE_NUMERALS = "一二三四五六七八九十"
 FOOTER_CHARS = "第页共0123456789 ·.…"  # the @page margin boxes and the contents' leaders
 
@@ -322,62 +320,3 @@ def build_period_report(period_dir: Path, *, project: str, evaluation: str, peri
     title, body = assemble(period_dir, project=project, evaluation=evaluation, period=period, span=span,
                            run_time=run_time, inputs=inputs, parameters=parameters, leave_out=leave_out)
     return render_report(title, body, f"{project} · {period}", pdf=pdf)
-
-
-def write_period_report(period_dir: Path, *, pdf: bool = True, **facts) -> dict[str, str]:
-    """``build_period_report`` written atomically to ``<period_dir>/report.html`` (and ``report.pdf``); returns
-    kind -> file name. Without ``pdf`` an older report.pdf is removed: it would no longer match the HTML."""
-    period_dir = Path(period_dir)
-    html, data = build_period_report(period_dir, pdf=pdf, **facts)
-    atomic_write_text(period_dir / f"{REPORT_STEM}.html", html)
-    files = {"html": f"{REPORT_STEM}.html"}
-    if data is not None:
-        atomic_write_bytes(period_dir / f"{REPORT_STEM}.pdf", data)
-        files["pdf"] = f"{REPORT_STEM}.pdf"
-    else:
-        (period_dir / f"{REPORT_STEM}.pdf").unlink(missing_ok=True)
-    return files
-
-
-def report_files(period_dir: Path, pdf: bool) -> list[Path]:
-    """The files a finished report of the period has (cheap: the batch asks before importing anything heavy)."""
-    kinds = ("html", "pdf") if pdf else ("html",)
-    return [Path(period_dir) / f"{REPORT_STEM}.{k}" for k in kinds]
-
-
-def period_reports(report_dir: Path, *, periods: list[str], executed: set[str], pdf: bool, jobs: int = 1,
-                   **facts) -> dict:
-    """Each period's report, rebuilt when a section of that period was executed (``executed``) or a report file
-    is missing, kept otherwise; with ``jobs`` > 1 the reports are built side by side in processes. Returns
-    period -> {"files": kind -> path relative to ``report_dir``, "built": bool, "error": text}; a report that
-    fails is an error of its own (e.g. a character the font lacks), never of the sections."""
-    report_dir = Path(report_dir)
-    out, todo = {}, []
-    for period in periods:
-        files = {p.suffix[1:]: f"{period}/{p.name}" for p in report_files(report_dir / period, pdf)}
-        if period not in executed and all((report_dir / f).is_file() for f in files.values()):
-            out[period] = {"files": files, "built": False, "error": ""}
-        else:
-            todo.append(period)
-    todo.sort(key=lambda p: p != facts.get("span"))  # the whole span is the longest: start it first
-    if jobs > 1 and len(todo) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {period: pool.submit(_build_one, report_dir, period, pdf, facts) for period in todo}
-            out.update({period: future.result() for period, future in futures.items()})
-    else:
-        out.update({period: _build_one(report_dir, period, pdf, facts) for period in todo})
-    return {p: out[p] for p in periods}
-
-
-def _build_one(report_dir: Path, period: str, pdf: bool, facts: dict) -> dict:
-    folder = report_dir / period
-    try:
-        written = write_period_report(folder, period=period, pdf=pdf, **facts)
-        return {"files": {k: f"{period}/{name}" for k, name in written.items()}, "built": True, "error": ""}
-    except Exception as exc:  # noqa: BLE001 - say which report failed, go on with the others
-        for f in report_files(folder, True):
-            f.unlink(missing_ok=True)  # no report left beside sections it no longer matches
-        return {"files": {}, "built": True, "error": f"{type(exc).__name__}: {exc}"}

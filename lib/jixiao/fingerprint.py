@@ -29,10 +29,9 @@ def input_files(raw_dir: Path, layout: Layout | None = None) -> dict[str, str]:
     return out
 
 
-def contract_inputs(raw_dir: Path, layout: Layout | None = None) -> dict[str, str]:
-    """The same digests keyed by the contract's file names (what a section's key is built from)."""
+def contract_inputs(found: dict[str, str], layout: Layout | None = None) -> dict[str, str]:
+    """``input_files``' digests keyed by the contract's file names (what a section's key is built from)."""
     layout = layout or CONTRACT_LAYOUT
-    found = input_files(raw_dir, layout)
     named = {layout.file(f): f for f in FILES}
     return {named.get(name, name): digest for name, digest in found.items()}
 

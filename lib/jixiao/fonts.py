@@ -115,6 +115,7 @@ def _subset(source, chars: str, flavors: tuple[str | None, ...]) -> list[bytes]:
     return out
 
 
+@functools.cache
 def base_characters() -> frozenset[str]:
     """What the working cut holds: ASCII and Latin-1, the GB2312 characters (every common simplified
     hanzi), general and CJK punctuation, arrows, mathematical operators, check marks, full-width forms."""
@@ -161,16 +162,11 @@ def _base_font() -> bytes:
 def _make_cut(chars: str) -> tuple[bytes, bytes]:
     import io
 
-    if set(chars) <= base_characters_cached():
+    if set(chars) <= base_characters():
         otf, woff = _subset(io.BytesIO(_base_font()), chars, (None, "woff"))
     else:  # a rare character (in a name, say): cut from the whole face
         otf, woff = _subset(str(cjk_font_path()), chars, (None, "woff"))
     return otf, woff
-
-
-@functools.cache
-def base_characters_cached() -> frozenset[str]:
-    return base_characters()
 
 
 def subset_cjk_font(text: str) -> tuple[bytes, bytes]:

@@ -17,7 +17,6 @@ from .sections import SECTIONS, SectionView, get_section
 from .sections.base import display
 
 SECTION_TITLES = {s.key: s.title for s in SECTIONS}
-Report = SectionView  # the name notebooks of earlier versions used
 
 
 def open_report(section: str, evaluation: str = "", period: str = "", span: str = "", project: str = "",

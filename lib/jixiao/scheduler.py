@@ -90,7 +90,6 @@ class LocalScheduler:
     """A process pool of ``jobs`` workers (spawned: no state of this process leaks in), one warm kernel each."""
 
     shared_filesystem = True
-    name = "local"
 
     def __init__(self, jobs: int):
         self.jobs = jobs
@@ -133,10 +132,8 @@ class DaskScheduler:
             self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
-            self.name = f"dask LocalCluster ({jobs} workers)"
         else:
             self.client = Client(address, timeout=30)
-            self.name = f"dask {address}"
         from .dask_plugin import WarmKernelPlugin
 
         self.client.register_plugin(WarmKernelPlugin(), name=WarmKernelPlugin.name)
