@@ -30,9 +30,9 @@ import pandas as pd
 from openpyxl import Workbook
 
 
-from jixiao.contract import SPENDING  # noqa: E402
-from jixiao.evaluation import load_evaluation  # noqa: E402
-from jixiao.workbook import open_workbook, read_sheet  # noqa: E402
+from jixiao.contract.sheets import SPENDING  # noqa: E402
+from jixiao.intake.folder import load_evaluation  # noqa: E402
+from jixiao.intake.workbook import open_workbook, read_sheet  # noqa: E402
 
 
 def make_spending(path: Path, rows: int, seed: int = 7) -> None:

@@ -29,8 +29,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import jixiao as jx
-from jixiao import charts
-from jixiao.contract import STAGES
+from jixiao.present import charts
+from jixiao.contract.sheets import STAGES
 
 ev = jx.open(evaluation or None)
 chosen = ev.period(period or None)

@@ -23,10 +23,10 @@ raw_dir: str = ""  # 原始工作簿所在文件夹;留空为 data/raw/<evaluati
 results_dir: str = ""  # 批量运行已算好的本期结果所在文件夹;留空则在本笔记本内由原始工作簿计算
 
 # %%
-from jixiao import report as jx
+import jixiao as jx
 from jixiao.sections import satisfaction
 
-r = jx.open_report("satisfaction", evaluation, period, span, project, raw_dir, results_dir)
+r = jx.open_section("satisfaction", evaluation, period, span, project, raw_dir, results_dir)
 jx.heading(r)
 
 # %% [markdown]

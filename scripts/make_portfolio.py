@@ -21,7 +21,7 @@ import yaml
 from openpyxl import Workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-from jixiao.contract import SHEETS_BY_KEY, STAGES  # noqa: E402
+from jixiao.contract.sheets import SHEETS_BY_KEY, STAGES  # noqa: E402
 
 DOMAINS = ("基础平台", "政务服务", "城市治理", "民生保障", "数据资源")
 UNITS = ("市政务服务数据管理局", "市教育局", "市卫生健康局", "市交通运输局", "市民政局")

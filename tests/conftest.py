@@ -33,14 +33,14 @@ def write_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 @pytest.fixture(scope="session")
 def dongguan():
-    from jixiao.evaluation import load_evaluation
+    from jixiao.intake.folder import load_evaluation
 
     return load_evaluation(DONGGUAN_RAW, use_cache=False, span=(2019, 2021))
 
 
 @pytest.fixture(scope="session")
 def dongguan_metrics(dongguan):
-    from jixiao.metrics import Period, compute_metrics
+    from jixiao.figures.metrics import Period, compute_metrics
 
     span = Period(2019, 2021)
     return compute_metrics(dongguan.tables, span, span, "东莞")

@@ -17,12 +17,12 @@ from conftest import DONGGUAN_RAW, PROJECT_ROOT, write_workbook
 from minimal import build, rows
 
 import jixiao as jx
-from jixiao.contract import FEN_PER_WAN, STAGES
-from jixiao.period import Period
-from jixiao.problems import InputError, ParameterError
-from jixiao.results import metrics_json
+from jixiao.contract.sheets import FEN_PER_WAN, STAGES
+from jixiao.core.period import Period
+from jixiao.core.problems import InputError, ParameterError
+from jixiao.contract.results import metrics_json
 from jixiao.sections import SECTIONS, SectionView, compute_period
-from jixiao.tables import Tables
+from jixiao.contract.tables import Tables
 
 SPAN = Period(2019, 2021)
 PARAMS = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))
@@ -194,10 +194,10 @@ def test_periods_are_parsed_checked_and_the_blank_one_is_the_span(ev):
         ev.period("2020").expenditur  # noqa: B018
 
 
-def test_open_report_computes_through_the_api(ev):
-    from jixiao.report import open_report
+def test_open_section_computes_through_the_api(ev):
+    from jixiao.notebook import open_section
 
-    view = open_report("milestones", period="2020")
+    view = open_section("milestones", period="2020")
     assert view.source == f"computed from {DONGGUAN_RAW}"
     assert metrics_json(view.metrics) == metrics_json(ev.period("2020").metrics)
     pd.testing.assert_frame_equal(view.frame("completion"), ev.period("2020").milestones.frame("completion"))

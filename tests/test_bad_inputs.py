@@ -214,8 +214,8 @@ def test_run_refuses_before_any_notebook(case: Case, corpus: Path):
 
 def test_header_only_sheet_loads_as_zero_rows(corpus: Path):
     """Current behaviour: a sheet with headers and no rows is no error; it loads as an empty typed frame."""
-    from jixiao.contract import SHEETS_BY_KEY
-    from jixiao.evaluation import read_raw
+    from jixiao.contract.sheets import SHEETS_BY_KEY
+    from jixiao.intake.folder import read_raw
 
     o = outcome(CASES_BY_NAME["header_only_sheet"], corpus)
     evaluation = read_raw(o.raw, (2019, 2021))

@@ -13,7 +13,7 @@ from conftest import DONGGUAN_RAW, FIGURES, PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from jixiao.present import fmt_pct, fmt_points, fmt_wan
+from jixiao.present.tables import fmt_pct, fmt_points, fmt_wan
 from jixiao.sections import SECTIONS as REGISTRY
 
 SECTIONS = tuple(s.key for s in REGISTRY)
@@ -77,7 +77,7 @@ def test_the_api_gives_what_the_batch_wrote(batch, period):
     import pandas as pd
 
     import jixiao as jx
-    from jixiao.results import metrics_json, read_section_results
+    from jixiao.contract.results import metrics_json, read_section_results
 
     _, tree = batch
     ev = jx.open("dongguan-2019-2021")
@@ -114,7 +114,7 @@ def test_html_is_chinese_self_contained_and_shows_no_code(batch, period, section
         return
     html = (tree / period / f"{section}.html").read_text(encoding="utf-8")
     assert '<html lang="zh">' in html
-    assert "open_report" not in html and "import " not in html and "jp-InputArea" not in html
+    assert "open_section" not in html and "import " not in html and "jp-InputArea" not in html
     assert not re.search(r"<script[^>]*\bsrc=|<link\b|@import|url\(\s*['\"]?https?:", html)
     assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)
     assert SECTION_TITLES[section] in html
@@ -149,7 +149,7 @@ def pdf_page_lines(pdf) -> list[tuple[list[str], int]]:
 def test_no_pdf_page_is_near_blank_or_ends_with_a_heading(batch, period):
     """A bureau's reader never turns to a page holding only a footer or metadata, nor finds a heading alone
     at the foot of a page."""
-    from jixiao.export import zh_punctuation
+    from jixiao.output.export import zh_punctuation
 
     _, tree = batch
     headings = {" ".join(zh_punctuation(text).split()) for s in REGISTRY for text in (s.title, *(b.heading for b in s.blocks))}
@@ -171,7 +171,7 @@ def assert_carries_its_own_font(html):
 
     from fontTools.ttLib import TTFont
 
-    from jixiao.export import page_text
+    from jixiao.output.export import page_text
 
     m = re.search(r'@font-face \{ font-family: "JixiaoCJK"; src: url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)', html)
     assert m, "no embedded font"

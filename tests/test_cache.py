@@ -10,9 +10,9 @@ import pytest
 from conftest import DONGGUAN_RAW
 from minimal import build, rows
 
-from jixiao.evaluation import load_evaluation
-from jixiao.metrics import Period, compute_metrics
-from jixiao.problems import InputError
+from jixiao.intake.folder import load_evaluation
+from jixiao.figures.metrics import Period, compute_metrics
+from jixiao.core.problems import InputError
 
 
 def digest_tree(folder):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from jixiao.cells import (
+from jixiao.intake.cells import (
     EXPECTED,
     NEGATIVE,
     CellError,

@@ -11,10 +11,17 @@ from conftest import PROJECT_ROOT
 from pypdf import PdfReader
 from test_batch import assert_carries_its_own_font
 
-from jixiao.document import (build_period_report, chapter_html, chinese_number, section_heading, Chapter, _Numbers)
-from jixiao.fonts import MissingGlyphError
-from jixiao.metrics import Period
-from jixiao.params import load_params
+from jixiao.output.document import (
+    build_period_report,
+    chapter_html,
+    chinese_number,
+    section_heading,
+    Chapter,
+    Numbers,
+)
+from jixiao.present.fonts import MissingGlyphError
+from jixiao.figures.metrics import Period
+from jixiao.contract.params import load_params
 from jixiao.sections import SECTIONS, compute_period
 
 PERIODS = ("2019-2021", "2019")
@@ -144,7 +151,7 @@ def test_tables_and_figures_are_numbered_and_captioned_in_order(tree, period):
 @pytest.mark.parametrize("period", PERIODS)
 def test_the_html_is_self_contained_hides_code_and_ends_with_the_provenance(tree, period):
     html = (tree / period / "report.html").read_text(encoding="utf-8")
-    assert '<html lang="zh">' in html and "open_report" not in html and "import " not in html
+    assert '<html lang="zh">' in html and "open_section" not in html and "import " not in html
     assert not re.search(r"<script[^>]*\bsrc=|<link\b|@import|url\(\s*['\"]?https?:", html)
     assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)
     assert_carries_its_own_font(html)
@@ -245,9 +252,9 @@ def test_a_failed_section_is_a_chapter_that_says_so(tmp_path):
             {"output_type": "display_data", "metadata": {}, "data": {"text/html": '<table class="dataframe jx-table"><tr><td>1</td></tr></table>'}},
             {"output_type": "error", "ename": "ValueError", "evalue": "坏数据", "traceback": []}]}]}
     toc = []
-    html = chapter_html(2, Chapter("expenditure", "资金使用情况", tmp_path / "expenditure.ipynb"), nb, _Numbers(), toc)
+    html = chapter_html(2, Chapter("expenditure", "资金使用情况", tmp_path / "expenditure.ipynb"), nb, Numbers(), toc)
     assert "本章生成失败" in html and "ValueError: 坏数据" in html
     assert '<h1 class="jx-chapter" id="chapter-2">二、资金使用情况</h1>' in html
     assert "<caption>表1 (一)预算执行情况</caption>" in html and "口径说明" in html
     assert toc == [(1, "chapter-2", "二、资金使用情况"), (2, "chapter-2-1", "(一)预算执行情况")]
-    assert "本章没有生成" in chapter_html(1, Chapter("x", "X", tmp_path / "x.ipynb"), None, _Numbers(), [])
+    assert "本章没有生成" in chapter_html(1, Chapter("x", "X", tmp_path / "x.ipynb"), None, Numbers(), [])

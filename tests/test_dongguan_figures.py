@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import FIGURES
 
-from jixiao.present import fmt_pct, fmt_points, fmt_wan
+from jixiao.present.tables import fmt_pct, fmt_points, fmt_wan
 
 pytestmark = pytest.mark.usefixtures("dongguan")
 
@@ -93,7 +93,7 @@ def test_public_reviews(dongguan_metrics):
 
 
 def test_published_yaml_agrees_except_where_the_report_contradicts_itself(dongguan, dongguan_metrics):
-    from jixiao.published import published_comparison, published_disagreements
+    from jixiao.sections.published import published_comparison, published_disagreements
 
     comparison = published_comparison(dongguan_metrics, dongguan.published)
     assert len(comparison) >= 55

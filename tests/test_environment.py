@@ -37,7 +37,7 @@ def test_every_dependency_is_pinned_and_environment_yml_agrees():
 def test_the_cjk_font_is_noto_sans_cjk_sc_from_a_package():
     from fontTools.ttLib import TTFont
 
-    from jixiao.fonts import cjk_font_path, use_cjk_font
+    from jixiao.present.fonts import cjk_font_path, use_cjk_font
 
     path = cjk_font_path()
     assert "site-packages" in str(path)

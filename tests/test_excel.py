@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from jixiao.excel import ExcelTable, display_width, excel_table, sheet_name, write_tables_xlsx
+from jixiao.output.excel import ExcelTable, display_width, excel_table, sheet_name, write_tables_xlsx
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)"]
 

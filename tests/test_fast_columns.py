@@ -20,12 +20,30 @@ import pytest
 from conftest import write_workbook
 from openpyxl import Workbook
 
-from jixiao import workbook as workbook_module
-from jixiao.cells import PARSERS
-from jixiao.columns import BLANK, SCALED, WHOLE, ColumnConverter, Failed, exact_limit, exact_scaled, exact_whole, outcome
-from jixiao.contract import (BUDGET, MILESTONES, PUBLIC_REVIEWS, SCORING, SPENDING, SUBPROJECTS, SURVEY_ANSWERS,
-                             SURVEY_OPTIONS)
-from jixiao.workbook import open_workbook, read_sheet, sheet_rows
+from jixiao.intake import workbook as workbook_module
+from jixiao.intake.cells import PARSERS
+from jixiao.intake.columns import (
+    BLANK,
+    SCALED,
+    WHOLE,
+    ColumnConverter,
+    Failed,
+    exact_limit,
+    exact_scaled,
+    exact_whole,
+    outcome,
+)
+from jixiao.contract.sheets import (
+    BUDGET,
+    MILESTONES,
+    PUBLIC_REVIEWS,
+    SCORING,
+    SPENDING,
+    SUBPROJECTS,
+    SURVEY_ANSWERS,
+    SURVEY_OPTIONS,
+)
+from jixiao.intake.workbook import open_workbook, read_sheet, sheet_rows
 
 
 def awkward_floats(rng: random.Random, n: int) -> list[float]:
@@ -283,10 +301,10 @@ def test_a_cell_calamine_cannot_hand_over_far_below_the_header_is_reported_as_by
 
 
 def test_the_scan_for_formula_tags_finds_each_spelling_in_text_full_of_fs():
-    from jixiao.workbook import _names_an_f
+    from jixiao.intake.workbook import names_an_f
 
     plain = b'<c r="A1" t="inlineStr"><is><t>of fine fluff</t></is></c>' * 100
-    assert not _names_an_f(plain) and not _names_an_f(plain * 200)  # few f's, then many
+    assert not names_an_f(plain) and not names_an_f(plain * 200)  # few f's, then many
     for tag in (b"<f>A1</f>", b'<x:f t="shared" si="0"/>', b"<f/>"):
         for body in (plain, plain * 200):
-            assert _names_an_f(body[:1000] + tag + body[1000:])
+            assert names_an_f(body[:1000] + tag + body[1000:])

@@ -15,7 +15,7 @@ from batchrun import JIXIAO, jixiao
 from conftest import PROJECT_ROOT
 from pypdf import PdfReader
 
-from jixiao.batch import Lock
+from jixiao.run.batch import Lock
 from jixiao.sections import SECTIONS as REGISTRY
 
 SECTIONS = tuple(s.key for s in REGISTRY)
@@ -104,7 +104,7 @@ def test_a_second_run_into_the_same_folder_refuses_naming_the_lock(tmp_path):
     ({"out_dir": "../../elsewhere"}, "out_dir '../../elsewhere' 指向 "),
     ({"out_dir": "/tmp/x"}, "out_dir '/tmp/x' 应为相对于 "),
     ({"raw_dir": "../raw"}, "raw_dir '../raw' 指向 "),
-    ({"periods": ["2019-20"]}, "period '2019-20' is malformed"),
+    ({"periods": ["2019-20"]}, "期间 '2019-20' 格式有误"),
     ({"periods": ["2018"]}, "期间 2018 在评价期 2019-2021 之外"),
     ({"colour": "red"}, "未知参数 colour"),
     ({"raw_dir": "missing"}, "原始数据文件夹"),
@@ -121,14 +121,14 @@ def test_bad_parameters_are_refused_before_any_work(tmp_path, overrides, message
 
 
 def test_a_notebook_refuses_unknown_or_malformed_parameters():
-    from jixiao.params import check_notebook_parameters
-    from jixiao.problems import ParameterError
+    from jixiao.contract.params import check_notebook_parameters
+    from jixiao.core.problems import ParameterError
 
     base = dict(evaluation="x", period="2019", span="2019-2021", project="", raw_dir="")
     check_notebook_parameters(**base)
     with pytest.raises(ParameterError, match="unknown notebook parameter"):
         check_notebook_parameters(**base, colour="red")
-    with pytest.raises(ParameterError, match="malformed"):
+    with pytest.raises(ParameterError, match="格式有误"):
         check_notebook_parameters(**{**base, "period": "19"})
     with pytest.raises(ParameterError, match="不可用"):
         check_notebook_parameters(**{**base, "evaluation": "a/../../b"})

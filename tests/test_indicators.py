@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from conftest import write_workbook
 
-from jixiao.contract import SCORE_SCALE, STAGES
-from jixiao.evaluation import read_raw
-from jixiao.indicators import (
+from jixiao.contract.sheets import SCORE_SCALE, STAGES
+from jixiao.intake.folder import read_raw
+from jixiao.contract.rules import (
     INDICATOR_FIGURES,
     checks_differ,
     figure_fractions,
@@ -137,7 +137,7 @@ def test_the_chinese_name_of_a_figure_links_as_its_key():
 
 def test_rules_read_back_as_printed():
     assert str(parse_rule("比例", "0.95").target) == "19/20"
-    from jixiao.indicators import describe_rule
+    from jixiao.contract.rules import describe_rule
 
     assert describe_rule(parse_rule("扣分", "90%", "1%:0.5")) == "扣分,目标值 90%,每低 1% 扣 0.5 分"
     assert describe_rule(parse_rule("阶梯", None, "95%:1; 0:0")) == "阶梯 95%:1; 0%:0"
@@ -260,7 +260,7 @@ def test_a_score_sheet_without_the_rule_columns_is_valid(tmp_path):
 def test_template_offers_the_figures_and_methods_as_dropdowns(tmp_path):
     from openpyxl import load_workbook
 
-    from jixiao.template import FIGURE_LIST_SHEET, write_templates
+    from jixiao.intake.template import FIGURE_LIST_SHEET, write_templates
 
     write_templates(tmp_path)
     wb = load_workbook(tmp_path / "scoring.xlsx")
@@ -300,7 +300,7 @@ def test_dongguan_linked_indicators(dongguan, dongguan_metrics):
 
 
 def test_published_comparison_carries_the_reason_of_each_disagreement():
-    from jixiao.published import published_comparison, published_disagreements
+    from jixiao.sections.published import published_comparison, published_disagreements
 
     metrics = {"expenditure": {"budget": 80692.06, "initial_budget_in_period": 163000.0, "adjustment_rate_in_period": 0.505,
                                "by_year": [{"adjustment_rate": 0.51}, {"adjustment_rate": 0.49}]},

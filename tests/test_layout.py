@@ -19,9 +19,9 @@ from batchrun import jixiao
 from conftest import DONGGUAN_RAW
 from openpyxl import load_workbook
 
-from jixiao.evaluation import load_evaluation, read_raw
-from jixiao.metrics import Period, compute_metrics
-from jixiao.params import load_params
+from jixiao.intake.folder import load_evaluation, read_raw
+from jixiao.figures.metrics import Period, compute_metrics
+from jixiao.contract.params import load_params
 
 FILES = {"spending.xlsx": "2021年支付明细.xlsx", "subprojects.xlsx": "项目清单.xlsx"}
 COLUMNS = {"spending.xlsx": {"项目编号": "子项目编号", "付款金额(元)": "支付金额(元)", "付款日期": "支付日期"},

@@ -6,8 +6,8 @@ import datetime as dt
 
 from conftest import write_workbook
 
-from jixiao.contract import BUDGET, MILESTONES, SPENDING, SUBPROJECTS
-from jixiao.workbook import open_workbook, read_sheet
+from jixiao.contract.sheets import BUDGET, MILESTONES, SPENDING, SUBPROJECTS
+from jixiao.intake.workbook import open_workbook, read_sheet
 
 SUB_HEADER = ["子项目编号", "子项目名称", "领域", "业务单位", "立项批复金额(万元)"]
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from jixiao.cells import parse_money, parse_score
-from jixiao.metrics import (
+from jixiao.intake.cells import parse_money, parse_score
+from jixiao.figures.metrics import (
     Period,
     achievement,
     compute_metrics,
@@ -21,7 +21,7 @@ from jixiao.metrics import (
     survey_metrics,
     top_ranks,
 )
-from jixiao.problems import ParameterError
+from jixiao.core.problems import ParameterError
 
 
 def subprojects(*rows):

@@ -17,11 +17,11 @@ from batchrun import jixiao
 from conftest import PROJECT_ROOT, write_workbook
 from minimal import BASE
 
-from jixiao.cells import parse_money
-from jixiao.contract import FEN_PER_WAN, FILES
-from jixiao.evaluation import read_raw
-from jixiao.metrics import Period, compute_metrics
-from jixiao.present import fmt_wan
+from jixiao.intake.cells import parse_money
+from jixiao.contract.sheets import FEN_PER_WAN, FILES
+from jixiao.intake.folder import read_raw
+from jixiao.figures.metrics import Period, compute_metrics
+from jixiao.present.tables import fmt_wan
 
 PROJECT = "某县数字政府建设项目"
 PAYMENTS = "2023年支付明细.xlsx"

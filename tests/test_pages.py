@@ -8,10 +8,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from jixiao.cells import parse_money
-from jixiao.export import provenance_footer, zh_punctuation
-from jixiao.metrics import Period, approved_by, compute_metrics, positive_label, survey_shares, survey_summary
-from jixiao.present import fmt_small_pct, table
+from jixiao.intake.cells import parse_money
+from jixiao.output.export import provenance_footer, zh_punctuation
+from jixiao.figures.metrics import Period, approved_by, compute_metrics, positive_label, survey_shares, survey_summary
+from jixiao.present.tables import fmt_small_pct, table
 from jixiao.sections import compute_period
 from jixiao.sections.overview import key_figure_rows
 
@@ -137,7 +137,7 @@ def test_a_positive_share_is_named_after_the_options_it_adds_up():
 
 
 def test_the_published_check_names_the_survey_options_not_satisfaction(dongguan_metrics, dongguan):
-    from jixiao.published import published_comparison
+    from jixiao.sections.published import published_comparison
 
     comparison = published_comparison(dongguan_metrics, dongguan.published)
     figures = comparison["figure"].tolist()
@@ -162,7 +162,7 @@ def test_chinese_prose_gets_full_width_punctuation_and_numbers_stay_as_they_are(
 def test_tables_align_numbers_right_text_left_and_never_wrap_short_cells():
     frame = pd.DataFrame({"id": ["DG-2021-001"], "band": ["[80%,90%)"], "amount": [1234.5],
                           "note": ["这是一段超过三十个字的较长的中文评分说明文字，在页面宽度之内需要折成两行或者更多行"]})
-    from jixiao.present import fmt_wan
+    from jixiao.present.tables import fmt_wan
 
     html = table(frame, {"id": ("子项目编号", None), "band": ("区间", None), "amount": ("金额（万元）", fmt_wan),
                          "note": ("评分说明", None)}).html
@@ -172,7 +172,7 @@ def test_tables_align_numbers_right_text_left_and_never_wrap_short_cells():
 
 
 def test_the_provenance_appendix_gives_paths_relative_to_the_project():
-    from jixiao.config import PROJECT_ROOT
+    from jixiao.core.config import PROJECT_ROOT
 
     html = provenance_footer({"period": "2019", "raw_dir": str(PROJECT_ROOT / "data" / "raw" / "x")},
                              {"a.xlsx": "0" * 64}, "2026-01-01T00:00:00+00:00", 1.25)
@@ -189,7 +189,7 @@ def test_achievement_wording_only_for_output_and_effect(dongguan, monkeypatch):
     shown = []
     monkeypatch.setattr(scoring, "display", lambda *objs: shown.extend(objs))
     scoring.summary(SectionView(get_section("scoring"), "e", "x", SPAN, SPAN, results.metrics, results.frames["scoring"]))
-    from jixiao.present import Table
+    from jixiao.present.tables import Table
 
     graded = [t.data for t in shown if isinstance(t, Table) and t.data["headers"][-1] == "等级评价结果"]
     assert len(graded) == 1
@@ -198,7 +198,7 @@ def test_achievement_wording_only_for_output_and_effect(dongguan, monkeypatch):
 
 def shown_texts(section_key, block, results, period=SPAN, monkeypatch=None):
     """The text of what a display block shows (notes as text, tables by caption)."""
-    from jixiao.present import Table
+    from jixiao.present.tables import Table
     from jixiao.sections import get_section
     from jixiao.sections.base import SectionView
 
@@ -229,7 +229,7 @@ def test_a_figure_that_differs_from_the_printed_one_gets_a_footnote_on_its_page(
 def test_the_template_offers_the_approval_date_and_says_what_it_does(tmp_path):
     from openpyxl import load_workbook
 
-    from jixiao.template import write_templates
+    from jixiao.intake.template import write_templates
 
     write_templates(tmp_path)
     ws = load_workbook(tmp_path / "subprojects.xlsx")["子项目"]

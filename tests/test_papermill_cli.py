@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from conftest import PROJECT_ROOT
 
-from jixiao.params import NOTEBOOK_PARAMETERS
+from jixiao.contract.params import NOTEBOOK_PARAMETERS
 from jixiao.sections import SECTIONS as REGISTRY
 
 SECTIONS = sorted(s.key for s in REGISTRY)  # explore.ipynb is no section: it has no report parameters
@@ -79,7 +79,7 @@ def test_a_year_passed_as_a_number_runs_and_converts_without_code(section, tmp_p
     assert converted.returncode == 0, converted.stderr[-3000:]
     html = (tmp_path / f"{section}-2019.html").read_text(encoding="utf-8")
     assert "报告期间 2019(截至 2019-12-31)" in html
-    assert "open_report" not in html and "tags=" not in html  # --no-input: no code shown
+    assert "open_section" not in html and "tags=" not in html  # --no-input: no code shown
 
 
 def test_a_span_runs(tmp_path):
@@ -89,8 +89,8 @@ def test_a_span_runs(tmp_path):
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("2025", "period 2025 lies outside the evaluation's span 2019-2021"),
-    ("abc", "period 'abc' is malformed; expected a year such as 2020 or a span such as 2019-2021"),
+    ("2025", "期间 2025 在评价期 2019-2021 之外"),
+    ("abc", "期间 'abc' 格式有误;应为年份(如 2020)或期间(如 2019-2021)"),
     ("19", "笔记本参数 period 的值 19 不是年份;应为年份(如 2020)或期间(如 2019-2021)"),
     ("2019.5", "笔记本参数 period 应为年份(如 2020)或期间(如 2019-2021),收到 float 类型的值 2019.5;"
                "用 papermill 传文字时请写 -r period 2019.5"),

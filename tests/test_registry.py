@@ -8,10 +8,10 @@ import nbformat
 import pytest
 from conftest import PROJECT_ROOT
 
-from jixiao.contract import SHEETS
-from jixiao.metrics import Period
+from jixiao.contract.sheets import SHEETS
+from jixiao.figures.metrics import Period
 from jixiao.sections import SECTIONS, compute_period, get_section
-from jixiao.tables import Tables
+from jixiao.contract.tables import Tables
 
 
 def test_a_misspelt_table_is_an_error_not_no_data():
@@ -35,7 +35,7 @@ def test_every_section_reads_known_tables_and_has_a_notebook_calling_each_block_
         nb = nbformat.read(PROJECT_ROOT / "notebooks" / section.notebook, as_version=4)
         code = [c.source for c in nb.cells if c.cell_type == "code"]
         markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
-        assert any(f'open_report("{section.key}"' in c for c in code), section.key
+        assert any(f'open_section("{section.key}"' in c for c in code), section.key
         calls = [c for c in code if c.startswith(f"{section.key}.")]
         assert calls == [f"{section.key}.{b.show.__name__}(r)" for b in section.blocks], section.key
         headings = [line[3:] for m in markdown for line in m.splitlines() if line.startswith("## ")]

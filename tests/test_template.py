@@ -5,8 +5,8 @@ from __future__ import annotations
 from batchrun import jixiao
 from openpyxl import load_workbook
 
-from jixiao.contract import FILES, SHEETS
-from jixiao.template import write_row
+from jixiao.contract.sheets import FILES, SHEETS
+from jixiao.intake.template import write_row
 
 
 def test_template_validates_and_guides_the_analyst(tmp_path):

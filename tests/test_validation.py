@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from minimal import Q1, build, rows
 
-from jixiao.evaluation import read_raw
+from jixiao.intake.folder import read_raw
 
 
 def messages(folder, severity="error", span=(2019, 2021)):
@@ -201,7 +201,7 @@ def test_payments_at_150_percent_are_not_flagged(tmp_path):
 def test_problems_survive_a_json_round_trip_in_both_languages(tmp_path, monkeypatch):
     import json
 
-    from jixiao.problems import Problem
+    from jixiao.core.problems import Problem
 
     spending = rows("spending.xlsx", "支出")
     spending.append(list(spending[2]))

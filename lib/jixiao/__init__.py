@@ -3,9 +3,10 @@
 Exploring one evaluation: ``import jixiao as jx; ev = jx.open("dongguan-2019-2021")`` (see ``jixiao.api``).
 """
 
-__version__ = "0.1.0"
+from jixiao.core.version import __version__  # noqa: E402 (one version, in core)
 
 _API_NAMES = ("Evaluation", "PeriodReport", "Problems")
+_NOTEBOOK_NAMES = ("open_section", "heading")  # what a section notebook calls (jixiao.notebook)
 
 
 def open(name_or_path=None, *, span=None, params=None):  # noqa: A001 (jx.open, as the README writes it)
@@ -15,14 +16,18 @@ def open(name_or_path=None, *, span=None, params=None):  # noqa: A001 (jx.open, 
     ("2019-2021") and ``params`` (its params file) as in ``jixiao.api.open``, whose docstring says more.
     """
     # imported here: the batch imports jixiao in processes that must stay free of pandas
-    from .api import open as open_evaluation
+    from jixiao.api import open as open_evaluation
 
     return open_evaluation(name_or_path, span=span, params=params)
 
 
 def __getattr__(name: str):
     if name in _API_NAMES:
-        from . import api
+        from jixiao import api
 
         return getattr(api, name)
+    if name in _NOTEBOOK_NAMES:
+        from jixiao import notebook
+
+        return getattr(notebook, name)
     raise AttributeError(f"module 'jixiao' has no attribute {name!r}")

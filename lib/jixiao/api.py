@@ -12,7 +12,7 @@ keeps) and gives an ``Evaluation``:
   attribute per report section (``.expenditure``) holding its frames and figures, which the section's
   display blocks take (``sections.expenditure.by_domain(ev.period("2020").expenditure)``).
 
-Section notebooks reach the same code through ``jixiao.report.open_report``.
+Section notebooks reach the same code through ``jx.open_section`` (jixiao.notebook).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .config import PARAMS_FILE, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
-from .contract import FEN_PER_WAN, SCORE_SCALE, SHEETS, SHEETS_BY_KEY, Layout
-from .i18n import t
-from .params import RunParams, check_name, load_params
-from .period import Period
-from .problems import ERROR, NOTE, WARNING, InputError, ParameterError, Problem
-from .sections import SECTIONS, SectionView, compute_period, get_section
-from .tables import Tables
+from jixiao.core.config import PARAMS_FILE, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
+from jixiao.contract.sheets import FEN_PER_WAN, SCORE_SCALE, SHEETS, SHEETS_BY_KEY, Layout
+from jixiao.core.i18n import t
+from jixiao.contract.params import RunParams, check_name, load_params
+from jixiao.core.period import Period
+from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, ParameterError, Problem
+from jixiao.sections import SECTIONS, SectionView, compute_period, get_section
+from jixiao.contract.tables import Tables
 
 __all__ = ["Evaluation", "PeriodReport", "Problems", "chinese_sheet", "load"]  # and open, left out of * (a builtin)
 
@@ -39,7 +39,7 @@ SHEET_BY_NAME = {s.sheet: s for s in SHEETS}
 
 
 class Problems(list):
-    """The validation problems (``jixiao.problems.Problem``) in file, sheet, row order; prints one per line."""
+    """The validation problems (``jixiao.core.problems.Problem``) in file, sheet, row order; prints one per line."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -176,9 +176,7 @@ class Evaluation:
             chosen = period
         else:
             chosen = Period.parse(period) if period not in (None, "") else self.span
-        if chosen.first < self.span.first or chosen.last > self.span.last:
-            raise ParameterError(t(f"期间 {chosen.label} 在评价期 {self.span.label} 之外",
-                                   f"period {chosen.label} lies outside the evaluation's span {self.span.label}"))
+        chosen.require_within(self.span)
         if chosen not in self._computed:
             results = compute_period(tables, chosen, self.span, self.project, self.published)
             self._computed[chosen] = PeriodReport(self, chosen, results.metrics, results.frames)
@@ -197,7 +195,7 @@ def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, 
     """The evaluation in ``raw_dir``, checked with ``span`` and read through ``layout`` (None: the layout the
     processed cache was built with); never raises for bad data: the problems are in ``.problems``.
     Without a span, the span is the budget's years (else the payments' years) and dates are checked loosely."""
-    from .evaluation import load_evaluation
+    from jixiao.intake.folder import load_evaluation
 
     raw_dir = Path(raw_dir).resolve()
     name = name or raw_dir.name
@@ -253,7 +251,7 @@ def open(name_or_path: str | os.PathLike | None = None, *, span: str | int | Non
 
 def _from_params(run: RunParams, path: Path, span: Period | None) -> Evaluation:
     span = span or run.span
-    periods = [p for p in run.periods if span.first <= p.first and p.last <= span.last]
+    periods = [p for p in run.periods if p.within(span)]
     return load(run.raw_dir, name=run.evaluation, span=span, project=run.project, layout=run.layout,
                 periods=periods, params_file=path.resolve())
 

@@ -1,6 +1,6 @@
 """The ``jixiao`` command: new, validate, template, run.
 
-Messages are in Chinese unless ``--lang en`` or ``JIXIAO_LANG=en`` (``jixiao.i18n``).
+Messages are in Chinese unless ``--lang en`` or ``JIXIAO_LANG=en`` (``jixiao.core.i18n``).
 Exit codes: 0 success, 2 bad input or parameters (with every problem listed),
 1 a notebook of the batch failed.
 """
@@ -12,9 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__
-from .i18n import LANGUAGES, set_lang, t
-from .problems import ERROR, NOTE, WARNING, ParameterError
+from jixiao.core.version import __version__
+from jixiao.core.i18n import LANGUAGES, set_lang, t
+from jixiao.core.problems import ERROR, NOTE, WARNING, ParameterError
 
 
 def _print_problems(problems, stream) -> None:
@@ -30,9 +30,9 @@ def _error(message: object) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .evaluation import read_raw
-    from .metrics import Period
-    from .params import load_params
+    from jixiao.intake.folder import read_raw
+    from jixiao.figures.metrics import Period
+    from jixiao.contract.params import load_params
 
     layout = None
     span = None
@@ -64,7 +64,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from .template import write_templates
+    from jixiao.intake.template import write_templates
 
     try:
         written = write_templates(Path(args.dir), overwrite=args.force)
@@ -97,12 +97,12 @@ def new_params_text(name: str, project: str, span, raw_dir: str) -> str:
 
 
 def cmd_new(args) -> int:
-    from .atomic import atomic_write_text
-    from .config import PROJECT_ROOT, RAW_DIR
-    from .contract import FILES
-    from .metrics import Period
-    from .params import check_name
-    from .template import write_templates
+    from jixiao.core.atomic import atomic_write_text
+    from jixiao.core.config import PROJECT_ROOT, RAW_DIR
+    from jixiao.contract.sheets import FILES
+    from jixiao.figures.metrics import Period
+    from jixiao.contract.params import check_name
+    from jixiao.intake.template import write_templates
 
     try:
         name = check_name(args.name)
@@ -135,16 +135,16 @@ def cmd_new(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .batch import run_batch
-    from .config import PARAMS_FILE
-    from .params import load_params
+    from jixiao.run.batch import run_batch
+    from jixiao.core.config import PARAMS_FILE
+    from jixiao.contract.params import load_params
 
     scheduler = args.scheduler or "local"
     if scheduler not in ("local", "dask") and not scheduler.startswith("tcp://"):
         return _error(ParameterError(t(f"--scheduler {scheduler} 无效;应为 local、dask 或 tcp://主机:端口",
                                        f"--scheduler {scheduler} is not known; expected local, dask or tcp://HOST:PORT")))
     if args.portfolio:
-        from .portfolio import run_portfolio
+        from jixiao.run.portfolio import run_portfolio
 
         clash = [flag for flag, value in (("--params", args.params), ("--raw", args.raw), ("--out", args.out),
                                           ("--period", args.period)) if value]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..period import Period
-from ..tables import Tables
-from . import expenditure, milestones, overview, satisfaction, scoring, trends
-from .base import Block, PeriodInputs, Section, SectionResult, SectionView
+from jixiao.core.period import Period
+from jixiao.contract.tables import Tables
+from jixiao.sections import expenditure, milestones, overview, satisfaction, scoring, trends
+from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView
 
 SECTIONS: tuple[Section, ...] = (
     overview.SECTION,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ..period import Period
+from jixiao.core.period import Period
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class PeriodInputs:
     """What ``compute`` gets: the tables, the period and span, the project, the published figures, and
     the metrics of the sections already computed (those named in its ``after`` among them)."""
 
-    tables: Any  # jixiao.tables.Tables
+    tables: Any  # jixiao.contract.tables.Tables
     period: Period
     span: Period
     project: str = ""
@@ -106,6 +106,6 @@ def display(*objs) -> None:
 
 
 def note(text: str):
-    from ..present import note as present_note
+    from jixiao.present.tables import note as present_note
 
     return present_note(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..metrics import wan
+from jixiao.figures.metrics import wan
 
 
 def in_wan(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -21,10 +21,10 @@ def ranks(places: list[list[str]]) -> str:
 
 
 class _Charts:
-    """``jixiao.charts`` imported on first use: computing a period must not pull in matplotlib."""
+    """``jixiao.present.charts`` imported on first use: computing a period must not pull in matplotlib."""
 
     def __getattr__(self, name: str):
-        from .. import charts as module
+        from jixiao.present import charts as module
 
         return getattr(module, name)
 
@@ -38,7 +38,7 @@ def published_notes(inputs, figures: dict, prefixes: tuple[str, ...]) -> dict[st
     does not reproduce, for the footnote of the page that shows them; {} otherwise."""
     if not (inputs.published and inputs.whole_span):
         return {}
-    from ..published import published_comparison
+    from jixiao.sections.published import published_comparison
 
     try:
         comparison = published_comparison({**inputs.metrics, **figures}, inputs.published)
@@ -51,7 +51,7 @@ def published_notes(inputs, figures: dict, prefixes: tuple[str, ...]) -> dict[st
 
 def show_published_notes(view, *prefixes: str) -> None:
     """A footnote under the figures: each printed figure the data does not reproduce, both values and why."""
-    from .base import display, note
+    from jixiao.sections.base import display, note
 
     if "published_differs" not in view.frames:
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 
-from ..metrics import (
+from jixiao.figures.metrics import (
     budget_by_domain,
     payments_in,
     ratio,
@@ -17,10 +17,10 @@ from ..metrics import (
     spending_or_empty,
     subproject_spend_rates,
 )
-from ..present import fmt_count, fmt_pct, fmt_wan, table, with_chart
-from ..period import Period
-from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from .common import charts, in_wan, published_notes, ranks, show_published_notes
+from jixiao.present.tables import fmt_count, fmt_pct, fmt_wan, table, with_chart
+from jixiao.core.period import Period
+from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from jixiao.sections.common import charts, in_wan, published_notes, ranks, show_published_notes
 
 
 def compute(inputs: PeriodInputs) -> SectionResult:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 
-from ..metrics import milestone_completion, milestone_metrics, milestones_open
-from ..present import fmt_count, fmt_date, fmt_pct, table, with_chart
-from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from ..contract import STAGES
-from .common import charts, published_notes, show_published_notes
+from jixiao.figures.metrics import milestone_completion, milestone_metrics, milestones_open
+from jixiao.present.tables import fmt_count, fmt_date, fmt_pct, table, with_chart
+from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from jixiao.contract.sheets import STAGES
+from jixiao.sections.common import charts, published_notes, show_published_notes
 
 
 def compute(inputs: PeriodInputs) -> SectionResult:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..present import fmt_count, fmt_pct, fmt_points, fmt_small_pct, fmt_wan, table
-from ..published import published_comparison, published_disagreements
-from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from jixiao.present.tables import fmt_count, fmt_pct, fmt_points, fmt_small_pct, fmt_wan, table
+from jixiao.sections.published import published_comparison, published_disagreements
+from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
 
 
 def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:

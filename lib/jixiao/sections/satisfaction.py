@@ -7,10 +7,17 @@ from functools import partial
 import pandas as pd
 
 
-from ..metrics import WHOLE_EVALUATION_NOTE, review_metrics, reviews_in, survey_metrics, survey_shares, survey_summary
-from ..present import fmt_count, fmt_pct, fmt_small_pct, table, with_chart
-from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from .common import charts, published_notes, show_published_notes
+from jixiao.figures.metrics import (
+    WHOLE_EVALUATION_NOTE,
+    review_metrics,
+    reviews_in,
+    survey_metrics,
+    survey_shares,
+    survey_summary,
+)
+from jixiao.present.tables import fmt_count, fmt_pct, fmt_small_pct, table, with_chart
+from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from jixiao.sections.common import charts, published_notes, show_published_notes
 
 
 def compute(inputs: PeriodInputs) -> SectionResult:

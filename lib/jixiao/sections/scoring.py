@@ -5,12 +5,19 @@ from __future__ import annotations
 import pandas as pd
 
 
-from ..contract import SCORE_SCALE
-from ..indicators import figure_fractions, score_check_table, scoring_checks
-from ..metrics import ACHIEVEMENT_LEVELS, ACHIEVEMENT_WORDING, WHOLE_EVALUATION_NOTE, level2_table, score_table, scoring_metrics
-from ..present import fmt_pct, fmt_points, fmt_weight, table, with_chart
-from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from .common import charts
+from jixiao.contract.sheets import SCORE_SCALE
+from jixiao.contract.rules import figure_fractions, score_check_table, scoring_checks
+from jixiao.figures.metrics import (
+    ACHIEVEMENT_LEVELS,
+    ACHIEVEMENT_WORDING,
+    WHOLE_EVALUATION_NOTE,
+    level2_table,
+    score_table,
+    scoring_metrics,
+)
+from jixiao.present.tables import fmt_pct, fmt_points, fmt_weight, table, with_chart
+from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from jixiao.sections.common import charts
 
 
 def _in_points(frame: pd.DataFrame, columns: tuple[str, ...] = ("weight", "score")) -> pd.DataFrame:

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..metrics import BANDS
-from ..period import Period
-from ..present import fmt_count, fmt_pct, fmt_wan, table
-from .base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from .common import charts
+from jixiao.figures.metrics import BANDS
+from jixiao.core.period import Period
+from jixiao.present.tables import fmt_count, fmt_pct, fmt_wan, table
+from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from jixiao.sections.common import charts
 
 WHOLE_SPAN_NOTE = "历年对比只在整个评价期({span})报告中给出,单年度报告不单列,请见 {span} 报告。"
 
 
 def _year_results(inputs: PeriodInputs, year: int) -> dict[str, SectionResult]:
     """What the year's own report computes for the sections compared here."""
-    from . import expenditure, milestones, satisfaction
+    from jixiao.sections import expenditure, milestones, satisfaction
 
     given = PeriodInputs(inputs.tables, Period(year, year), inputs.span, inputs.project, inputs.published)
     return {s.SECTION.key: s.SECTION.compute(given) for s in (expenditure, milestones, satisfaction)}

@@ -1,0 +1,304 @@
+"""Indicator scores recomputed from the data, beside the scores the evaluator entered.
+
+A row of the 指标 sheet is *linked* when its 计分依据 names a figure of ``INDICATOR_FIGURES``;
+its 计分方法 (比例, 阶梯 or 扣分), 目标值 and 计分参数 then give a rule, and the rule turns the
+figure into a score.  ``score_checks`` lays that score beside the 得分 column.
+
+Everything is exact: figures are ``Fraction``s of integer counts (or of amounts exact to the fen),
+scores are rounded half-up to 0.01 point only at the end.
+
+Numbers in 目标值 and 计分参数 are written either as a percentage with a % sign (``95%``) or as a
+plain fraction between 0 and 1 (``0.95``, which is what an Excel cell formatted as 95% holds); a
+plain number above 1 is refused, since ``95`` could mean 95% or 9500%.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+
+from jixiao.contract.sheets import SCORE_SCALE, STAGES
+
+STAGE_FIGURE_PREFIX = "stage_completion_rate:"
+
+# key -> (Chinese name, how it is computed); the whole-span metrics.json supplies every input
+INDICATOR_FIGURES: dict[str, tuple[str, str]] = {
+    "budget_execution_rate": ("预算执行率", "期内支付 ÷ 期内各年度调整后预算"),
+    "spend_rate_approved": ("批复资金支出率", "截至期末的累计支付 ÷ 已批复子项目的立项批复金额合计"),
+    "milestone_completion_rate": ("计划完成率", "期内计划的进度节点中期末前已完成的 ÷ 期内计划的节点(各阶段合计)"),
+    "milestone_on_time_rate": ("按期完成率", "实际完成日期不晚于计划完成日期的节点 ÷ 期内计划的节点(各阶段合计)"),
+    "survey_positive_share": ("问卷满意率", "选择“是否满意 = 1”选项的回答 ÷ 全部回答(所有题目合计)"),
+    "five_star_rate": ("五星好评率", "5星评价 ÷ 全部评价"),
+    **{f"{STAGE_FIGURE_PREFIX}{stage}": (f"{stage}完成率", f"阶段“{stage}”期内计划的节点中期末前已完成的 ÷ 期内计划的节点")
+       for stage in STAGES},
+}
+FIGURE_BY_NAME = {name: key for key, (name, _) in INDICATOR_FIGURES.items()}
+
+METHODS: dict[str, str] = {
+    "比例": "得分 = 分值 × min(指标值 ÷ 目标值, 1)",
+    "阶梯": "计分参数如 95%:1; 90%:0.8; 80%:0.6; 0:0,取指标值达到的第一个门槛的系数,得分 = 分值 × 系数",
+    "扣分": "计分参数如 1%:0.5,指标值每比目标值低满 1% 扣 0.5 分,最低 0 分",
+}
+DEFAULT_TARGET = Fraction(1)
+CENT = Fraction(1, 100)
+TOLERANCE = Fraction(5, 1000)  # a computed and an entered score differ when more than 0.005 apart
+
+_NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
+
+
+class RuleError(ValueError):
+    """A malformed scoring rule; ``column`` names the field at fault: method, target or rule_params."""
+
+    def __init__(self, message: str, column: str):
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A parsed scoring rule: ``steps`` holds (threshold, factor) for 阶梯, (step, points) for 扣分."""
+
+    method: str
+    target: Fraction = DEFAULT_TARGET
+    steps: tuple[tuple[Fraction, Fraction], ...] = ()
+
+    def score(self, weight: Fraction, value: Fraction) -> Fraction:
+        """The unrounded score of ``value`` under this rule, for an indicator worth ``weight`` points."""
+        if self.method == "比例":
+            return weight * min(value / self.target, Fraction(1))
+        if self.method == "阶梯":
+            factor = next((f for threshold, f in self.steps if value >= threshold), Fraction(0))
+            return weight * factor
+        step, points = self.steps[0]
+        shortfall = self.target - value
+        full_steps = int(shortfall // step) if shortfall > 0 else 0
+        return max(weight - full_steps * points, Fraction(0))
+
+
+def figure_key(text: object) -> str:
+    """The figure a 计分依据 cell names (its key or its Chinese name); raises ValueError when unknown."""
+    given = " ".join(str(text).split())
+    key = FIGURE_BY_NAME.get(given, given)
+    if key.casefold() in {k.casefold() for k in INDICATOR_FIGURES}:
+        return next(k for k in INDICATOR_FIGURES if k.casefold() == key.casefold())
+    raise ValueError("未知的计分依据;应为以下之一:" + "、".join(INDICATOR_FIGURES))
+
+
+def parse_fraction(text: object, *, allow_zero: bool = False) -> Fraction:
+    """'95%' -> 95/100; '0.95' -> 95/100; a plain number must lie in [0, 1] (a percentage needs its % sign)."""
+    t = str(text).strip().replace("％", "%")
+    percent = t.endswith("%")
+    digits = t[:-1].strip() if percent else t
+    if not _NUMBER.match(digits):
+        raise ValueError(f"“{t}”不是数值;应写成百分数(如 95%)或 0 到 1 之间的小数(如 0.95)")
+    value = Fraction(Decimal(digits))
+    if percent:
+        value /= 100
+    elif value > 1:
+        raise ValueError(f"“{t}”大于 1;百分数请带 % 号(如 {t}%),小数应在 0 到 1 之间")
+    if value == 0 and not allow_zero:
+        raise ValueError(f"“{t}”为 0;应大于 0")
+    return value
+
+
+def _pairs(params: str) -> list[tuple[str, str]]:
+    parts = [p.strip() for p in re.split(r"[;；]", params) if p.strip()]
+    pairs = []
+    for part in parts:
+        halves = re.split(r"[:：]", part)
+        if len(halves) != 2 or not halves[0].strip() or not halves[1].strip():
+            raise ValueError(f"“{part}”应写成用冒号分开的一对数,如“90%:0.8”")
+        pairs.append((halves[0].strip(), halves[1].strip()))
+    return pairs
+
+
+def _plain_number(text: str, what: str) -> Fraction:
+    if not _NUMBER.match(text):
+        raise ValueError(f"{what}“{text}”应为不带单位的非负数")
+    return Fraction(Decimal(text))
+
+
+def parse_rule(method: object, target: object = None, params: object = None) -> Rule:
+    """The Rule of one indicator row; raises RuleError (Chinese message saying what is expected, and
+    the field at fault).
+
+    比例: 目标值 (default 100%), no 计分参数.  阶梯: no 目标值; 计分参数 ``门槛:系数; …`` with
+    thresholds falling and factors between 0 and 1; a value below every threshold scores 0.
+    扣分: 计分参数 ``每低:扣分`` (e.g. ``1%:0.5``) below 目标值 (default 100%).
+    """
+    name = "" if method is None else str(method).strip()
+    if name not in METHODS:
+        raise RuleError("未知的计分方法;应为以下之一:" + "、".join(METHODS), "method")
+    has_target = target is not None and str(target).strip() != ""
+    has_params = params is not None and str(params).strip() != ""
+    if name == "阶梯" and has_target:
+        raise RuleError("阶梯法按计分参数中的门槛计分,不用目标值;请清空目标值", "target")
+    try:
+        goal = parse_fraction(target) if has_target else DEFAULT_TARGET
+    except ValueError as exc:
+        raise RuleError(f"目标值{exc}", "target") from None
+    if name == "比例":
+        if has_params:
+            raise RuleError("比例法不用计分参数;请清空计分参数,或改用阶梯/扣分", "rule_params")
+        return Rule(name, goal)
+    example = "95%:1; 90%:0.8; 80%:0.6; 0:0" if name == "阶梯" else "1%:0.5"
+    if not has_params:
+        raise RuleError(f"{name}法需要计分参数,例如 {example}", "rule_params")
+    try:
+        return _stepped(name, goal, str(params))
+    except ValueError as exc:
+        raise RuleError(f"{exc}(例如 {example})", "rule_params") from None
+
+
+def _stepped(name: str, goal: Fraction, params: str) -> Rule:
+    pairs = _pairs(params)
+    if name == "阶梯":
+        steps = tuple((parse_fraction(t, allow_zero=True), _plain_number(f, "系数")) for t, f in pairs)
+        if any(f > 1 for _, f in steps):
+            raise ValueError("阶梯法的系数应在 0 到 1 之间(得分 = 分值 × 系数)")
+        if any(a <= b for (a, _), (b, _) in zip(steps, steps[1:])):
+            raise ValueError("阶梯法的门槛应从高到低排列,且互不相同")
+        return Rule(name, DEFAULT_TARGET, steps)
+    if len(pairs) != 1:
+        raise ValueError("扣分法的计分参数应只有一对“每低:扣分”")
+    return Rule(name, goal, ((parse_fraction(pairs[0][0]), _plain_number(pairs[0][1], "扣分")),))
+
+
+def describe_rule(rule: Rule) -> str:
+    """The rule as the section prints it, e.g. '比例,目标值 100%' or '阶梯 95%:1; 0:0'."""
+    def pct(f: Fraction) -> str:
+        return f"{_decimal(f * 100).normalize():f}%"
+
+    if rule.method == "比例":
+        return f"比例,目标值 {pct(rule.target)}"
+    if rule.method == "阶梯":
+        return "阶梯 " + "; ".join(f"{pct(t)}:{_decimal(f).normalize():f}" for t, f in rule.steps)
+    step, points = rule.steps[0]
+    return f"扣分,目标值 {pct(rule.target)},每低 {pct(step)} 扣 {_decimal(points).normalize():f} 分"
+
+
+def _decimal(f: Fraction) -> Decimal:
+    return Decimal(f.numerator) / Decimal(f.denominator)
+
+
+def round_half_up(value: Fraction, unit: Fraction = CENT) -> Fraction:
+    """``value`` (>= 0) rounded half-up to a multiple of ``unit``, exactly."""
+    return Fraction((value / unit + Fraction(1, 2)).__floor__()) * unit
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def _exact(amount) -> Fraction | None:
+    """An amount of metrics.json (万元, exact to the fen) as an exact Fraction."""
+    if amount is None:
+        return None
+    return Fraction(Decimal(repr(amount))) if isinstance(amount, float) else Fraction(amount)
+
+
+def _share(numerator, denominator) -> Fraction | None:
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return Fraction(numerator) / Fraction(denominator)
+
+
+def figure_fractions(metrics: dict) -> dict[str, Fraction | None]:
+    """Every figure of INDICATOR_FIGURES as an exact Fraction (None when its data is absent)."""
+    e = metrics.get("expenditure") or {}
+    stages = metrics.get("milestones") or {}
+    survey = metrics.get("survey") or {}
+    reviews = metrics.get("public_reviews") or {}
+    planned = sum(s["planned"] for s in stages.values())
+    questions = (survey.get("questions") or {}).values()
+    figures = {
+        "budget_execution_rate": _share(_exact(e.get("spent")), _exact(e.get("budget"))),
+        "spend_rate_approved": _share(_exact(e.get("spent_to_end")), _exact(e.get("approved_total"))),
+        "milestone_completion_rate": _share(sum(s["done"] for s in stages.values()), planned),
+        "milestone_on_time_rate": _share(sum(s["on_time"] for s in stages.values()), planned),
+        "survey_positive_share": _share(sum(q["positive"] for q in questions),
+                                        sum(q["answered"] for q in questions)) if survey else None,
+        "five_star_rate": _share(reviews.get("five_star"), reviews.get("total")),
+    }
+    for stage in STAGES:
+        s = stages.get(stage) or {}
+        figures[f"{STAGE_FIGURE_PREFIX}{stage}"] = _share(s.get("done"), s.get("planned"))
+    return figures
+
+
+def indicator_figures(metrics: dict) -> dict[str, float | None]:
+    """Every figure of INDICATOR_FIGURES as a float fraction (0.9842…), as metrics.json carries rates."""
+    return {k: None if v is None else float(v) for k, v in figure_fractions(metrics).items()}
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+def linked_rows(scoring: pd.DataFrame | None) -> pd.DataFrame:
+    """The 指标 rows whose 计分依据 is filled in (an empty frame when none is, or the column is absent)."""
+    if scoring is None or "calculation_basis" not in scoring.columns:
+        return pd.DataFrame()
+    return scoring[scoring["calculation_basis"].notna()]
+
+
+def _points(units) -> Fraction:
+    return Fraction(int(units), SCORE_SCALE)
+
+
+def _number(f: Fraction | None) -> float | None:
+    return None if f is None else float(f)
+
+
+CHECK_COLUMNS = ["excel_row", "indicator", "metric", "figure", "value", "method", "rule", "weight", "computed",
+                 "entered", "differs"]
+
+
+def _check_rows(scoring: pd.DataFrame | None, figures: dict) -> list[dict]:
+    rows = []
+    for r in linked_rows(scoring).itertuples():
+        key = figure_key(r.calculation_basis)
+        rule = parse_rule(r.method, r.target, r.rule_params)
+        value = figures.get(key)
+        value = None if value is None else Fraction(value)
+        entered = _points(r.score)
+        computed = None if value is None else round_half_up(rule.score(_points(r.weight), value))
+        rows.append({
+            "excel_row": int(r.excel_row), "indicator": r.level3, "metric": key, "figure": INDICATOR_FIGURES[key][0],
+            "value": _number(value), "method": rule.method, "rule": describe_rule(rule),
+            "weight": float(_points(r.weight)), "computed": _number(computed), "entered": float(entered),
+            "differs": None if computed is None else abs(computed - entered) > TOLERANCE,
+        })
+    return rows
+
+
+def score_check_table(scoring: pd.DataFrame | None, figures: dict) -> pd.DataFrame:
+    """One row per linked indicator: columns excel_row, indicator, metric, figure (Chinese name), value,
+    method, rule (as printed), weight, computed, entered, differs.  ``figures`` maps a key to a Fraction
+    (``figure_fractions``) or a float; a figure with no data gives computed and differs None."""
+    return pd.DataFrame(_check_rows(scoring, figures), columns=CHECK_COLUMNS, dtype=object)
+
+
+def score_checks(scoring: pd.DataFrame | None, figures: dict) -> list[dict] | None:
+    """metrics.json's ``scoring.checks``: per linked indicator {indicator, metric, value, method, computed,
+    entered, differs}; None when no row is linked."""
+    rows = _check_rows(scoring, figures)
+    if not rows:
+        return None
+    keys = ["indicator", "metric", "value", "method", "computed", "entered", "differs"]
+    return [{k: row[k] for k in keys} for row in rows]
+
+
+def checks_differ(checks: list[dict] | None) -> int | None:
+    """metrics.json's ``scoring.checks_differ``: how many linked indicators differ (None when none is linked)."""
+    if checks is None:
+        return None
+    return sum(1 for c in checks if c["differs"])
+
+
+def scoring_checks(scoring: pd.DataFrame | None, metrics: dict) -> dict:
+    """``{"checks": …, "checks_differ": …}`` for the whole-span metrics' ``scoring`` section."""
+    checks = score_checks(scoring, figure_fractions(metrics))
+    return {"checks": checks, "checks_differ": checks_differ(checks)}

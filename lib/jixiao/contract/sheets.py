@@ -1,0 +1,292 @@
+"""The input contract: which workbook holds which sheet, with which columns of which kind.
+
+Each sheet is declared once here (kedro's data catalog in miniature); the loaders,
+the validator, the template writer and the docs all read these declarations.
+
+Kinds of column and what a loaded frame holds for them:
+
+========  ==============================================================
+id        text, trimmed; required
+text      text, trimmed; blank allowed unless ``required``
+money     integer fen (1 万元 = 1,000,000 fen) so sums are exact; >= 0; typed in 万元, or in 元
+          when the header says so ("支付金额(元)")
+score     integer ten-thousandths of a point (1 point = 10,000); >= 0
+year      integer year
+date      ``datetime.date`` (NaT-free: blank is ``None`` where allowed)
+month     text ``YYYY-MM``
+flag      integer 0 or 1
+count     integer >= 0
+order     integer
+========  ==============================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 元 = 1,000,000 分
+FEN_PER_YUAN = 100
+YUAN_PER_WAN = 10_000
+# a money column's unit comes from its header: "支付金额(万元)" or "支付金额" in 万元, "支付金额(元)" in 元
+MONEY_UNITS = ("万元", "元")
+SCORE_SCALE = 10_000  # scores are kept in ten-thousandths of a point
+
+STAGES: tuple[str, ...] = ("启动", "可研报告编制", "初步设计编制", "正式立项", "集成实施入场", "初验", "终验")
+
+KINDS = ("id", "text", "money", "score", "year", "date", "month", "flag", "count", "order")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical English name, also accepted as a header
+    header: str  # the Chinese header analysts type
+    kind: str
+    required: bool = True  # a blank cell is an error
+    example: object = None  # the template's sample value
+    may_be_absent: bool = False  # the whole column may be left out (descriptive or optional-feature columns)
+    help: str = ""  # what the column means, for the template's header comment
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    key: str  # name of the table in an Evaluation
+    file: str
+    sheet: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()  # columns whose combination is unique
+    extra_columns: str | None = None  # kind of the free columns (survey questions), if any
+    section: str = ""  # the report section that needs it
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+SUBPROJECTS = SheetSpec(
+    key="subprojects",
+    file="subprojects.xlsx",
+    sheet="子项目",
+    section="资金使用与进度",
+    unique=("subproject_id",),
+    columns=(
+        Column("subproject_id", "子项目编号", "id", example="XM-001"),
+        Column("name", "子项目名称", "text", example="一体化政务服务平台升级改造"),
+        Column("domain", "领域", "text", example="基础平台"),
+        Column("unit", "业务单位", "text", required=False, example="市政务服务数据管理局", may_be_absent=True),
+        Column("approved_amount", "立项批复金额(万元)", "money", required=False, example=1200.5),
+        # optional: with it, a period counts only the subprojects approved by its end
+        Column("approval_date", "批复日期", "date", required=False, example="2020-05-20", may_be_absent=True,
+               help="可选列。立项批复金额获批的日期：填写后，各报告期间只计期末前已批复的子项目；"
+                    "整列不填，则各期按评价时已知的批复情况计。"),
+    ),
+)
+
+BUDGET = SheetSpec(
+    key="budget",
+    file="budget.xlsx",
+    sheet="预算",
+    section="资金使用",
+    unique=("subproject_id", "year"),
+    columns=(
+        Column("subproject_id", "子项目编号", "id", example="XM-001"),
+        Column("year", "年度", "year", example=2021),
+        Column("initial_budget", "年初预算(万元)", "money", example=1000),
+        Column("adjusted_budget", "调整后预算(万元)", "money", example=800),
+    ),
+)
+
+SPENDING = SheetSpec(
+    key="spending",
+    file="spending.xlsx",
+    sheet="支出",
+    section="资金使用",
+    columns=(
+        Column("subproject_id", "子项目编号", "id", example="XM-001"),
+        Column("date", "支付日期", "date", example="2021-06-30"),
+        Column("amount", "支付金额(万元)", "money", example=360.15),
+        Column("memo", "摘要", "text", required=False, example="合同首付款", may_be_absent=True),
+    ),
+)
+
+MILESTONES = SheetSpec(
+    key="milestones",
+    file="milestones.xlsx",
+    sheet="进度",
+    section="进度",
+    unique=("subproject_id", "stage"),
+    columns=(
+        Column("subproject_id", "子项目编号", "id", example="XM-001"),
+        Column("stage", "阶段", "text", example="启动"),
+        Column("planned_date", "计划完成日期", "date", example="2021-03-31"),
+        Column("actual_date", "实际完成日期", "date", required=False, example="2021-04-15"),
+    ),
+)
+
+SURVEY_ANSWERS = SheetSpec(
+    key="survey_answers",
+    file="survey.xlsx",
+    sheet="问卷",
+    section="满意度",
+    unique=("respondent",),
+    extra_columns="text",
+    columns=(Column("respondent", "单位名称", "id", example="市教育局"),),
+)
+
+SURVEY_OPTIONS = SheetSpec(
+    key="survey_options",
+    file="survey.xlsx",
+    sheet="选项",
+    section="满意度",
+    unique=("question", "option"),
+    columns=(
+        Column("question", "题目", "text", example="您对项目的整体满意程度?"),
+        Column("option", "选项", "text", example="十分满意"),
+        Column("order", "顺序", "order", example=1),
+        Column("positive", "是否满意", "flag", example=1),
+    ),
+)
+
+PUBLIC_REVIEWS = SheetSpec(
+    key="public_reviews",
+    file="survey.xlsx",
+    sheet="好差评",
+    section="满意度",
+    unique=("month",),
+    columns=(
+        Column("month", "月份", "month", example="2021-01"),
+        Column("star_1", "1星", "count", example=3),
+        Column("star_2", "2星", "count", example=2),
+        Column("star_3", "3星", "count", example=10),
+        Column("star_4", "4星", "count", example=25),
+        Column("star_5", "5星", "count", example=12000),
+    ),
+)
+
+SCORING = SheetSpec(
+    key="scoring",
+    file="scoring.xlsx",
+    sheet="指标",
+    section="评分",
+    unique=("level1", "level2", "level3"),
+    columns=(
+        Column("level1", "一级指标", "text", example="决策"),
+        Column("level2", "二级指标", "text", example="项目立项"),
+        Column("level3", "三级指标", "text", example="立项依据充分性"),
+        Column("weight", "分值", "score", example=5),
+        Column("score", "得分", "score", example=4.5),
+        Column("note", "评分说明", "text", required=False, example="依据充分,个别子项目论证不足",
+               may_be_absent=True),
+        # optional link of an indicator to a figure computed from the data (see jixiao.contract.rules)
+        Column("calculation_basis", "计分依据", "text", required=False, may_be_absent=True),
+        Column("method", "计分方法", "text", required=False, may_be_absent=True),
+        Column("target", "目标值", "text", required=False, may_be_absent=True),
+        Column("rule_params", "计分参数", "text", required=False, may_be_absent=True),
+    ),
+)
+
+# the template's sample survey: the one question of sheet 问卷 and its options in sheet 选项 (option, counts as satisfied)
+SAMPLE_QUESTION = "您对项目的整体满意程度?"
+SAMPLE_OPTIONS = (("十分满意", 1), ("较为满意", 1), ("一般", 0), ("不满意", 0))
+
+SHEETS: tuple[SheetSpec, ...] = (
+    SUBPROJECTS,
+    BUDGET,
+    SPENDING,
+    MILESTONES,
+    SURVEY_ANSWERS,
+    SURVEY_OPTIONS,
+    PUBLIC_REVIEWS,
+    SCORING,
+)
+SHEETS_BY_KEY = {s.key: s for s in SHEETS}
+FILES: tuple[str, ...] = tuple(dict.fromkeys(s.file for s in SHEETS))
+PUBLISHED_FILE = "published.yaml"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A department's own layout of the contract's workbooks, declared in the params file.
+
+    ``files``: contract workbook -> the department's file name.
+    ``columns``: contract workbook -> {the department's header: a contract header}; a money
+    header may carry the unit the department typed (``支付金额(元)``).
+    """
+
+    files: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def file(self, contract_file: str) -> str:
+        return self.files.get(contract_file, contract_file)
+
+    def aliases(self, contract_file: str) -> dict[str, str]:
+        return self.columns.get(contract_file, {})
+
+    def as_dict(self) -> dict:
+        return {"files": dict(self.files), "columns": {k: dict(v) for k, v in self.columns.items()}}
+
+
+CONTRACT_LAYOUT = Layout()
+
+
+def split_unit(header: str) -> tuple[str, str | None]:
+    """"支付金额(万元)" -> ("支付金额", "万元"); a header without a trailing (…) has no unit."""
+    text = str(header).replace("（", "(").replace("）", ")").strip()
+    if text.endswith(")") and "(" in text:
+        at = text.rindex("(")
+        if at > 0:
+            return text[:at].strip(), text[at + 1:-1].strip()
+    return text, None
+
+
+@dataclass
+class ColumnIndex:
+    """Header text -> canonical name (and the unit its amounts are typed in) for one sheet,
+    tolerant of spacing and full-width brackets; ``aliases`` are a department's own headers."""
+
+    spec: SheetSpec
+    aliases: dict[str, str] = field(default_factory=dict)  # department header -> contract header
+    by_key: dict[str, tuple[str, str | None]] = field(init=False)
+    by_base: dict[str, Column] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_key = {}
+        self.by_base = {}
+        for c in self.spec.columns:
+            base, unit = split_unit(c.header)
+            self.by_key[header_key(c.header)] = (c.name, unit)
+            self.by_key[header_key(c.name)] = (c.name, unit)
+            if c.kind == "money":
+                self.by_base[header_key(base)] = c
+                for other in MONEY_UNITS:
+                    self.by_key[header_key(f"{base}({other})")] = (c.name, other)
+                self.by_key.setdefault(header_key(base), (c.name, unit))
+        self._aliases = {header_key(k): v for k, v in self.aliases.items()}
+
+    def match(self, header: str) -> tuple[str, str | None] | None:
+        """(canonical name, unit) of a header, or None."""
+        target = self._aliases.get(header_key(header), header)
+        return self.by_key.get(header_key(target))
+
+    def canonical(self, header: str) -> str | None:
+        found = self.match(header)
+        return found[0] if found else None
+
+    def wrong_unit(self, header: str) -> Column | None:
+        """The money column a header names with a unit it cannot be read in ("支付金额(千元)")."""
+        target = self._aliases.get(header_key(header), header)
+        base, unit = split_unit(target)
+        column = self.by_base.get(header_key(base))
+        return column if column is not None and unit is not None and unit not in MONEY_UNITS else None
+
+
+def header_key(text: str) -> str:
+    """Compare headers the way a person reads them: spaces, width and case do not matter."""
+    t = str(text).replace("（", "(").replace("）", ")").replace("\u3000", " ")
+    return "".join(t.split()).casefold()

@@ -1,0 +1,712 @@
+"""Read an evaluation's raw folder: every sheet loaded, every rule checked, in one pass.
+
+``validate(raw_dir)`` returns every problem; ``load_evaluation(raw_dir)`` returns the
+tables (raising ``InputError`` when there are errors) and keeps a parquet copy of
+them under ``data/processed/<evaluation>/``, rebuilt only when an input changes.
+A ``Layout`` (the params file's ``files`` and ``columns``) reads a department's own
+file names and headers. Nothing here ever writes under the raw folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from jixiao.core.version import __version__
+from jixiao.core.atomic import atomic_write_bytes, atomic_write_text
+from jixiao.intake.cells import PARSERS, CellError
+from jixiao.core.config import PROCESSED_DIR
+from jixiao.contract.sheets import (
+    CONTRACT_LAYOUT,
+    FEN_PER_WAN,
+    FILES,
+    PUBLISHED_FILE,
+    SAMPLE_OPTIONS,
+    SAMPLE_QUESTION,
+    SCORE_SCALE,
+    SHEETS,
+    SHEETS_BY_KEY,
+    STAGES,
+    Layout,
+    SheetSpec,
+)
+from jixiao.contract.rules import RuleError, figure_key, parse_rule
+from jixiao.figures.metrics import points
+from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
+from jixiao.contract.fingerprint import input_files, sha256_file  # noqa: F401 (sha256_file: part of this module's API)
+from jixiao.contract.tables import Tables
+from jixiao.intake.workbook import UnreadableWorkbook, open_workbook, read_sheet
+
+WRONG_FORMATS = (".xls", ".csv", ".xlsm", ".ods", ".et")
+CACHE_FORMAT = 2  # bump when the processed layout changes
+OVERPAID_RATIO = Decimal("1.5")  # payments above 150% of the approved amount (or adjusted budgets) are implausible
+# a total this many times its basis reads as 元 typed under a 万元 header (1 万元 = 10,000 元)
+YUAN_AS_WAN = (1_000, 100_000)
+
+
+@dataclass
+class Evaluation:
+    """The validated tables of one evaluation folder (a table is None when its workbook is absent)."""
+
+    name: str
+    raw_dir: Path
+    tables: Tables  # a mapping of sheet key -> frame is accepted and turned into Tables
+    problems: list[Problem] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
+    published: dict | None = None
+
+    def __post_init__(self) -> None:
+        self.tables = Tables.from_mapping(self.tables)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    def table(self, key: str) -> pd.DataFrame | None:
+        return self.tables.get(key)
+
+
+def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout | None = None) -> Evaluation:
+    """Read and check every workbook of ``raw_dir``; never raises for bad data.
+
+    Problems come in file, sheet, row order (the contract's order of files and sheets)."""
+    raw_dir = Path(raw_dir)
+    layout = layout or CONTRACT_LAYOUT
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame | None] = {s.key: None for s in SHEETS}
+    if not raw_dir.is_dir():
+        problems.append(Problem(ERROR, str(raw_dir), (
+            "该文件夹不存在;应为存放评价工作簿的文件夹",
+            "the folder does not exist; expected a folder of the contract's workbooks")))
+        return Evaluation(raw_dir.name, raw_dir, tables, problems)
+    order: dict[tuple[str, str | None], int] = {}  # (file, sheet) -> rank, for sorting
+    for file in FILES:
+        specs = [s for s in SHEETS if s.file == file]
+        own = layout.file(file)
+        order[(own, None)] = len(order)
+        for spec in specs:
+            order[(own, spec.sheet)] = len(order)
+        path = raw_dir / own
+        if not path.is_file():
+            problems.extend(_absent(raw_dir, own, file, specs))
+            continue
+        try:
+            wb = open_workbook(path)
+        except UnreadableWorkbook as exc:
+            problems.append(Problem(ERROR, own, exc.message))
+            continue
+        try:
+            for spec in specs:
+                frame, found = read_sheet(wb, spec, own, layout.aliases(file))
+                for p in found:
+                    order.setdefault((own, p.sheet), order[(own, spec.sheet)])
+                problems.extend(found)
+                if frame is not None:
+                    frame.attrs["file"] = own
+                tables[spec.key] = frame
+        finally:
+            wb.close()
+    problems.extend(check_rules(tables, span, layout))
+    problems.extend(_unread_workbooks(raw_dir, layout, order))
+    published, published_problems = _read_published(raw_dir)
+    problems.extend(published_problems)
+    return Evaluation(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
+                      published)
+
+
+def _unread_workbooks(raw_dir: Path, layout: Layout, order: dict) -> list[Problem]:
+    """Workbooks in the folder that no contract file names: a department's file whose name was not declared."""
+    read = {layout.file(f) for f in FILES}
+    problems = []
+    for path in sorted(raw_dir.glob("*.xlsx")):
+        if path.name not in read and not path.name.startswith("~$"):  # ~$ files are Excel's locks
+            order.setdefault((path.name, None), len(order))
+            problems.append(Problem(WARNING, path.name, (
+                "不是本评价的工作簿,未读取;若它就是某个合同工作簿,请在参数文件的 files 中声明"
+                "(并用 jixiao validate --params 检查)",
+                "is not one of the evaluation's workbooks and was not read; if it holds one, declare it under "
+                "files in the params file (and check with jixiao validate --params)")))
+    return problems
+
+
+def sort_problems(problems: list[Problem], order: dict[tuple[str, str | None], int]) -> list[Problem]:
+    """File, sheet, row order; a problem of a whole file or sheet before its rows; otherwise as found."""
+    last = len(order) + 1
+
+    def key(p: Problem):
+        rank = order.get((p.file, p.sheet), order.get((p.file, None), last))
+        return (rank, -1 if p.row is None else p.row)
+
+    return sorted(problems, key=key)
+
+
+def _absent(raw_dir: Path, own: str, contract_file: str, specs: list[SheetSpec]) -> list[Problem]:
+    stem = Path(own).stem
+    for suffix in WRONG_FORMATS:
+        other = raw_dir / f"{stem}{suffix}"
+        if other.is_file() and other.name != own:
+            return [Problem(ERROR, other.name, (f"是 {suffix} 文件;应为 {own}(请另存为 Excel .xlsx 工作簿)",
+                                                f"is a {suffix} file; expected {own} (save it as an Excel .xlsx workbook)"))]
+    sections = "、".join(dict.fromkeys(s.section for s in specs))
+    return [Problem(NOTE, own, (f"不存在:{sections}部分没有数据", f"is absent: the {sections} section has no data"))]
+
+
+def _read_published(raw_dir: Path) -> tuple[dict | None, list[Problem]]:
+    path = raw_dir / PUBLISHED_FILE
+    if not path.is_file():
+        return None, []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return None, [Problem(ERROR, PUBLISHED_FILE, (f"不是有效的 YAML({exc});应为已发布的数据",
+                                                      f"is not valid YAML ({exc}); expected the published figures"))]
+    if not isinstance(data, dict):
+        return None, [Problem(ERROR, PUBLISHED_FILE, ("应为已发布数据的映射(键: 值)", "expected a mapping of the published figures"))]
+    return data, []
+
+
+# --- rules across rows and sheets ---------------------------------------------------------
+
+
+def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | None = None,
+                layout: Layout | None = None) -> list[Problem]:
+    """Uniqueness, references, stages, survey answers, scores, plausibility of dates and amounts,
+    template samples. No rule reads a cell already reported as an error."""
+    layout = layout or CONTRACT_LAYOUT
+    problems: list[Problem] = _check_samples(tables)
+    sample_options = tables.get("survey_options")  # a sample question's column still has its options
+    tables = {key: _without_samples(frame) for key, frame in tables.items()}  # no other rule reads a sample row
+    for spec in SHEETS:
+        frame = tables.get(spec.key)
+        if frame is not None and spec.unique:
+            problems.extend(_check_unique(frame, spec))
+    problems.extend(_check_references(tables, layout))
+    problems.extend(_check_overpaid(tables))
+    problems.extend(_check_repeated_payments(tables.get("spending")))
+    problems.extend(_check_stages(tables.get("milestones")))
+    problems.extend(_check_survey(tables.get("survey_answers"), sample_options))
+    problems.extend(_check_scores(tables.get("scoring")))
+    problems.extend(_check_indicator_rules(tables.get("scoring")))
+    problems.extend(_check_span(tables, span))
+    problems.extend(_check_dates(tables, span))
+    return problems
+
+
+def _sheet_name(frame: pd.DataFrame, spec: SheetSpec) -> str:
+    return frame.attrs.get("sheet", spec.sheet)
+
+
+def _file(frame: pd.DataFrame, spec: SheetSpec) -> str:
+    return frame.attrs.get("file", spec.file)
+
+
+def _header(frame: pd.DataFrame, spec: SheetSpec, name: str) -> str:
+    """The column's header as the file types it (a department's own header, when it has one)."""
+    return frame.attrs.get("headers", {}).get(name) or spec.column(name).header
+
+
+def _without_samples(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    samples = {int(r) for r, n in frame.attrs.get("bad_cells", []) if n == "*"}
+    if not samples:
+        return frame
+    kept = frame[~frame["excel_row"].isin(samples)].copy()
+    kept.attrs = dict(frame.attrs)
+    return kept
+
+
+def _bad_rows(frame: pd.DataFrame, *names: str) -> set[int]:
+    """Rows with a cell of ``names`` (any column when none given) already reported as an error."""
+    return {int(r) for r, n in frame.attrs.get("bad_cells", []) if not names or n in names or n == "*"}
+
+
+def _wan(fen: int) -> str:
+    text = f"{Decimal(int(fen)) / FEN_PER_WAN:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _check_unique(frame: pd.DataFrame, spec: SheetSpec) -> list[Problem]:
+    keys = list(spec.unique)
+    valid = frame.dropna(subset=keys)
+    dup = valid[valid.duplicated(subset=keys, keep=False)]
+    problems = []
+    headers = "、".join(_header(frame, spec, k) for k in keys)
+    for _, group in dup.groupby(keys, sort=False):
+        rows = group["excel_row"].tolist()
+        first = rows[0]
+        for row in rows[1:]:
+            value = " / ".join(str(group.iloc[0][k]) for k in keys)
+            problems.append(
+                Problem(ERROR, _file(frame, spec), (f"与第 {first} 行重复;每个{headers}应只出现一次",
+                                                    f"duplicates row {first}; expected each {headers} once"),
+                        sheet=_sheet_name(frame, spec), row=int(row), column=_header(frame, spec, keys[0]), value=value)
+            )
+    return problems
+
+
+def _sample_values(spec: SheetSpec) -> dict[str, object]:
+    """The template's sample row of ``spec`` as loaded values, on the columns every sheet has."""
+    out = {}
+    for c in spec.columns:
+        if c.may_be_absent or c.example is None:
+            continue
+        try:
+            out[c.name] = PARSERS[c.kind](c.example)
+        except CellError:  # pragma: no cover - the contract's examples are valid
+            continue
+    return out
+
+
+SAMPLE_MESSAGE = ("这是模板的示例行;应删除示例行,只填本评价的数据",
+                  "this is the template's sample row; expected it deleted and only the evaluation's own rows kept")
+
+
+def _check_samples(tables) -> list[Problem]:
+    """Rows left from ``jixiao template``'s samples: taken for data, they would enter every figure."""
+    problems = []
+    answers_left = False
+    for spec in SHEETS:
+        frame = tables.get(spec.key)
+        if frame is None or spec.key == "survey_options":
+            continue
+        if spec.key == "survey_answers":
+            if SAMPLE_QUESTION not in frame.columns:
+                continue
+            sample = {"respondent": spec.column("respondent").example, SAMPLE_QUESTION: SAMPLE_OPTIONS[0][0]}
+        else:
+            sample = _sample_values(spec)
+        hits = frame
+        for name, value in sample.items():
+            hits = hits[hits[name].astype(object) == value]
+        for row in hits["excel_row"]:
+            answers_left |= spec.key == "survey_answers"
+            frame.attrs.setdefault("bad_cells", []).append([int(row), "*"])  # no other rule reads a sample
+            problems.append(Problem(ERROR, _file(frame, spec), SAMPLE_MESSAGE, sheet=_sheet_name(frame, spec),
+                                    row=int(row)))
+    options = tables.get("survey_options")
+    if answers_left and options is not None:  # the sample options go with the sample answer, not alone
+        spec = SHEETS_BY_KEY["survey_options"]
+        samples = {(SAMPLE_QUESTION, o, i, f) for i, (o, f) in enumerate(SAMPLE_OPTIONS, start=1)}
+        for row, q, o, i, f in zip(options["excel_row"], options["question"], options["option"], options["order"],
+                                   options["positive"]):
+            if (q, o, None if pd.isna(i) else int(i), None if pd.isna(f) else int(f)) in samples:
+                options.attrs.setdefault("bad_cells", []).append([int(row), "*"])
+                problems.append(Problem(ERROR, _file(options, spec), SAMPLE_MESSAGE, sheet=_sheet_name(options, spec),
+                                        row=int(row)))
+    return problems
+
+
+def _check_references(tables, layout: Layout) -> list[Problem]:
+    subprojects = tables.get("subprojects")
+    if subprojects is None:
+        return []
+    known = set(subprojects["subproject_id"].dropna())
+    funded = set(subprojects.loc[subprojects["approved_amount"].fillna(0) > 0, "subproject_id"])
+    bad_approval = _bad_rows(subprojects, "approved_amount")
+    unknown_approval = set(subprojects.loc[subprojects["excel_row"].isin(bad_approval), "subproject_id"])
+    problems = []
+    sub_spec = SHEETS_BY_KEY["subprojects"]
+    for row, amount in zip(subprojects["excel_row"], subprojects["approved_amount"]):
+        if pd.notna(amount) and int(amount) == 0:
+            problems.append(
+                Problem(WARNING, _file(subprojects, sub_spec),
+                        ("立项批复金额为 0,视为未批复:该子项目不计入支出进度分档",
+                         "an approved amount of 0 is taken as not approved: the subproject "
+                         "stays outside the spend-rate bands"), sheet=_sheet_name(subprojects, sub_spec), row=int(row),
+                        column=_header(subprojects, sub_spec, "approved_amount"), value=0)
+            )
+    listed_in = layout.file("subprojects.xlsx")
+    for key in ("budget", "spending", "milestones"):
+        frame = tables.get(key)
+        if frame is None:
+            continue
+        spec = SHEETS_BY_KEY[key]
+        header = _header(frame, spec, "subproject_id")
+        for row, sid in zip(frame["excel_row"], frame["subproject_id"]):
+            if sid is not None and sid not in known:
+                problems.append(
+                    Problem(ERROR, _file(frame, spec), (f"应为 {listed_in} 中列出的子项目编号",
+                                                        f"expected a 子项目编号 listed in {listed_in}"),
+                            sheet=_sheet_name(frame, spec), row=int(row), column=header, value=sid)
+                )
+    spending = tables.get("spending")
+    if spending is not None:
+        spec = SHEETS_BY_KEY["spending"]
+        for row, sid in zip(spending["excel_row"], spending["subproject_id"]):
+            if sid in known and sid not in funded and sid not in unknown_approval:
+                problems.append(
+                    Problem(WARNING, _file(spending, spec), ("该笔支付所属的子项目没有立项批复金额(尚未批复)",
+                                                             "a payment to a subproject with no 立项批复金额 (not yet approved)"),
+                            sheet=_sheet_name(spending, spec), row=int(row),
+                            column=_header(spending, spec, "subproject_id"), value=sid)
+                )
+    return problems
+
+
+def _check_overpaid(tables) -> list[Problem]:
+    """A subproject paid more than 150% of its approved amount (of its adjusted budgets when not approved)."""
+    subprojects, spending = tables.get("subprojects"), tables.get("spending")
+    if subprojects is None or spending is None:
+        return []
+    spec = SHEETS_BY_KEY["spending"]
+    budget = tables.get("budget")
+    unsure_ids = set(spending.loc[spending["excel_row"].isin(_bad_rows(spending, "amount", "subproject_id")),
+                                  "subproject_id"].dropna())
+    unsure_ids |= set(subprojects.loc[subprojects["excel_row"].isin(_bad_rows(subprojects, "approved_amount")),
+                                      "subproject_id"].dropna())
+    if budget is not None:
+        unsure_ids |= set(budget.loc[budget["excel_row"].isin(_bad_rows(budget, "adjusted_budget", "subproject_id")),
+                                     "subproject_id"].dropna())
+    approved = {sid: int(a) for sid, a in zip(subprojects["subproject_id"], subprojects["approved_amount"])
+                if sid is not None and pd.notna(a) and int(a) > 0}
+    adjusted: dict[str, int] = {}
+    if budget is not None:
+        for sid, a in zip(budget["subproject_id"], budget["adjusted_budget"]):
+            if sid is not None and pd.notna(a):
+                adjusted[sid] = adjusted.get(sid, 0) + int(a)
+    paid = spending.dropna(subset=["subproject_id", "amount"])
+    problems = []
+    for sid, group in paid.groupby("subproject_id", sort=False):
+        if sid in unsure_ids:
+            continue
+        total = int(group["amount"].sum())
+        if sid in approved:
+            basis, basis_zh, basis_en = approved[sid], "立项批复金额", "its approved amount"
+        elif adjusted.get(sid, 0) > 0:
+            basis, basis_zh, basis_en = adjusted[sid], "调整后预算合计", "its adjusted budgets"
+        else:
+            continue
+        if total <= OVERPAID_RATIO * basis:
+            continue
+        ratio = Decimal(total) / Decimal(basis)
+        shown = ratio.quantize(Decimal(1) if ratio >= 100 else Decimal("0.1"), rounding=ROUND_HALF_UP)
+        times = f"{shown:,}"
+        if YUAN_AS_WAN[0] <= ratio <= YUAN_AS_WAN[1]:
+            cause_zh = ";约为 10000 倍:金额像是以元填写,而表头要求万元"
+            cause_en = "; near 10,000 times: the amounts look typed in 元 under a 万元 header"
+        else:
+            cause_zh = ";请核对金额、单位或是否重复录入"
+            cause_en = "; check the amounts, their unit, or payments entered twice"
+        header = _header(spending, spec, "amount")
+        problems.append(Problem(
+            WARNING, _file(spending, spec),
+            (f"子项目 {sid} 的支付合计 {_wan(total)} 万元,是{basis_zh} {_wan(basis)} 万元的 {times} 倍"
+             f"(超过 150%){cause_zh}",
+             f"the payments to {sid} add up to {_wan(total)} 万元, {times} times {basis_en} of {_wan(basis)} 万元 "
+             f"(over 150%){cause_en}"),
+            sheet=_sheet_name(spending, spec), rows=tuple(int(r) for r in group["excel_row"]), column=header))
+    return problems
+
+
+def _check_repeated_payments(spending) -> list[Problem]:
+    """Rows alike in subproject, date, amount and memo: one payment entered twice, most likely."""
+    if spending is None:
+        return []
+    spec = SHEETS_BY_KEY["spending"]
+    keys = ["subproject_id", "date", "amount", "memo"]
+    rows = spending[~spending["excel_row"].isin(_bad_rows(spending))].dropna(subset=["subproject_id", "date", "amount"])
+    first_at: dict[tuple, int] = {}
+    problems = []
+    for values in rows[["excel_row", *keys]].itertuples(index=False):
+        row, key = int(values[0]), tuple(None if v is None or v is pd.NA else v for v in values[1:])
+        if key not in first_at:
+            first_at[key] = row
+            continue
+        present = spending.attrs.get("headers", dict.fromkeys(keys))
+        heads = "、".join(_header(spending, spec, k) for k in keys if k in present)
+        problems.append(Problem(
+            WARNING, _file(spending, spec),
+            (f"这两行完全相同({heads}都相同):同一笔支付录入了两次?",
+             f"these two rows are the same ({heads} alike): one payment entered twice?"),
+            sheet=_sheet_name(spending, spec), rows=(first_at[key], row)))
+    return problems
+
+
+def _check_stages(milestones) -> list[Problem]:
+    if milestones is None:
+        return []
+    spec = SHEETS_BY_KEY["milestones"]
+    problems = []
+    for row, stage in zip(milestones["excel_row"], milestones["stage"]):
+        if stage is not None and stage not in STAGES:
+            problems.append(
+                Problem(ERROR, _file(milestones, spec), (f"应为以下阶段之一:{'、'.join(STAGES)}",
+                                                         f"expected one of the stages {'、'.join(STAGES)}"),
+                        sheet=_sheet_name(milestones, spec), row=int(row), column=_header(milestones, spec, "stage"),
+                        value=stage)
+            )
+    return problems
+
+
+def _check_survey(answers, options) -> list[Problem]:
+    if answers is None:
+        return []
+    spec = SHEETS_BY_KEY["survey_answers"]
+    opt_spec = SHEETS_BY_KEY["survey_options"]
+    sheet = _sheet_name(answers, spec)
+    questions = [c for c in answers.columns if c not in ("excel_row", "respondent")]
+    problems = []
+    if options is None:
+        if questions:
+            problems.append(Problem(ERROR, _file(answers, spec), (
+                f"需要工作表 {opt_spec.sheet} 才能读取工作表 {sheet} 的答案",
+                f"sheet {opt_spec.sheet} is needed to read the answers of sheet {sheet}"), sheet=opt_spec.sheet))
+        return problems
+    allowed: dict[str, list[str]] = {}
+    for q, o in zip(options["question"], options["option"]):
+        if q is not None and o is not None:
+            allowed.setdefault(q, []).append(o)
+    for q in questions:
+        if q not in allowed:
+            problems.append(
+                Problem(ERROR, _file(answers, spec), (
+                    f"该题目在工作表 {opt_spec.sheet} 中没有选项;应在那里列出其选项",
+                    f"this question has no options in sheet {opt_spec.sheet}; expected its options listed there"),
+                    sheet=sheet, row=answers.attrs.get("header_row", 1), column=q)
+            )
+            continue
+        choices = set(allowed[q])
+        for row, answer in zip(answers["excel_row"], answers[q]):
+            if answer is not None and answer not in choices:
+                problems.append(
+                    Problem(ERROR, _file(answers, spec), (f"应为以下选项之一:{'、'.join(allowed[q])}",
+                                                          f"expected one of the options: {'、'.join(allowed[q])}"),
+                            sheet=sheet, row=int(row), column=q, value=answer)
+                )
+    for q in allowed:
+        if q not in questions:
+            problems.append(Problem(WARNING, _file(options, opt_spec), (
+                f"题目 {q!r} 有选项,但工作表 {sheet} 中没有这一列",
+                f"question {q!r} has options but no column in sheet {sheet}"), sheet=_sheet_name(options, opt_spec)))
+    return problems
+
+
+def _check_scores(scoring) -> list[Problem]:
+    if scoring is None:
+        return []
+    spec = SHEETS_BY_KEY["scoring"]
+    sheet = _sheet_name(scoring, spec)
+    problems = []
+    for row, weight, score in zip(scoring["excel_row"], scoring["weight"], scoring["score"]):
+        if pd.notna(weight) and pd.notna(score) and score > weight:
+            problems.append(
+                Problem(ERROR, _file(scoring, spec), (f"应为 0 到该指标分值 {points(weight)} 之间的得分",
+                                                      f"expected a score between 0 and its weight {points(weight)}"),
+                        sheet=sheet, row=int(row), column=_header(scoring, spec, "score"), value=int(score) / SCORE_SCALE)
+            )
+    weights = scoring.loc[~scoring["excel_row"].isin(_bad_rows(scoring, "weight")), "weight"].dropna()
+    if len(weights) and int(weights.sum()) != 100 * SCORE_SCALE and not _bad_rows(scoring, "weight"):
+        total = points(int(weights.sum()))
+        problems.append(
+            Problem(WARNING, _file(scoring, spec), (f"分值合计为 {total},不是 100", f"the weights add up to {total}, not 100"),
+                    sheet=sheet, column=_header(scoring, spec, "weight"))
+        )
+    return problems
+
+
+def _check_indicator_rules(scoring) -> list[Problem]:
+    """计分依据 a known figure, 计分方法 a known method, 目标值 and 计分参数 well formed (jixiao.contract.rules)."""
+    if scoring is None or "calculation_basis" not in scoring.columns:
+        return []
+    spec = SHEETS_BY_KEY["scoring"]
+    sheet = _sheet_name(scoring, spec)
+    problems = []
+
+    def error(row, column, message, value):
+        problems.append(Problem(ERROR, spec.file, message, sheet=sheet, row=int(row),
+                                column=spec.column(column).header, value=value))
+
+    for r in scoring.itertuples():
+        basis, method, target, params = r.calculation_basis, r.method, r.target, r.rule_params
+        if basis is None:
+            filled = next((c for c, v in (("method", method), ("target", target), ("rule_params", params))
+                           if v is not None), None)
+            if filled:
+                error(r.excel_row, filled, "填写了计分规则但计分依据为空;请填写计分依据,或清空本行的计分规则",
+                      getattr(r, filled))
+            continue
+        try:
+            figure_key(basis)
+        except ValueError as exc:
+            error(r.excel_row, "calculation_basis", str(exc), basis)
+        if method is None:
+            error(r.excel_row, "method", "填写了计分依据,应同时填写计分方法(比例、阶梯或扣分)", None)
+            continue
+        try:
+            parse_rule(method, target, params)
+        except RuleError as exc:
+            error(r.excel_row, exc.column, str(exc), {"method": method, "target": target, "rule_params": params}[exc.column])
+    return problems
+
+
+DATE_COLUMNS = (("spending", "date"), ("milestones", "planned_date"), ("milestones", "actual_date"),
+                ("subprojects", "approval_date"))
+
+def _check_span(tables, span: tuple[int, int] | None) -> list[Problem]:
+    """Budget years and payment dates outside the evaluation's span (given): another evaluation's rows, or slips."""
+    if span is None:
+        return []
+    label = f"{span[0]}-{span[1]}"
+    problems = []
+    budget = tables.get("budget")
+    if budget is not None:
+        spec = SHEETS_BY_KEY["budget"]
+        for row, year in zip(budget["excel_row"], budget["year"]):
+            if pd.notna(year) and not span[0] <= int(year) <= span[1]:
+                problems.append(Problem(
+                    WARNING, _file(budget, spec),
+                    (f"年度在评价期 {label} 之外;应为 {span[0]} 至 {span[1]} 年(录入错误,或是别的评价的数据?)",
+                     f"the year is outside the evaluation {label}; expected {span[0]} to {span[1]} "
+                     "(a typing slip, or another evaluation's row?)"),
+                    sheet=_sheet_name(budget, spec), row=int(row), column=_header(budget, spec, "year"), value=int(year)))
+    spending = tables.get("spending")
+    if spending is not None:
+        spec = SHEETS_BY_KEY["spending"]
+        first, last = dt.date(span[0], 1, 1), dt.date(span[1], 12, 31)
+        for row, day in zip(spending["excel_row"], spending["date"]):
+            if day is not None and not first <= day <= last:
+                problems.append(Problem(
+                    WARNING, _file(spending, spec),
+                    (f"支付日期在评价期 {label} 之外;应在 {first.isoformat()} 至 {last.isoformat()} 之间"
+                     "(录入错误,或是别的评价的数据?)",
+                     f"the payment date is outside the evaluation {label}; expected one between {first.isoformat()} "
+                     f"and {last.isoformat()} (a typing slip, or another evaluation's row?)"),
+                    sheet=_sheet_name(spending, spec), row=int(row), column=_header(spending, spec, "date"), value=day))
+    return problems
+
+
+def _check_dates(tables, span: tuple[int, int] | None) -> list[Problem]:
+    """Milestone dates (and, with no span given, payment dates) far outside the evaluation."""
+    columns = [("milestones", "planned_date"), ("milestones", "actual_date")]
+    if span is None:
+        budget = tables.get("budget")
+        years = budget["year"].dropna() if budget is not None else pd.Series([], dtype="Int64")
+        if not len(years):
+            return []
+        span = (int(years.min()), int(years.max()))
+        columns.insert(0, ("spending", "date"))
+    earliest = dt.date(span[0] - 1, 1, 1)
+    latest = dt.date(span[1] + 2, 12, 31)
+    problems = []
+    for key, column in columns:
+        frame = tables.get(key)
+        if frame is None:
+            continue
+        spec = SHEETS_BY_KEY[key]
+        for row, value in zip(frame["excel_row"], frame[column]):
+            if value is not None and not earliest <= value <= latest:
+                problems.append(
+                    Problem(WARNING, _file(frame, spec),
+                            (f"日期远在评价期 {span[0]}-{span[1]} 之外;应在 {earliest.isoformat()} 至 "
+                             f"{latest.isoformat()} 之间(录入错误?)",
+                             f"the date is far outside the evaluation {span[0]}-{span[1]}; expected one between "
+                             f"{earliest.isoformat()} and {latest.isoformat()} (a typing slip?)"),
+                            sheet=_sheet_name(frame, spec), row=int(row), column=_header(frame, spec, column),
+                            value=value)
+                )
+    return problems
+
+
+# --- the processed cache -------------------------------------------------------------------
+
+
+def load_evaluation(raw_dir: Path, processed_dir: Path | None = None, *, span: tuple[int, int] | None = None,
+                    use_cache: bool = True, layout: Layout | None = None) -> Evaluation:
+    """The validated tables of ``raw_dir``; raises InputError listing every error.
+
+    The tables are cached as parquet in ``processed_dir`` (default
+    ``data/processed/<folder name>``) with a manifest of the inputs' SHA-256 and
+    reused while no input has changed. ``layout`` reads a department's own file names
+    and headers; when None, the layout the cache was built with is trusted as long as
+    its inputs are unchanged (a notebook knows the raw folder, not the params file).
+    """
+    raw_dir = Path(raw_dir).resolve()
+    processed_dir = Path(processed_dir) if processed_dir is not None else PROCESSED_DIR / raw_dir.name
+    if use_cache and raw_dir.is_dir():
+        cached = _read_cache(raw_dir, processed_dir, span, layout)
+        if cached is not None:
+            return cached
+    evaluation = read_raw(raw_dir, span, layout)
+    if evaluation.errors:
+        raise InputError(evaluation.problems)
+    if use_cache:
+        _write_cache(evaluation, processed_dir, span, layout)
+    return evaluation
+
+
+def _manifest_key(raw_dir: Path, span, layout: Layout | None) -> dict:
+    layout = layout or CONTRACT_LAYOUT
+    return {"format": CACHE_FORMAT, "jixiao": __version__, "span": list(span) if span else None,
+            "layout": layout.as_dict(), "inputs": input_files(raw_dir, layout)}
+
+
+def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None) -> Evaluation | None:
+    manifest_path = processed_dir / "manifest.json"
+    if not manifest_path.is_file():
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if layout is None:
+            recorded = manifest.get("key", {}).get("layout") or {}
+            layout = Layout(files=dict(recorded.get("files", {})), columns=dict(recorded.get("columns", {})))
+        if manifest.get("raw_dir") != str(raw_dir):
+            return None
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+    key = _manifest_key(raw_dir, span, layout)
+    if manifest.get("key") != key:
+        return None
+    tables: dict[str, pd.DataFrame | None] = {}
+    try:
+        for spec in SHEETS:
+            name = manifest["tables"].get(spec.key)
+            tables[spec.key] = _restore(pd.read_parquet(processed_dir / name), spec) if name else None
+        problems = [Problem(**p) for p in manifest.get("problems", [])]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    published, _ = _read_published(raw_dir)
+    return Evaluation(raw_dir.name, raw_dir, tables, problems, key["inputs"], published)
+
+
+def _restore(frame: pd.DataFrame, spec: SheetSpec) -> pd.DataFrame:
+    for col in spec.columns:
+        if col.kind == "date":
+            frame[col.name] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[col.name]]
+            frame[col.name] = frame[col.name].astype(object)
+        elif col.kind in ("id", "text", "month"):
+            frame[col.name] = frame[col.name].astype(object).where(frame[col.name].notna(), None)
+    if spec.extra_columns:
+        for c in frame.columns:
+            if c not in ("excel_row", *spec.column_names):
+                frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    frame.attrs["sheet"] = frame.attrs.get("sheet", spec.sheet)
+    return frame
+
+
+def _write_cache(evaluation: Evaluation, processed_dir: Path, span, layout: Layout | None) -> None:
+    processed_dir.mkdir(parents=True, exist_ok=True)
+    names = {}
+    for key, frame in evaluation.tables.items():
+        if frame is None:
+            continue
+        names[key] = f"{key}.parquet"
+        atomic_write_bytes(processed_dir / names[key], frame.to_parquet(index=False))
+    manifest = {
+        "key": _manifest_key(evaluation.raw_dir, span, layout),
+        "raw_dir": str(evaluation.raw_dir),
+        "tables": names,
+        "problems": [p.as_dict() for p in evaluation.problems],
+    }
+    # the manifest goes last: a run killed before it leaves a cache that is simply rebuilt
+    atomic_write_text(processed_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))

@@ -1,0 +1,322 @@
+"""One period's whole report, ``<period>/report.html`` and ``report.pdf``, assembled from its executed sections.
+
+Nothing is recomputed: every chapter is the outputs of that period's executed section notebook
+(``<period>/<section>.ipynb``) as the batch stored it, in the registry's order. The assembly adds what a
+reviewer's document has and a section page does not: a cover (project, period, evaluation, run date,
+score and grade when the period has them), contents with page numbers, PDF bookmarks for every chapter
+and section, chapters numbered 一、二、三 with sections (一)(二), every table and chart numbered and
+captioned (表1 …, 图1 …), a running header (project · period) and 第 x 页 共 y 页 on every page after
+the cover, and the provenance as a closing appendix. WeasyPrint does the page numbers, bookmarks and
+running headers from CSS; the HTML carries its own cut of the CJK font, like every page.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from html import escape, unescape
+from pathlib import Path
+
+from jixiao.output.export import check_glyphs, pdf_bytes, page, page_text, provenance_footer
+from jixiao.present.fonts import subset_cjk_font
+from jixiao.present.tables import TABLE_MIME
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+FOOTER_CHARS = "第页共0123456789 ·.…"  # the @page margin boxes and the contents' leaders
+
+# on screen: the document's own parts (the page's PAGE_CSS styles the rest)
+DOCUMENT_CSS = """
+.jx-cover { text-align: center; }
+@media screen { .jx-cover { padding: 4rem 0 3rem; border-bottom: 2px solid #1f5fa6; margin-bottom: 2rem; }
+                h1.jx-chapter { margin-top: 2.5rem; } }
+.jx-cover .jx-kind { font-size: 2.2rem; letter-spacing: .3rem; margin: 0 0 2.5rem; border: none; }
+.jx-cover .jx-project { font-size: 1.5rem; font-weight: bold; margin: 0 0 2rem; }
+.jx-cover table { margin: 0 auto; border-collapse: collapse; font-size: 1.05rem; }
+.jx-cover td { padding: .3rem .8rem; text-align: left; }
+.jx-cover td:first-child { color: #555; text-align: right; }
+.jx-cover .jx-grade { font-size: 1.3rem; font-weight: bold; color: #1f5fa6; }
+.jx-cover .jx-made { margin-top: 3rem; color: #777; font-size: .85rem; }
+nav.jx-contents ol { list-style: none; padding-left: 0; }
+nav.jx-contents li.jx-toc-chapter { margin-top: .4rem; font-weight: bold; }
+nav.jx-contents li.jx-toc-section { padding-left: 2em; }
+nav.jx-contents a { color: inherit; text-decoration: none; }
+figure.jx-figure { margin: .8rem 0 1.4rem; }
+figure.jx-figure figcaption, table.jx-table caption { font-weight: bold; }
+figure.jx-figure figcaption { text-align: center; margin-top: .3rem; }
+section.jx-appendix table.jx-table td { text-align: left; word-break: break-all; font-size: .8rem; }
+section.jx-appendix footer.jx-provenance { border: none; margin-top: 0; font-size: inherit; color: inherit; }
+section.jx-appendix footer.jx-provenance > p { display: none; }
+"""
+# in print: pages, margin boxes, contents page numbers, bookmarks, page breaks
+DOCUMENT_PDF_CSS = """
+@page { @top-left { content: "%(runhead)s"; font-size: 8.5pt; color: #777; }
+        @top-right { content: string(chapter); font-size: 8.5pt; color: #777; }
+        @bottom-center { content: "第 " counter(page) " 页 共 " counter(pages) " 页"; font-size: 9pt; color: #777; } }
+@page :first { @top-left { content: none; } @top-right { content: none; } @bottom-center { content: none; } }
+.jx-cover { padding-top: 45mm; page-break-after: always; }
+.jx-cover h1 { bookmark-level: none; }
+nav.jx-contents { page-break-after: always; }
+nav.jx-contents a::after { content: leader(".") target-counter(attr(href), page); }
+nav.jx-contents li { font-size: 10.5pt; }
+h1.jx-chapter, section.jx-appendix > h1 { page-break-before: always; margin-top: 0; string-set: chapter content(); }
+h1.jx-chapter { bookmark-level: 1; }
+h2 { bookmark-level: 2; page-break-after: avoid; }
+h3, h4, h5, h6 { bookmark-level: none; }
+table.jx-table { width: 100%%; }
+figure.jx-figure { page-break-inside: avoid; }
+figure.jx-figure img { max-height: 110mm; }
+caption { page-break-after: avoid; }
+"""
+
+
+@dataclass
+class Chapter:
+    key: str
+    title: str
+    notebook: Path
+
+
+class Numbers:
+    """The running numbers of one document: tables, figures, chapters' sections (for anchors)."""
+
+    def __init__(self) -> None:
+        self.tables = 0
+        self.figures = 0
+
+    def table(self) -> int:
+        self.tables += 1
+        return self.tables
+
+    def figure(self) -> int:
+        self.figures += 1
+        return self.figures
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (chapters and sections stay well below 100)."""
+    if n <= 10:
+        return CHINESE_NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (CHINESE_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
+
+
+_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))]|\d+[.、])\s*")
+
+
+def section_heading(heading: str, number: int | None) -> str:
+    """A notebook's ``## 一、X`` as the document prints it inside a chapter: ``(一)X``; 附 headings stay as they are."""
+    bare = _NUMBERED.sub("", heading).strip()
+    return bare if number is None else f"({chinese_number(number)}){bare}"
+
+
+_TABLE_OPEN = re.compile(r'<table\b[^>]*\bclass="[^"]*\bjx-table\b[^"]*"[^>]*>(\s*<caption>(.*?)</caption>)?', re.S)
+
+
+def _number_tables(html: str, numbers: Numbers, fallback: str) -> str:
+    """Every jx-table gets ``<caption>表N …</caption>``: its own caption, else ``fallback``."""
+    def caption(match: re.Match) -> str:
+        opening = match.group(0)[: len(match.group(0)) - len(match.group(1) or "")]
+        text = match.group(2) if match.group(1) else escape(fallback)
+        return f"{opening}<caption>表{numbers.table()} {text}</caption>"
+
+    return _TABLE_OPEN.sub(caption, html)
+
+
+def _number_figures(html: str, numbers: Numbers, fallback: str) -> str:
+    """A chart shown inside an HTML output (a table with its chart) becomes ``<figure>`` with 图N and its title."""
+    def figure(m: re.Match) -> str:
+        title = unescape(m.group(2) or "") or fallback
+        number = numbers.figure()
+        return (f'<figure class="jx-figure" id="figure-{number}"><img src="{m.group(1)}" alt="{escape(title)}">'
+                f"<figcaption>图{number} {escape(title)}</figcaption></figure>")
+
+    return re.sub(r'<img src="(data:image/png;base64,[^"]+)"(?: alt="([^"]*)")?>', figure, html)
+
+
+def _markdown(text: str) -> str:
+    import mistune
+
+    return mistune.html(text)
+
+
+def _outputs_html(outputs: list, numbers: Numbers, heading: str) -> str:
+    parts = []
+    for output in outputs:
+        kind = output.get("output_type")
+        if kind == "stream":
+            if output.get("name") == "stdout":
+                parts.append(f"<pre>{escape(''.join(output.get('text', '')))}</pre>")
+            continue  # stderr is the kernel's chatter, never the reader's
+        if kind == "error":
+            parts.append(f'<div class="jx-failed"><p>{escape(output.get("ename", ""))}: '
+                         f'{escape(output.get("evalue", ""))}</p></div>')
+            continue
+        data = output.get("data", {})
+        if "image/png" in data:
+            title = (output.get("metadata", {}).get("image/png", {}) or {}).get("alt") or heading
+            number = numbers.figure()
+            png = data["image/png"] if isinstance(data["image/png"], str) else "".join(data["image/png"])
+            parts.append(f'<figure class="jx-figure" id="figure-{number}"><img src="data:image/png;base64,{png.strip()}" '
+                         f'alt="{escape(title)}"><figcaption>图{number} {escape(title)}</figcaption></figure>')
+        elif "text/html" in data:
+            html = data["text/html"] if isinstance(data["text/html"], str) else "".join(data["text/html"])
+            if "jx-subtitle" in html:
+                continue  # the section page's own byline: the cover and running header say it here
+            # a shown table's caption travels with its data too (its HTML may lack the <caption>)
+            caption = (data.get(TABLE_MIME) or {}).get("caption") or heading
+            parts.append(_number_figures(_number_tables(html, numbers, caption), numbers, caption))
+        elif "text/plain" in data:
+            text = data["text/plain"] if isinstance(data["text/plain"], str) else "".join(data["text/plain"])
+            parts.append(f"<pre>{escape(text)}</pre>")
+    return "".join(parts)
+
+
+def chapter_html(number: int, chapter: Chapter, nb: dict | None, numbers: Numbers,
+                 toc: list[tuple[int, str, str]]) -> str:
+    """One chapter from one executed notebook: its markdown and outputs, code hidden, headings numbered.
+    ``toc`` gets (level, anchor, text) for the chapter and each of its sections."""
+    anchor = f"chapter-{number}"
+    title = f"{chinese_number(number)}、{chapter.title}"
+    toc.append((1, anchor, title))
+    out = [f'<h1 class="jx-chapter" id="{anchor}">{escape(title)}</h1>']
+    if nb is None:
+        out.append(f'<p class="jx-note">本章没有生成:{escape(chapter.notebook.name)} 不存在(本期间这一节没有运行)。</p>')
+        return "".join(out)
+    errors = [o for c in nb.get("cells", []) if c.get("cell_type") == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    if errors:
+        out.append('<div class="jx-failed"><p>本章生成失败,以下为执行到出错为止的内容:'
+                   f'{escape(errors[0].get("ename", ""))}: {escape(errors[0].get("evalue", ""))}</p></div>')
+    heading, sections, anchors = chapter.title, 0, 0
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        source = source if isinstance(source, str) else "".join(source)
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") == "markdown":
+            if any(t.startswith("papermill-error") for t in tags):
+                continue  # papermill's own red banner; the chapter says it failed above
+            text = []
+            for line in source.splitlines():
+                if line.startswith("# "):
+                    continue  # the notebook's title: the chapter heading replaces it
+                if line.startswith("## "):
+                    if text:
+                        out.append(_markdown("\n".join(text)))
+                        text = []
+                    raw = line[3:].strip()
+                    appendix = raw.startswith(("附:", "附:"))
+                    sections += 0 if appendix else 1
+                    heading = section_heading(raw, None if appendix else sections)
+                    anchors += 1
+                    section_anchor = f"{anchor}-{anchors}"
+                    toc.append((2, section_anchor, heading))
+                    out.append(f'<h2 id="{section_anchor}">{escape(heading)}</h2>')
+                else:
+                    text.append(line)
+            if any(t.strip() for t in text):
+                out.append(_markdown("\n".join(text)))
+        elif cell.get("cell_type") == "code":
+            out.append(_outputs_html(cell.get("outputs", []), numbers, heading))
+    return "".join(out)
+
+
+def _cover(project: str, period: str, span: str, evaluation: str, run_time: str, metrics: dict) -> str:
+    rows = [("评价项目", project), ("报告期间", period if period == span else f"{period}(评价期 {span})"),
+            ("统计截止日", metrics.get("period_end") or ""), ("评价", evaluation), ("生成日期", _date_text(run_time))]
+    scoring = metrics.get("scoring")
+    score = ""
+    if scoring:
+        from jixiao.present.tables import fmt_points
+
+        score = (f'<p class="jx-grade">绩效得分 {escape(fmt_points(scoring["total"]))} 分 · '
+                 f'等级 {escape(str(scoring["grade"]))}</p>')
+    cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>" for k, v in rows if v)
+    return (f'<section class="jx-cover"><h1 class="jx-kind">绩效评价报告</h1>'
+            f'<p class="jx-project">{escape(project)}</p>{score}<table>{cells}</table>'
+            f'<p class="jx-made">本报告由 jixiao 根据原始工作簿自动生成,各章即本期间各节执行结果</p></section>')
+
+
+def _date_text(run_time: str) -> str:
+    try:
+        day = dt.date.fromisoformat(run_time[:10])
+    except ValueError:
+        return run_time
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _contents(toc: list[tuple[int, str, str]]) -> str:
+    items = "".join(f'<li class="jx-toc-{"chapter" if level == 1 else "section"}"><a href="#{anchor}">{escape(text)}</a></li>'
+                    for level, anchor, text in toc)
+    return f'<nav class="jx-contents"><h1 id="contents">目 录</h1><ol>{items}</ol></nav>'
+
+
+def _appendix(numbers: Numbers, chapters: list[Chapter], parameters: dict, inputs: dict, run_time: str,
+              toc: list[tuple[int, str, str]]) -> str:
+    """The provenance: the run's footer (version, commit, parameters, inputs' SHA-256, run time) and the
+    executed notebook behind each chapter, with its SHA-256."""
+    toc.append((1, "appendix", "附录：数据来源与生成信息"))
+    footer = provenance_footer(parameters, inputs, run_time)
+    footer = re.sub(r"<h2>.*?</h2>", "", footer, count=1)  # the appendix has its own heading (and bookmark) here
+    footer = footer.replace("<table>", f'<table class="jx-table"><caption>表{numbers.table()} 生成信息</caption>', 1)
+    rows = []
+    for c in chapters:
+        digest = hashlib.sha256(c.notebook.read_bytes()).hexdigest() if c.notebook.is_file() else "(不存在)"
+        rows.append(f"<tr><td>{escape(c.title)}</td><td>{escape(c.notebook.name)}</td><td>SHA-256 {escape(digest)}</td></tr>")
+    sources = (f'<table class="jx-table"><caption>表{numbers.table()} 各章来源(已执行的笔记本)</caption>'
+               f"<thead><tr><th>章</th><th>笔记本</th><th>文件摘要</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (f'<section class="jx-appendix"><h1 id="appendix">附录：数据来源与生成信息</h1>'
+            f'<p class="jx-note">各章内容取自同一期间已执行的各节笔记本的输出,组装时不重新计算。</p>{footer}{sources}</section>')
+
+
+def chapters_of(period_dir: Path, period: str, span: str, leave_out=frozenset()) -> list[Chapter]:
+    """The registry's sections in order, each with its executed notebook in ``period_dir``; sections with
+    nothing to show in this period (``leave_out``: 不适用 in the index) have no chapter."""
+    from jixiao.sections import SECTIONS
+
+    return [Chapter(s.key, s.title, Path(period_dir) / s.notebook) for s in SECTIONS if s.key not in leave_out]
+
+
+def assemble(period_dir: Path, *, project: str, evaluation: str, period: str, span: str, run_time: str,
+             inputs: dict, parameters: dict, leave_out=frozenset()) -> tuple[str, str]:
+    """(title, body) of the period's report: cover, contents, chapters, appendix."""
+    period_dir = Path(period_dir)
+    metrics_path = period_dir / "metrics.json"
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+    chapters = chapters_of(period_dir, period, span, leave_out)
+    numbers, toc, parts = Numbers(), [], []
+    for number, chapter in enumerate(chapters, start=1):
+        nb = json.loads(chapter.notebook.read_text(encoding="utf-8")) if chapter.notebook.is_file() else None
+        parts.append(chapter_html(number, chapter, nb, numbers, toc))
+    appendix = _appendix(numbers, chapters, parameters, inputs, run_time, toc)
+    body = (_cover(project, period, span, evaluation, run_time, metrics) + _contents(toc) + "".join(parts) + appendix)
+    return f"{project} 绩效评价报告({period})", body
+
+
+def _css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def render_report(title: str, body: str, runhead: str, pdf: bool = True) -> tuple[str, bytes | None]:
+    """The report as self-contained HTML (its own WOFF cut of the CJK font) and A4 PDF bytes from the same
+    cut; raises MissingGlyphError when a character of it has no glyph in the font."""
+    plain = page(title, body, "", font_css=DOCUMENT_CSS)
+    text = page_text(plain) + title + runhead + FOOTER_CHARS
+    check_glyphs(text, title)
+    otf, woff = subset_cjk_font(text)
+    embedded = ('@font-face { font-family: "JixiaoCJK"; '
+                f'src: url(data:font/woff;base64,{base64.b64encode(woff).decode()}) format("woff"); }}\n')
+    html = page(title, body, "", font_css=embedded + DOCUMENT_CSS)
+    css = DOCUMENT_PDF_CSS % {"runhead": _css_string(runhead)}
+    return html, (pdf_bytes(plain, otf, title, extra_css=css, balance_appendix=False) if pdf else None)
+
+
+def build_period_report(period_dir: Path, *, project: str, evaluation: str, period: str, span: str, run_time: str,
+                        inputs: dict, parameters: dict, pdf: bool = True, leave_out=frozenset()) -> tuple[str, bytes | None]:
+    """(HTML, PDF bytes or None) of one period's report from its executed sections and metrics.json."""
+    title, body = assemble(period_dir, project=project, evaluation=evaluation, period=period, span=span,
+                           run_time=run_time, inputs=inputs, parameters=parameters, leave_out=leave_out)
+    return render_report(title, body, f"{project} · {period}", pdf=pdf)

@@ -1,0 +1,87 @@
+"""The run's index: a period x section grid with status, key figures, links, run time, executed or reused.
+
+Written from plain data (the registry's titles and each period's key figures as text), so that a
+re-run that reuses everything can write it without importing pandas or the sections.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from html import escape
+from pathlib import Path
+
+from jixiao.core.atomic import atomic_write_text
+
+
+@dataclass
+class CellResult:
+    period: str
+    section: str
+    status: str  # "ok" | "failed" | "n/a" (the section has nothing for this period: no page, see the whole span)
+    seconds: float
+    error: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # kind -> path relative to the report folder
+    reused: bool = False  # True: the outputs of an earlier run with the same key were kept
+    phases: dict[str, float] = field(default_factory=dict)  # execute / html / pdf seconds, when executed
+
+
+NOT_APPLICABLE = "n/a"
+
+STYLE = ("<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4} td.na{background:#f6f6f6; color:#666}"
+         " table.jx-table td{vertical-align:top; text-align:left}</style>")
+
+
+def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, periods: list[str],
+                sections: list[tuple[str, str]], figures: dict[str, list[str]], results: list[CellResult],
+                footer_parameters: dict, inputs: dict, elapsed: float, run_time: str,
+                reports: dict | None = None) -> None:
+    """index.html and index.json. ``sections``: (key, title) in report order; ``figures``: period -> lines;
+    ``reports``: period -> {"files": kind -> path, "error": text}, each period's whole report, linked first."""
+    from jixiao.output.export import export_page, provenance_footer
+
+    by_key = {(r.period, r.section): r for r in results}
+    head = "".join(f"<th>{escape(title)}</th>" for _, title in sections)
+    rows = []
+    for period in periods:
+        lines = "<br>".join(escape(f) for f in figures.get(period, []) if f)
+        report = (reports or {}).get(period) or {}
+        whole = " · ".join(f'<a href="{escape(report["files"][kind])}">报告 {kind.upper()}</a>'
+                           for kind in ("html", "pdf") if kind in report.get("files", {}))
+        if report.get("error"):
+            whole += f"<br><small class='err'>报告生成失败:{escape(report['error'][:300])}</small>"
+        cells = [f"<td><b>{escape(period)}</b>" + (f"<br>{whole}" if whole else "") + f"<br><small>{lines}</small>"
+                 f"<br><small><a href=\"{escape(period)}/metrics.json\">metrics.json</a></small></td>"]
+        for key, _ in sections:
+            r = by_key.get((period, key))
+            if r is None:
+                cells.append("<td>未运行</td>")
+                continue
+            if r.status == NOT_APPLICABLE:
+                cells.append(f"<td class='na'>不适用<br><small>本节内容不分年度，见"
+                             f"<a href=\"{escape(span)}/{escape(key)}.html\">{escape(span)} 报告</a></small></td>")
+                continue
+            mark = "✓ 完成" if r.status == "ok" else "× 失败"  # ✗ is not in the CJK face
+            how = "沿用上次结果" if r.reused else "本次执行"
+            links = " · ".join(f'<a href="{escape(r.files[kind])}">{kind.upper()}</a>'
+                               for kind in ("html", "pdf", "xlsx", "ipynb") if kind in r.files)
+            err = f"<br><small class='err'>{escape(r.error[:300])}</small>" if r.error else ""
+            cells.append(f"<td class='{escape(r.status)}'>{mark}<br>{links}<br><small>{how} · {r.seconds:.1f} s"
+                         f"</small>{err}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    failed = sum(r.status == "failed" for r in results)
+    reused = sum(r.reused for r in results)
+    na = sum(r.status == NOT_APPLICABLE for r in results)
+    summary = (f"<p>{len(results) - failed - na} / {len(results) - na} 个报告生成成功"
+               + (f"（另有 {na} 个不适用：单年度没有可列示的内容）" if na else "")
+               + (f",<b>{failed} 个失败</b>" if failed else "")
+               + f";本次执行 {len(results) - reused} 个,沿用上次结果 {reused} 个;总用时 {elapsed:.1f} 秒。</p>")
+    body = (f"<h1>{escape(project)}:绩效评价报告索引</h1>"
+            f"<p class='jx-subtitle'>评价期 {escape(span)} · 评价 {escape(evaluation)}</p>{summary}{STYLE}"
+            f"<table class='jx-table'><thead><tr><th>期间</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    atomic_write_text(report_dir / "index.json", json.dumps(
+        {"evaluation": evaluation, "elapsed_seconds": round(elapsed, 2), "executed": len(results) - reused,
+         "reused": reused, "reports": reports or {}, "results": [asdict(r) for r in results]},
+        ensure_ascii=False, indent=2))
+    footer = provenance_footer(footer_parameters, inputs, run_time, elapsed)
+    export_page(f"{project} 绩效评价报告索引", body, footer, report_dir / "index.html")

@@ -1,0 +1,178 @@
+"""One notebook of one period: executed on the worker's warm kernel, exported to HTML (and PDF).
+
+``run_task`` is what a batch worker runs. It never raises and writes nothing of the report: it
+returns the files' bytes, and the batch writes them atomically, then the section's run key. So a
+worker needs no access to the report folder (the period's results can travel with the task).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+KERNEL_START_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class NotebookTask:
+    evaluation: str
+    period: str
+    section: str
+    title: str  # the page title: section title · project · period
+    notebook: str  # the notebook file's text
+    parameters: dict  # papermill parameters (results_dir may be replaced by the worker)
+    footer_parameters: dict  # what the provenance footer lists
+    inputs: dict  # input file -> SHA-256, for the footer
+    results_dir: str = ""  # the period's results on a shared file system, or
+    results: dict = field(default_factory=dict)  # relative path -> bytes, when they travel with the task
+    pdf: bool = True
+
+
+@dataclass
+class TaskOutput:
+    evaluation: str
+    period: str
+    section: str
+    status: str  # "ok" | "failed"
+    seconds: float
+    error: str = ""
+    files: dict = field(default_factory=dict)  # "ipynb" | "html" | "pdf" | "xlsx" -> bytes
+    phases: dict = field(default_factory=dict)  # "execute" | "html" | "pdf" -> seconds
+
+
+@dataclass(frozen=True)
+class ReportTask:
+    """A period's whole report (``document``), built once all its sections are stored. ``files``: the
+    period's metrics.json and executed section notebooks, so the worker needs no access to the report folder."""
+
+    evaluation: str
+    period: str
+    span: str
+    project: str
+    run_time: str
+    inputs: dict
+    parameters: dict
+    files: dict  # name -> bytes
+    pdf: bool = True
+    leave_out: tuple = ()  # sections with nothing to show in this period: no chapter
+    section: str = "report"
+
+
+def now_text() -> str:
+    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def run_task(task) -> TaskOutput:
+    """Execute and export one notebook (or build one period's report); a failure is a result, never an exception."""
+    if isinstance(task, ReportTask):
+        return run_report_task(task)
+    started = time.monotonic()
+    out = TaskOutput(task.evaluation, task.period, task.section, "ok", 0.0)
+    scratch = Path(tempfile.mkdtemp(prefix="jixiao-task-"))
+    try:
+        executed = _execute(task, scratch, out)
+        if executed is not None:
+            _export(task, executed, out, started)
+    except Exception as exc:  # noqa: BLE001 - anything else (an export that fails) is this task's failure
+        out.status, out.error = "failed", out.error or f"{type(exc).__name__}: {exc}"
+        out.files.pop("pdf", None)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    out.seconds = round(time.monotonic() - started, 2)
+    return out
+
+
+def _execute(task: NotebookTask, scratch: Path, out: TaskOutput):
+    """Run the notebook; returns the executed notebook (with the traceback when it failed), or None."""
+    import nbformat
+    import papermill as pm
+
+    from jixiao.run.kernel import warm_kernel
+
+    source, target = scratch / f"{task.section}.ipynb", scratch / "executed.ipynb"
+    source.write_text(task.notebook, encoding="utf-8")
+    parameters = dict(task.parameters)
+    if task.results:
+        results_dir = scratch / "results"
+        for name, data in task.results.items():
+            path = results_dir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        parameters["results_dir"] = str(results_dir)
+    kernel = warm_kernel()
+    began = time.monotonic()
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        target.unlink(missing_ok=True)
+        out.status, out.error = "ok", ""
+        try:
+            kernel.execute(str(source), str(target), parameters)
+        except pm.PapermillExecutionError as exc:
+            out.status, out.error = "failed", f"{exc.ename}: {exc.evalue}"
+        except Exception as exc:  # noqa: BLE001 - a kernel that dies, or a notebook that cannot be read
+            out.status, out.error = "failed", f"{type(exc).__name__}: {exc}"
+            # kernels started side by side sometimes lose their ports before the first reply: try again
+            if "Kernel died before replying" in str(exc) and attempt < KERNEL_START_ATTEMPTS:
+                continue
+        break
+    out.phases["execute"] = round(time.monotonic() - began, 3)
+    if not target.is_file() or target.stat().st_size == 0:
+        out.status, out.error = "failed", out.error or "papermill wrote no notebook"
+        return None
+    out.files["ipynb"] = target.read_bytes()
+    return nbformat.reads(out.files["ipynb"].decode("utf-8"), as_version=4)
+
+
+def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
+    from jixiao.output.export import notebook_body, provenance_footer, render_page, render_pdf
+
+    began = time.monotonic()
+    body = notebook_body(nb)
+    if out.status == "failed":
+        body = f'<div class="jx-failed"><h1>本节生成失败</h1><p>{escape(out.error)}</p></div>' + body
+    footer = provenance_footer(task.footer_parameters, task.inputs, now_text(), time.monotonic() - started)
+    html, _ = render_page(task.title, body, footer)
+    out.files["html"] = html.encode("utf-8")
+    out.phases["html"] = round(time.monotonic() - began, 3)
+    if out.status == "ok":
+        from jixiao.output.excel import notebook_tables, tables_xlsx_bytes
+
+        began = time.monotonic()
+        tables = notebook_tables(nb)
+        if tables:
+            out.files["xlsx"] = tables_xlsx_bytes(tables)
+        out.phases["xlsx"] = round(time.monotonic() - began, 3)
+    if task.pdf and out.status == "ok":
+        began = time.monotonic()
+        out.files["pdf"] = render_pdf(task.title, body, footer)
+        out.phases["pdf"] = round(time.monotonic() - began, 3)
+
+
+def run_report_task(task: ReportTask) -> TaskOutput:
+    """The period's report.html (and report.pdf) as bytes, from its executed notebooks."""
+    from jixiao.output.document import build_period_report
+
+    started = time.monotonic()
+    out = TaskOutput(task.evaluation, task.period, task.section, "ok", 0.0)
+    scratch = Path(tempfile.mkdtemp(prefix="jixiao-report-"))
+    try:
+        for name, data in task.files.items():
+            (scratch / name).write_bytes(data)
+        html, pdf = build_period_report(scratch, project=task.project, evaluation=task.evaluation,
+                                        period=task.period, span=task.span, run_time=task.run_time,
+                                        inputs=task.inputs, parameters=task.parameters, pdf=task.pdf,
+                                        leave_out=frozenset(task.leave_out))
+        out.files["html"] = html.encode("utf-8")
+        if pdf is not None:
+            out.files["pdf"] = pdf
+    except Exception as exc:  # noqa: BLE001 - say which report failed; the sections stand
+        out.status, out.error, out.files = "failed", f"{type(exc).__name__}: {exc}", {}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    out.seconds = round(time.monotonic() - started, 2)
+    out.phases["report"] = out.seconds
+    return out

@@ -1,0 +1,154 @@
+"""Where notebooks run: this machine's process pool, a Dask LocalCluster, or an existing Dask scheduler.
+
+Each task is one notebook of one period of one evaluation (``execute.NotebookTask``); it returns its
+files as bytes (``execute.TaskOutput``) and the batch writes them, so a worker needs no access to the
+report folder. On Dask the period's results travel with the task. A Dask worker that dies mid-task is
+replaced (the nanny restarts it) and its task is tried again, at most twice, before the task is
+reported failed; nothing of it is written meanwhile.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from jixiao.run.worker import warm_up_worker
+
+DASK_ALLOWED_FAILURES = 2  # a task whose worker dies is retried at most twice
+
+
+def _run_task(task):
+    from jixiao.run.execute import run_task
+
+    return run_task(task)
+
+
+def _worker_init(parent: int | None = None) -> None:
+    """A local worker leads its own process group, ignores Ctrl-C (the main process handles it), dies if
+    the main process is killed outright, and starts its warm kernel before the first task arrives."""
+    os.setpgrp()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # kernels inherit this stderr; their start-up chatter is not for the analyst (errors land in the notebook)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    # the parent's pid comes from the parent: a worker still starting up when the parent is killed already has
+    # init (1) as its parent, and would otherwise take that for the parent and never notice
+    parent = parent or os.getppid()
+
+    def watch_parent() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                from jixiao.run.kernel import warm_kernel
+
+                warm_kernel().stop()
+                os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+    warm_up_worker()
+
+
+class _Completed:
+    """Futures as they finish; more may be added while iterating (as with distributed.as_completed)."""
+
+    def __init__(self, futures):
+        self.pending = set(futures)
+
+    def add(self, future) -> None:
+        self.pending.add(future)
+
+    def __iter__(self):
+        while self.pending:
+            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                self.pending.discard(future)
+                yield future
+
+
+class LocalScheduler:
+    """A process pool of ``jobs`` workers (spawned: no state of this process leaks in), one warm kernel each."""
+
+    shared_filesystem = True
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),),
+                                        mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, task):
+        return self.pool.submit(_run_task, task)
+
+    def as_completed(self, futures):
+        return _Completed(futures)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown()
+
+    def kill(self) -> None:
+        for pid in list(getattr(self.pool, "_processes", {}) or {}):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+class DaskScheduler:
+    """``address`` None: a LocalCluster of ``jobs`` single-threaded worker processes; else ``tcp://HOST:PORT``."""
+
+    shared_filesystem = False
+
+    def __init__(self, address: str | None, jobs: int):
+        import logging
+
+        import dask
+        from distributed import Client, LocalCluster
+
+        dask.config.set({"distributed.scheduler.allowed-failures": DASK_ALLOWED_FAILURES,
+                         "distributed.worker.daemon": False})  # a worker starts kernels: it must not be a daemon
+        self.cluster = None
+        if address is None:
+            self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(address, timeout=30)
+        from jixiao.run.dask_plugin import WarmKernelPlugin
+
+        self.client.register_plugin(WarmKernelPlugin(), name=WarmKernelPlugin.name)
+
+    def submit(self, task):
+        key = f"jixiao-{task.evaluation}-{task.period}-{task.section}-{time.monotonic_ns()}"
+        return self.client.submit(_run_task, task, key=key, pure=False)
+
+    def as_completed(self, futures):
+        from distributed import as_completed
+
+        return as_completed(list(futures))
+
+    def shutdown(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def kill(self) -> None:
+        try:
+            self.shutdown()
+        except Exception:  # noqa: BLE001 - on the way out anyway
+            pass
+
+
+def make_scheduler(spec: str, jobs: int):
+    """``local`` (the default), ``dask`` (a LocalCluster with ``jobs`` workers) or ``tcp://HOST:PORT``."""
+    if spec == "local":
+        return LocalScheduler(jobs)
+    if spec == "dask":
+        return DaskScheduler(None, jobs)
+    if spec.startswith("tcp://"):
+        return DaskScheduler(spec, jobs)
+    raise ValueError(spec)

@@ -1,0 +1,25 @@
+"""What a worker process does before its first task: start its warm kernel and load the export stack.
+
+Shared by the local pool (``scheduler``) and the Dask plugin (``dask_plugin``), neither of which imports
+the other for it.
+"""
+
+from __future__ import annotations
+
+
+def warm_up_worker() -> None:
+    """Start the kernel and load the export stack, so the first notebook costs what the others do."""
+    from multiprocessing.util import Finalize
+
+    from jixiao.output.export import html_exporter, warm_up_pdf
+    from jixiao.run.kernel import warm_kernel
+
+    kernel = warm_kernel()
+    Finalize(kernel, kernel.stop, exitpriority=10)
+    try:
+        kernel.launch()  # the kernel imports pandas and matplotlib while this process loads the export stack
+        html_exporter()
+        warm_up_pdf()  # also makes the working font cut, once per machine
+        kernel.ready()
+    except Exception:  # noqa: BLE001 - the first task starts it again and reports what goes wrong
+        kernel.stop()
