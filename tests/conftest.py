@@ -40,7 +40,8 @@ def dongguan():
 
 @pytest.fixture(scope="session")
 def dongguan_metrics(dongguan):
-    from jixiao.figures.metrics import Period, compute_metrics
+    from jixiao.core.period import Period
+    from jixiao.sections import compute_period
 
     span = Period(2019, 2021)
-    return compute_metrics(dongguan.tables, span, span, "东莞")
+    return compute_period(dongguan.tables, span, span, "东莞").metrics

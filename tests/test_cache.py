@@ -11,7 +11,8 @@ from conftest import DONGGUAN_RAW
 from minimal import build, rows
 
 from jixiao.intake.folder import load_evaluation
-from jixiao.figures.metrics import Period, compute_metrics
+from jixiao.core.period import Period
+from jixiao.sections import compute_period
 from jixiao.core.problems import InputError
 
 
@@ -30,7 +31,7 @@ def test_cache_round_trip_gives_the_same_metrics(tmp_path):
     second = load_evaluation(raw, tmp_path / "cache", span=(2019, 2021))
     span = Period(2019, 2021)
     for period in (span, Period(2020, 2020)):
-        assert compute_metrics(first.tables, period, span) == compute_metrics(second.tables, period, span)
+        assert compute_period(first.tables, period, span).metrics == compute_period(second.tables, period, span).metrics
     assert digest_tree(raw) == before
 
 

@@ -20,7 +20,7 @@ from jixiao.output.document import (
     Numbers,
 )
 from jixiao.present.fonts import MissingGlyphError
-from jixiao.figures.metrics import Period
+from jixiao.core.period import Period
 from jixiao.contract.params import load_params
 from jixiao.sections import SECTIONS, compute_period
 

@@ -20,7 +20,8 @@ from conftest import DONGGUAN_RAW
 from openpyxl import load_workbook
 
 from jixiao.intake.folder import load_evaluation, read_raw
-from jixiao.figures.metrics import Period, compute_metrics
+from jixiao.core.period import Period
+from jixiao.sections import compute_period
 from jixiao.contract.params import load_params
 
 FILES = {"spending.xlsx": "2021年支付明细.xlsx", "subprojects.xlsx": "项目清单.xlsx"}
@@ -83,7 +84,7 @@ def test_department_layout_gives_the_contract_figures(department, dongguan, tmp_
         assert evaluation.tables[key].drop(columns="excel_row").equals(frame.drop(columns="excel_row")), key
     span = Period(2019, 2021)
     for period in (Period(2020, 2020), span):
-        assert compute_metrics(evaluation.tables, period, span, "x") == compute_metrics(dongguan.tables, period, span, "x")
+        assert compute_period(evaluation.tables, period, span, "x").metrics == compute_period(dongguan.tables, period, span, "x").metrics
     assert set(evaluation.inputs) >= {"2021年支付明细.xlsx", "项目清单.xlsx"}
     # a notebook knows the raw folder, not the params: the cache remembers the layout it was read with
     again = load_evaluation(raw, tmp_path / "processed", span=(2019, 2021))

@@ -8,19 +8,13 @@ import pandas as pd
 import pytest
 
 from jixiao.intake.cells import parse_money, parse_score
-from jixiao.figures.metrics import (
-    Period,
-    achievement,
-    compute_metrics,
-    grade,
-    milestone_completion,
-    review_metrics,
-    scoring_metrics,
-    spend_rate_band,
-    subproject_spend_rates,
-    survey_metrics,
-    top_ranks,
-)
+from jixiao.core.period import Period
+from jixiao.figures.common import top_ranks
+from jixiao.figures.expenditure import spend_rate_band, subproject_spend_rates
+from jixiao.figures.milestones import milestone_completion
+from jixiao.figures.satisfaction import review_metrics, survey_metrics
+from jixiao.figures.scoring import achievement, grade, scoring_metrics
+from jixiao.sections import compute_period
 from jixiao.core.problems import ParameterError
 
 
@@ -120,11 +114,11 @@ def test_reviews_of_a_year_are_its_months():
 
 
 def test_single_year_runs_leave_survey_and_scoring_null_and_say_why(dongguan):
-    m = compute_metrics(dongguan.tables, Period(2020, 2020), Period(2019, 2021), "x")
+    m = compute_period(dongguan.tables, Period(2020, 2020), Period(2019, 2021), "x").metrics
     assert m["survey"] is None and m["scoring"] is None
     assert "2019-2021" in m["notes"]["survey"]
     assert m["public_reviews"]["months"] == ["2020-07", "2020-12"]
-    m2019 = compute_metrics(dongguan.tables, Period(2019, 2019), Period(2019, 2021), "x")
+    m2019 = compute_period(dongguan.tables, Period(2019, 2019), Period(2019, 2021), "x").metrics
     assert m2019["public_reviews"] is None
     assert m2019["expenditure"]["budget"] == 782.82 and m2019["expenditure"]["spent"] == 726.41
 
@@ -134,13 +128,13 @@ def test_a_stage_with_nothing_planned_has_a_null_rate_in_json():
 
     frame = pd.DataFrame({"subproject_id": ["A"], "stage": ["启动"], "planned_date": [dt.date(2020, 3, 1)],
                           "actual_date": [None]})
-    m = compute_metrics({"milestones": frame}, Period(2020, 2020), Period(2020, 2020), "x")
+    m = compute_period({"milestones": frame}, Period(2020, 2020), Period(2020, 2020), "x").metrics
     assert m["milestones"]["终验"] == {"planned": 0, "done": 0, "rate": None, "on_time": 0, "on_time_strict": None}
     json.dumps(m, allow_nan=False)
 
 
 def test_absent_sections_are_null():
-    m = compute_metrics({}, Period(2020, 2020), Period(2020, 2020), "x")
+    m = compute_period({}, Period(2020, 2020), Period(2020, 2020), "x").metrics
     assert [m[k] for k in ("expenditure", "milestones", "survey", "public_reviews", "scoring")] == [None] * 5
 
 
@@ -158,11 +152,11 @@ def test_absent_spending_and_header_only_sheets_give_null_or_zero_not_a_crash():
                            "initial_budget": pd.Series([parse_money(20)], dtype="Int64"),
                            "adjusted_budget": pd.Series([parse_money(10)], dtype="Int64")})
     span = Period(2020, 2020)
-    m = compute_metrics({"subprojects": subs, "budget": budget}, span, span)
+    m = compute_period({"subprojects": subs, "budget": budget}, span, span).metrics
     assert (m["expenditure"]["spent"], m["expenditure"]["rate"], m["expenditure"]["no_funds_issued"]) == (0.0, 0.0, 1)
     tables = {"spending": empty_like("spending"), "milestones": empty_like("milestones"),
               "public_reviews": empty_like("public_reviews"), "subprojects": subs}
-    m = compute_metrics(tables, span, Period(2019, 2021))
+    m = compute_period(tables, span, Period(2019, 2021)).metrics
     assert m["expenditure"] is None and m["milestones"] is None and m["public_reviews"] is None
 
 

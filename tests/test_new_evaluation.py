@@ -20,7 +20,8 @@ from minimal import BASE
 from jixiao.intake.cells import parse_money
 from jixiao.contract.sheets import FEN_PER_WAN, FILES
 from jixiao.intake.folder import read_raw
-from jixiao.figures.metrics import Period, compute_metrics
+from jixiao.core.period import Period
+from jixiao.sections import compute_period
 from jixiao.present.tables import fmt_wan
 
 PROJECT = "某县数字政府建设项目"
@@ -98,6 +99,6 @@ def test_new_then_validate_then_run(tmp_path):
     assert f">{fmt_wan(parse_money('10.25') / FEN_PER_WAN)}</td>" in expenditure
     assert not (root / "reports").exists()  # --out was honoured: nothing under the clone's reports
     span = Period(2022, 2023)
-    expected = compute_metrics(read_raw(contract, (2022, 2023)).tables, span, span, PROJECT)
+    expected = compute_period(read_raw(contract, (2022, 2023)).tables, span, span, PROJECT).metrics
     written = json.loads((tree / "2022-2023" / "metrics.json").read_text(encoding="utf-8"))
     assert written == json.loads(json.dumps(expected, ensure_ascii=False))

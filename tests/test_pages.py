@@ -10,7 +10,10 @@ import pytest
 
 from jixiao.intake.cells import parse_money
 from jixiao.output.export import provenance_footer, zh_punctuation
-from jixiao.figures.metrics import Period, approved_by, compute_metrics, positive_label, survey_shares, survey_summary
+from jixiao.core.period import Period
+from jixiao.figures.expenditure import approved_by
+from jixiao.figures.satisfaction import positive_label, survey_shares, survey_summary
+from jixiao.sections.satisfaction import summary_rows
 from jixiao.present.tables import fmt_small_pct, table
 from jixiao.sections import compute_period
 from jixiao.sections.overview import key_figure_rows
@@ -43,26 +46,26 @@ ROWS = (("A", "基础", "100", "2019-11-01"), ("B", "民生", "50", "2020-05-01"
 
 
 def test_with_approval_dates_a_year_counts_only_what_was_approved_by_its_end():
-    m2019 = compute_metrics(tables(subprojects(*ROWS)), Period(2019, 2019), SPAN)["expenditure"]
+    m2019 = compute_period(tables(subprojects(*ROWS)), Period(2019, 2019), SPAN).metrics["expenditure"]
     assert (m2019["subprojects"], m2019["approved_total"], m2019["no_funds_issued"]) == (1, 100.0, 0)
     assert m2019["subproject_bands"]["<60%"] == 1 and m2019["approvals_as_of"] == "period_end"
-    m2020 = compute_metrics(tables(subprojects(*ROWS)), Period(2020, 2020), SPAN)["expenditure"]
+    m2020 = compute_period(tables(subprojects(*ROWS)), Period(2020, 2020), SPAN).metrics["expenditure"]
     assert (m2020["subprojects"], m2020["approved_total"]) == (2, 150.0)
     assert m2020["domains"]["民生"]["subprojects"] == 1  # C is approved in 2021
-    whole = compute_metrics(tables(subprojects(*ROWS)), SPAN, SPAN)["expenditure"]
+    whole = compute_period(tables(subprojects(*ROWS)), SPAN, SPAN).metrics["expenditure"]
     assert (whole["subprojects"], whole["approved_total"]) == (3, 230.0)
 
 
 def test_no_funds_issued_means_approved_by_the_end_and_nothing_paid_by_the_end():
     rows = (("A", "基础", "100", "2019-11-01"), ("B", "民生", "50", "2019-12-20"), ("C", "民生", "80", "2021-02-01"))
-    e = compute_metrics(tables(subprojects(*rows)), Period(2019, 2019), SPAN)["expenditure"]
+    e = compute_period(tables(subprojects(*rows)), Period(2019, 2019), SPAN).metrics["expenditure"]
     assert e["no_funds_subprojects"] == ["B"]  # B approved, paid only in 2020; C not yet approved
-    assert compute_metrics(tables(subprojects(*rows)), Period(2020, 2020), SPAN)["expenditure"]["no_funds_issued"] == 0
+    assert compute_period(tables(subprojects(*rows)), Period(2020, 2020), SPAN).metrics["expenditure"]["no_funds_issued"] == 0
 
 
 def test_without_approval_dates_every_approved_subproject_counts_in_every_period_and_the_page_says_so():
     for period in (Period(2019, 2019), Period(2020, 2020), SPAN):
-        e = compute_metrics(tables(subprojects(*ROWS, dated=False)), period, SPAN)["expenditure"]
+        e = compute_period(tables(subprojects(*ROWS, dated=False)), period, SPAN).metrics["expenditure"]
         assert (e["subprojects"], e["approved_total"], e["approvals_as_of"]) == (3, 230.0, "evaluation")
     no_column = subprojects(*ROWS).drop(columns="approval_date")
     assert list(approved_by(no_column, dt.date(2019, 12, 31))["subproject_id"]) == ["A", "B", "C"]
@@ -86,7 +89,7 @@ def test_dongguan_single_years_count_the_approvals_dated_by_their_end(dongguan, 
     subs = dongguan.tables["subprojects"]
     funded = subs[subs["approved_amount"].fillna(0) > 0]
     for year in (2019, 2020):
-        e = compute_metrics(dongguan.tables, Period(year, year), SPAN)["expenditure"]
+        e = compute_period(dongguan.tables, Period(year, year), SPAN).metrics["expenditure"]
         approved = funded[[d <= dt.date(year, 12, 31) for d in funded["approval_date"]]]
         assert e["subprojects"] == len(approved) < 75
         assert e["approved_total"] == int(approved["approved_amount"].sum()) / 1_000_000
@@ -97,7 +100,7 @@ def test_dongguan_single_years_count_the_approvals_dated_by_their_end(dongguan, 
 
 
 def test_metrics_keys_say_whether_they_are_in_period_or_to_the_end(dongguan):
-    e = compute_metrics(dongguan.tables, Period(2020, 2020), SPAN)["expenditure"]
+    e = compute_period(dongguan.tables, Period(2020, 2020), SPAN).metrics["expenditure"]
     domain = next(iter(e["domains"].values()))
     assert set(domain) == {"subprojects", "approved_total", "share_of_approved_total", "spent_to_end",
                            "spend_rate_to_end", "budget_in_period", "spent_in_period", "rate_in_period"}
@@ -111,11 +114,11 @@ def test_metrics_keys_say_whether_they_are_in_period_or_to_the_end(dongguan):
 
 
 def test_overview_labels_say_what_each_figure_covers(dongguan):
-    single = compute_metrics(dongguan.tables, Period(2020, 2020), SPAN)
+    single = compute_period(dongguan.tables, Period(2020, 2020), SPAN).metrics
     labels = dict(key_figure_rows("x", Period(2020, 2020), SPAN, single).values.tolist())
     assert labels["本期安排预算（万元）"] == "26,446.40" and labels["截至期末累计安排预算（2019 年起，万元）"] == "27,229.22"
     assert "本期支出率" in labels and "截至期末已批复子项目（个）" in labels and "累计安排预算（万元）" not in labels
-    whole = compute_metrics(dongguan.tables, SPAN, SPAN)
+    whole = compute_period(dongguan.tables, SPAN, SPAN).metrics
     labels = dict(key_figure_rows("x", SPAN, SPAN, whole).values.tolist())
     assert (labels["累计安排预算（万元）"], labels["支出率"]) == ("80,692.06", "98.42%")  # the seed's words
     assert labels["差评率"] == "0.0049%" and labels["“好差评”总数（2020-07 至 2022-05，条）"] == "35,806,422"
@@ -128,7 +131,8 @@ def test_a_positive_share_is_named_after_the_options_it_adds_up():
     options = pd.DataFrame({"question": ["您单位的需求是否被纳入?"] * 3 + ["整体满意程度?"] * 3,
                             "option": ["充分纳入", "部分纳入", "未纳入", "十分满意", "较为满意", "一般"],
                             "order": [1, 2, 3, 1, 2, 3], "positive": [1, 1, 0, 1, 1, 0]})
-    summary = survey_summary(survey_shares(answers, options)).set_index("question")
+    shares = survey_shares(answers, options)
+    summary = summary_rows(survey_summary(shares), shares).set_index("question")
     needs = summary.loc["您单位的需求是否被纳入?"]
     assert needs["positive_options"] == "充分纳入+部分纳入" and "满意" not in needs["positive_options"]
     assert needs["option_shares"] == "充分纳入 50.00%；部分纳入 25.00%"  # shown apart, as the report does

@@ -9,7 +9,7 @@ import pytest
 from conftest import PROJECT_ROOT
 
 from jixiao.contract.sheets import SHEETS
-from jixiao.figures.metrics import Period
+from jixiao.core.period import Period
 from jixiao.sections import SECTIONS, compute_period, get_section
 from jixiao.contract.tables import Tables
 

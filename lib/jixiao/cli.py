@@ -31,7 +31,7 @@ def _error(message: object) -> int:
 
 def cmd_validate(args) -> int:
     from jixiao.intake.folder import read_raw
-    from jixiao.figures.metrics import Period
+    from jixiao.core.period import Period
     from jixiao.contract.params import load_params
 
     layout = None
@@ -100,7 +100,7 @@ def cmd_new(args) -> int:
     from jixiao.core.atomic import atomic_write_text
     from jixiao.core.config import PROJECT_ROOT, RAW_DIR
     from jixiao.contract.sheets import FILES
-    from jixiao.figures.metrics import Period
+    from jixiao.core.period import Period
     from jixiao.contract.params import check_name
     from jixiao.intake.template import write_templates
 

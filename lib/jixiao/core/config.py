@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(os.environ.get("JIXIAO_ROOT", Path(__file__).resolve().parents[2])).resolve()
+LIBRARY_DIR = Path(__file__).resolve().parents[1]  # lib/jixiao: its source keys every run record
+PROJECT_ROOT = Path(os.environ.get("JIXIAO_ROOT", LIBRARY_DIR.parents[1])).resolve()
 DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = Path(os.environ.get("JIXIAO_PROCESSED_DIR", DATA_DIR / "processed")).resolve()

@@ -37,7 +37,7 @@ from jixiao.contract.sheets import (
     SheetSpec,
 )
 from jixiao.contract.rules import RuleError, figure_key, parse_rule
-from jixiao.figures.metrics import points
+from jixiao.core.units import points
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
 from jixiao.contract.fingerprint import input_files, sha256_file  # noqa: F401 (sha256_file: part of this module's API)
 from jixiao.contract.tables import Tables

@@ -15,12 +15,11 @@ from pathlib import Path
 
 from jixiao.core.version import __version__
 from jixiao.core.atomic import atomic_write_text
-from jixiao.core.config import PROJECT_ROOT
+from jixiao.core.config import LIBRARY_DIR, PROJECT_ROOT
 from jixiao.contract.sheets import PUBLISHED_FILE, SHEETS
 from jixiao.contract.fingerprint import sha256_file, sha256_json, sha256_tree
 
 STATE_DIR = ".jixiao"
-LIBRARY_DIR = Path(__file__).resolve().parent
 FILE_OF_TABLE = {s.key: s.file for s in SHEETS}
 
 

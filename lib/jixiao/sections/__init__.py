@@ -1,20 +1,21 @@
 """The report's sections, in report order: one module each, one line each here.
 
-Adding a section: write ``sections/<key>.py`` declaring ``SECTION = Section(...)`` (see ``base.py``),
-write ``notebooks/<key>.ipynb`` (paired ``.py``) calling its blocks, and add the module below.
-The batch, the index, the notebook checks and the tests all read this list.
+Adding a section: write its numbers in ``figures/<key>.py`` (``FIGURES``, see ``figures/base.py``), its page
+in ``sections/<key>.py`` declaring ``SECTION = Section(...)`` (see ``base.py``), ``notebooks/<key>.ipynb``
+(paired ``.py``) calling its blocks, and add the module below. The batch, the index, the notebook checks
+and the tests all read this list; each section's ``reads`` is derived here from what it computes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jixiao.core.period import Period
 from jixiao.contract.tables import Tables
 from jixiao.sections import expenditure, milestones, overview, satisfaction, scoring, trends
 from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView
 
-SECTIONS: tuple[Section, ...] = (
+DECLARED: tuple[Section, ...] = (
     overview.SECTION,
     expenditure.SECTION,
     milestones.SECTION,
@@ -22,6 +23,32 @@ SECTIONS: tuple[Section, ...] = (
     scoring.SECTION,
     trends.SECTION,
 )
+
+
+def with_derived_inputs(sections: tuple[Section, ...]) -> tuple[Section, ...]:
+    """Each section with ``reads`` = its figures' tables and every table of the sections it waits on (in
+    Tables order), and ``reads_published`` also when a waited-on section reads published.yaml or its page
+    footnotes published figures, so its run key changes whenever anything it is computed from does."""
+    by_key = {s.key: s for s in sections}
+
+    def closure(section: Section, seen: tuple[str, ...] = ()) -> list[Section]:
+        if section.key in seen:
+            raise ValueError(f"sections wait on each other: {' -> '.join((*seen, section.key))}")
+        found = [section]
+        for key in section.waits_on:
+            found += closure(by_key[key], (*seen, section.key))
+        return found
+
+    derived = []
+    for section in sections:
+        needed = closure(section)
+        tables = {t for s in needed for t in s.own_tables}
+        published = any(s.reads_published or s.published_figures for s in needed)
+        derived.append(replace(section, reads=tuple(t for t in Tables.names() if t in tables), reads_published=published))
+    return tuple(derived)
+
+
+SECTIONS: tuple[Section, ...] = with_derived_inputs(DECLARED)
 BY_KEY = {s.key: s for s in SECTIONS}
 
 __all__ = ["BY_KEY", "SECTIONS", "Block", "PeriodInputs", "PeriodResults", "Section", "SectionResult",
@@ -44,11 +71,11 @@ class PeriodResults:
 
 
 def compute_order() -> list[Section]:
-    """The registry in an order where every section comes after the sections named in its ``after``."""
+    """The registry in an order where every section comes after the sections it waits on."""
     done: list[Section] = []
     pending = list(SECTIONS)
     while pending:
-        ready = [s for s in pending if set(s.after) <= {d.key for d in done}]
+        ready = [s for s in pending if set(s.waits_on) <= {d.key for d in done}]
         if not ready:
             raise ValueError(f"sections wait on each other: {', '.join(s.key for s in pending)}")
         done.append(ready[0])

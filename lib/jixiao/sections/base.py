@@ -1,9 +1,10 @@
-"""What a report section is: its key, title, inputs, computation, display blocks and index figures.
+"""What a report section is: its key, title, numbers, display blocks and index figures.
 
 A section module declares one ``Section``; ``jixiao.sections.SECTIONS`` lists them in report order.
-``compute`` turns the validated tables of one period into ``SectionResult``: the section's part of
-metrics.json (``figures``) and the frames its blocks show (``frames``; a money column says its unit in
-its name, ``_wan`` for 万元). Display blocks take a ``SectionView`` and show tables, charts and prose.
+Its numbers come from its figure module (``jixiao.figures.<key>``, declared as ``figures``); ``compute``
+adds what only a page needs: the words for each null (``notes``), the footnotes on published figures the
+data does not reproduce, and for a section without numbers of its own (the overview) its ``finish``.
+Display blocks take a ``SectionView`` and show tables, charts and prose.
 """
 
 from __future__ import annotations
@@ -12,30 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from jixiao.core.period import Period
-
-
-@dataclass(frozen=True)
-class PeriodInputs:
-    """What ``compute`` gets: the tables, the period and span, the project, the published figures, and
-    the metrics of the sections already computed (those named in its ``after`` among them)."""
-
-    tables: Any  # jixiao.contract.tables.Tables
-    period: Period
-    span: Period
-    project: str = ""
-    published: dict | None = None
-    metrics: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def whole_span(self) -> bool:
-        return self.period == self.span
+from jixiao.figures.base import Computed, Figures, PeriodInputs
+from jixiao.sections.published import published_notes
 
 
 @dataclass
 class SectionResult:
     figures: dict[str, Any] = field(default_factory=dict)  # metrics.json keys -> values (null when absent)
     frames: dict[str, Any] = field(default_factory=dict)  # frame name -> pandas DataFrame
-    notes: dict[str, str] = field(default_factory=dict)  # metrics.json "notes": why a figure is null
+    notes: dict[str, str] = field(default_factory=dict)  # metrics.json "notes": why a figure is null, in words
 
 
 @dataclass(frozen=True)
@@ -48,17 +34,45 @@ class Block:
 class Section:
     key: str  # notebook name, output file stem, index column
     title: str  # Chinese title
-    reads: tuple[str, ...]  # the Tables it reads (their workbooks key its incremental runs)
-    compute: Callable[[PeriodInputs], SectionResult]
+    figures: Figures | None  # its numbers (jixiao.figures.<key>); None: it shows the numbers of ``after``
     blocks: tuple[Block, ...]
     index_figures: Callable[[Mapping[str, Any]], list[str]]  # short Chinese key figures from metrics.json
     absent: Mapping[str, str] = field(default_factory=dict)  # metrics key -> why it is null, in words
-    reads_published: bool = False  # published.yaml is an input too
-    after: tuple[str, ...] = ()  # sections whose metrics its computation reads (computed before it)
+    notes: Mapping[str, str] = field(default_factory=dict)  # reason code (figures.base) -> words; {span} filled in
+    published_figures: tuple[str, ...] = ()  # labels of the published figures its page footnotes when they differ
+    reads_published: bool = False  # published.yaml is an input (also whenever published_figures is set)
+    after: tuple[str, ...] = ()  # sections whose metrics it reads, besides those its figures wait on
+    finish: Callable[[PeriodInputs], SectionResult] | None = None  # page-level parts made from the metrics
     cost: float = 1.0  # seconds its notebook takes, roughly, before a run has measured it (longest run first)
     # whether the section has anything to show for a period (from its metrics.json); a single year where it has
     # not gets no page: the index marks the cell 不适用 and links the whole-span report instead
     applies: Callable[[Mapping[str, Any]], bool] | None = None
+    # the Tables behind it: its figures' own plus every table of the sections it waits on (filled in by the
+    # registry, never by hand, so a section's run key follows whatever it is computed from)
+    reads: tuple[str, ...] = ()
+
+    @property
+    def waits_on(self) -> tuple[str, ...]:
+        """The sections computed before it: its figures' ``after`` and its own."""
+        return tuple(dict.fromkeys((self.figures.after if self.figures else ()) + self.after))
+
+    @property
+    def own_tables(self) -> tuple[str, ...]:
+        return self.figures.tables if self.figures else ()
+
+    def compute(self, inputs: PeriodInputs) -> SectionResult:
+        """The section's part of one period: its figures, its frames and notes in words."""
+        computed = self.figures.compute(inputs) if self.figures else Computed()
+        figures, frames = dict(computed.figures), dict(computed.frames)
+        notes = {key: self.notes[code].format(span=inputs.span.label) for key, code in computed.notes.items()}
+        if self.published_figures:
+            frames.update(published_notes(inputs, figures, self.published_figures))
+        if self.finish is not None:
+            extra = self.finish(inputs)
+            figures.update(extra.figures)
+            frames.update(extra.frames)
+            notes.update(extra.notes)
+        return SectionResult(figures, frames, notes)
 
     def applies_to(self, metrics: Mapping[str, Any]) -> bool:
         return self.applies is None or metrics.get("period") == metrics.get("span") or bool(self.applies(metrics))

@@ -1,79 +1,18 @@
-"""资金使用情况: budget execution per year, investment and spending per domain, subproject spend-rate bands."""
+"""资金使用情况, the page: budget execution per year, investment and spending per domain, subproject spend-rate bands."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 
-from jixiao.figures.metrics import (
-    budget_by_domain,
-    payments_in,
-    ratio,
-    wan,
-    budget_by_year,
-    expenditure_metrics,
-    investment_by_domain,
-    spend_rate_bands,
-    spending_or_empty,
-    subproject_spend_rates,
-)
+from jixiao.figures import expenditure as figures
 from jixiao.present.tables import fmt_count, fmt_pct, fmt_wan, table, with_chart
-from jixiao.core.period import Period
-from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from jixiao.sections.common import charts, in_wan, published_notes, ranks, show_published_notes
-
-
-def compute(inputs: PeriodInputs) -> SectionResult:
-    """Frames (money in 万元): by_year (year, initial_budget_wan, adjusted_budget_wan, spent_wan, rate,
-    adjustment_rate); with subprojects.xlsx also domains (domain, subprojects, approved_wan, share,
-    adjusted_budget_wan, spent_wan, rate), bands (band, subprojects, share), subproject_rates
-    (subproject_id, name, domain, approved_wan, spent_to_end_wan, rate, band) and no_funds
-    (subproject_id, name, domain, unit, approved_wan)."""
-    tables, period = inputs.tables, inputs.period
-    subprojects, spending = tables.subprojects, spending_or_empty(tables.spending)
-    rates = domains = None
-    if subprojects is not None:
-        rates = subproject_spend_rates(subprojects, spending, period.end)
-        domains = investment_by_domain(subprojects, rates)
-    figures = expenditure_metrics(tables, period, rates=rates, domains=domains)
-    if figures is not None:
-        figures.update(to_end_figures(tables, Period(inputs.span.first, period.last)))
-    frames: dict[str, pd.DataFrame] = {}
-    if figures is not None:
-        budget = tables.budget if tables.budget is not None else pd.DataFrame(
-            {"year": pd.Series([], dtype="int64"), "initial_budget": [], "adjusted_budget": []})
-        frames["by_year"] = in_wan(budget_by_year(budget, spending, period),
-                                   {"initial_budget": "initial_budget_wan", "adjusted_budget": "adjusted_budget_wan",
-                                    "spent": "spent_wan"})
-        if rates is not None:
-            by_domain = budget_by_domain(subprojects, tables.budget, spending, period, rates=rates)
-            frames["domains"] = in_wan(by_domain, {"approved_amount": "approved_wan",
-                                                   "adjusted_budget": "adjusted_budget_wan", "spent": "spent_wan"})
-            bands = spend_rate_bands(rates)
-            bands["share"] = bands["subprojects"] / max(int(bands["subprojects"].sum()), 1)
-            frames["bands"] = bands
-            ordered = rates.sort_values(["rate", "subproject_id"]).reset_index(drop=True)
-            frames["subproject_rates"] = in_wan(ordered, {"approved_amount": "approved_wan", "spent": "spent_to_end_wan"})
-            no_funds = subprojects[subprojects["subproject_id"].isin(figures["no_funds_subprojects"])]
-            no_funds = no_funds.reindex(columns=["subproject_id", "name", "domain", "unit", "approved_amount"])
-            frames["no_funds"] = in_wan(no_funds.reset_index(drop=True), {"approved_amount": "approved_wan"})
-    frames.update(published_notes(inputs, {"expenditure": figures}, EXPENDITURE_FIGURES))
-    return SectionResult({"expenditure": figures}, frames)
-
+from jixiao.sections.base import Block, Section, SectionView, display, note
+from jixiao.sections.common import charts, ranks, show_published_notes
 
 # the labels of the published figures this page shows (published.py), for its footnotes
 EXPENDITURE_FIGURES = ("累计安排预算", "实际支出", "立项批复金额", "支出率", "已批复子项目", "暂未下达资金", "投资",
                        "年初申请预算", "调整后实际安排预算", "预算调整率")
-
-
-def to_end_figures(tables, since_start: Period) -> dict:
-    """The budget and payments from the span's first year to the period's end: budget_to_end (adjusted budget
-    of those years), paid_to_end (every payment dated in them) and spend_rate_budget_to_end (their ratio)."""
-    budget = tables.budget
-    budget_fen = 0 if budget is None else int(budget[budget["year"].isin(since_start.years)]["adjusted_budget"].sum())
-    paid_fen = int(payments_in(spending_or_empty(tables.spending), since_start)["amount"].sum())
-    return {"budget_to_end": wan(budget_fen), "paid_to_end": wan(paid_fen),
-            "spend_rate_budget_to_end": ratio(paid_fen, budget_fen)}
 
 
 def approvals_note(r: SectionView) -> str:
@@ -202,8 +141,7 @@ def index_figures(metrics) -> list[str]:
 SECTION = Section(
     key="expenditure",
     title="资金使用情况",
-    reads=("subprojects", "budget", "spending"),
-    compute=compute,
+    figures=figures.FIGURES,
     blocks=(
         Block("一、预算执行情况(分年度)", budget_execution),
         Block("二、分领域投资与支出", by_domain),
@@ -213,5 +151,6 @@ SECTION = Section(
     ),
     index_figures=index_figures,
     absent={"expenditure": "本期没有预算或支付数据（预算表、支出表缺失或无本期记录），资金使用指标为空。"},
+    published_figures=EXPENDITURE_FIGURES,
     cost=4.0,
 )

@@ -1,27 +1,13 @@
-"""产出时效（进度）: milestones planned in the period, done by its end, strictly on time, and those still open."""
+"""产出时效（进度）, the page: milestones planned in the period, done by its end, strictly on time, and those still open."""
 
 from __future__ import annotations
 
 
-from jixiao.figures.metrics import milestone_completion, milestone_metrics, milestones_open
-from jixiao.present.tables import fmt_count, fmt_date, fmt_pct, table, with_chart
-from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
 from jixiao.contract.sheets import STAGES
-from jixiao.sections.common import charts, published_notes, show_published_notes
-
-
-def compute(inputs: PeriodInputs) -> SectionResult:
-    """Frames: completion (stage, planned, done, rate, on_time, on_time_rate) and open (subproject_id, name,
-    stage, planned_date, actual_date: planned in the period, not done by its end)."""
-    tables = inputs.tables
-    figures = milestone_metrics(tables, inputs.period)
-    frames = {}
-    if figures is not None:
-        frames["completion"] = milestone_completion(tables.milestones, inputs.period)
-        frames["open"] = milestones_open(tables.milestones, tables.subprojects, inputs.period)
-    frames.update(published_notes(inputs, {"milestones": figures}, MILESTONE_FIGURES))
-    return SectionResult({"milestones": figures}, frames)
-
+from jixiao.figures import milestones as figures
+from jixiao.present.tables import fmt_count, fmt_date, fmt_pct, table, with_chart
+from jixiao.sections.base import Block, Section, SectionView, display, note
+from jixiao.sections.common import charts, show_published_notes
 
 # the labels of the published figures this page shows (published.py), for its footnotes
 MILESTONE_FIGURES = tuple(f"{stage} " for stage in STAGES) + ("已", "完成验收", "其中")
@@ -71,10 +57,10 @@ def index_figures(metrics) -> list[str]:
 SECTION = Section(
     key="milestones",
     title="产出时效（进度）",
-    reads=("milestones", "subprojects"),
-    compute=compute,
+    figures=figures.FIGURES,
     blocks=(Block("一、各阶段计划与完成情况", completion), Block("二、期末尚未完成的节点", open_list)),
     index_figures=index_figures,
     absent={"milestones": "本期没有计划完成的进度节点（进度表缺失或无本期计划），进度指标为空。"},
+    published_figures=MILESTONE_FIGURES,
     cost=1.5,
 )

@@ -6,7 +6,8 @@ import pandas as pd
 
 from jixiao.present.tables import fmt_count, fmt_pct, fmt_points, fmt_small_pct, fmt_wan, table
 from jixiao.sections.published import published_comparison, published_disagreements
-from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from jixiao.figures.base import PeriodInputs
+from jixiao.sections.base import Block, Section, SectionResult, SectionView, display, note
 
 
 def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
@@ -48,7 +49,7 @@ def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
-def compute(inputs: PeriodInputs) -> SectionResult:
+def finish(inputs: PeriodInputs) -> SectionResult:
     """Frames: key_figures (item, value, as printed) and, in the whole-span run of an evaluation with a
     published.yaml, published (figure, published, computed, agrees, reason); metrics.json then also
     carries published_disagreements (how many printed figures the data does not reproduce)."""
@@ -106,9 +107,8 @@ def index_figures(metrics) -> list[str]:
 SECTION = Section(
     key="overview",
     title="评价概况",
-    reads=("subprojects", "budget", "spending", "milestones", "survey_answers", "survey_options", "public_reviews",
-           "scoring"),
-    compute=compute,
+    figures=None,  # it shows the other sections' numbers, and the published ones beside them
+    finish=finish,
     blocks=(Block("主要指标", key_figures), Block("与已发布报告核对", published_check)),
     index_figures=index_figures,
     reads_published=True,

@@ -155,3 +155,18 @@ def published_comparison(metrics: dict, published: dict) -> pd.DataFrame:
 def published_disagreements(comparison: pd.DataFrame) -> int:
     """How many published figures the data does not reproduce (for the index)."""
     return int((~comparison["agrees"].astype(bool)).sum())
+
+
+def published_notes(inputs, figures: dict, prefixes: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """In the whole-span run of an evaluation with published.yaml: frame published_differs (figure, published,
+    computed, reason) of the printed figures whose label starts with one of ``prefixes`` and which the data
+    does not reproduce, for the footnote of the page that shows them; {} otherwise."""
+    if not (inputs.published and inputs.whole_span):
+        return {}
+    try:
+        comparison = published_comparison({**inputs.metrics, **figures}, inputs.published)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return {}  # the overview says what is wrong with published.yaml
+    differs = comparison[~comparison["agrees"].astype(bool)
+                         & comparison["figure"].map(lambda f: str(f).startswith(prefixes))]
+    return {"published_differs": differs.drop(columns="agrees").reset_index(drop=True)}

@@ -1,4 +1,4 @@
-"""满意度: the users' survey (whole evaluation only) and the public reviews (好差评) by month."""
+"""满意度, the page: the users' survey (whole evaluation only) and the public reviews (好差评) by month."""
 
 from __future__ import annotations
 
@@ -7,48 +7,37 @@ from functools import partial
 import pandas as pd
 
 
-from jixiao.figures.metrics import (
-    WHOLE_EVALUATION_NOTE,
-    review_metrics,
-    reviews_in,
-    survey_metrics,
-    survey_shares,
-    survey_summary,
-)
+from jixiao.figures import satisfaction as figures
+from jixiao.figures.base import WHOLE_SPAN_ONLY
 from jixiao.present.tables import fmt_count, fmt_pct, fmt_small_pct, table, with_chart
-from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
-from jixiao.sections.common import charts, published_notes, show_published_notes
+from jixiao.sections.base import Block, Section, SectionView, display, note
+from jixiao.sections.common import charts, show_published_notes
+
+WHOLE_EVALUATION_NOTE = "问卷调查与评分表不分年度，覆盖整个评价期（{span}）；单年度报告不单列，请见 {span} 报告。"
 
 
-def compute(inputs: PeriodInputs) -> SectionResult:
-    """Frames: survey_shares (question, option, order, positive, count, answered, share) and survey_summary
-    (question, answered, positive, positive_share) in the whole-span run; review_months (month, star_1 …
-    star_5, total, bad, five_star_rate) for the months of the period (every month in the whole-span run)."""
-    tables, whole = inputs.tables, inputs.whole_span
-    frames, notes = {}, {}
-    survey = survey_metrics(tables) if whole else None
-    if not whole:
-        notes["survey"] = WHOLE_EVALUATION_NOTE.format(span=inputs.span.label)
-    if survey is not None:
-        shares = survey_shares(tables.survey_answers, tables.survey_options)
-        frames["survey_shares"] = shares
-        frames["survey_summary"] = survey_summary(shares)
-    window = None if whole else inputs.period
-    reviews = review_metrics(tables.public_reviews, window)
-    if reviews is not None:
-        months = reviews_in(tables.public_reviews, window)
-        months = months.drop(columns=[c for c in ("excel_row",) if c in months.columns])
-        frames["review_months"] = months.assign(bad=months["star_1"] + months["star_2"],
-                                                five_star_rate=months["star_5"] / months["total"])
-    figures = {"survey": survey, "public_reviews": reviews}
-    frames.update(published_notes(inputs, figures, ("问卷", "好差评", "五星", "差评")))
-    return SectionResult(figures, frames, notes)
+def option_shares(shares: pd.DataFrame) -> pd.Series:
+    """Per question (the index), the options counted as positive with their shares, as the report prints them
+    (十分满意 60.00%；较为满意 30.00%): shown apart, never only as their sum."""
+    marked = shares[shares["positive"] == 1]
+    return marked.groupby("question", sort=False).apply(
+        lambda g: "；".join(f"{o} {fmt_pct(v)}" for o, v in zip(g["option"], g["share"])), include_groups=False)
+
+
+def summary_rows(summary: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """``figures.satisfaction.survey_summary`` with option_shares (``option_shares``) after positive_options."""
+    words = option_shares(shares)
+    out = summary.copy()
+    out.insert(out.columns.get_loc("positive_options") + 1, "option_shares",
+               [words.get(q, "") for q in out["question"]])
+    return out
 
 
 def survey_results(r: SectionView) -> None:
     if r.absent("survey"):
         return
-    shares, summary = r.frame("survey_shares"), r.frame("survey_summary")
+    shares = r.frame("survey_shares")
+    summary = summary_rows(r.frame("survey_summary"), shares)
     display(note(f"共 {r.metrics['survey']['respondents']} 个单位参与问卷调查。各选项占比 = 选择该项的单位 ÷ 回答该题的单位；"
                  "“计入合计的选项”为选项表中“是否满意”标为 1 的选项，合计占比以这些选项命名。"))
     display(table(summary, {"question": ("题目", None), "answered": ("回答（个）", fmt_count),
@@ -101,12 +90,13 @@ def index_figures(metrics) -> list[str]:
 SECTION = Section(
     key="satisfaction",
     title="满意度",
-    reads=("survey_answers", "survey_options", "public_reviews"),
-    compute=compute,
+    figures=figures.FIGURES,
     blocks=(Block("一、使用单位问卷调查", survey_results), Block("二、群众“好差评”", public_reviews)),
     index_figures=index_figures,
     applies=lambda m: m.get("survey") is not None or m.get("public_reviews") is not None,
     absent={"survey": "没有问卷数据（问卷表缺失），问卷指标为空。",
             "public_reviews": "本期没有“好差评”数据,群众评价指标为空。"},
+    notes={WHOLE_SPAN_ONLY: WHOLE_EVALUATION_NOTE},
+    published_figures=("问卷", "好差评", "五星", "差评"),
     cost=2.0,
 )

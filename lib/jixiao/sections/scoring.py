@@ -1,54 +1,24 @@
-"""评价得分: the score table by first- and second-level indicator, the grade, and every indicator's row."""
+"""评价得分, the page: the score table by first- and second-level indicator, the grade, and every indicator's row."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 
-from jixiao.contract.sheets import SCORE_SCALE
-from jixiao.contract.rules import figure_fractions, score_check_table, scoring_checks
-from jixiao.figures.metrics import (
-    ACHIEVEMENT_LEVELS,
-    ACHIEVEMENT_WORDING,
-    WHOLE_EVALUATION_NOTE,
-    level2_table,
-    score_table,
-    scoring_metrics,
-)
+from jixiao.figures import scoring as figures
+from jixiao.figures.base import WHOLE_SPAN_ONLY
+from jixiao.figures.scoring import ACHIEVEMENT_LEVELS
 from jixiao.present.tables import fmt_pct, fmt_points, fmt_weight, table, with_chart
-from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView, display, note
+from jixiao.sections.base import Block, Section, SectionView, display, note
 from jixiao.sections.common import charts
+from jixiao.sections.satisfaction import WHOLE_EVALUATION_NOTE
 
-
-def _in_points(frame: pd.DataFrame, columns: tuple[str, ...] = ("weight", "score")) -> pd.DataFrame:
-    """Score units (1/10,000 point) -> points as floats, exact to the unit (a float column stores as parquet)."""
-    return frame.assign(**{c: [None if pd.isna(v) else int(v) / SCORE_SCALE for v in frame[c]] for c in columns})
-
-
-def compute(inputs: PeriodInputs) -> SectionResult:
-    """Whole-span run only. Frames (points, not units): levels (level1, weight, score, rate, achievement),
-    level2 (level1, level2, weight, score, rate), indicators (level1, level2, level3, weight, score, note)
-    and checks (indicator, metric, figure, value, rule, weight, computed, entered, differs: the indicators
-    whose 计分依据 links them to a computed figure)."""
-    if not inputs.whole_span:
-        return SectionResult({"scoring": None}, {}, {"scoring": WHOLE_EVALUATION_NOTE.format(span=inputs.span.label)})
-    scoring = inputs.tables.scoring
-    figures = scoring_metrics(scoring)
-    frames = {}
-    if figures is not None:
-        frames["levels"] = _in_points(score_table(scoring))
-        frames["level2"] = _in_points(level2_table(scoring))
-        rows = scoring.reindex(columns=["level1", "level2", "level3", "weight", "score", "note"])
-        frames["indicators"] = _in_points(rows.reset_index(drop=True))
-        figures.update(scoring_checks(scoring, dict(inputs.metrics)))
-        checks = score_check_table(scoring, figure_fractions(dict(inputs.metrics)))
-        frames["checks"] = pd.DataFrame({
-            "indicator": checks["indicator"].astype(object), "metric": checks["metric"].astype(object),
-            "figure": checks["figure"].astype(object), "rule": checks["rule"].astype(object),
-            **{c: [None if v is None else float(v) for v in checks[c]] for c in ("value", "weight", "computed", "entered")},
-            "differs": [None if v is None else bool(v) for v in checks["differs"]],
-        })
-    return SectionResult({"scoring": figures}, frames)
+ACHIEVEMENT_WORDING = {
+    "全部完成": "预期产出目标全部完成",
+    "大部分完成": "预期产出目标大部分完成",
+    "部分完成": "预期产出目标部分完成",
+    "不太明显": "预期产出不太明显",
+}
 
 
 def summary(r: SectionView) -> None:
@@ -119,15 +89,12 @@ def index_figures(metrics) -> list[str]:
 SECTION = Section(
     key="scoring",
     title="评价得分",
-    # the computed checks read every section's figures
-    reads=("subprojects", "budget", "spending", "milestones", "survey_answers", "survey_options", "public_reviews",
-           "scoring"),
-    compute=compute,
+    figures=figures.FIGURES,
     blocks=(Block("一、评价得分总表", summary), Block("二、指标得分明细", details),
             Block("三、由数据计算的指标得分核对", computed_checks)),
     index_figures=index_figures,
     applies=lambda m: m.get("scoring") is not None,  # the score sheet covers the whole evaluation
     absent={"scoring": "没有评分表(scoring.xlsx 缺失),评分指标为空。"},
-    after=("expenditure", "milestones", "satisfaction"),
+    notes={WHOLE_SPAN_ONLY: WHOLE_EVALUATION_NOTE},
     cost=1.5,
 )

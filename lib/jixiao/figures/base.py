@@ -1,0 +1,55 @@
+"""What a figure module is: the period it computes for, what it returns, and its declaration.
+
+Each section with numbers of its own has one module here (``figures/<key>.py``) declaring ``FIGURES``:
+the tables it reads, the other figure modules whose numbers it needs (``after``) and ``compute``, which
+turns the validated tables of one period into ``Computed``: its part of metrics.json (``figures``; rates
+as unrounded fractions, money in 万元, counts as integers, null when the data is absent), the frames its
+section shows (a money column says its unit in its name, ``_wan`` for 万元), and the reason code of each
+null that needs explaining (``notes``; the section words it). Numbers only: no display text here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from jixiao.core.period import Period
+
+# reason codes in ``Computed.notes``: the section that shows the figure says it in words
+WHOLE_SPAN_ONLY = "whole_span_only"  # computed for the whole evaluation period only, null in a single year
+
+
+@dataclass(frozen=True)
+class PeriodInputs:
+    """What ``compute`` gets: the tables, the period and span, the project, the published figures, and
+    the metrics of the figure modules already computed (those named in its ``after`` among them)."""
+
+    tables: Any  # jixiao.contract.tables.Tables
+    period: Period
+    span: Period
+    project: str = ""
+    published: dict | None = None
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def whole_span(self) -> bool:
+        return self.period == self.span
+
+    def for_period(self, period: Period) -> "PeriodInputs":
+        """The same inputs for another period (nothing computed yet)."""
+        return PeriodInputs(self.tables, period, self.span, self.project, self.published)
+
+
+@dataclass
+class Computed:
+    figures: dict[str, Any] = field(default_factory=dict)  # metrics.json keys -> values (null when absent)
+    frames: dict[str, Any] = field(default_factory=dict)  # frame name -> pandas DataFrame
+    notes: dict[str, str] = field(default_factory=dict)  # metrics key -> reason code of its null
+
+
+@dataclass(frozen=True)
+class Figures:
+    key: str  # the section that shows them
+    tables: tuple[str, ...]  # the Tables it reads itself
+    compute: Callable[[PeriodInputs], Computed]
+    after: tuple[str, ...] = ()  # figure modules whose numbers it reads or computes (computed before it)
