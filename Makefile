@@ -39,8 +39,9 @@ lab: setup
 report: setup
 	$(BIN)/jixiao run $(if $(PARAMS),--params $(PARAMS))
 
-## Run the test suite
+## Run the test suite: the layer rules (import-linter), then pytest
 test: setup
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 ## Check an evaluation's workbooks: RAW=folder (default the Dongguan one) or PARAMS=params file
