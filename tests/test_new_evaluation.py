@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
 from decimal import Decimal
 
 import yaml
@@ -102,3 +104,19 @@ def test_new_then_validate_then_run(tmp_path):
     expected = compute_period(read_raw(contract, (2022, 2023)).tables, span, span, PROJECT).metrics
     written = json.loads((tree / "2022-2023" / "metrics.json").read_text(encoding="utf-8"))
     assert written == json.loads(json.dumps(expected, ensure_ascii=False))
+
+    # by hand, as an analyst would: papermill given only the evaluation's name. Its span, title and the
+    # department's layout come from its own params file, never params.yaml's (Dongguan's)
+    by_hand = tmp_path / "by-hand-2023.ipynb"
+    done = subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "papermill"), str(PROJECT_ROOT / "notebooks" / "expenditure.ipynb"),
+                           str(by_hand), "-p", "evaluation", "county", "-p", "period", "2023", "--no-progress-bar"],
+                          cwd=root, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env, "JIXIAO_PROCESSED_DIR": str(tmp_path / "processed")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    shown = "\n".join(str(v) for cell in json.loads(by_hand.read_text(encoding="utf-8"))["cells"]
+                      for out in cell.get("outputs", []) for v in out.get("data", {}).values())
+    year = compute_period(read_raw(contract, (2022, 2023)).tables, Period(2023, 2023), span, PROJECT).metrics
+    assert PROJECT in shown and "东莞" not in shown
+    assert f"本期实际支出 {fmt_wan(year['expenditure']['spent'])} 万元" in shown
+    assert year["expenditure"]["spent"] > 0  # the payments were read through the layout (a miss would show 0.00)
+

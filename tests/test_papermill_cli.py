@@ -102,3 +102,29 @@ def test_a_bad_period_fails_with_a_clear_message(value, message, tmp_path):
     assert done.returncode != 0
     assert "ParameterError" in done.stderr and message in done.stderr
     assert message in outputs_text(tmp_path / f"{EXAMPLE}-2019.ipynb")
+
+
+def error_outputs(notebook) -> list[dict]:
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    return [out for cell in nb["cells"] for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+
+
+def test_a_misspelt_parameter_stops_the_notebook_naming_the_nearest(tmp_path):
+    words = command("year", EXAMPLE, tmp_path)
+    words[words.index("period")] = "perod"  # papermill itself only warns, and would run on with the default period
+    done = run(words)
+    assert done.returncode != 0
+    message = "笔记本没有参数 perod;是不是 period?可用的参数:evaluation、period、span、project、raw_dir、results_dir"
+    assert message in done.stderr
+    (error,) = error_outputs(tmp_path / f"{EXAMPLE}-2019.ipynb")
+    assert error["traceback"] == [f"ParameterError: {message}"]  # one line, no traceback
+
+
+def test_an_evaluation_that_cannot_be_found_is_refused_never_replaced(tmp_path):
+    words = command("year", EXAMPLE, tmp_path)
+    words[-3:-3] = ["-p", "evaluation", "某县教育2022"]
+    done = run(words)
+    assert done.returncode != 0
+    assert "找不到评价 '某县教育2022'" in done.stderr
+    shown = outputs_text(tmp_path / f"{EXAMPLE}-2019.ipynb")
+    assert "东莞" not in shown and "报告期间" not in shown  # nothing of the Dongguan evaluation was shown instead
