@@ -15,10 +15,10 @@
 # 口径：计划完成日期落在本期内的节点计为“计划”；实际完成日期不晚于本期末的计为“完成”；如期完成率 = 完成 ÷ 计划（已发布报告的口径）。另列其中实际完成日期不晚于计划完成日期的节点。
 
 # %% tags=["parameters"]
-evaluation: str = ""  # 评价文件夹名(data/raw/ 下);留空取 params.yaml 中的值
+evaluation: str = ""  # 评价名:data/raw/ 下的文件夹名,按其参数文件打开;留空为 params.yaml 的评价
 period: str = ""  # 报告期间:年份如 2020,或期间如 2019-2021(-p period 2020 按数字传入亦可);留空为整个评价期
-span: str = ""  # 整个评价期,如 2019-2021;留空取 params.yaml 中的值
-project: str = ""  # 被评价项目名称,印在每页;留空取 params.yaml 中的值
+span: str = ""  # 整个评价期,如 2019-2021;留空取该评价参数文件(如 params.yaml)中的值
+project: str = ""  # 被评价项目名称,印在每页;留空取该评价参数文件中的值
 raw_dir: str = ""  # 原始工作簿所在文件夹;留空为 data/raw/<evaluation>
 results_dir: str = ""  # 批量运行已算好的本期结果所在文件夹;留空则在本笔记本内由原始工作簿计算
 

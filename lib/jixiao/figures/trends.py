@@ -13,6 +13,7 @@ from jixiao.core.period import Period
 from jixiao.figures import expenditure, milestones, satisfaction
 from jixiao.figures.base import WHOLE_SPAN_ONLY, Computed, Figures, PeriodInputs
 from jixiao.figures.expenditure import BANDS
+from jixiao.figures.pefa import pefa_figures
 
 COMPARED = (expenditure.FIGURES, milestones.FIGURES, satisfaction.FIGURES)
 
@@ -29,11 +30,12 @@ def compute(inputs: PeriodInputs) -> Computed:
     spent = payments dated in the year, rate, adjustment_rate; 万元); bands_at_year_end (subprojects and
     bands: payments up to 31 December of the year / approved amount); milestones_in_year (per stage:
     planned in the year, done by its end, rate); public_reviews_in_year (total, five_star, five_star_rate,
-    bad, bad_rate); public_reviews_by_month (month -> total, five_star, five_star_rate).
+    bad, bad_rate); public_reviews_by_month (month -> total, five_star, five_star_rate); pefa (budget
+    credibility, ``figures.pefa``: per year pi1_outturn and pi2_variance, and the span's pi1_score, pi2_score).
     Frames: budget (year, initial_budget_wan, adjusted_budget_wan, spent_wan, rate, adjustment_rate),
     bands (year, band, subprojects, share), stages (year, stage, planned, done, rate), review_years
     (year, total, five_star, five_star_rate, bad, bad_rate), review_months (year, month, total, five_star,
-    five_star_rate)."""
+    five_star_rate), pefa (year, pi1_outturn, pi2_variance)."""
     if not inputs.whole_span:
         return Computed({"trends": None}, {}, {"trends": WHOLE_SPAN_ONLY})
     years = inputs.span.years
@@ -72,9 +74,10 @@ def compute(inputs: PeriodInputs) -> Computed:
                 by_month[row.month] = {"total": int(row.total), "five_star": int(row.star_5),
                                        "five_star_rate": float(row.five_star_rate)}
                 month_rows.append({"year": year, "month": row.month, **by_month[row.month]})
+    pefa, pefa_frame, pefa_reason = pefa_figures(inputs.tables, inputs.span)
     figures = {"years": years, "expenditure_in_year": spending_in, "bands_at_year_end": bands_at,
                "milestones_in_year": stages_in, "public_reviews_in_year": reviews_in,
-               "public_reviews_by_month": by_month}
+               "public_reviews_by_month": by_month, "pefa": pefa}
     frames = {
         "budget": pd.DataFrame(budget_rows, columns=["year", "initial_budget_wan", "adjusted_budget_wan", "spent_wan",
                                                      "rate", "adjustment_rate"]),
@@ -83,8 +86,9 @@ def compute(inputs: PeriodInputs) -> Computed:
         "review_years": pd.DataFrame(review_year_rows, columns=["year", "total", "five_star", "five_star_rate", "bad",
                                                                 "bad_rate"]),
         "review_months": pd.DataFrame(month_rows, columns=["year", "month", "total", "five_star", "five_star_rate"]),
+        "pefa": pefa_frame,
     }
-    return Computed({"trends": figures}, frames)
+    return Computed({"trends": figures}, frames, {"trends.pefa": pefa_reason} if pefa_reason else {})
 
 
 # it computes each year of what it compares: they are its inputs, as ``after`` says

@@ -8,11 +8,14 @@ import pandas as pd
 from jixiao.figures import trends as figures
 from jixiao.figures.base import WHOLE_SPAN_ONLY
 from jixiao.figures.expenditure import BANDS
+from jixiao.figures.pefa import PI1_BANDS, PI2_BANDS, TOO_FEW_YEARS, YEARS_SCORED
 from jixiao.present.tables import fmt_count, fmt_pct, fmt_wan, table
 from jixiao.sections.base import Block, Section, SectionView, display, note
 from jixiao.sections.common import charts
 
 WHOLE_SPAN_NOTE = "历年对比只在整个评价期({span})报告中给出,单年度报告不单列,请见 {span} 报告。"
+TOO_FEW_YEARS_NOTE = (f"PEFA 按最近 {YEARS_SCORED} 个财政年度评分;评价期 {{span}} 不足 {YEARS_SCORED} 年,"
+                      "只列各年数值,不评分。")
 
 
 # --- display blocks ------------------------------------------------------------------------
@@ -104,6 +107,29 @@ def reviews(r: SectionView) -> None:
                      "没有年度报告,不列入本对比。"))
 
 
+def credibility(r: SectionView) -> None:
+    """PEFA PI-1 and PI-2.1: how far each year's payments stayed from its original budget, in total and by 领域."""
+    if r.absent("trends"):
+        return
+    pefa = r.metrics["trends"].get("pefa")
+    if not pefa:
+        display(note("没有预算表,无从衡量预算可信度。"))
+        return
+    pi1 = "、".join(f"{s} {float(low):.0%}–{float(high):.0%}" for s, low, high in PI1_BANDS)
+    pi2 = "、".join(f"{s} 低于 {float(limit):.0%}" for s, limit in PI2_BANDS)
+    display(note("预算可信度按 PEFA 2016 框架衡量:PI-1 总支出执行 = 当年支付 ÷ 当年年初预算;PI-2.1 支出结构偏差 = "
+                 "各领域当年支付与“按当年支付总额同比例缩放的年初预算”之差的绝对值之和 ÷ 当年支付总额。"
+                 f"评分看最近 {YEARS_SCORED} 年中至少 2 年达到的档次:PI-1 {pi1};PI-2.1 {pi2};均达不到为 D。"))
+    display(table(r.frame("pefa"), {"year": ("年度", str), "pi1_outturn": ("PI-1 总支出执行", fmt_pct),
+                                    "pi2_variance": ("PI-2.1 支出结构偏差", fmt_pct)},
+                  caption="历年预算可信度(PEFA PI-1、PI-2.1)"))
+    reason = r.metrics.get("notes", {}).get("trends.pefa")
+    if reason:
+        display(note(reason))
+    else:
+        display(note(f"PEFA 评分:PI-1 为 {pefa['pi1_score']},PI-2.1 为 {pefa['pi2_score']}。"))
+
+
 def index_figures(metrics) -> list[str]:
     t = metrics.get("trends")
     if not t:
@@ -121,9 +147,10 @@ SECTION = Section(
         Block("二、各年末子项目支出率分布", bands),
         Block("三、历年各阶段进度节点完成情况", stages),
         Block("四、历年群众“好差评”", reviews),
+        Block("五、预算可信度(PEFA)", credibility),
     ),
     index_figures=index_figures,
     absent={"trends": "没有可对比的年度数据,历年对比为空。"},
-    notes={WHOLE_SPAN_ONLY: WHOLE_SPAN_NOTE},
+    notes={WHOLE_SPAN_ONLY: WHOLE_SPAN_NOTE, TOO_FEW_YEARS: TOO_FEW_YEARS_NOTE},
     applies=lambda metrics: False,  # the years side by side: in the whole-span run only
 )
