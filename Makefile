@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EVALUATION ?= dongguan-2019-2021
 KERNEL := jixiao
-LAB_DIR ?= notebooks
+LAB_ROOT ?= .
 LAB_FLAGS ?=
 PARAMS ?=
 RAW ?= data/raw/$(EVALUATION)
@@ -31,9 +31,9 @@ $(STAMP): pyproject.toml constraints.txt
 ## Create .venv and install the pinned dependencies (and the CJK font)
 setup: $(STAMP)
 
-## Open JupyterLab on notebooks/ with the project's kernel; jupytext keeps each .ipynb and .py in step
+## Open JupyterLab on the project (notebooks/ first) with the project's kernel; saves keep no outputs
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(LAB_FLAGS)
+	$(BIN)/jupyter lab --config=$(CURDIR)/jupyter_server_config.py --ServerApp.root_dir=$(LAB_ROOT) $(LAB_FLAGS)
 
 ## Run the batch of params.yaml (or PARAMS=params.NAME.yaml): every section, every period, HTML + PDF + index
 report: setup

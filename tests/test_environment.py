@@ -51,9 +51,13 @@ def test_notebooks_are_stripped_and_paired_with_their_py_percent_source():
     for ipynb in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
         nb = json.loads(ipynb.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
-            assert cell.get("outputs", []) == [] and cell.get("execution_count") is None, ipynb.name
+            assert cell.get("outputs", []) == [] and cell.get("execution_count") is None, (
+                f"{ipynb.name} carries outputs: run `.venv/bin/jupyter nbconvert --clear-output --inplace "
+                f"notebooks/{ipynb.name}` (make lab strips them on save)")
         paired = jupytext.read(ipynb.with_suffix(".py"))
-        assert [c.source for c in paired.cells] == ["".join(c["source"]) for c in nb["cells"]], ipynb.name
+        assert [c.source for c in paired.cells] == ["".join(c["source"]) for c in nb["cells"]], (
+            f"{ipynb.name} and {ipynb.with_suffix('.py').name} differ: run `.venv/bin/jupytext --sync notebooks/*.ipynb` "
+            "(the newer of the two wins)")
         params = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(params) == 1, ipynb.name
         for line in "".join(params[0]["source"]).splitlines():

@@ -1,8 +1,9 @@
-"""`make lab`: JupyterLab on the notebooks with the project's kernel, and jupytext pairing inside it.
+"""`make lab`: JupyterLab on the project with the project's kernel, jupytext pairing inside it, and saves
+that keep no outputs.
 
 The server is started by the Makefile's own recipe (headless, a free port, a random token) on a scratch
-copy of notebooks/, asked over its REST API for the kernelspecs, made to run a notebook through the
-project's kernel over the kernel websocket, asked to save a notebook, and always stopped.
+project folder holding a copy of notebooks/, asked over its REST API for the kernelspecs, made to run a
+notebook through the project's kernel over the kernel websocket, asked to save notebooks, and always stopped.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def lab(tmp_path_factory):
     log = (scratch / "lab.log").open("w")
     # -o: the stamp counts as up to date, so the test never reinstalls .venv (make test has just set it up)
     server = subprocess.Popen(["make", "--no-print-directory", "-o", ".venv/.installed", "lab",
-                               f"LAB_DIR={notebooks}", f"LAB_FLAGS={flags}"],
+                               f"LAB_ROOT={scratch}", f"LAB_FLAGS={flags}"],
                               cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -173,7 +174,7 @@ def test_a_notebook_runs_through_the_project_kernel(lab):
 
 def test_saving_a_notebook_in_lab_rewrites_its_paired_script(lab):
     base, token, notebooks = lab
-    url = f"{base}/api/contents/scoring.ipynb"
+    url = f"{base}/api/contents/notebooks/scoring.ipynb"
     model = requests.get(url, headers=auth(token), timeout=30).json()
     assert model["type"] == "notebook"
     first_markdown = next(c for c in model["content"]["cells"] if c["cell_type"] == "markdown")
@@ -190,5 +191,31 @@ def test_saving_a_notebook_in_lab_rewrites_its_paired_script(lab):
         (notebooks / "milestones.py").read_text(encoding="utf-8").replace("# %% [markdown]\n# #", "# %% [markdown]\n# # 改过的", 1),
         encoding="utf-8")
     os.utime(notebooks / "milestones.py", (time.time() + 5, time.time() + 5))
-    reopened = requests.get(f"{base}/api/contents/milestones.ipynb", headers=auth(token), timeout=30).json()
+    reopened = requests.get(f"{base}/api/contents/notebooks/milestones.ipynb", headers=auth(token), timeout=30).json()
     assert "".join(reopened["content"]["cells"][0]["source"]).startswith("# 改过的")
+
+
+def test_lab_opens_on_the_notebooks_of_the_project_folder(lab):
+    base, token, notebooks = lab
+    root = requests.get(f"{base}/api/contents", headers=auth(token), timeout=30).json()
+    assert "notebooks" in {item["name"] for item in root["content"]}  # reports, data and params are browsable too
+    page = requests.get(f"{base}/", headers=auth(token), timeout=30, allow_redirects=False)
+    assert page.status_code in (301, 302) and page.headers["Location"].rstrip("?").endswith("/lab/tree/notebooks")
+
+
+def test_a_save_with_outputs_writes_the_notebook_as_committed(lab):
+    """Saving an executed notebook leaves the file byte for byte as git has it: no outputs, no counts, no run
+    metadata, so `git status` stays clean and the pairing test keeps passing."""
+    base, token, notebooks = lab
+    url = f"{base}/api/contents/notebooks/expenditure.ipynb"
+    content = requests.get(url, headers=auth(token), timeout=30).json()["content"]
+    for n, cell in enumerate(c for c in content["cells"] if c["cell_type"] == "code"):
+        cell["execution_count"] = n + 1
+        cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "已运行\n"}]
+        cell["metadata"]["execution"] = {"iopub.status.idle": "2026-01-01T00:00:00Z"}
+    content["metadata"]["language_info"] = {"name": "python", "version": "3.11.7"}
+    saved = requests.put(url, headers=auth(token), json={"type": "notebook", "format": "json", "content": content},
+                         timeout=30)
+    assert saved.status_code == 200, saved.text
+    assert (notebooks / "expenditure.ipynb").read_bytes() == (PROJECT_ROOT / "notebooks" / "expenditure.ipynb").read_bytes()
+
