@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(os.environ.get("JIXIAO_ROOT", Path(__file__).resolve().parents[2])).resolve()
+PROJECT_ROOT = Path(os.environ.get("JIXIAO_ROOT", Path(__file__).resolve().parents[3])).resolve()
 DATA_DIR = PROJECT_ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 PROCESSED_DIR = Path(os.environ.get("JIXIAO_PROCESSED_DIR", DATA_DIR / "processed")).resolve()
