@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from jixiao.output.excel import ExcelTable, display_width, excel_table, sheet_name, write_tables_xlsx
+from jixiao.output.excel import ExcelTable, display_width, notebook_tables, sheet_name, write_tables_xlsx
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)"]
 
@@ -140,12 +140,19 @@ def test_every_column_needs_a_known_kind():
         write_tables_xlsx("x.xlsx", [])
 
 
-def test_excel_table_picks_renames_and_orders_columns(tmp_path):
+def test_a_shown_table_picks_renames_and_orders_columns_in_its_workbook(tmp_path):
+    import nbformat
+
+    from jixiao.present.tables import fmt_pct, fmt_wan, table
+
     frame = pd.DataFrame({"year": [2019, 2020], "budget": [100.0, 250.5], "rate": [0.5, None], "unused": ["x", "y"]})
-    table = excel_table("年度预算执行", frame, {"year": ("年度", "text"), "rate": ("执行率", "rate"),
-                                               "budget": ("调整后预算(万元)", "money")}, note="合成数据")
-    assert list(table.frame.columns) == ["年度", "执行率", "调整后预算(万元)"] and table.note == "合成数据"
-    write_tables_xlsx(tmp_path / "b.xlsx", [table])
+    shown = table(frame, {"year": ("年度", None), "rate": ("执行率", fmt_pct), "budget": ("调整后预算(万元)", fmt_wan)},
+                  caption="年度预算执行")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data=shown._repr_mimebundle_())])])
+    [tab] = notebook_tables(nb)
+    assert list(tab.frame.columns) == ["年度", "执行率", "调整后预算(万元)"] and tab.title == "年度预算执行"
+    write_tables_xlsx(tmp_path / "b.xlsx", [tab])
     ws = openpyxl.load_workbook(tmp_path / "b.xlsx")["年度预算执行"]
     assert [[c.value for c in row] for row in ws.iter_rows(max_row=3)] == [
         ["年度", "执行率", "调整后预算(万元)"], ["2019", 0.5, 100.0], ["2020", None, 250.5]]

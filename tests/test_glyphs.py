@@ -6,7 +6,7 @@ import pytest
 
 from jixiao.present import charts
 from jixiao.core.atomic import atomic_write_bytes
-from jixiao.output.export import MissingGlyphError, missing_glyphs, render_pdf
+from jixiao.output.export import MissingGlyphError, missing_glyphs, render_page
 
 ALL_CHINESE = "评价得分总表一级指标优良中差≥≤—“”、,:;()%"
 NO_GLYPH = "\U0001d11e"  # MUSICAL SYMBOL G CLEF: not in Noto Sans CJK SC
@@ -31,7 +31,7 @@ def test_bundled_font_covers_the_report_characters():
 def test_pdf_with_a_missing_glyph_fails_and_leaves_no_file(tmp_path):
     target = tmp_path / "x.pdf"
     with pytest.raises(MissingGlyphError):
-        atomic_write_bytes(target, render_pdf("测试", f"<p>得分{NO_GLYPH}</p>", ""))
+        atomic_write_bytes(target, render_page("测试", f"<p>得分{NO_GLYPH}</p>").pdf())
     assert list(tmp_path.iterdir()) == []
 
 
@@ -39,7 +39,7 @@ def test_pdf_text_is_real_text_in_the_sc_face(tmp_path):
     from pypdf import PdfReader
 
     target = tmp_path / "x.pdf"
-    atomic_write_bytes(target, render_pdf("测试", f"<h1>{ALL_CHINESE}</h1>", ""))
+    atomic_write_bytes(target, render_page("测试", f"<h1>{ALL_CHINESE}</h1>").pdf())
     reader = PdfReader(target)
     assert "评价得分总表" in reader.pages[0].extract_text()
     fonts = [str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()]

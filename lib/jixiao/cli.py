@@ -138,11 +138,12 @@ def cmd_run(args) -> int:
     from jixiao.run.batch import run_batch
     from jixiao.core.config import PARAMS_FILE
     from jixiao.contract.params import load_params
+    from jixiao.run.scheduler import parse_scheduler
 
-    scheduler = args.scheduler or "local"
-    if scheduler not in ("local", "dask") and not scheduler.startswith("tcp://"):
-        return _error(ParameterError(t(f"--scheduler {scheduler} 无效;应为 local、dask 或 tcp://主机:端口",
-                                       f"--scheduler {scheduler} is not known; expected local, dask or tcp://HOST:PORT")))
+    try:
+        scheduler = parse_scheduler(args.scheduler)
+    except ParameterError as exc:
+        return _error(exc)
     if args.portfolio:
         from jixiao.run.portfolio import run_portfolio
 

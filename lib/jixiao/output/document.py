@@ -12,7 +12,6 @@ running headers from CSS; the HTML carries its own cut of the CJK font, like eve
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
@@ -21,8 +20,7 @@ from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
 
-from jixiao.output.export import check_glyphs, pdf_bytes, page, page_text, provenance_footer
-from jixiao.present.fonts import subset_cjk_font
+from jixiao.output.export import provenance_footer, render_page
 from jixiao.present.tables import TABLE_MIME
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -303,15 +301,9 @@ def _css_string(text: str) -> str:
 def render_report(title: str, body: str, runhead: str, pdf: bool = True) -> tuple[str, bytes | None]:
     """The report as self-contained HTML (its own WOFF cut of the CJK font) and A4 PDF bytes from the same
     cut; raises MissingGlyphError when a character of it has no glyph in the font."""
-    plain = page(title, body, "", font_css=DOCUMENT_CSS)
-    text = page_text(plain) + title + runhead + FOOTER_CHARS
-    check_glyphs(text, title)
-    otf, woff = subset_cjk_font(text)
-    embedded = ('@font-face { font-family: "JixiaoCJK"; '
-                f'src: url(data:font/woff;base64,{base64.b64encode(woff).decode()}) format("woff"); }}\n')
-    html = page(title, body, "", font_css=embedded + DOCUMENT_CSS)
+    rendered = render_page(title, body, screen_css=DOCUMENT_CSS, margin_text=runhead + FOOTER_CHARS)
     css = DOCUMENT_PDF_CSS % {"runhead": _css_string(runhead)}
-    return html, (pdf_bytes(plain, otf, title, extra_css=css, balance_appendix=False) if pdf else None)
+    return rendered.html, (rendered.pdf(extra_css=css, balance_appendix=False) if pdf else None)
 
 
 def build_period_report(period_dir: Path, *, project: str, evaluation: str, period: str, span: str, run_time: str,

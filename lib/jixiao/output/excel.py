@@ -59,13 +59,6 @@ class ExcelTable:
             raise ValueError(f"表格「{self.title}」有重复的列名:{headers}")
 
 
-def excel_table(title: str, frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]], note: str = "") -> ExcelTable:
-    """``frame``'s ``columns`` (column -> (Chinese header, kind)), in that order, as an ExcelTable:
-    the shape of present.table's column map, with a kind where it has a formatter."""
-    shown = pd.DataFrame({header: frame[col].tolist() for col, (header, _) in columns.items()})
-    return ExcelTable(title, shown, {header: kind for header, kind in columns.values()}, note)
-
-
 def write_tables_xlsx(path: Path, tables: Sequence[ExcelTable]) -> None:
     """Write ``tables`` to ``path`` atomically, one sheet each, in order."""
     if not tables:

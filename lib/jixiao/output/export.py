@@ -14,6 +14,7 @@ import logging
 import re
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
 
@@ -215,43 +216,46 @@ def check_glyphs(text: str, name: str) -> None:
         raise MissingGlyphError(f"{name}: no glyph in {cjk_font_path().name} for {''.join(missing)!r}")
 
 
-def render_page(title: str, body: str, footer: str, pdf: bool = False) -> tuple[str, bytes | None]:
-    """The page as self-contained HTML (with its own cut of the CJK font, as WOFF) and, when ``pdf``,
-    as A4 PDF bytes from the same cut; raises MissingGlyphError on tofu."""
-    html = page(title, body, footer)
-    text = page_text(html) + title + PAGE_NUMBER_CHARS
+@dataclass(frozen=True)
+class RenderedPage:
+    """A page cut once: its self-contained HTML and the font cut its PDF is set in, so the HTML and the PDF
+    of one page share one glyph check and one subset of the CJK font."""
+
+    title: str
+    html: str  # with its own cut of the CJK font, as WOFF
+    plain: str  # the same page without the embedded font: what WeasyPrint lays out
+    font: bytes  # the OTF cut for the PDF
+
+    def pdf(self, extra_css: str = "", balance_appendix: bool = True) -> bytes:
+        """A4 PDF bytes (see ``pdf_bytes``); raises MissingGlyphError on tofu."""
+        return pdf_bytes(self.plain, self.font, self.title, extra_css=extra_css, balance_appendix=balance_appendix)
+
+
+def render_page(title: str, body: str, footer: str = "", *, screen_css: str = "",
+                margin_text: str = PAGE_NUMBER_CHARS) -> RenderedPage:
+    """The page and its font cut; raises MissingGlyphError on tofu. ``screen_css``: a document's own styles;
+    ``margin_text``: what the PDF's margin boxes print besides the page's text (page numbers, running heads)."""
+    plain = page(title, body, footer, font_css=screen_css)
+    text = page_text(plain) + title + margin_text
     if not cut_is_cached(text):  # a cached cut was checked when it was made
         check_glyphs(text, title)
     otf, woff = subset_cjk_font(text)
     embedded = ('@font-face { font-family: "JixiaoCJK"; '
                 f'src: url(data:font/woff;base64,{base64.b64encode(woff).decode()}) format("woff"); }}\n')
-    return page(title, body, footer, font_css=embedded), (pdf_bytes(html, otf, title) if pdf else None)
-
-
-def render_pdf(title: str, body: str, footer: str) -> bytes:
-    """The page as A4 PDF bytes (after ``render_page``, whose font cut it reuses); raises MissingGlyphError
-    on tofu."""
-    html = page(title, body, footer)
-    text = page_text(html) + title + PAGE_NUMBER_CHARS
-    if not cut_is_cached(text):  # a cached cut was checked when it was made
-        check_glyphs(text, title)
-    otf, _ = subset_cjk_font(text)
-    return pdf_bytes(html, otf, title)
+    return RenderedPage(title, page(title, body, footer, font_css=embedded + screen_css), plain, otf)
 
 
 def warm_up_pdf() -> None:
     """Render a one-line PDF: WeasyPrint's first document in a process costs about 0.7 s more than the next."""
-    html = page("预热", "<p>预热</p>")
-    otf, _ = subset_cjk_font(page_text(html) + "预热" + PAGE_NUMBER_CHARS)
-    pdf_bytes(html, otf, "warm-up")
+    render_page("预热", "<p>预热</p>").pdf()
 
 
 def export_page(title: str, body: str, footer: str, html_target: Path, pdf_target: Path | None = None) -> None:
     """``render_page`` written to ``html_target`` (and ``pdf_target``), each atomically."""
-    html, pdf = render_page(title, body, footer, pdf=pdf_target is not None)
-    atomic_write_text(html_target, html)
+    rendered = render_page(title, body, footer)
+    atomic_write_text(html_target, rendered.html)
     if pdf_target is not None:
-        atomic_write_bytes(pdf_target, pdf)
+        atomic_write_bytes(pdf_target, rendered.pdf())
 
 
 def _page_texts(page) -> tuple[bool, bool]:

@@ -8,25 +8,33 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from html import escape
 from pathlib import Path
 
 from jixiao.core.atomic import atomic_write_text
 
 
+class Status(StrEnum):
+    """How one section of one period (or a period's report) went. The values are what run records and
+    index.json have always said, so records written before the enum existed still read."""
+
+    OK = "ok"
+    FAILED = "failed"
+    NOT_APPLICABLE = "n/a"  # 不适用: the section has nothing for this period (no page; see the whole span)
+
+
 @dataclass
 class CellResult:
     period: str
     section: str
-    status: str  # "ok" | "failed" | "n/a" (the section has nothing for this period: no page, see the whole span)
+    status: Status
     seconds: float
     error: str = ""
     files: dict[str, str] = field(default_factory=dict)  # kind -> path relative to the report folder
     reused: bool = False  # True: the outputs of an earlier run with the same key were kept
     phases: dict[str, float] = field(default_factory=dict)  # execute / html / pdf seconds, when executed
 
-
-NOT_APPLICABLE = "n/a"
 
 STYLE = ("<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4} td.na{background:#f6f6f6; color:#666}"
          " table.jx-table td{vertical-align:top; text-align:left}</style>")
@@ -57,11 +65,11 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
             if r is None:
                 cells.append("<td>未运行</td>")
                 continue
-            if r.status == NOT_APPLICABLE:
+            if r.status is Status.NOT_APPLICABLE:
                 cells.append(f"<td class='na'>不适用<br><small>本节内容不分年度，见"
                              f"<a href=\"{escape(span)}/{escape(key)}.html\">{escape(span)} 报告</a></small></td>")
                 continue
-            mark = "✓ 完成" if r.status == "ok" else "× 失败"  # ✗ is not in the CJK face
+            mark = "✓ 完成" if r.status is Status.OK else "× 失败"  # ✗ is not in the CJK face
             how = "沿用上次结果" if r.reused else "本次执行"
             links = " · ".join(f'<a href="{escape(r.files[kind])}">{kind.upper()}</a>'
                                for kind in ("html", "pdf", "xlsx", "ipynb") if kind in r.files)
@@ -69,9 +77,9 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
             cells.append(f"<td class='{escape(r.status)}'>{mark}<br>{links}<br><small>{how} · {r.seconds:.1f} s"
                          f"</small>{err}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    failed = sum(r.status == "failed" for r in results)
+    failed = sum(r.status is Status.FAILED for r in results)
     reused = sum(r.reused for r in results)
-    na = sum(r.status == NOT_APPLICABLE for r in results)
+    na = sum(r.status is Status.NOT_APPLICABLE for r in results)
     summary = (f"<p>{len(results) - failed - na} / {len(results) - na} 个报告生成成功"
                + (f"（另有 {na} 个不适用：单年度没有可列示的内容）" if na else "")
                + (f",<b>{failed} 个失败</b>" if failed else "")

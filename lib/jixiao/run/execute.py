@@ -12,14 +12,25 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from html import escape
 from pathlib import Path
+from typing import ClassVar
+
+from jixiao.output.index import Status
 
 KERNEL_START_ATTEMPTS = 3
 
 
+class TaskKind(StrEnum):
+    SECTION = "section"  # one section notebook of one period
+    REPORT = "report"  # a period's whole report, once all its sections are stored
+
+
 @dataclass(frozen=True)
 class NotebookTask:
+    kind: ClassVar[TaskKind] = TaskKind.SECTION
+
     evaluation: str
     period: str
     section: str
@@ -38,7 +49,7 @@ class TaskOutput:
     evaluation: str
     period: str
     section: str
-    status: str  # "ok" | "failed"
+    status: Status
     seconds: float
     error: str = ""
     files: dict = field(default_factory=dict)  # "ipynb" | "html" | "pdf" | "xlsx" -> bytes
@@ -50,6 +61,8 @@ class ReportTask:
     """A period's whole report (``document``), built once all its sections are stored. ``files``: the
     period's metrics.json and executed section notebooks, so the worker needs no access to the report folder."""
 
+    kind: ClassVar[TaskKind] = TaskKind.REPORT
+
     evaluation: str
     period: str
     span: str
@@ -60,7 +73,11 @@ class ReportTask:
     files: dict  # name -> bytes
     pdf: bool = True
     leave_out: tuple = ()  # sections with nothing to show in this period: no chapter
-    section: str = "report"
+
+    @property
+    def section(self) -> str:
+        """What names this task in outputs, progress and scheduler keys, beside the sections' names."""
+        return TaskKind.REPORT.value
 
 
 def now_text() -> str:
@@ -69,17 +86,17 @@ def now_text() -> str:
 
 def run_task(task) -> TaskOutput:
     """Execute and export one notebook (or build one period's report); a failure is a result, never an exception."""
-    if isinstance(task, ReportTask):
+    if task.kind is TaskKind.REPORT:
         return run_report_task(task)
     started = time.monotonic()
-    out = TaskOutput(task.evaluation, task.period, task.section, "ok", 0.0)
+    out = TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0)
     scratch = Path(tempfile.mkdtemp(prefix="jixiao-task-"))
     try:
         executed = _execute(task, scratch, out)
         if executed is not None:
             _export(task, executed, out, started)
     except Exception as exc:  # noqa: BLE001 - anything else (an export that fails) is this task's failure
-        out.status, out.error = "failed", out.error or f"{type(exc).__name__}: {exc}"
+        out.status, out.error = Status.FAILED, out.error or f"{type(exc).__name__}: {exc}"
         out.files.pop("pdf", None)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -108,37 +125,37 @@ def _execute(task: NotebookTask, scratch: Path, out: TaskOutput):
     began = time.monotonic()
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         target.unlink(missing_ok=True)
-        out.status, out.error = "ok", ""
+        out.status, out.error = Status.OK, ""
         try:
             kernel.execute(str(source), str(target), parameters)
         except pm.PapermillExecutionError as exc:
-            out.status, out.error = "failed", f"{exc.ename}: {exc.evalue}"
+            out.status, out.error = Status.FAILED, f"{exc.ename}: {exc.evalue}"
         except Exception as exc:  # noqa: BLE001 - a kernel that dies, or a notebook that cannot be read
-            out.status, out.error = "failed", f"{type(exc).__name__}: {exc}"
+            out.status, out.error = Status.FAILED, f"{type(exc).__name__}: {exc}"
             # kernels started side by side sometimes lose their ports before the first reply: try again
             if "Kernel died before replying" in str(exc) and attempt < KERNEL_START_ATTEMPTS:
                 continue
         break
     out.phases["execute"] = round(time.monotonic() - began, 3)
     if not target.is_file() or target.stat().st_size == 0:
-        out.status, out.error = "failed", out.error or "papermill wrote no notebook"
+        out.status, out.error = Status.FAILED, out.error or "papermill wrote no notebook"
         return None
     out.files["ipynb"] = target.read_bytes()
     return nbformat.reads(out.files["ipynb"].decode("utf-8"), as_version=4)
 
 
 def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
-    from jixiao.output.export import notebook_body, provenance_footer, render_page, render_pdf
+    from jixiao.output.export import notebook_body, provenance_footer, render_page
 
     began = time.monotonic()
     body = notebook_body(nb)
-    if out.status == "failed":
+    if out.status is Status.FAILED:
         body = f'<div class="jx-failed"><h1>本节生成失败</h1><p>{escape(out.error)}</p></div>' + body
     footer = provenance_footer(task.footer_parameters, task.inputs, now_text(), time.monotonic() - started)
-    html, _ = render_page(task.title, body, footer)
-    out.files["html"] = html.encode("utf-8")
+    rendered = render_page(task.title, body, footer)  # one glyph check and font cut for the HTML and the PDF
+    out.files["html"] = rendered.html.encode("utf-8")
     out.phases["html"] = round(time.monotonic() - began, 3)
-    if out.status == "ok":
+    if out.status is Status.OK:
         from jixiao.output.excel import notebook_tables, tables_xlsx_bytes
 
         began = time.monotonic()
@@ -146,9 +163,9 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
         if tables:
             out.files["xlsx"] = tables_xlsx_bytes(tables)
         out.phases["xlsx"] = round(time.monotonic() - began, 3)
-    if task.pdf and out.status == "ok":
+    if task.pdf and out.status is Status.OK:
         began = time.monotonic()
-        out.files["pdf"] = render_pdf(task.title, body, footer)
+        out.files["pdf"] = rendered.pdf()
         out.phases["pdf"] = round(time.monotonic() - began, 3)
 
 
@@ -157,7 +174,7 @@ def run_report_task(task: ReportTask) -> TaskOutput:
     from jixiao.output.document import build_period_report
 
     started = time.monotonic()
-    out = TaskOutput(task.evaluation, task.period, task.section, "ok", 0.0)
+    out = TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0)
     scratch = Path(tempfile.mkdtemp(prefix="jixiao-report-"))
     try:
         for name, data in task.files.items():
@@ -170,7 +187,7 @@ def run_report_task(task: ReportTask) -> TaskOutput:
         if pdf is not None:
             out.files["pdf"] = pdf
     except Exception as exc:  # noqa: BLE001 - say which report failed; the sections stand
-        out.status, out.error, out.files = "failed", f"{type(exc).__name__}: {exc}", {}
+        out.status, out.error, out.files = Status.FAILED, f"{type(exc).__name__}: {exc}", {}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     out.seconds = round(time.monotonic() - started, 2)

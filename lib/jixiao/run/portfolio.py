@@ -22,6 +22,8 @@ from pathlib import Path
 from jixiao.core.atomic import atomic_write_text
 from jixiao.core.i18n import t
 from jixiao.core.problems import ParameterError
+from jixiao.output.index import Status
+from jixiao.run.scheduler import LOCAL, SchedulerChoice
 
 PORTFOLIO_KEYS = ("evaluations", "out_dir")
 
@@ -48,20 +50,20 @@ def load_portfolio(path: Path) -> Portfolio:
     return Portfolio(path, files, out_dir)
 
 
-def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: str = "local", progress: bool = True,
+def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerChoice = LOCAL, progress: bool = True,
                   force: bool = False, pdf: bool = True, notebooks_dir: Path | None = None) -> int:
     """Every evaluation of the portfolio on one scheduler; the portfolio index; the exit code."""
     import sys
     import time
 
-    from jixiao.run.batch import EvaluationRun, execute_runs
+    from jixiao.run.batch import Interrupted, Refused, Request, execute_runs, finish, open_run
     from jixiao.core.config import NOTEBOOKS_DIR
     from jixiao.contract.params import load_params
 
     started = time.monotonic()
     portfolio = load_portfolio(path)
     jobs = jobs or os.cpu_count() or 1
-    runs: list[EvaluationRun] = []
+    requests: list[Request] = []
     refused: list[dict] = []
     seen: dict[str, Path] = {}
     for params_file in portfolio.params_files:
@@ -78,27 +80,37 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: str = "loca
             refused.append({"params": str(params_file), "evaluation": params.evaluation, "reason": reason})
             continue
         seen[params.evaluation] = params_file
-        runs.append(EvaluationRun(params, Path(notebooks_dir or NOTEBOOKS_DIR), force, pdf))
+        requests.append(Request(params, Path(notebooks_dir or NOTEBOOKS_DIR), force, pdf))
+    bad_inputs = t("输入或输出文件夹有误,见上方错误", "bad inputs or output folder: see the errors above")
+    opened: dict[str, object] = {}  # evaluation -> its Opened, when its folder and notebooks were fine
+    rows, codes, notebooks = [], [], 0
     try:
-        opened = [run for run in runs if run.open()]
-        interrupted = execute_runs(opened, jobs=jobs, scheduler=scheduler, progress=progress)
-        if interrupted is not None:
-            return interrupted
-        codes = []
-        for run in runs:
-            if run.exit_code is None:
-                run.exit_code = run.finish()
-            if run.exit_code == 2:
-                refused.append({"params": str(seen[run.params.evaluation]), "evaluation": run.params.evaluation,
-                                "reason": t("输入或输出文件夹有误,见上方错误", "bad inputs or output folder: see the errors above")})
-            codes.append(run.exit_code)
+        for request in requests:
+            try:
+                opened[request.params.evaluation] = open_run(request)
+            except Refused:
+                pass
+        try:
+            executed = {run.opened.params.evaluation: run
+                        for run in execute_runs(list(opened.values()), jobs=jobs, scheduler=scheduler,
+                                                progress=progress)}
+        except Interrupted:
+            return 130
+        for request in requests:
+            evaluation = request.params.evaluation
+            finished = finish(executed[evaluation]) if evaluation in executed else None
+            if finished is not None:
+                codes.append(finished.exit_code)
+                notebooks += len(finished.results)
+            if finished is None or finished.exit_code == 2:
+                refused.append({"params": str(seen[evaluation]), "evaluation": evaluation, "reason": bad_inputs})
+                continue
+            rows.append(evaluation_row(request, finished.results))
     finally:
-        for run in runs:
+        for run in opened.values():
             run.close()
     elapsed = time.monotonic() - started
-    rows = [evaluation_row(run) for run in runs if run.exit_code != 2]
     write_portfolio_index(portfolio.out_dir, rows, refused, elapsed)
-    notebooks = sum(len(run.results) for run in runs)
     print(t(f"组合:{len(rows)} 个评价已生成,{len(refused)} 个被拒绝;{notebooks} 个章节,用时 {elapsed:.1f} 秒;"
             f"索引:{portfolio.out_dir / 'index.html'}",
             f"portfolio: {len(rows)} evaluations reported, {len(refused)} refused; {notebooks} sections in "
@@ -108,18 +120,18 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: str = "loca
     return 1 if any(code == 1 for code in codes) else 0
 
 
-def evaluation_row(run) -> dict:
+def evaluation_row(request, results) -> dict:
     """One evaluation in the portfolio index: its whole-span figures and how its sections went."""
-    params = run.params
+    params = request.params
     span = params.span.label
-    metrics_file = run.report_dir / span / "metrics.json"
+    metrics_file = request.report_dir / span / "metrics.json"
     metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
     expenditure = metrics.get("expenditure") or {}
     scoring = metrics.get("scoring") or {}
     reviews = metrics.get("public_reviews") or {}
     stages = (metrics.get("milestones") or {}).values()
     planned, done = sum(s["planned"] for s in stages), sum(s["done"] for s in stages)
-    whole = run.report_dir / span
+    whole = request.report_dir / span
     report = next((f"{params.evaluation}/{span}/{name}" for name in ("report.html", "overview.html")
                    if (whole / name).is_file()), None)
     return {
@@ -128,7 +140,7 @@ def evaluation_row(run) -> dict:
         "execution_rate": expenditure.get("rate"),
         "milestone_completion": done / planned if planned else None,
         "five_star_rate": reviews.get("five_star_rate"),
-        "sections": len(run.results), "sections_failed": sum(r.status != "ok" for r in run.results),
+        "sections": len(results), "sections_failed": sum(r.status != Status.OK for r in results),
         "index": f"{params.evaluation}/index.html", "report": report,
     }
 

@@ -18,6 +18,7 @@ from jixiao.core.atomic import atomic_write_text
 from jixiao.core.config import LIBRARY_DIR, PROJECT_ROOT
 from jixiao.contract.sheets import PUBLISHED_FILE, SHEETS
 from jixiao.contract.fingerprint import sha256_file, sha256_json, sha256_tree
+from jixiao.output.index import Status
 
 STATE_DIR = ".jixiao"
 FILE_OF_TABLE = {s.key: s.file for s in SHEETS}
@@ -73,7 +74,7 @@ class RunState:
     def reusable(self, period: str, section: str, key: str, report_dir: Path) -> dict | None:
         """The record of a finished, successful output with this key whose files are all there."""
         rec = self.record(period, section)
-        if not rec or rec.get("key") != key or rec.get("status") not in ("ok", "n/a"):  # n/a: no page by design
+        if not rec or rec.get("key") != key or rec.get("status") not in (Status.OK, Status.NOT_APPLICABLE):
             return None
         if not all((Path(report_dir) / rel).is_file() for rel in rec.get("files", {}).values()):
             return None

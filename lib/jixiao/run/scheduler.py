@@ -15,7 +15,10 @@ import signal
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 
+from jixiao.core.i18n import t
+from jixiao.core.problems import ParameterError
 from jixiao.run.worker import warm_up_worker
 
 DASK_ALLOWED_FAILURES = 2  # a task whose worker dies is retried at most twice
@@ -143,12 +146,34 @@ class DaskScheduler:
             pass
 
 
-def make_scheduler(spec: str, jobs: int):
-    """``local`` (the default), ``dask`` (a LocalCluster with ``jobs`` workers) or ``tcp://HOST:PORT``."""
-    if spec == "local":
-        return LocalScheduler(jobs)
+@dataclass(frozen=True)
+class SchedulerChoice:
+    """Where to run, as ``--scheduler`` said: ``local`` (the default), ``dask`` (a LocalCluster) or the
+    address of an existing Dask scheduler (``tcp://HOST:PORT``)."""
+
+    kind: str  # "local" | "dask" | "address"
+    address: str | None = None
+
+    def __str__(self) -> str:
+        return self.address or self.kind
+
+
+LOCAL = SchedulerChoice("local")
+
+
+def parse_scheduler(spec: str | None) -> SchedulerChoice:
+    """``--scheduler`` read once, before anything runs; raises ParameterError for anything else."""
+    if spec is None or spec == "local":
+        return LOCAL
     if spec == "dask":
-        return DaskScheduler(None, jobs)
+        return SchedulerChoice("dask")
     if spec.startswith("tcp://"):
-        return DaskScheduler(spec, jobs)
-    raise ValueError(spec)
+        return SchedulerChoice("address", spec)
+    raise ParameterError(t(f"--scheduler {spec} 无效;应为 local、dask 或 tcp://主机:端口",
+                           f"--scheduler {spec} is not known; expected local, dask or tcp://HOST:PORT"))
+
+
+def make_scheduler(choice: SchedulerChoice, jobs: int):
+    if choice.kind == "local":
+        return LocalScheduler(jobs)
+    return DaskScheduler(choice.address, jobs)
