@@ -190,8 +190,16 @@ def test_periods_are_parsed_checked_and_the_blank_one_is_the_span(ev):
     assert ev.period() is ev.period("2019-2021")
     with pytest.raises(ParameterError, match="期间 2018 在评价期 2019-2021 之外"):
         ev.period("2018")
+    with pytest.raises(AttributeError, match="章节有:overview、expenditure"):
+        ev.period("2020").expenditur  # noqa: B018
+
+
+def test_a_misspelt_section_or_table_is_named_in_english_on_request(ev, monkeypatch):
+    monkeypatch.setenv("JIXIAO_LANG", "en")
     with pytest.raises(AttributeError, match="the sections are overview, expenditure"):
         ev.period("2020").expenditur  # noqa: B018
+    with pytest.raises(KeyError, match="no table named 'spendng'; the tables are subprojects, budget"):
+        ev.tables.get("spendng")
 
 
 def test_open_section_computes_through_the_api(ev):

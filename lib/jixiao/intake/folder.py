@@ -24,12 +24,10 @@ from jixiao.intake.cells import PARSERS, CellError
 from jixiao.core.config import PROCESSED_DIR
 from jixiao.contract.sheets import (
     CONTRACT_LAYOUT,
-    FEN_PER_WAN,
     FILES,
     PUBLISHED_FILE,
     SAMPLE_OPTIONS,
     SAMPLE_QUESTION,
-    SCORE_SCALE,
     SHEETS,
     SHEETS_BY_KEY,
     STAGES,
@@ -37,7 +35,7 @@ from jixiao.contract.sheets import (
     SheetSpec,
 )
 from jixiao.contract.rules import RuleError, figure_key, parse_rule
-from jixiao.core.units import points
+from jixiao.core.units import points, points_float, score_units, wan_decimal
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
 from jixiao.contract.fingerprint import input_files, sha256_file  # noqa: F401 (sha256_file: part of this module's API)
 from jixiao.contract.tables import Tables
@@ -51,7 +49,7 @@ YUAN_AS_WAN = (1_000, 100_000)
 
 
 @dataclass
-class Evaluation:
+class ValidatedInputs:
     """The validated tables of one evaluation folder (a table is None when its workbook is absent)."""
 
     name: str
@@ -76,7 +74,7 @@ class Evaluation:
         return self.tables.get(key)
 
 
-def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout | None = None) -> Evaluation:
+def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout | None = None) -> ValidatedInputs:
     """Read and check every workbook of ``raw_dir``; never raises for bad data.
 
     Problems come in file, sheet, row order (the contract's order of files and sheets)."""
@@ -88,7 +86,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
         problems.append(Problem(ERROR, str(raw_dir), (
             "该文件夹不存在;应为存放评价工作簿的文件夹",
             "the folder does not exist; expected a folder of the contract's workbooks")))
-        return Evaluation(raw_dir.name, raw_dir, tables, problems)
+        return ValidatedInputs(raw_dir.name, raw_dir, tables, problems)
     order: dict[tuple[str, str | None], int] = {}  # (file, sheet) -> rank, for sorting
     for file in FILES:
         specs = [s for s in SHEETS if s.file == file]
@@ -120,7 +118,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
     problems.extend(_unread_workbooks(raw_dir, layout, order))
     published, published_problems = _read_published(raw_dir)
     problems.extend(published_problems)
-    return Evaluation(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
                       published)
 
 
@@ -232,7 +230,7 @@ def _bad_rows(frame: pd.DataFrame, *names: str) -> set[int]:
 
 
 def _wan(fen: int) -> str:
-    text = f"{Decimal(int(fen)) / FEN_PER_WAN:,f}"
+    text = f"{wan_decimal(fen):,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -503,10 +501,10 @@ def _check_scores(scoring) -> list[Problem]:
             problems.append(
                 Problem(ERROR, _file(scoring, spec), (f"应为 0 到该指标分值 {points(weight)} 之间的得分",
                                                       f"expected a score between 0 and its weight {points(weight)}"),
-                        sheet=sheet, row=int(row), column=_header(scoring, spec, "score"), value=int(score) / SCORE_SCALE)
+                        sheet=sheet, row=int(row), column=_header(scoring, spec, "score"), value=points_float(score))
             )
     weights = scoring.loc[~scoring["excel_row"].isin(_bad_rows(scoring, "weight")), "weight"].dropna()
-    if len(weights) and int(weights.sum()) != 100 * SCORE_SCALE and not _bad_rows(scoring, "weight"):
+    if len(weights) and int(weights.sum()) != score_units(100) and not _bad_rows(scoring, "weight"):
         total = points(int(weights.sum()))
         problems.append(
             Problem(WARNING, _file(scoring, spec), (f"分值合计为 {total},不是 100", f"the weights add up to {total}, not 100"),
@@ -524,8 +522,9 @@ def _check_indicator_rules(scoring) -> list[Problem]:
     problems = []
 
     def error(row, column, message, value):
-        problems.append(Problem(ERROR, spec.file, message, sheet=sheet, row=int(row),
-                                column=spec.column(column).header, value=value))
+        # the department's own file and header (a files:/columns: layout), as every other check names them
+        problems.append(Problem(ERROR, _file(scoring, spec), message, sheet=sheet, row=int(row),
+                                column=_header(scoring, spec, column), value=value))
 
     for r in scoring.itertuples():
         basis, method, target, params = r.calculation_basis, r.method, r.target, r.rule_params
@@ -533,20 +532,24 @@ def _check_indicator_rules(scoring) -> list[Problem]:
             filled = next((c for c, v in (("method", method), ("target", target), ("rule_params", params))
                            if v is not None), None)
             if filled:
-                error(r.excel_row, filled, "填写了计分规则但计分依据为空;请填写计分依据,或清空本行的计分规则",
-                      getattr(r, filled))
+                error(r.excel_row, filled, ("填写了计分规则但计分依据为空;请填写计分依据,或清空本行的计分规则",
+                                            "a scoring rule is filled in but the calculation basis is blank; fill in "
+                                            "the basis, or clear this row's rule"), getattr(r, filled))
             continue
         try:
             figure_key(basis)
-        except ValueError as exc:
-            error(r.excel_row, "calculation_basis", str(exc), basis)
+        except RuleError as exc:
+            error(r.excel_row, "calculation_basis", exc.message, basis)
         if method is None:
-            error(r.excel_row, "method", "填写了计分依据,应同时填写计分方法(比例、阶梯或扣分)", None)
+            error(r.excel_row, "method", ("填写了计分依据,应同时填写计分方法(比例、阶梯或扣分)",
+                                          "the calculation basis is filled in; expected a scoring method too "
+                                          "(比例, 阶梯 or 扣分)"), None)
             continue
         try:
             parse_rule(method, target, params)
         except RuleError as exc:
-            error(r.excel_row, exc.column, str(exc), {"method": method, "target": target, "rule_params": params}[exc.column])
+            error(r.excel_row, exc.column, exc.message,
+                  {"method": method, "target": target, "rule_params": params}[exc.column])
     return problems
 
 
@@ -622,7 +625,7 @@ def _check_dates(tables, span: tuple[int, int] | None) -> list[Problem]:
 
 
 def load_evaluation(raw_dir: Path, processed_dir: Path | None = None, *, span: tuple[int, int] | None = None,
-                    use_cache: bool = True, layout: Layout | None = None) -> Evaluation:
+                    use_cache: bool = True, layout: Layout | None = None) -> ValidatedInputs:
     """The validated tables of ``raw_dir``; raises InputError listing every error.
 
     The tables are cached as parquet in ``processed_dir`` (default
@@ -651,7 +654,7 @@ def _manifest_key(raw_dir: Path, span, layout: Layout | None) -> dict:
             "layout": layout.as_dict(), "inputs": input_files(raw_dir, layout)}
 
 
-def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None) -> Evaluation | None:
+def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None) -> ValidatedInputs | None:
     manifest_path = processed_dir / "manifest.json"
     if not manifest_path.is_file():
         return None
@@ -676,7 +679,7 @@ def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     published, _ = _read_published(raw_dir)
-    return Evaluation(raw_dir.name, raw_dir, tables, problems, key["inputs"], published)
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published)
 
 
 def _restore(frame: pd.DataFrame, spec: SheetSpec) -> pd.DataFrame:
@@ -694,7 +697,7 @@ def _restore(frame: pd.DataFrame, spec: SheetSpec) -> pd.DataFrame:
     return frame
 
 
-def _write_cache(evaluation: Evaluation, processed_dir: Path, span, layout: Layout | None) -> None:
+def _write_cache(evaluation: ValidatedInputs, processed_dir: Path, span, layout: Layout | None) -> None:
     processed_dir.mkdir(parents=True, exist_ok=True)
     names = {}
     for key, frame in evaluation.tables.items():
