@@ -237,7 +237,8 @@ def test_the_readmes_python_block_runs_in_a_plain_python(tmp_path, dongguan):
     expected = compute_period(dongguan.tables, Period(2020, 2020), SPAN, PARAMS["project"], dongguan.published)
     assert lines[6] == repr(expected.metrics["expenditure"]["rate"])
     assert lines[7].split()[0] == "year" and lines[8].split()[:2] == ["0", "2020"]
-    assert (tmp_path / "processed" / "dongguan-2019-2021" / "manifest.json").is_file()
+    assert [p.parent.name.rsplit("-", 1)[0] for p in (tmp_path / "processed").glob("*/manifest.json")] == [
+        "dongguan-2019-2021"]  # the folder's own cache, named after it
 
 
 def test_the_readmes_explore_command_runs_the_walkthrough(tmp_path, dongguan):

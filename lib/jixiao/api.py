@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from jixiao.core.config import PARAMS_FILE, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
+from jixiao.core.config import PARAMS_FILE, PROJECT_ROOT, RAW_DIR
 from jixiao.contract.sheets import SHEETS, SHEETS_BY_KEY, Layout
 from jixiao.core.units import points_float, wan
 from jixiao.core.i18n import t
@@ -202,8 +202,8 @@ def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, 
     raw_dir = Path(raw_dir).resolve()
     name = name or raw_dir.name
     try:
-        loaded = load_evaluation(raw_dir, PROCESSED_DIR / name, span=(span.first, span.last) if span else None,
-                                 layout=layout)
+        # the cache is the raw folder's own (keyed by its path), whatever name the evaluation goes by
+        loaded = load_evaluation(raw_dir, span=(span.first, span.last) if span else None, layout=layout)
     except InputError as exc:
         return Evaluation(name, raw_dir, span, project or name, exc.problems, None, periods=periods,
                           params_file=params_file)
