@@ -190,8 +190,16 @@ def test_periods_are_parsed_checked_and_the_blank_one_is_the_span(ev):
     assert ev.period() is ev.period("2019-2021")
     with pytest.raises(ParameterError, match="期间 2018 在评价期 2019-2021 之外"):
         ev.period("2018")
+    with pytest.raises(AttributeError, match="章节有:overview、expenditure"):
+        ev.period("2020").expenditur  # noqa: B018
+
+
+def test_a_misspelt_section_or_table_is_named_in_english_on_request(ev, monkeypatch):
+    monkeypatch.setenv("JIXIAO_LANG", "en")
     with pytest.raises(AttributeError, match="the sections are overview, expenditure"):
         ev.period("2020").expenditur  # noqa: B018
+    with pytest.raises(KeyError, match="no table named 'spendng'; the tables are subprojects, budget"):
+        ev.tables.get("spendng")
 
 
 def test_open_section_computes_through_the_api(ev):
@@ -229,7 +237,8 @@ def test_the_readmes_python_block_runs_in_a_plain_python(tmp_path, dongguan):
     expected = compute_period(dongguan.tables, Period(2020, 2020), SPAN, PARAMS["project"], dongguan.published)
     assert lines[6] == repr(expected.metrics["expenditure"]["rate"])
     assert lines[7].split()[0] == "year" and lines[8].split()[:2] == ["0", "2020"]
-    assert (tmp_path / "processed" / "dongguan-2019-2021" / "manifest.json").is_file()
+    assert [p.parent.name.rsplit("-", 1)[0] for p in (tmp_path / "processed").glob("*/manifest.json")] == [
+        "dongguan-2019-2021"]  # the folder's own cache, named after it
 
 
 def test_the_readmes_explore_command_runs_the_walkthrough(tmp_path, dongguan):

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from jixiao.intake import workbook as workbook_module
 from jixiao.intake.cells import PARSERS
 from jixiao.intake.columns import (
-    BLANK,
+    BLANK_CELL,
     SCALED,
     WHOLE,
     ColumnConverter,
@@ -149,14 +149,14 @@ def test_a_column_of_any_cells_converts_as_cell_by_cell():
             for i, raw in enumerate(cells):
                 want = outcome(raw, kind)
                 blank = column.blank is not None and column.blank[i]
-                assert blank == (want is BLANK), (kind, raw)
+                assert blank == (want is BLANK_CELL), (kind, raw)
                 assert column.failed.get(i) == (want.message if type(want) is Failed else None), (kind, raw)
                 if isinstance(column.values, np.ndarray):
                     got = None if column.missing[i] else column.values[i]
                 else:
                     got = column.values[i]
-                assert got == (None if want is BLANK or type(want) is Failed else want), (kind, raw)
-                assert type(got) is type(None if want is BLANK or type(want) is Failed else want) or (
+                assert got == (None if want is BLANK_CELL or type(want) is Failed else want), (kind, raw)
+                assert type(got) is type(None if want is BLANK_CELL or type(want) is Failed else want) or (
                     isinstance(got, np.integer) and type(want) is int), (kind, raw)
 
 

@@ -126,7 +126,7 @@ def test_a_notebook_refuses_unknown_or_malformed_parameters():
 
     base = dict(evaluation="x", period="2019", span="2019-2021", project="", raw_dir="")
     check_notebook_parameters(**base)
-    with pytest.raises(ParameterError, match="unknown notebook parameter"):
+    with pytest.raises(ParameterError, match="未知的笔记本参数 colour"):
         check_notebook_parameters(**base, colour="red")
     with pytest.raises(ParameterError, match="格式有误"):
         check_notebook_parameters(**{**base, "period": "19"})

@@ -13,6 +13,7 @@ from jixiao.contract.sheets import SCORE_SCALE, STAGES
 from jixiao.intake.folder import read_raw
 from jixiao.contract.rules import (
     INDICATOR_FIGURES,
+    RuleError,
     checks_differ,
     figure_fractions,
     indicator_figures,
@@ -195,6 +196,7 @@ def errors(folder, *rule_rows):
 
 
 WHERE = "错误:scoring.xlsx,工作表 指标,第 2 行,列"
+WHERE_EN = "error: scoring.xlsx, sheet 指标, row 2, column"
 
 
 @pytest.mark.parametrize("rule, expected", [
@@ -239,6 +241,36 @@ WHERE = "错误:scoring.xlsx,工作表 指标,第 2 行,列"
 ])
 def test_malformed_rule_is_an_error_naming_its_cell(tmp_path, rule, expected):
     assert errors(tmp_path, rule) == [expected]
+
+
+@pytest.mark.parametrize("rule, expected", [
+    (["spend_rate", "比例", None, None],
+     f"{WHERE_EN} 计分依据: found 'spend_rate'; unknown calculation basis; expected one of "
+     + "、".join(INDICATOR_FIGURES)),
+    (["five_star_rate", None, "95%", None],
+     f"{WHERE_EN} 计分方法: the calculation basis is filled in; expected a scoring method too (比例, 阶梯 or 扣分)"),
+    (["five_star_rate", "比例", "九成", None],
+     f"{WHERE_EN} 目标值: found '九成'; target “九成” is not a number; expected a percentage (such as 95%) or a "
+     "fraction between 0 and 1 (such as 0.95)"),
+    (["five_star_rate", "阶梯", None, "95%:100"],
+     f"{WHERE_EN} 计分参数: found '95%:100'; the factors of 阶梯 lie between 0 and 1 (score = weight × factor) "
+     "(e.g. 95%:1; 90%:0.8; 80%:0.6; 0:0)"),
+    (["five_star_rate", "扣分", None, "1%:半分"],
+     f"{WHERE_EN} 计分参数: found '1%:半分'; the points off “半分” should be a plain number >= 0 (no unit) "
+     "(e.g. 1%:0.5)"),
+])
+def test_malformed_rule_in_english(tmp_path, monkeypatch, rule, expected):
+    monkeypatch.setenv("JIXIAO_LANG", "en")
+    assert errors(tmp_path, rule) == [expected]
+
+
+def test_a_rule_error_keeps_both_languages():
+    with pytest.raises(RuleError) as caught:
+        parse_rule("阶梯", None, "80%:0.6; 95%:1")
+    assert caught.value.column == "rule_params"
+    assert caught.value.message == ("阶梯法的门槛应从高到低排列,且互不相同(例如 95%:1; 90%:0.8; 80%:0.6; 0:0)",
+                                    "the thresholds of 阶梯 go from high to low, each different "
+                                    "(e.g. 95%:1; 90%:0.8; 80%:0.6; 0:0)")
 
 
 def test_well_formed_rules_pass_validation(tmp_path):

@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 import yaml
 from batchrun import jixiao
-from conftest import DONGGUAN_RAW
+from conftest import DONGGUAN_RAW, write_workbook
 from openpyxl import load_workbook
 
 from jixiao.intake.folder import load_evaluation, read_raw
 from jixiao.core.period import Period
 from jixiao.sections import compute_period
-from jixiao.contract.params import load_params
+from jixiao.contract.params import load_params, parse_layout
+from jixiao.core.i18n import set_lang
 
 FILES = {"spending.xlsx": "2021年支付明细.xlsx", "subprojects.xlsx": "项目清单.xlsx"}
 COLUMNS = {"spending.xlsx": {"项目编号": "子项目编号", "付款金额(元)": "支付金额(元)", "付款日期": "支付日期"},
@@ -107,6 +108,31 @@ def test_department_problems_name_its_own_file_and_headers(department, tmp_path)
         "应为以元计的金额:纯数字,例如 12345.67(不带单位、不带 % 号)",
         "错误:2021年支付明细.xlsx,工作表 支出,第 7 行,列 项目编号:发现 'DG-2099-999';应为 项目清单.xlsx 中列出的子项目编号",
     ]
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("zh", ["错误:2021年指标评分.xlsx,工作表 指标,第 2 行,列 评分方法:发现 '线性';未知的计分方法;应为以下之一:比例、阶梯、扣分",
+            "错误:2021年指标评分.xlsx,工作表 指标,第 3 行,列 考核目标:发现 '95';目标值“95”大于 1;"
+            "百分数请带 % 号(如 95%),小数应在 0 到 1 之间"]),
+    ("en", ["error: 2021年指标评分.xlsx, sheet 指标, row 2, column 评分方法: found '线性'; unknown scoring method; "
+            "expected one of 比例、阶梯、扣分",
+            "error: 2021年指标评分.xlsx, sheet 指标, row 3, column 考核目标: found '95'; target “95” is above 1; "
+            "a percentage needs its % sign (such as 95%), a fraction lies between 0 and 1"]),
+])
+def test_malformed_scoring_rules_name_the_department_file_and_headers(tmp_path, lang, expected):
+    # the rule checks once named scoring.xlsx and 计分方法 whatever the department's layout
+    header = ["一级指标", "二级指标", "三级指标", "分值", "得分", "计分依据", "评分方法", "考核目标", "计分参数"]
+    write_workbook(tmp_path / "2021年指标评分.xlsx", {"指标": [
+        header, ["过程", "资金管理", "指标一", 50, 40, "five_star_rate", "线性", None, None],
+        ["过程", "资金管理", "指标二", 50, 40, "five_star_rate", "比例", "95", None]]})
+    layout = parse_layout({"scoring.xlsx": "2021年指标评分.xlsx"},
+                          {"scoring.xlsx": {"评分方法": "计分方法", "考核目标": "目标值"}})
+    set_lang(lang)
+    try:
+        found = [str(p) for p in read_raw(tmp_path, (2019, 2021), layout).problems if p.severity == "error"]
+    finally:
+        set_lang(None)
+    assert found == expected
 
 
 def test_validate_with_params_reads_the_department_layout(department):

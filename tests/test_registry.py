@@ -17,11 +17,11 @@ from jixiao.contract.tables import Tables
 def test_a_misspelt_table_is_an_error_not_no_data():
     tables = Tables()
     assert tables.spending is None and tables.get("spending") is None
-    with pytest.raises(KeyError, match="no table named 'spendng'"):
+    with pytest.raises(KeyError, match="没有名为 'spendng' 的表"):
         tables.get("spendng")
     with pytest.raises(AttributeError):
         tables.spendng  # noqa: B018
-    with pytest.raises(KeyError, match="no table named spendng"):
+    with pytest.raises(KeyError, match="没有名为 spendng 的表"):
         Tables.from_mapping({"spendng": None})
 
 

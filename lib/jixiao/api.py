@@ -23,8 +23,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from jixiao.core.config import PARAMS_FILE, PROCESSED_DIR, PROJECT_ROOT, RAW_DIR
-from jixiao.contract.sheets import FEN_PER_WAN, SCORE_SCALE, SHEETS, SHEETS_BY_KEY, Layout
+from jixiao.core.config import PARAMS_FILE, PROJECT_ROOT, RAW_DIR
+from jixiao.contract.sheets import SHEETS, SHEETS_BY_KEY, Layout
+from jixiao.core.units import points_float, wan
 from jixiao.core.i18n import t
 from jixiao.contract.params import RunParams, check_name, load_params
 from jixiao.core.period import Period
@@ -75,10 +76,9 @@ def chinese_sheet(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     for column in spec.columns:
         if column.name not in out:
             continue
-        if column.kind == "money":
-            out[column.name] = out[column.name].astype("Float64") / FEN_PER_WAN
-        elif column.kind == "score":
-            out[column.name] = out[column.name].astype("Float64") / SCORE_SCALE
+        if column.kind in ("money", "score"):
+            shown = wan if column.kind == "money" else points_float
+            out[column.name] = pd.array([shown(v) for v in out[column.name]], dtype="Float64")
     out = out.rename(columns={"excel_row": EXCEL_ROW_HEADER, **{c.name: c.header for c in spec.columns}})
     out.attrs = {}
     return out
@@ -105,8 +105,10 @@ class PeriodReport:
 
     def __getattr__(self, name: str) -> SectionView:
         if name.startswith("_") or name not in {s.key for s in SECTIONS}:
-            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}; the sections are "
-                                 f"{', '.join(s.key for s in SECTIONS)}")
+            keys = [s.key for s in SECTIONS]
+            raise AttributeError(t(f"{type(self).__name__} 没有属性 {name!r};章节有:{'、'.join(keys)}",
+                                   f"{type(self).__name__} has no attribute {name!r}; the sections are "
+                                   f"{', '.join(keys)}"))
         return self.view(name)
 
     def __dir__(self) -> list[str]:
@@ -200,8 +202,8 @@ def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, 
     raw_dir = Path(raw_dir).resolve()
     name = name or raw_dir.name
     try:
-        loaded = load_evaluation(raw_dir, PROCESSED_DIR / name, span=(span.first, span.last) if span else None,
-                                 layout=layout)
+        # the cache is the raw folder's own (keyed by its path), whatever name the evaluation goes by
+        loaded = load_evaluation(raw_dir, span=(span.first, span.last) if span else None, layout=layout)
     except InputError as exc:
         return Evaluation(name, raw_dir, span, project or name, exc.problems, None, periods=periods,
                           params_file=params_file)

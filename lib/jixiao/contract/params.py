@@ -189,17 +189,25 @@ def check_notebook_types(**given) -> dict:
     parameters as text: papermill's ``-p period 2019`` passes the year as a number, which is taken."""
     unknown = sorted(set(given) - set(NOTEBOOK_PARAMETERS))
     if unknown:
-        raise ParameterError(f"unknown notebook parameter(s) {', '.join(unknown)}; known: {', '.join(NOTEBOOK_PARAMETERS)}")
+        raise ParameterError(t(f"未知的笔记本参数 {', '.join(unknown)};可用的参数:{', '.join(NOTEBOOK_PARAMETERS)}",
+                               f"unknown notebook parameter(s) {', '.join(unknown)}; known: "
+                               f"{', '.join(NOTEBOOK_PARAMETERS)}"))
     as_text = {}
     for key, value in given.items():
         if key in _YEAR_PARAMETERS and isinstance(value, int) and not isinstance(value, bool):
             if not 1000 <= value <= 9999:
-                raise ParameterError(f"笔记本参数 {key} 的值 {value} 不是年份;应为年份(如 2020)或期间(如 2019-2021)")
+                raise ParameterError(t(f"笔记本参数 {key} 的值 {value} 不是年份;应为年份(如 2020)或期间(如 2019-2021)",
+                                       f"notebook parameter {key}: {value} is not a year; expected a year (such as "
+                                       "2020) or a period (such as 2019-2021)"))
             value = str(value)
         if not isinstance(value, str):
-            hint = "年份(如 2020)或期间(如 2019-2021)" if key in _YEAR_PARAMETERS else "文字"
-            raise ParameterError(f"笔记本参数 {key} 应为{hint},收到 {type(value).__name__} 类型的值 {value!r};"
-                                 f"用 papermill 传文字时请写 -r {key} {value}")
+            year = key in _YEAR_PARAMETERS
+            hint = "年份(如 2020)或期间(如 2019-2021)" if year else "文字"
+            hint_en = "a year (such as 2020) or a period (such as 2019-2021)" if year else "text"
+            raise ParameterError(t(f"笔记本参数 {key} 应为{hint},收到 {type(value).__name__} 类型的值 {value!r};"
+                                   f"用 papermill 传文字时请写 -r {key} {value}",
+                                   f"notebook parameter {key} must be {hint_en}, got the {type(value).__name__} "
+                                   f"{value!r}; pass text to papermill with -r {key} {value}"))
         as_text[key] = value
     return as_text
 

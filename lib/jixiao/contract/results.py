@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from jixiao.core.atomic import atomic_write_bytes, atomic_write_text
+from jixiao.core.i18n import t
 
 FRAMES_DIR = "frames"
 MANIFEST = "manifest.json"
@@ -53,12 +54,15 @@ def read_section_results(period_dir: Path, section: str, expected: dict) -> tupl
     period_dir = Path(period_dir)
     manifest_path = period_dir / FRAMES_DIR / MANIFEST
     if not manifest_path.is_file():
-        raise ResultsMismatch(f"{period_dir} holds no complete results (no {FRAMES_DIR}/{MANIFEST}); "
-                              "run the batch again, or leave results_dir blank to compute here")
+        raise ResultsMismatch(t(f"{period_dir} 中没有完整的结果(没有 {FRAMES_DIR}/{MANIFEST});"
+                                "请重新运行,或将 results_dir 留空,在此处计算",
+                                f"{period_dir} holds no complete results (no {FRAMES_DIR}/{MANIFEST}); "
+                                "run the batch again, or leave results_dir blank to compute here"))
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     for key, value in expected.items():
         if manifest.get(key) != value:
-            raise ResultsMismatch(f"{period_dir} holds results for {key} {manifest.get(key)!r}, not {value!r}")
+            raise ResultsMismatch(t(f"{period_dir} 中是 {key} {manifest.get(key)!r} 的结果,不是 {value!r}",
+                                    f"{period_dir} holds results for {key} {manifest.get(key)!r}, not {value!r}"))
     metrics = json.loads((period_dir / "metrics.json").read_text(encoding="utf-8"))
     frames = {}
     for name in manifest["frames"].get(section, []):

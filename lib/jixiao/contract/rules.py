@@ -21,7 +21,9 @@ from fractions import Fraction
 
 import pandas as pd
 
-from jixiao.contract.sheets import SCORE_SCALE, STAGES
+from jixiao.contract.sheets import STAGES
+from jixiao.core.i18n import t
+from jixiao.core.units import SCORE_SCALE
 
 STAGE_FIGURE_PREFIX = "stage_completion_rate:"
 
@@ -51,11 +53,26 @@ _NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 
 
 class RuleError(ValueError):
-    """A malformed scoring rule; ``column`` names the field at fault: method, target or rule_params."""
+    """A malformed scoring rule; ``message`` is a (Chinese, English) pair, ``column`` the field at fault:
+    calculation_basis, method, target or rule_params (None inside a field's own parser, which the caller names).
 
-    def __init__(self, message: str, column: str):
-        super().__init__(message)
+    The pair travels whole (not one rendered language) because validation problems are cached and may be
+    printed later in the other language."""
+
+    def __init__(self, message: tuple[str, str], column: str | None = None):
+        self.message = (message[0], message[1])
         self.column = column
+        super().__init__(message[1])
+
+    def __str__(self) -> str:
+        return t(*self.message)
+
+    def prefixed(self, zh: str, en: str, column: str | None = None) -> "RuleError":
+        """The same fault said of a named field (``目标值`` before the inner message)."""
+        return RuleError((zh + self.message[0], en + self.message[1]), column or self.column)
+
+    def suffixed(self, zh: str, en: str, column: str | None = None) -> "RuleError":
+        return RuleError((self.message[0] + zh, self.message[1] + en), column or self.column)
 
 
 @dataclass(frozen=True)
@@ -80,28 +97,35 @@ class Rule:
 
 
 def figure_key(text: object) -> str:
-    """The figure a 计分依据 cell names (its key or its Chinese name); raises ValueError when unknown."""
+    """The figure a 计分依据 cell names (its key or its Chinese name); raises RuleError (a ValueError) when unknown."""
     given = " ".join(str(text).split())
     key = FIGURE_BY_NAME.get(given, given)
     if key.casefold() in {k.casefold() for k in INDICATOR_FIGURES}:
         return next(k for k in INDICATOR_FIGURES if k.casefold() == key.casefold())
-    raise ValueError("未知的计分依据;应为以下之一:" + "、".join(INDICATOR_FIGURES))
+    known = "、".join(INDICATOR_FIGURES)
+    raise RuleError(("未知的计分依据;应为以下之一:" + known, "unknown calculation basis; expected one of " + known),
+                    "calculation_basis")
 
 
 def parse_fraction(text: object, *, allow_zero: bool = False) -> Fraction:
-    """'95%' -> 95/100; '0.95' -> 95/100; a plain number must lie in [0, 1] (a percentage needs its % sign)."""
-    t = str(text).strip().replace("％", "%")
-    percent = t.endswith("%")
-    digits = t[:-1].strip() if percent else t
+    """'95%' -> 95/100; '0.95' -> 95/100; a plain number must lie in [0, 1] (a percentage needs its % sign).
+    Raises RuleError (a ValueError)."""
+    given = str(text).strip().replace("％", "%")
+    percent = given.endswith("%")
+    digits = given[:-1].strip() if percent else given
     if not _NUMBER.match(digits):
-        raise ValueError(f"“{t}”不是数值;应写成百分数(如 95%)或 0 到 1 之间的小数(如 0.95)")
+        raise RuleError((f"“{given}”不是数值;应写成百分数(如 95%)或 0 到 1 之间的小数(如 0.95)",
+                         f"“{given}” is not a number; expected a percentage (such as 95%) or a fraction between 0 and 1 "
+                         "(such as 0.95)"))
     value = Fraction(Decimal(digits))
     if percent:
         value /= 100
     elif value > 1:
-        raise ValueError(f"“{t}”大于 1;百分数请带 % 号(如 {t}%),小数应在 0 到 1 之间")
+        raise RuleError((f"“{given}”大于 1;百分数请带 % 号(如 {given}%),小数应在 0 到 1 之间",
+                         f"“{given}” is above 1; a percentage needs its % sign (such as {given}%), a fraction lies "
+                         "between 0 and 1"))
     if value == 0 and not allow_zero:
-        raise ValueError(f"“{t}”为 0;应大于 0")
+        raise RuleError((f"“{given}”为 0;应大于 0", f"“{given}” is 0; expected more than 0"))
     return value
 
 
@@ -111,20 +135,22 @@ def _pairs(params: str) -> list[tuple[str, str]]:
     for part in parts:
         halves = re.split(r"[:：]", part)
         if len(halves) != 2 or not halves[0].strip() or not halves[1].strip():
-            raise ValueError(f"“{part}”应写成用冒号分开的一对数,如“90%:0.8”")
+            raise RuleError((f"“{part}”应写成用冒号分开的一对数,如“90%:0.8”",
+                             f"“{part}” should be a pair of numbers separated by a colon, such as “90%:0.8”"))
         pairs.append((halves[0].strip(), halves[1].strip()))
     return pairs
 
 
-def _plain_number(text: str, what: str) -> Fraction:
+def _plain_number(text: str, what: tuple[str, str]) -> Fraction:
     if not _NUMBER.match(text):
-        raise ValueError(f"{what}“{text}”应为不带单位的非负数")
+        raise RuleError((f"{what[0]}“{text}”应为不带单位的非负数",
+                         f"the {what[1]} “{text}” should be a plain number >= 0 (no unit)"))
     return Fraction(Decimal(text))
 
 
 def parse_rule(method: object, target: object = None, params: object = None) -> Rule:
-    """The Rule of one indicator row; raises RuleError (Chinese message saying what is expected, and
-    the field at fault).
+    """The Rule of one indicator row; raises RuleError (a message saying what is expected, and the field
+    at fault).
 
     比例: 目标值 (default 100%), no 计分参数.  阶梯: no 目标值; 计分参数 ``门槛:系数; …`` with
     thresholds falling and factors between 0 and 1; a value below every threshold scores 0.
@@ -132,40 +158,49 @@ def parse_rule(method: object, target: object = None, params: object = None) -> 
     """
     name = "" if method is None else str(method).strip()
     if name not in METHODS:
-        raise RuleError("未知的计分方法;应为以下之一:" + "、".join(METHODS), "method")
+        known = "、".join(METHODS)
+        raise RuleError(("未知的计分方法;应为以下之一:" + known, "unknown scoring method; expected one of " + known),
+                        "method")
     has_target = target is not None and str(target).strip() != ""
     has_params = params is not None and str(params).strip() != ""
     if name == "阶梯" and has_target:
-        raise RuleError("阶梯法按计分参数中的门槛计分,不用目标值;请清空目标值", "target")
+        raise RuleError(("阶梯法按计分参数中的门槛计分,不用目标值;请清空目标值",
+                         "阶梯 scores by the thresholds of its parameters and takes no target; clear the target"),
+                        "target")
     try:
         goal = parse_fraction(target) if has_target else DEFAULT_TARGET
-    except ValueError as exc:
-        raise RuleError(f"目标值{exc}", "target") from None
+    except RuleError as exc:
+        raise exc.prefixed("目标值", "target ", "target") from None
     if name == "比例":
         if has_params:
-            raise RuleError("比例法不用计分参数;请清空计分参数,或改用阶梯/扣分", "rule_params")
+            raise RuleError(("比例法不用计分参数;请清空计分参数,或改用阶梯/扣分",
+                             "比例 takes no parameters; clear them, or use 阶梯/扣分"), "rule_params")
         return Rule(name, goal)
     example = "95%:1; 90%:0.8; 80%:0.6; 0:0" if name == "阶梯" else "1%:0.5"
     if not has_params:
-        raise RuleError(f"{name}法需要计分参数,例如 {example}", "rule_params")
+        raise RuleError((f"{name}法需要计分参数,例如 {example}", f"{name} needs its parameters, e.g. {example}"),
+                        "rule_params")
     try:
         return _stepped(name, goal, str(params))
-    except ValueError as exc:
-        raise RuleError(f"{exc}(例如 {example})", "rule_params") from None
+    except RuleError as exc:
+        raise exc.suffixed(f"(例如 {example})", f" (e.g. {example})", "rule_params") from None
 
 
 def _stepped(name: str, goal: Fraction, params: str) -> Rule:
     pairs = _pairs(params)
     if name == "阶梯":
-        steps = tuple((parse_fraction(t, allow_zero=True), _plain_number(f, "系数")) for t, f in pairs)
+        steps = tuple((parse_fraction(bound, allow_zero=True), _plain_number(f, ("系数", "factor"))) for bound, f in pairs)
         if any(f > 1 for _, f in steps):
-            raise ValueError("阶梯法的系数应在 0 到 1 之间(得分 = 分值 × 系数)")
+            raise RuleError(("阶梯法的系数应在 0 到 1 之间(得分 = 分值 × 系数)",
+                             "the factors of 阶梯 lie between 0 and 1 (score = weight × factor)"))
         if any(a <= b for (a, _), (b, _) in zip(steps, steps[1:])):
-            raise ValueError("阶梯法的门槛应从高到低排列,且互不相同")
+            raise RuleError(("阶梯法的门槛应从高到低排列,且互不相同",
+                             "the thresholds of 阶梯 go from high to low, each different"))
         return Rule(name, DEFAULT_TARGET, steps)
     if len(pairs) != 1:
-        raise ValueError("扣分法的计分参数应只有一对“每低:扣分”")
-    return Rule(name, goal, ((parse_fraction(pairs[0][0]), _plain_number(pairs[0][1], "扣分")),))
+        raise RuleError(("扣分法的计分参数应只有一对“每低:扣分”",
+                         "扣分 takes one pair “each shortfall:points off”, no more"))
+    return Rule(name, goal, ((parse_fraction(pairs[0][0]), _plain_number(pairs[0][1], ("扣分", "points off"))),))
 
 
 def describe_rule(rule: Rule) -> str:

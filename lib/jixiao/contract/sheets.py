@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 元 = 1,000,000 分
-FEN_PER_YUAN = 100
-YUAN_PER_WAN = 10_000
+from jixiao.core.i18n import t
+
+# the units live in core.units; re-exported here because the contract's kinds (money, score) are stated in them
+from jixiao.core.units import FEN_PER_WAN, FEN_PER_YUAN, SCORE_SCALE, YUAN_PER_WAN  # noqa: F401
+
 # a money column's unit comes from its header: "支付金额(万元)" or "支付金额" in 万元, "支付金额(元)" in 元
 MONEY_UNITS = ("万元", "元")
-SCORE_SCALE = 10_000  # scores are kept in ten-thousandths of a point
 
 STAGES: tuple[str, ...] = ("启动", "可研报告编制", "初步设计编制", "正式立项", "集成实施入场", "初验", "终验")
 
@@ -48,12 +49,13 @@ class Column:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"unknown column kind {self.kind!r}")
+            raise ValueError(t(f"未知的列类型 {self.kind!r};应为 {'、'.join(KINDS)} 之一",
+                               f"unknown column kind {self.kind!r}; expected one of {', '.join(KINDS)}"))
 
 
 @dataclass(frozen=True)
 class SheetSpec:
-    key: str  # name of the table in an Evaluation
+    key: str  # name of the table in an evaluation's Tables
     file: str
     sheet: str
     columns: tuple[Column, ...]
@@ -288,5 +290,5 @@ class ColumnIndex:
 
 def header_key(text: str) -> str:
     """Compare headers the way a person reads them: spaces, width and case do not matter."""
-    t = str(text).replace("（", "(").replace("）", ")").replace("\u3000", " ")
-    return "".join(t.split()).casefold()
+    plain = str(text).replace("（", "(").replace("）", ")").replace("\u3000", " ")
+    return "".join(plain.split()).casefold()

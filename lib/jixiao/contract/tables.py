@@ -7,6 +7,8 @@ from typing import Iterator, Mapping
 
 import pandas as pd
 
+from jixiao.core.i18n import t
+
 
 @dataclass(frozen=True, eq=False)
 class Tables:
@@ -35,13 +37,15 @@ class Tables:
             return tables
         unknown = sorted(set(tables) - set(cls.names()))
         if unknown:
-            raise KeyError(f"no table named {', '.join(unknown)}; the tables are {', '.join(cls.names())}")
+            raise KeyError(t(f"没有名为 {'、'.join(unknown)} 的表;可用的表:{'、'.join(cls.names())}",
+                             f"no table named {', '.join(unknown)}; the tables are {', '.join(cls.names())}"))
         return cls(**dict(tables))
 
     def get(self, name: str, default=None) -> pd.DataFrame | None:
         """The table ``name`` (``None`` when its workbook is absent); an unknown name raises KeyError."""
         if name not in self.names():
-            raise KeyError(f"no table named {name!r}; the tables are {', '.join(self.names())}")
+            raise KeyError(t(f"没有名为 {name!r} 的表;可用的表:{'、'.join(self.names())}",
+                             f"no table named {name!r}; the tables are {', '.join(self.names())}"))
         value = getattr(self, name)
         return default if value is None else value
 

@@ -13,7 +13,7 @@ import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from jixiao.core.i18n import t
-from jixiao.contract.sheets import FEN_PER_WAN, FEN_PER_YUAN, SCORE_SCALE, YUAN_PER_WAN
+from jixiao.core.units import FEN_PER_WAN, FEN_PER_YUAN, SCORE_SCALE, YUAN_PER_WAN
 
 EXPECTED = {
     "id": ("应为编号(文本)", "expected an identifier (text)"),
@@ -30,7 +30,8 @@ EXPECTED = {
     "count": ("应为不小于 0 的整数", "expected a whole number >= 0"),
     "order": ("应为整数", "expected a whole number"),
 }
-BLANK = ("应有值;该单元格为空", "expected a value; the cell is blank")
+# what a blank cell of a required column is told (columns.BLANK_CELL is the outcome that marks such a cell)
+BLANK_REQUIRED = ("应有值;该单元格为空", "expected a value; the cell is blank")
 MAX_WAN = 10**12  # 1万亿 万元: far above any budget, and its fen still fit in 64 bits
 MAX_POINTS = 10**6
 MAX_WHOLE = 10**15

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from jixiao.intake.cells import MAX_POINTS, MAX_WAN, MAX_WHOLE, PARSERS, CellError, is_blank
-from jixiao.contract.sheets import FEN_PER_WAN, FEN_PER_YUAN, SCORE_SCALE, YUAN_PER_WAN
+from jixiao.core.units import FEN_PER_WAN, FEN_PER_YUAN, SCORE_SCALE, YUAN_PER_WAN
 
 MAX_TEXT = 2000  # a longer cell is almost certainly pasted by mistake
 
@@ -40,7 +40,7 @@ class Blank:
     """The outcome of a blank cell (None, '', spaces, NaN)."""
 
 
-BLANK = Blank()
+BLANK_CELL = Blank()
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,9 @@ class Failed:
 
 
 def outcome(raw: object, kind: str) -> object:
-    """One cell, converted: its value, ``BLANK``, or ``Failed``."""
+    """One cell, converted: its value, ``BLANK_CELL``, or ``Failed``."""
     if is_blank(raw):
-        return BLANK
+        return BLANK_CELL
     if isinstance(raw, str) and len(raw) > MAX_TEXT:
         return Failed((f"文本长 {len(raw)} 个字符;应不超过 {MAX_TEXT} 个",
                        f"the text is {len(raw)} characters long; expected at most {MAX_TEXT}"))
@@ -106,7 +106,7 @@ def exact_whole(numbers: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]
 
 
 @dataclass
-class Column:
+class ConvertedColumn:
     """One column of a chunk of rows, converted.
 
     ``values``: int64 array for numeric kinds (``missing`` marks cells without a value),
@@ -128,11 +128,11 @@ class ColumnConverter:
         self.numeric = kind in NUMERIC
         self.known: dict[object, object] = {}
 
-    def convert(self, cells: tuple | list) -> Column:
+    def convert(self, cells: tuple | list) -> ConvertedColumn:
         if self.numeric:
             return self._convert_numbers(cells)
         results = self._lookup(cells)
-        column = Column(values=results, missing=None, blank=None)
+        column = ConvertedColumn(values=results, missing=None, blank=None)
         self._settle(column, range(len(results)), results, clear=True)
         return column
 
@@ -156,7 +156,7 @@ class ColumnConverter:
             # text already clean is kept as the cell's own string, not an equal copy
             known[value] = value if type(result) is str and result == value else result
 
-    def _settle(self, column: Column, indices, results: list, clear: bool) -> None:
+    def _settle(self, column: ConvertedColumn, indices, results: list, clear: bool) -> None:
         """Note blank and refused cells among ``results`` (outcomes of ``indices``); with ``clear``
         they are replaced by None in ``column.values``."""
         types = set(map(type, results))
@@ -178,7 +178,7 @@ class ColumnConverter:
                 column.blank = np.zeros(n, dtype=bool)
             column.blank[blank_at] = True
 
-    def _convert_numbers(self, cells) -> Column:
+    def _convert_numbers(self, cells) -> ConvertedColumn:
         n = len(cells)
         types = set(map(type, cells))
         if types == {float}:
@@ -193,7 +193,7 @@ class ColumnConverter:
             values, exact = exact_whole(numbers, self.kind)
         if is_float is not None:
             exact &= is_float
-        column = Column(values=values, missing=~exact, blank=None)
+        column = ConvertedColumn(values=values, missing=~exact, blank=None)
         rest = np.flatnonzero(~exact)
         if len(rest):
             results = self._lookup([cells[i] for i in rest])

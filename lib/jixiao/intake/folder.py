@@ -2,7 +2,8 @@
 
 ``validate(raw_dir)`` returns every problem; ``load_evaluation(raw_dir)`` returns the
 tables (raising ``InputError`` when there are errors) and keeps a parquet copy of
-them under ``data/processed/<evaluation>/``, rebuilt only when an input changes.
+them under ``data/processed/<folder>-<digest of its path>/``, rebuilt when an input or
+the copy itself is not what was recorded.
 A ``Layout`` (the params file's ``files`` and ``columns``) reads a department's own
 file names and headers. Nothing here ever writes under the raw folder.
 """
@@ -10,7 +11,10 @@ file names and headers. Nothing here ever writes under the raw folder.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -18,18 +22,21 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: loads are then not serialised, the hashes still catch a mix
+    fcntl = None
+
 from jixiao.core.version import __version__
 from jixiao.core.atomic import atomic_write_bytes, atomic_write_text
 from jixiao.intake.cells import PARSERS, CellError
 from jixiao.core.config import PROCESSED_DIR
 from jixiao.contract.sheets import (
     CONTRACT_LAYOUT,
-    FEN_PER_WAN,
     FILES,
     PUBLISHED_FILE,
     SAMPLE_OPTIONS,
     SAMPLE_QUESTION,
-    SCORE_SCALE,
     SHEETS,
     SHEETS_BY_KEY,
     STAGES,
@@ -37,21 +44,21 @@ from jixiao.contract.sheets import (
     SheetSpec,
 )
 from jixiao.contract.rules import RuleError, figure_key, parse_rule
-from jixiao.core.units import points
+from jixiao.core.units import points, points_float, score_units, wan_decimal
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
-from jixiao.contract.fingerprint import input_files, sha256_file  # noqa: F401 (sha256_file: part of this module's API)
+from jixiao.contract.fingerprint import input_files, sha256_file
 from jixiao.contract.tables import Tables
 from jixiao.intake.workbook import UnreadableWorkbook, open_workbook, read_sheet
 
 WRONG_FORMATS = (".xls", ".csv", ".xlsm", ".ods", ".et")
-CACHE_FORMAT = 2  # bump when the processed layout changes
+CACHE_FORMAT = 3  # bump when the processed layout changes
 OVERPAID_RATIO = Decimal("1.5")  # payments above 150% of the approved amount (or adjusted budgets) are implausible
 # a total this many times its basis reads as 元 typed under a 万元 header (1 万元 = 10,000 元)
 YUAN_AS_WAN = (1_000, 100_000)
 
 
 @dataclass
-class Evaluation:
+class ValidatedInputs:
     """The validated tables of one evaluation folder (a table is None when its workbook is absent)."""
 
     name: str
@@ -76,7 +83,7 @@ class Evaluation:
         return self.tables.get(key)
 
 
-def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout | None = None) -> Evaluation:
+def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout | None = None) -> ValidatedInputs:
     """Read and check every workbook of ``raw_dir``; never raises for bad data.
 
     Problems come in file, sheet, row order (the contract's order of files and sheets)."""
@@ -88,7 +95,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
         problems.append(Problem(ERROR, str(raw_dir), (
             "该文件夹不存在;应为存放评价工作簿的文件夹",
             "the folder does not exist; expected a folder of the contract's workbooks")))
-        return Evaluation(raw_dir.name, raw_dir, tables, problems)
+        return ValidatedInputs(raw_dir.name, raw_dir, tables, problems)
     order: dict[tuple[str, str | None], int] = {}  # (file, sheet) -> rank, for sorting
     for file in FILES:
         specs = [s for s in SHEETS if s.file == file]
@@ -120,7 +127,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
     problems.extend(_unread_workbooks(raw_dir, layout, order))
     published, published_problems = _read_published(raw_dir)
     problems.extend(published_problems)
-    return Evaluation(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
                       published)
 
 
@@ -232,7 +239,7 @@ def _bad_rows(frame: pd.DataFrame, *names: str) -> set[int]:
 
 
 def _wan(fen: int) -> str:
-    text = f"{Decimal(int(fen)) / FEN_PER_WAN:,f}"
+    text = f"{wan_decimal(fen):,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -503,10 +510,10 @@ def _check_scores(scoring) -> list[Problem]:
             problems.append(
                 Problem(ERROR, _file(scoring, spec), (f"应为 0 到该指标分值 {points(weight)} 之间的得分",
                                                       f"expected a score between 0 and its weight {points(weight)}"),
-                        sheet=sheet, row=int(row), column=_header(scoring, spec, "score"), value=int(score) / SCORE_SCALE)
+                        sheet=sheet, row=int(row), column=_header(scoring, spec, "score"), value=points_float(score))
             )
     weights = scoring.loc[~scoring["excel_row"].isin(_bad_rows(scoring, "weight")), "weight"].dropna()
-    if len(weights) and int(weights.sum()) != 100 * SCORE_SCALE and not _bad_rows(scoring, "weight"):
+    if len(weights) and int(weights.sum()) != score_units(100) and not _bad_rows(scoring, "weight"):
         total = points(int(weights.sum()))
         problems.append(
             Problem(WARNING, _file(scoring, spec), (f"分值合计为 {total},不是 100", f"the weights add up to {total}, not 100"),
@@ -524,8 +531,9 @@ def _check_indicator_rules(scoring) -> list[Problem]:
     problems = []
 
     def error(row, column, message, value):
-        problems.append(Problem(ERROR, spec.file, message, sheet=sheet, row=int(row),
-                                column=spec.column(column).header, value=value))
+        # the department's own file and header (a files:/columns: layout), as every other check names them
+        problems.append(Problem(ERROR, _file(scoring, spec), message, sheet=sheet, row=int(row),
+                                column=_header(scoring, spec, column), value=value))
 
     for r in scoring.itertuples():
         basis, method, target, params = r.calculation_basis, r.method, r.target, r.rule_params
@@ -533,20 +541,24 @@ def _check_indicator_rules(scoring) -> list[Problem]:
             filled = next((c for c, v in (("method", method), ("target", target), ("rule_params", params))
                            if v is not None), None)
             if filled:
-                error(r.excel_row, filled, "填写了计分规则但计分依据为空;请填写计分依据,或清空本行的计分规则",
-                      getattr(r, filled))
+                error(r.excel_row, filled, ("填写了计分规则但计分依据为空;请填写计分依据,或清空本行的计分规则",
+                                            "a scoring rule is filled in but the calculation basis is blank; fill in "
+                                            "the basis, or clear this row's rule"), getattr(r, filled))
             continue
         try:
             figure_key(basis)
-        except ValueError as exc:
-            error(r.excel_row, "calculation_basis", str(exc), basis)
+        except RuleError as exc:
+            error(r.excel_row, "calculation_basis", exc.message, basis)
         if method is None:
-            error(r.excel_row, "method", "填写了计分依据,应同时填写计分方法(比例、阶梯或扣分)", None)
+            error(r.excel_row, "method", ("填写了计分依据,应同时填写计分方法(比例、阶梯或扣分)",
+                                          "the calculation basis is filled in; expected a scoring method too "
+                                          "(比例, 阶梯 or 扣分)"), None)
             continue
         try:
             parse_rule(method, target, params)
         except RuleError as exc:
-            error(r.excel_row, exc.column, str(exc), {"method": method, "target": target, "rule_params": params}[exc.column])
+            error(r.excel_row, exc.column, exc.message,
+                  {"method": method, "target": target, "rule_params": params}[exc.column])
     return problems
 
 
@@ -619,64 +631,132 @@ def _check_dates(tables, span: tuple[int, int] | None) -> list[Problem]:
 
 
 # --- the processed cache -------------------------------------------------------------------
+#
+# A parquet copy of the validated tables, so a re-run does not parse the workbooks again. Nothing in it is
+# trusted on sight: the manifest records each raw input's and each parquet's SHA-256 (with size and mtime, so
+# that an untouched file is not hashed again), and any mismatch rebuilds the cache from the raw folder. Its
+# folder is named after the raw folder's resolved path, not the evaluation's name, so two folders of the same
+# name never share it; readers and writers hold a lock on it, so a load never sees another load's tables.
+
+LOCK_NAME = "cache.lock"  # no leading dot: the cache folder holds no hidden files but an atomic write's
+
+
+def cache_dir(raw_dir: Path, root: Path | None = None) -> Path:
+    """The cache folder of ``raw_dir``: its name for a reader, a digest of its resolved path for uniqueness."""
+    resolved = Path(raw_dir).resolve()
+    digest = hashlib.sha256(str(resolved).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return Path(root if root is not None else PROCESSED_DIR) / f"{resolved.name}-{digest}"
+
+
+@contextmanager
+def _locked(folder: Path, exclusive: bool):
+    """Hold the cache folder's lock: shared to read, exclusive to write (released when the process dies)."""
+    with open(folder / LOCK_NAME, "a+b") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _input_stats(raw_dir: Path, layout: Layout) -> dict[str, list[int]]:
+    """Size and mtime of each input present (the names ``input_files`` hashes)."""
+    names = (*(layout.file(f) for f in FILES), PUBLISHED_FILE)
+    return {name: found for name in names if (raw_dir / name).is_file() and (found := _stat(raw_dir / name))}
+
+
+def _current_inputs(raw_dir: Path, layout: Layout, recorded: dict[str, str], stats: dict) -> dict[str, str]:
+    """SHA-256 of each input present: the recorded one while size and mtime are those recorded, else hashed."""
+    out = {}
+    for name, now in _input_stats(raw_dir, layout).items():
+        if name in recorded and stats.get(name) == now:
+            out[name] = recorded[name]
+        else:
+            out[name] = sha256_file(raw_dir / name)
+    return out
 
 
 def load_evaluation(raw_dir: Path, processed_dir: Path | None = None, *, span: tuple[int, int] | None = None,
-                    use_cache: bool = True, layout: Layout | None = None) -> Evaluation:
+                    use_cache: bool = True, layout: Layout | None = None) -> ValidatedInputs:
     """The validated tables of ``raw_dir``; raises InputError listing every error.
 
-    The tables are cached as parquet in ``processed_dir`` (default
-    ``data/processed/<folder name>``) with a manifest of the inputs' SHA-256 and
-    reused while no input has changed. ``layout`` reads a department's own file names
-    and headers; when None, the layout the cache was built with is trusted as long as
-    its inputs are unchanged (a notebook knows the raw folder, not the params file).
+    The tables are cached as parquet in ``processed_dir`` (default ``cache_dir(raw_dir)``:
+    ``data/processed/<folder name>-<digest of its path>``) and reused while every input and every parquet
+    is what the manifest recorded. ``layout`` reads a department's own file names and headers; when None,
+    the layout the cache was built with is trusted as long as its inputs are unchanged (a notebook knows
+    the raw folder, not the params file).
     """
     raw_dir = Path(raw_dir).resolve()
-    processed_dir = Path(processed_dir) if processed_dir is not None else PROCESSED_DIR / raw_dir.name
-    if use_cache and raw_dir.is_dir():
-        cached = _read_cache(raw_dir, processed_dir, span, layout)
+    processed_dir = Path(processed_dir) if processed_dir is not None else cache_dir(raw_dir)
+    if use_cache and raw_dir.is_dir() and (processed_dir / "manifest.json").is_file():
+        with _locked(processed_dir, exclusive=False):
+            cached = _read_cache(raw_dir, processed_dir, span, layout)
         if cached is not None:
             return cached
+    before = _input_stats(raw_dir, layout or CONTRACT_LAYOUT) if raw_dir.is_dir() else {}
     evaluation = read_raw(raw_dir, span, layout)
     if evaluation.errors:
         raise InputError(evaluation.problems)
-    if use_cache:
-        _write_cache(evaluation, processed_dir, span, layout)
+    # an input rewritten while it was read: what was read may match neither hash, so nothing is cached
+    if use_cache and _input_stats(raw_dir, layout or CONTRACT_LAYOUT) == before:
+        processed_dir.mkdir(parents=True, exist_ok=True)
+        with _locked(processed_dir, exclusive=True):
+            _write_cache(evaluation, processed_dir, span, layout, before)
     return evaluation
 
 
-def _manifest_key(raw_dir: Path, span, layout: Layout | None) -> dict:
+def _manifest_key(span, layout: Layout | None, inputs: dict[str, str]) -> dict:
     layout = layout or CONTRACT_LAYOUT
     return {"format": CACHE_FORMAT, "jixiao": __version__, "span": list(span) if span else None,
-            "layout": layout.as_dict(), "inputs": input_files(raw_dir, layout)}
+            "layout": layout.as_dict(), "inputs": inputs}
 
 
-def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None) -> Evaluation | None:
-    manifest_path = processed_dir / "manifest.json"
-    if not manifest_path.is_file():
-        return None
+def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None) -> ValidatedInputs | None:
+    """The cached tables, or None when anything differs from what the manifest recorded."""
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if layout is None:
-            recorded = manifest.get("key", {}).get("layout") or {}
-            layout = Layout(files=dict(recorded.get("files", {})), columns=dict(recorded.get("columns", {})))
-        if manifest.get("raw_dir") != str(raw_dir):
+        manifest = json.loads((processed_dir / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("raw_dir") != str(raw_dir) or manifest["key"].get("format") != CACHE_FORMAT:
             return None
-    except (OSError, ValueError, AttributeError, TypeError):
-        return None
-    key = _manifest_key(raw_dir, span, layout)
-    if manifest.get("key") != key:
-        return None
-    tables: dict[str, pd.DataFrame | None] = {}
-    try:
+        if layout is None:
+            recorded = manifest["key"].get("layout") or {}
+            layout = Layout(files=dict(recorded.get("files", {})), columns=dict(recorded.get("columns", {})))
+        inputs = _current_inputs(raw_dir, layout, manifest["key"]["inputs"], manifest.get("input_stats", {}))
+        key = _manifest_key(span, layout, inputs)
+        if manifest["key"] != key:
+            return None
+        tables: dict[str, pd.DataFrame | None] = {}
         for spec in SHEETS:
-            name = manifest["tables"].get(spec.key)
-            tables[spec.key] = _restore(pd.read_parquet(processed_dir / name), spec) if name else None
+            entry = manifest["tables"].get(spec.key)
+            tables[spec.key] = None if entry is None else _read_table(processed_dir, entry, spec)
+            if entry is not None and tables[spec.key] is None:
+                return None
         problems = [Problem(**p) for p in manifest.get("problems", [])]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     published, _ = _read_published(raw_dir)
-    return Evaluation(raw_dir.name, raw_dir, tables, problems, key["inputs"], published)
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published)
+
+
+def _read_table(processed_dir: Path, entry: dict, spec: SheetSpec) -> pd.DataFrame | None:
+    """One parquet, None when it is not the file the manifest recorded (edited, truncated, replaced)."""
+    path = processed_dir / entry["file"]
+    if Path(entry["file"]).name != entry["file"]:
+        return None  # a manifest naming a file outside its folder was not written here
+    data = path.read_bytes()
+    if [len(data), path.stat().st_mtime_ns] != [entry["size"], entry["mtime_ns"]]:
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            return None
+    return _restore(pd.read_parquet(io.BytesIO(data)), spec)
 
 
 def _restore(frame: pd.DataFrame, spec: SheetSpec) -> pd.DataFrame:
@@ -694,19 +774,23 @@ def _restore(frame: pd.DataFrame, spec: SheetSpec) -> pd.DataFrame:
     return frame
 
 
-def _write_cache(evaluation: Evaluation, processed_dir: Path, span, layout: Layout | None) -> None:
-    processed_dir.mkdir(parents=True, exist_ok=True)
-    names = {}
+def _write_cache(evaluation: ValidatedInputs, processed_dir: Path, span, layout: Layout | None,
+                 input_stats: dict[str, list[int]]) -> None:
+    tables = {}
     for key, frame in evaluation.tables.items():
         if frame is None:
             continue
-        names[key] = f"{key}.parquet"
-        atomic_write_bytes(processed_dir / names[key], frame.to_parquet(index=False))
+        name = f"{key}.parquet"
+        data = frame.to_parquet(index=False)
+        atomic_write_bytes(processed_dir / name, data)
+        size, mtime_ns = _stat(processed_dir / name)
+        tables[key] = {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "size": size, "mtime_ns": mtime_ns}
     manifest = {
-        "key": _manifest_key(evaluation.raw_dir, span, layout),
+        "key": _manifest_key(span, layout, evaluation.inputs),
         "raw_dir": str(evaluation.raw_dir),
-        "tables": names,
+        "input_stats": input_stats,
+        "tables": tables,
         "problems": [p.as_dict() for p in evaluation.problems],
     }
-    # the manifest goes last: a run killed before it leaves a cache that is simply rebuilt
+    # the manifest goes last: a run killed before it leaves parquets that no longer match it, so they are rebuilt
     atomic_write_text(processed_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))

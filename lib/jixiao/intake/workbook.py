@@ -23,9 +23,8 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from jixiao.intake.cells import BLANK, is_blank
-from jixiao.intake.columns import BLANK as BLANK_CELL
-from jixiao.intake.columns import Column, ColumnConverter, Failed, blank_cells, outcome
+from jixiao.intake.cells import BLANK_REQUIRED, is_blank
+from jixiao.intake.columns import BLANK_CELL, ColumnConverter, ConvertedColumn, Failed, blank_cells, outcome
 from jixiao.contract.sheets import SHEETS, ColumnIndex, SheetSpec, header_key, split_unit
 from jixiao.core.i18n import t
 from jixiao.core.problems import ERROR, WARNING, Problem
@@ -456,7 +455,7 @@ class _Cells:
             self.problems.append(Problem(ERROR, self.file, result.message, sheet=self.sheet, row=excel_row,
                                          column=target.header, value=raw))
         elif result is BLANK_CELL and target.required and not formula:
-            self.problems.append(Problem(ERROR, self.file, BLANK, sheet=self.sheet, row=excel_row,
+            self.problems.append(Problem(ERROR, self.file, BLANK_REQUIRED, sheet=self.sheet, row=excel_row,
                                          column=target.header))
         elif not formula:
             return
@@ -532,7 +531,7 @@ class _Cells:
         return ({t.name: _series(parts[t.name], missing[t.name], t.dtype) for t in targets},
                 pd.Series(np.concatenate(excel_rows) if excel_rows else [], dtype="int64"))
 
-    def _kept_rows(self, cells: list[tuple], columns: dict[int, Column]) -> np.ndarray | None:
+    def _kept_rows(self, cells: list[tuple], columns: dict[int, ConvertedColumn]) -> np.ndarray | None:
         """Indices of the chunk's rows holding any value; None when every row does."""
         if not cells:  # rows without a cell
             return np.zeros(0, dtype=np.int64)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jixiao.core.atomic import atomic_write_bytes
-from jixiao.core.config import NOTEBOOKS_DIR, PROCESSED_DIR
+from jixiao.core.config import NOTEBOOKS_DIR
 from jixiao.core.i18n import t
 from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file
 from jixiao.contract.params import RunParams
@@ -297,8 +297,7 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
 
     params = opened.params
     try:
-        evaluation = load_evaluation(params.raw_dir, PROCESSED_DIR / params.evaluation,
-                                     span=(params.span.first, params.span.last), layout=params.layout)
+        evaluation = load_evaluation(params.raw_dir, span=(params.span.first, params.span.last), layout=params.layout)
     except InputError as exc:
         _say(t(f"错误:{params.raw_dir} 中的输入有错误,未导出任何内容:",
                f"error: the inputs in {params.raw_dir} have errors; nothing was exported:"))
