@@ -11,17 +11,8 @@ from conftest import write_workbook
 
 from jixiao.contract.sheets import SCORE_SCALE, STAGES
 from jixiao.intake.folder import read_raw
-from jixiao.contract.rules import (
-    INDICATOR_FIGURES,
-    RuleError,
-    checks_differ,
-    figure_fractions,
-    indicator_figures,
-    parse_rule,
-    score_check_table,
-    score_checks,
-    scoring_checks,
-)
+from jixiao.contract.rules import INDICATOR_FIGURES, RuleError, parse_rule
+from jixiao.figures.indicators import checks_differ, figure_fractions, score_check_table, score_checks, scoring_checks
 
 HEADER = ["一级指标", "二级指标", "三级指标", "分值", "得分", "计分依据", "计分方法", "目标值", "计分参数"]
 
@@ -172,7 +163,7 @@ def test_figures_from_a_metrics_dict_are_exact():
     assert figures["stage_completion_rate:初验"] == 1
     assert figures["stage_completion_rate:终验"] is None  # nothing planned
     assert set(figures) == set(INDICATOR_FIGURES)
-    assert indicator_figures(small_metrics())["five_star_rate"] == 6 / 7
+    assert float(figure_fractions(small_metrics())["five_star_rate"]) == 6 / 7
 
 
 def test_figures_of_absent_sections_are_none():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 
 from jixiao.intake.cells import parse_money
 from jixiao.output.export import provenance_footer, zh_punctuation

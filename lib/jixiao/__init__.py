@@ -3,7 +3,7 @@
 Exploring one evaluation: ``import jixiao as jx; ev = jx.open("dongguan-2019-2021")`` (see ``jixiao.api``).
 """
 
-from jixiao.core.version import __version__  # noqa: E402 (one version, in core)
+from jixiao.core.version import __version__ as __version__  # one version, kept in core
 
 _API_NAMES = ("Evaluation", "PeriodReport", "Problems")
 _NOTEBOOK_NAMES = ("open_section", "heading")  # what a section notebook calls (jixiao.notebook)

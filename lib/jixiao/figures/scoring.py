@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jixiao.contract.rules import figure_fractions, score_check_table, scoring_checks
+from jixiao.figures.indicators import figure_fractions, score_check_table, scoring_checks
 from jixiao.core.units import SCORE_SCALE, points, points_float
 from jixiao.figures.base import WHOLE_SPAN_ONLY, Computed, Figures, PeriodInputs
 from jixiao.figures.common import nullable, ratio
