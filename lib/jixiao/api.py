@@ -238,14 +238,14 @@ def open(name_or_path: str | os.PathLike | None = None, *, span: str | int | Non
     chosen_span = Period.parse(span) if span not in (None, "") else None
     if params is not None:
         run = load_params(Path(params))
-        if name_or_path not in (None, "") and _folder(name_or_path) != run.raw_dir:
+        if name_or_path not in (None, "") and evaluation_folder(name_or_path) != run.raw_dir:
             raise ParameterError(t(f"{name_or_path} 不是 {params} 的 raw_dir({run.raw_dir})",
                                    f"{name_or_path} is not the raw_dir of {params} ({run.raw_dir})"))
         return _from_params(run, Path(params), chosen_span)
     if name_or_path in (None, ""):
         return _from_params(load_params(PARAMS_FILE), PARAMS_FILE, chosen_span)
-    folder = _folder(name_or_path)
-    found = _params_naming(folder)
+    folder = evaluation_folder(name_or_path)
+    found = params_file_of(folder)
     if found is not None:
         return _from_params(load_params(found), found, chosen_span)
     return load(folder, span=chosen_span)
@@ -258,8 +258,9 @@ def _from_params(run: RunParams, path: Path, span: Period | None) -> Evaluation:
                 periods=periods, params_file=path.resolve())
 
 
-def _folder(name_or_path: str | os.PathLike) -> Path:
-    """A name under data/raw/, else a path; a ParameterError naming what there is when neither is a folder."""
+def evaluation_folder(name_or_path: str | os.PathLike) -> Path:
+    """An evaluation's raw folder: a name under data/raw/, else a path; a ParameterError naming what there is
+    when neither is a folder."""
     text = os.fspath(name_or_path)
     try:
         named = RAW_DIR / check_name(text)
@@ -277,7 +278,7 @@ def _folder(name_or_path: str | os.PathLike) -> Path:
                            f"{RAW_DIR} holds: {', '.join(known) or '(none)'}"))
 
 
-def _params_naming(folder: Path) -> Path | None:
+def params_file_of(folder: Path) -> Path | None:
     """The params file whose raw_dir is ``folder``: params.<folder>.yaml, params.yaml, then any params.*.yaml,
     in the project's root and in the folders above ``folder`` (a params file's raw_dir lies inside its folder)."""
     places = list(dict.fromkeys([PROJECT_ROOT, *folder.parents[:3]]))

@@ -30,6 +30,7 @@ def _error(message: object) -> int:
 
 
 def cmd_validate(args) -> int:
+    from jixiao.api import evaluation_folder, params_file_of
     from jixiao.intake.folder import read_raw
     from jixiao.core.period import Period
     from jixiao.contract.params import load_params
@@ -42,7 +43,14 @@ def cmd_validate(args) -> int:
             raw_dir, layout = params.raw_dir, params.layout
             span = (params.span.first, params.span.last)
         elif args.raw_dir:
-            raw_dir = Path(args.raw_dir)
+            # the folder's own params file, as jx.open and the notebooks find it: its span, files and columns
+            raw_dir = evaluation_folder(args.raw_dir)
+            found = params_file_of(raw_dir)
+            if found is not None:
+                params = load_params(found)
+                layout, span = params.layout, (params.span.first, params.span.last)
+                print(t(f"按参数文件 {found} 检查(评价期 {params.span.label})",
+                        f"checking with the params file {found} (span {params.span.label})"))
         else:
             return _error(t("请给出原始数据文件夹,或用 --params 指定评价的参数文件",
                             "give the raw folder, or the evaluation's params file with --params"))
