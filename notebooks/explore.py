@@ -84,8 +84,7 @@ name = subprojects.set_index("子项目编号").loc[subproject, "子项目名称
 timeline = milestones[milestones["子项目编号"] == subproject].copy()
 timeline["顺序"] = timeline["阶段"].map(STAGES.index)
 timeline = timeline.sort_values("顺序").reset_index(drop=True)
-timeline["偏差(天)"] = pd.array([None if a is None else (a - p).days
-                                 for p, a in zip(timeline["计划完成日期"], timeline["实际完成日期"])], dtype="Int64")
+timeline["偏差(天)"] = (timeline["实际完成日期"] - timeline["计划完成日期"]).dt.days.astype("Int64")  # NaT: not done
 print(f"{subproject} {name}")
 timeline[["阶段", "计划完成日期", "实际完成日期", "偏差(天)"]]
 
@@ -103,3 +102,33 @@ ax.set_title(f"{subproject} {name}:进度节点")
 ax.legend(loc="lower left")
 fig.autofmt_xdate()
 charts.show(fig)  # a glyph missing from the Chinese font is an error here, not boxes in the chart
+
+# %% [markdown]
+# ## 六、精确的金额、原生的日期
+#
+# `ev.sheet()` 的金额是精确小数(pyarrow decimal128,万元到分),合计不会出现 79420.31999999999 这样的尾数;
+# 日期是 datetime64,可以直接用 `.dt`。
+
+# %%
+payments_all = ev.sheet("支出")
+print("支付合计(万元):", payments_all["支付金额(万元)"].sum().normalize())
+payments_all.groupby(payments_all["支付日期"].dt.year)["支付金额(万元)"].sum()
+
+# %% [markdown]
+# ## 七、章节的表:中文表头,按报告的格式显示
+#
+# `chosen.expenditure` 是“资金使用情况”一章;它的每张表都可以按名字取(输入 `chosen.expenditure.` 后按 Tab 可补全),
+# 表头是报告上的中文表头,`.styled()` 按报告的格式显示(百分比两位小数、金额千分位)。
+
+# %%
+chosen.expenditure.by_year.styled()
+
+# %% [markdown]
+# ## 八、两个期间(或两次评价)并排对比
+#
+# `jx.compare(甲, 乙)` 给出两者的主要指标和差额(乙减甲);传入两次评价时各取整个评价期。
+
+# %%
+years = ev.span.years
+jx.compare(ev.period(years[0]), ev.period(years[-1]))
+

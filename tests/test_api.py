@@ -22,6 +22,7 @@ from jixiao.core.period import Period
 from jixiao.core.problems import InputError, ParameterError
 from jixiao.contract.results import metrics_json
 from jixiao.sections import SECTIONS, SectionView, compute_period
+from jixiao.api import as_datetimes
 from jixiao.contract.tables import Tables
 
 SPAN = Period(2019, 2021)
@@ -51,7 +52,9 @@ def test_open_by_name_takes_params_yaml_and_gives_the_validated_tables(ev, dongg
     assert [p.label for p in ev.periods] == [str(p) for p in PARAMS["periods"]]
     assert ev.ok and list(ev.problems) == dongguan.problems == []
     for name in Tables.names():
-        pd.testing.assert_frame_equal(ev.tables.get(name), dongguan.tables.get(name))
+        frame = dongguan.tables.get(name)
+        # the same rows, with dates as datetime64 (pandas-native: .dt works)
+        pd.testing.assert_frame_equal(ev.tables.get(name), None if frame is None else as_datetimes(frame, name))
     assert ev.tables.spending["amount"].sum() == dongguan.tables.spending["amount"].sum()
     assert repr(ev) == f"<评价 dongguan-2019-2021: {PARAMS['project']}, 评价期 2019-2021, 0 个错误,0 个警告>"
 
@@ -94,7 +97,7 @@ def test_a_params_file_naming_the_folder_gives_its_span_title_and_layout(tmp_pat
     ev = jx.open(raw)
     assert (ev.name, ev.project, ev.span, ev.params_file) == ("县乙", "某县数字政府项目", Period(2020, 2021), params)
     assert ev.tables.spending["amount"].tolist() == [30_000_000, 30_000_000, 10_250_000]
-    assert ev.sheet("支出")["支付金额(万元)"].tolist() == [30.0, 30.0, 10.25]
+    assert ev.sheet("支出")["支付金额(万元)"].tolist() == [Decimal("30"), Decimal("30"), Decimal("10.25")]
     assert jx.open(params=params).params_file == params
     # span= overrides the params file's, and the inputs are checked against it
     one_year = jx.open(raw, span="2021")
@@ -109,14 +112,14 @@ def test_a_params_file_naming_the_folder_gives_its_span_title_and_layout(tmp_pat
 def test_sheets_carry_the_contract_headers_with_money_in_wan_and_scores_in_points(ev, dongguan):
     spending = ev.sheet("支出")
     assert list(spending.columns) == ["Excel 行号", "子项目编号", "支付日期", "支付金额(万元)", "摘要"]
-    assert spending["支付金额(万元)"].tolist() == [a / FEN_PER_WAN for a in dongguan.tables.spending["amount"]]
+    assert spending["支付金额(万元)"].tolist() == [Decimal(int(a)) / FEN_PER_WAN for a in dongguan.tables.spending["amount"]]
     assert spending["Excel 行号"].tolist() == dongguan.tables.spending["excel_row"].tolist()
     pd.testing.assert_frame_equal(ev.sheet("spending"), spending)
     total_fen = int(dongguan.tables.spending["amount"].sum())
-    assert round(float(spending["支付金额(万元)"].sum()), 2) == float(Decimal(total_fen) / FEN_PER_WAN)
+    assert spending["支付金额(万元)"].sum() == Decimal(total_fen) / FEN_PER_WAN  # exact: decimals, not floats
     scoring = ev.sheet("指标")
     assert scoring["分值"].sum() == 100
-    assert scoring["得分"].tolist() == [s / 10_000 for s in dongguan.tables.scoring["score"]]
+    assert scoring["得分"].tolist() == [Decimal(int(s)) / 10_000 for s in dongguan.tables.scoring["score"]]
     budget = ev.sheet("预算")
     assert list(budget.columns) == ["Excel 行号", "子项目编号", "年度", "年初预算(万元)", "调整后预算(万元)"]
     assert ev.sheet("问卷").columns[1] == "单位名称"  # the survey's questions keep their own text
@@ -271,11 +274,12 @@ def test_the_readmes_explore_command_runs_the_walkthrough(tmp_path, dongguan):
     assert f"2020 期间支付合计最大的领域:{domain}({wan:,.2f} 万元,{count} 笔)" in printed
 
     (pivot,) = [p for p in plain if p.startswith("年度")]
-    assert pivot.splitlines()[-1].split() == ["合计", str(float(wan)), str(float(wan))]
+    last = pivot.splitlines()[-1].split()
+    assert last[0] == "合计" and [Decimal(v) for v in last[1:]] == [wan, wan]  # exact decimals, to the fen
     by_month = paid[paid["domain"] == domain].groupby(paid["date"].map(lambda d: d.month))["amount"].sum()
     for month, amount in by_month.items():
         (row,) = [r for r in pivot.splitlines() if r.split()[0] == str(month)]
-        assert row.split()[1] == str(float(Decimal(int(amount)) / FEN_PER_WAN))
+        assert Decimal(row.split()[1]) == Decimal(int(amount)) / FEN_PER_WAN
 
     # the subproject of that domain with the most milestones (the smallest id among ties), stage by stage
     milestones = dongguan.tables.milestones
@@ -294,3 +298,44 @@ def test_the_readmes_explore_command_runs_the_walkthrough(tmp_path, dongguan):
             assert r[3:5] == [actual.isoformat(), str((actual - planned).days)]
 
     assert any("image/png" in o.get("data", {}) for o in outputs)  # the chart, rendered under the glyph check
+
+
+def test_frames_are_pandas_native_and_sums_print_exactly(ev, dongguan):
+    spending = ev.sheet("支出")
+    total = spending["支付金额(万元)"].sum()
+    assert total == Decimal(int(dongguan.tables.spending["amount"].sum())) / FEN_PER_WAN
+    assert str(total.normalize()) == "79420.32"  # the seed's 实际支出, to the fen: no 79420.31999999999
+    # decimal128(18, 6) still divides: the mean to six places
+    assert spending["支付金额(万元)"].mean() == (total / len(spending)).quantize(Decimal("0.000001"))
+    assert spending["支付日期"].dt.year.min() == 2019 and ev.tables.spending["date"].dt.year.min() == 2019
+    assert ev.tables.milestones["actual_date"].isna().any()  # a blank date is NaT, not None
+
+
+def test_a_section_view_shows_its_frames_by_name_under_chinese_headers(ev):
+    view = ev.period("2020").expenditure
+    assert repr(view) == "<资金使用情况(expenditure) dongguan-2019-2021 2020: by_year, domains, bands, subproject_rates, no_funds>"
+    assert {"by_year", "domains", "bands"} <= set(dir(view))  # tab completion
+    by_year = view.by_year
+    assert list(by_year.columns) == ["年度", "支出率", "预算调整率", "年初预算(万元)", "调整后预算(万元)", "实际支出(万元)"]
+    assert by_year["支出率"].tolist() == view.frame("by_year")["rate"].tolist()  # the same numbers
+    html = by_year.styled().to_html()
+    rate = ev.period("2020").metrics["expenditure"]["rate"]
+    assert f"{rate * 100:.2f}%" in html and "26,019.56" in html
+    assert "资金使用情况" in view._repr_html_() and "function" not in repr(view)
+    with pytest.raises(AttributeError, match="its frames are by_year"):
+        view.no_such_frame
+
+
+def test_compare_puts_two_periods_side_by_side_with_exact_differences(ev):
+    a, b = ev.period("2020"), ev.period("2021")
+    table = jx.compare(a, b)
+    assert list(table.columns) == ["dongguan-2019-2021 2020", "dongguan-2019-2021 2021", "差额"]
+    spent = table.loc["实际支出(万元)"]
+    x, y = a.metrics["expenditure"]["spent"], b.metrics["expenditure"]["spent"]
+    assert (spent.iloc[0], spent.iloc[1]) == (x, y)
+    assert spent["差额"] == float(Decimal(repr(y)) - Decimal(repr(x)))
+    assert table.loc["已批复子项目(个)", "差额"] == b.metrics["expenditure"]["subprojects"] - a.metrics["expenditure"]["subprojects"]
+    assert table.loc["绩效得分", "差额"] is None  # the score sheet is for the whole span only
+    whole = jx.compare(ev, ev)  # two evaluations: each over its whole span
+    assert whole.loc["绩效得分"].tolist()[:2] == [ev.period().metrics["scoring"]["total"]] * 2
+

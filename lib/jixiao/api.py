@@ -18,22 +18,25 @@ Section notebooks reach the same code through ``jx.open_section`` (jixiao.notebo
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import yaml
 
 from jixiao.core.config import PARAMS_FILE, PROJECT_ROOT, RAW_DIR
 from jixiao.contract.sheets import SHEETS, SHEETS_BY_KEY, Layout
-from jixiao.core.units import points_float, wan
+from jixiao.core.units import points_decimal, wan_decimal
 from jixiao.core.i18n import t
 from jixiao.contract.params import RunParams, check_name, load_params
 from jixiao.core.period import Period
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, ParameterError, Problem
+from jixiao.present.tables import fmt_count, fmt_pct, fmt_points, fmt_wan
 from jixiao.sections import SECTIONS, SectionView, compute_period, get_section
 from jixiao.contract.tables import Tables
 
-__all__ = ["Evaluation", "PeriodReport", "Problems", "chinese_sheet", "load"]  # and open, left out of * (a builtin)
+__all__ = ["Evaluation", "PeriodReport", "Problems", "chinese_sheet", "compare", "load"]  # and open, left out of * (a builtin)
 
 EXCEL_ROW_HEADER = "Excel 行号"
 SHEET_BY_NAME = {s.sheet: s for s in SHEETS}
@@ -68,17 +71,32 @@ class Problems(list):
     __repr__ = __str__
 
 
-def chinese_sheet(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """A copy of the table ``key`` as the contract's sheet reads: Chinese headers (``支付金额(万元)``),
-    money in 万元 and scores in points (floats), ``excel_row`` as ``Excel 行号``; survey questions keep their text."""
-    spec = SHEETS_BY_KEY[key]
+MONEY_TYPE = pa.decimal128(18, 6)  # 万元 to the fen (1 fen = 0.000001 万元); (18, 6) still divides in Arrow
+SCORE_TYPE = pa.decimal128(18, 4)  # points to the ten-thousandth, as scores are kept
+
+
+def as_datetimes(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``frame`` with the table's date columns as datetime64 (NaT for a blank), so ``.dt`` works."""
     out = frame.copy()
+    for column in SHEETS_BY_KEY[key].columns:
+        if column.kind == "date" and column.name in out:
+            out[column.name] = pd.to_datetime(pd.Series(list(out[column.name]), index=out.index, dtype=object))
+    return out
+
+
+def chinese_sheet(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """A copy of the table ``key`` as the contract's sheet reads: Chinese headers (``支付金额(万元)``), money in
+    万元 and scores in points as exact decimals (pyarrow decimal128: a column's sum is exactly the sum of the
+    cells), dates as datetime64, ``excel_row`` as ``Excel 行号``; survey questions keep their text."""
+    spec = SHEETS_BY_KEY[key]
+    out = as_datetimes(frame, key)
     for column in spec.columns:
         if column.name not in out:
             continue
         if column.kind in ("money", "score"):
-            shown = wan if column.kind == "money" else points_float
-            out[column.name] = pd.array([shown(v) for v in out[column.name]], dtype="Float64")
+            shown = wan_decimal if column.kind == "money" else points_decimal
+            kind = MONEY_TYPE if column.kind == "money" else SCORE_TYPE
+            out[column.name] = pd.array([shown(v) for v in out[column.name]], dtype=pd.ArrowDtype(kind))
     out = out.rename(columns={"excel_row": EXCEL_ROW_HEADER, **{c.name: c.header for c in spec.columns}})
     out.attrs = {}
     return out
@@ -117,6 +135,20 @@ class PeriodReport:
     def __repr__(self) -> str:
         return f"<{self.evaluation.name} {self.period.label}: {', '.join(s.key for s in SECTIONS)}>"
 
+    def key_figures(self) -> pd.DataFrame:
+        """The period's key figures (``KEY_FIGURES``): columns 指标, 数值."""
+        return pd.DataFrame([(label, value(self.metrics)) for label, value, _ in KEY_FIGURES], columns=["指标", "数值"],
+                            dtype=object)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(f"<tr><td>{escape(label)}</td><td style='text-align:right'>{escape(fmt(value(self.metrics)))}</td></tr>"
+                       for label, value, fmt in KEY_FIGURES)
+        sections = "、".join(f".{s.key}" for s in SECTIONS)
+        return (f"<p><b>{escape(self.evaluation.project)}</b> · {escape(self.period.label)}"
+                f"(截至 {escape(self.period.end.isoformat())})</p><table>{rows}</table><p>各章节:{escape(sections)}</p>")
+
 
 class Evaluation:
     """One evaluation opened for exploration (see the module's docstring); made by ``jx.open``."""
@@ -149,10 +181,12 @@ class Evaluation:
     @property
     def tables(self) -> Tables:
         """The validated tables, one attribute per sheet (``None`` when its workbook is absent): canonical
-        columns plus ``excel_row``, money in integer fen, scores in ten-thousandths of a point. A copy:
-        changing it never changes ``period()``'s results. Raises InputError when the inputs have errors."""
+        columns plus ``excel_row``, money in integer fen and scores in ten-thousandths of a point (exact sums),
+        dates as datetime64. A copy: changing it never changes ``period()``'s results. Raises InputError when
+        the inputs have errors."""
         if self._copy is None:
-            self._copy = Tables(**{k: None if f is None else f.copy() for k, f in self._require_valid().items()})
+            self._copy = Tables(**{k: None if f is None else as_datetimes(f, k)
+                                   for k, f in self._require_valid().items()})
         return self._copy
 
     def sheet(self, name: str) -> pd.DataFrame | None:
@@ -184,11 +218,81 @@ class Evaluation:
             self._computed[chosen] = PeriodReport(self, chosen, results.metrics, results.frames)
         return self._computed[chosen]
 
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        span = self.span.label if self.span else t("未知", "unknown")
+        errors, warnings = len(self.problems.errors), len(self.problems.warnings)
+        periods = "、".join(p.label for p in self.periods)
+        return (f"<p><b>{escape(self.project)}</b>({escape(self.name)})</p>"
+                f"<p>评价期 {escape(span)};期间 {escape(periods)};{errors} 个错误,{warnings} 个警告</p>"
+                f"<p>原始数据 {escape(str(self.raw_dir))}" + (f";参数文件 {escape(str(self.params_file))}" if self.params_file else "")
+                + "</p>")
+
     def __repr__(self) -> str:
         span = self.span.label if self.span else t("未知", "unknown")
         errors, warnings = len(self.problems.errors), len(self.problems.warnings)
         return (f"<{t('评价', 'evaluation')} {self.name}: {self.project}, {t('评价期', 'span')} {span}, "
                 f"{t(f'{errors} 个错误,{warnings} 个警告', f'{errors} error(s), {warnings} warning(s)')}>")
+
+
+def _part(metrics: dict, key: str) -> dict:
+    return metrics.get(key) or {}
+
+
+def _milestone_total(metrics: dict, field: str) -> int | None:
+    stages = metrics.get("milestones")
+    return None if not stages else sum(v[field] for v in stages.values())
+
+
+def _completion(metrics: dict):
+    planned, done = _milestone_total(metrics, "planned"), _milestone_total(metrics, "done")
+    return None if not planned else done / planned
+
+
+def _text(value) -> str:
+    return "—" if value is None else str(value)
+
+
+# label, value from a period's metrics.json, format as the report prints it
+KEY_FIGURES = (
+    ("调整后预算(万元)", lambda m: _part(m, "expenditure").get("budget"), fmt_wan),
+    ("实际支出(万元)", lambda m: _part(m, "expenditure").get("spent"), fmt_wan),
+    ("支出率", lambda m: _part(m, "expenditure").get("rate"), fmt_pct),
+    ("已批复子项目(个)", lambda m: _part(m, "expenditure").get("subprojects"), fmt_count),
+    ("暂未下达资金子项目(个)", lambda m: _part(m, "expenditure").get("no_funds_issued"), fmt_count),
+    ("计划完成的进度节点(个)", lambda m: _milestone_total(m, "planned"), fmt_count),
+    ("其中期末前完成(个)", lambda m: _milestone_total(m, "done"), fmt_count),
+    ("节点如期完成率", _completion, fmt_pct),
+    ("问卷有效样本(个)", lambda m: _part(m, "survey").get("respondents"), fmt_count),
+    ("“好差评”总数(条)", lambda m: _part(m, "public_reviews").get("total"), fmt_count),
+    ("五星好评率", lambda m: _part(m, "public_reviews").get("five_star_rate"), fmt_pct),
+    ("绩效得分", lambda m: _part(m, "scoring").get("total"), fmt_points),
+    ("评价等级", lambda m: _part(m, "scoring").get("grade"), _text),
+)
+
+
+def _difference(x, y):
+    """y − x, exact for the decimals metrics.json prints (26019.56 to 52674.35 is 26654.79, not …7999)."""
+    if isinstance(x, int) and isinstance(y, int):
+        return y - x
+    return float(Decimal(repr(float(y))) - Decimal(repr(float(x))))
+
+
+def compare(a: "Evaluation | PeriodReport", b: "Evaluation | PeriodReport") -> pd.DataFrame:
+    """Two evaluations (each over its whole span) or two periods side by side: the key figures
+    (``KEY_FIGURES``) of each and their difference (second minus first; a rate's in fractions, None where
+    either is missing or the figure is no number). Index 指标; columns the two periods' names and 差额."""
+    first, second = (x.period() if isinstance(x, Evaluation) else x for x in (a, b))
+    names = [f"{r.evaluation.name} {r.period.label}" for r in (first, second)]
+    if names[0] == names[1]:
+        names = [f"{names[0]} (1)", f"{names[1]} (2)"]
+    rows = []
+    for label, value, _ in KEY_FIGURES:
+        x, y = value(first.metrics), value(second.metrics)
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y))
+        rows.append((label, x, y, _difference(x, y) if numbers else None))
+    return pd.DataFrame(rows, columns=["指标", *names, "差额"], dtype=object).set_index("指标")
 
 
 def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, project: str = "",

@@ -49,7 +49,13 @@ class Period:
         return list(range(self.first, self.last + 1))
 
     def contains(self, day: dt.date | None) -> bool:
-        return day is not None and self.start <= day <= self.end
+        """True when ``day`` (a date, or a datetime such as a pandas Timestamp) falls in the period; a missing
+        day (None, NaT) never does."""
+        if day is None or day != day:  # NaT is not equal to itself
+            return False
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        return self.start <= day <= self.end
 
     def within(self, span: "Period") -> bool:
         """True when every year of this period lies in ``span``."""

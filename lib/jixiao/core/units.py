@@ -47,6 +47,11 @@ def points(units) -> float | int | None:
     return value // SCORE_SCALE if value % SCORE_SCALE == 0 else value / SCORE_SCALE
 
 
+def points_decimal(units) -> Decimal | None:
+    """Ten-thousandths of a point -> points as an exact Decimal; None when missing."""
+    return None if is_missing(units) else Decimal(int(units)) / SCORE_SCALE
+
+
 def points_float(units) -> float | None:
     """Ten-thousandths of a point -> points as a float; None when missing."""
     return None if is_missing(units) else int(units) / SCORE_SCALE

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 from jixiao.core.period import Period
 from jixiao.figures.base import Computed, Figures, PeriodInputs
+from jixiao.sections.frames import report_frame
 from jixiao.sections.published import published_notes
 
 
@@ -104,6 +105,30 @@ class SectionView:
             return self.frames[name]
         except KeyError:
             raise KeyError(f"section {self.section.key} has no frame {name!r}; it has {', '.join(self.frames) or 'none'}") from None
+
+    def __getattr__(self, name: str):
+        """A frame by attribute (``view.by_year``), under Chinese headers: ``frames`` keeps the raw ones."""
+        frames = self.__dict__.get("frames") or {}
+        if name.startswith("_") or name not in frames:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}; its frames are "
+                                 f"{', '.join(frames) or 'none'}")
+        return report_frame(self.section.key, name, frames[name])
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *(self.__dict__.get("frames") or {})})
+
+    def __repr__(self) -> str:
+        return (f"<{self.section.title}({self.section.key}) {self.evaluation} {self.period.label}: "
+                f"{', '.join(self.frames) or '无表'}>")
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        figures = self.section.index_figures(self.metrics)
+        names = "".join(f"<li><code>.{escape(n)}</code></li>" for n in self.frames)
+        return (f"<p><b>{escape(self.section.title)}</b> · {escape(self.project)} · {escape(self.period.label)}</p>"
+                + (f"<p>{escape('；'.join(figures))}</p>" if figures else "")
+                + (f"<p>表:</p><ul>{names}</ul>" if names else ""))
 
     def absent(self, key: str) -> bool:
         """True (and says why, in words) when the metrics part ``key`` is null for this period."""
