@@ -22,9 +22,12 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+# openpyxl serialises XML with lxml when lxml is installed (python-docx brings it) and with the standard
+# library otherwise, byte for byte differently: the committed workbooks are the standard library's
+os.environ["OPENPYXL_LXML"] = "False"
+import openpyxl  # noqa: E402 (after the switch above)
+from openpyxl.styles import Font  # noqa: E402
+from openpyxl.utils import get_column_letter  # noqa: E402
 
 SEED = 20220930
 CONTRACT = {   # file -> sheet -> headers (the project's input contract)
