@@ -31,11 +31,11 @@ from pathlib import Path
 from jixiao.core.atomic import atomic_write_bytes
 from jixiao.core.config import NOTEBOOKS_DIR, PROCESSED_DIR
 from jixiao.core.i18n import t
-from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file
+from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
 from jixiao.contract.params import RunParams
 from jixiao.output.index import CellResult, Status, write_index
 from jixiao.run.execute import TaskKind, TaskOutput
-from jixiao.run.runkeys import RunState, environment_digest, files_read, section_key
+from jixiao.run.runkeys import RunState, environment_digest, files_read, fingerprint, section_key
 from jixiao.run.scheduler import LOCAL, SchedulerChoice
 
 LOCK_NAME = ".jixiao-run.lock"
@@ -126,6 +126,9 @@ class Plan:
     inputs: dict[str, str]  # contract file name -> SHA-256
     keys: dict[tuple[str, str], str]  # (period, section) -> key
     reused: dict[tuple[str, str], dict]  # (period, section) -> the record kept
+    results_keys: dict[str, str]  # period -> the key of its results (metrics.json and frames)
+    results_due: list[str]  # periods whose results must be (re)written: a cell runs, or they are not as written
+    reports_due: list[str]  # periods whose report must be (re)built: a part changed, or it is not as written
 
     @functools.cached_property
     def stale(self) -> list[tuple[str, str]]:
@@ -137,23 +140,51 @@ def notebook_parameters(params: RunParams, period: str) -> dict:
             "project": params.project, "raw_dir": str(params.raw_dir)}
 
 
+def report_key(state: RunState, plan: Plan, sections: list[SectionInfo], period: str, found: dict[str, str],
+               pdf: bool) -> str | None:
+    """A period's report is keyed on what it assembles: its sections' keys and which of them have nothing to
+    show, its metrics.json as recorded, the inputs its appendix lists. None while its results are not as written."""
+    results = state.results(period, plan.results_keys[period])
+    if results is None:
+        return None
+    leave_out = sorted(s.key for s in sections
+                       if (state.record(period, s.key) or {}).get("status") == Status.NOT_APPLICABLE)
+    return sha256_json({"sections": {s.key: plan.keys[(period, s.key)] for s in sections}, "leave_out": leave_out,
+                        "metrics": results["digests"].get(f"{period}/metrics.json", {}).get("sha256"),
+                        "inputs": found, "pdf": pdf})
+
+
 def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo], environment: str,
               state: RunState, force: bool, pdf: bool, found: dict[str, str]) -> Plan:
-    """Each cell's key and the records that can be kept; ``found``: ``input_files`` of the raw folder."""
+    """Each cell's key, the records that can be kept, and which results and reports must be made again;
+    ``found``: ``input_files`` of the raw folder."""
     inputs = contract_inputs(found, params.layout)
     notebook_digests = {s.key: sha256_file(notebooks_dir / f"{s.key}.ipynb") for s in sections}
-    keys, reused = {}, {}
+    keys, reused, results_keys = {}, {}, {}
     for period in params.periods:
+        parameters = notebook_parameters(params, period.label)
+        results_keys[period.label] = sha256_json({"inputs": inputs, "parameters": parameters, "environment": environment,
+                                                  "layout": params.layout.as_dict()})
         for s in sections:
             key = section_key(section=s.key, files=files_read(s.reads, s.reads_published), inputs=inputs,
-                              notebook_digest=notebook_digests[s.key],
-                              parameters=notebook_parameters(params, period.label), environment=environment, pdf=pdf,
-                              layout=params.layout.as_dict())
+                              notebook_digest=notebook_digests[s.key], parameters=parameters,
+                              environment=environment, pdf=pdf, layout=params.layout.as_dict())
             keys[(period.label, s.key)] = key
-            record = None if force else state.reusable(period.label, s.key, key, params.report_dir)
+            record = None if force else state.reusable(period.label, s.key, key)
             if record is not None:
                 reused[(period.label, s.key)] = record
-    return Plan(inputs, keys, reused)
+    plan = Plan(inputs, keys, reused, results_keys, [], [])
+    running = {period for period, _ in plan.stale}
+    for period in params.periods:
+        label = period.label
+        if force or label in running or state.results(label, results_keys[label]) is None:
+            plan.results_due.append(label)
+            plan.reports_due.append(label)
+            continue
+        key = report_key(state, plan, sections, label, found, pdf)
+        if key is None or state.report(label, key) is None:
+            plan.reports_due.append(label)
+    return plan
 
 
 # --- one evaluation, stage by stage: open -> Opened (lock and plan), prepare -> Prepared (results
@@ -207,7 +238,6 @@ class Opened:
     sections: list[SectionInfo]
     inputs: dict[str, str]  # department file names -> SHA-256 (for the provenance)
     plan: Plan
-    reports_due: list[str]  # periods whose report must be (re)built
     started: float
 
     @property
@@ -224,9 +254,15 @@ class Opened:
                 "layout": self.params.layout.as_dict()}
 
     @property
+    def reports_due(self) -> list[str]:
+        return self.plan.reports_due
+
+    @property
     def nothing_to_do(self) -> bool:
-        """No cell to execute, and the last finished run had these very inputs: its figures stand."""
-        return not self.plan.stale and self.snapshot is not None and self.snapshot.get("run") == self.run_facts
+        """No cell to execute, no results to write, and the last finished run had these very inputs: its
+        figures stand."""
+        return (not self.plan.stale and not self.plan.results_due and self.snapshot is not None
+                and self.snapshot.get("run") == self.run_facts)
 
     def close(self) -> None:
         self.lock.release()
@@ -260,11 +296,27 @@ def open_run(request: Request) -> Opened:
     inputs = input_files(request.params.raw_dir, request.params.layout)
     plan = make_plan(request.params, request.notebooks_dir, sections, environment, state, request.force,
                      request.pdf, inputs)
-    executed = {period for period, _ in plan.stale}
-    reports_due = [p.label for p in request.params.periods
-                   if p.label in executed or not all(f.is_file() for f in
-                                                     _report_files(request.report_dir / p.label, request.pdf))]
-    return Opened(request, lock, state, environment, snapshot, sections, inputs, plan, reports_due, started)
+    return Opened(request, lock, state, environment, snapshot, sections, inputs, plan, started)
+
+
+WARNINGS_SHOWN = 20  # a run names the first few; ``jixiao validate`` lists them all
+
+
+@dataclass(frozen=True)
+class Warnings:
+    """The inputs' warnings as a run keeps them: how many, and the first few (a million-row sheet may have
+    a million, which neither the terminal nor the run record should hold)."""
+
+    count: int
+    first: list[str]
+
+    def say(self) -> None:
+        for w in self.first:
+            _say(f"  {w}")
+        if self.count > len(self.first):
+            more = self.count - len(self.first)
+            _say(t(f"  ……另有 {more} 条警告;jixiao validate 列出全部",
+                   f"  … and {more} more warning(s); jixiao validate lists them all"))
 
 
 @dataclass(frozen=True)
@@ -291,7 +343,7 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
     (said) on bad inputs."""
     from jixiao.core.problems import InputError
     from jixiao.intake.folder import load_evaluation
-    from jixiao.contract.results import write_period_results
+    from jixiao.contract.results import FRAMES_DIR, write_period_results
     from jixiao.run.execute import NotebookTask
     from jixiao.sections import SECTIONS, compute_period
 
@@ -317,12 +369,17 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
         figures[period.label] = [f for s in SECTIONS for f in s.index_figures(computed.metrics)]
         empty = {s.key for s in SECTIONS if not s.applies_to(computed.metrics)}
         cells = [section for period_label, section in stale if period_label == period.label]
-        if not cells:
+        if period.label not in opened.plan.results_due:
             continue
         stamp = {"evaluation": params.evaluation, "period": period.label, "span": params.span.label,
                  "project": params.project, "inputs": evaluation.inputs}
         period_dir = opened.report_dir / period.label
+        opened.state.forget_results(period.label)
         write_period_results(period_dir, computed, stamp)
+        written = [period_dir / "metrics.json", *sorted((period_dir / FRAMES_DIR).iterdir())]
+        opened.state.save_results(period.label, {
+            "key": opened.plan.results_keys[period.label],
+            "digests": {p.relative_to(opened.report_dir).as_posix(): fingerprint(p) for p in written}})
         shipped = {} if shared_filesystem else _results_files(period_dir)
         for section in cells:
             if section in empty:  # nothing to show: no page, 不适用 in the index
@@ -353,42 +410,54 @@ class Store:
         self.reports: dict[str, dict] = {}  # period -> {"files", "built", "error"}: each period's whole report
 
     def begin(self, prepared: Prepared) -> None:
-        """The stale cells' records go first: from here on their outputs are being replaced."""
+        """The records of what is about to be replaced go first, and the reports to be rebuilt with them:
+        an interrupted run must leave no report beside sections it no longer matches."""
         for cell in self.opened.plan.stale:
             self.opened.state.forget(*cell)
+        for period in self.opened.reports_due:
+            self.opened.state.forget_report(period)
+            for path in _report_files(self.opened.report_dir / period, True):
+                path.unlink(missing_ok=True)
         for period, section in prepared.not_applicable:
             self.store(TaskOutput(self.opened.params.evaluation, period, section, Status.NOT_APPLICABLE, 0.0))
 
     def store(self, output) -> CellResult:
         """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
         folder = self.opened.report_dir / output.period
-        files = {}
+        files, digests = {}, {}
         for kind in ("ipynb", "html", "pdf", "xlsx"):
             target = folder / f"{output.section}.{kind}"
             if kind in output.files:
                 atomic_write_bytes(target, output.files[kind])
                 files[kind] = f"{output.period}/{target.name}"
+                digests[files[kind]] = fingerprint(target, output.files[kind])
             else:
                 target.unlink(missing_ok=True)  # the last run's file must not sit beside this one's failure
         result = CellResult(output.period, output.section, output.status, output.seconds, output.error, files,
                             phases=output.phases)
         self.opened.state.save(output.period, output.section, {
             "key": self.opened.plan.keys[(output.period, output.section)], "status": output.status,
-            "seconds": output.seconds, "error": output.error, "files": files, "phases": output.phases})
+            "seconds": output.seconds, "error": output.error, "files": files, "digests": digests,
+            "phases": output.phases})
         self.results.append(result)
         return result
 
     def store_report(self, output) -> None:
         """report.html (and report.pdf) atomically; a failed report leaves none beside the sections."""
-        folder = self.opened.report_dir / output.period
-        files = {}
+        opened = self.opened
+        folder = opened.report_dir / output.period
+        files, digests = {}, {}
         for kind, target in zip(("html", "pdf"), _report_files(folder, True)):
             if kind in output.files:
                 atomic_write_bytes(target, output.files[kind])
                 files[kind] = f"{output.period}/{target.name}"
+                digests[files[kind]] = fingerprint(target, output.files[kind])
             else:
                 target.unlink(missing_ok=True)
         self.reports[output.period] = {"files": files, "built": True, "error": output.error}
+        key = report_key(opened.state, opened.plan, opened.sections, output.period, opened.inputs, opened.request.pdf)
+        if output.status is Status.OK and key is not None:  # written last: it vouches for the files above
+            opened.state.save_report(output.period, {"key": key, "files": files, "digests": digests})
 
 
 def report_task(opened: Opened, period: str):

@@ -105,7 +105,7 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
             if finished is None or finished.exit_code == 2:
                 refused.append({"params": str(seen[evaluation]), "evaluation": evaluation, "reason": bad_inputs})
                 continue
-            rows.append(evaluation_row(request, finished.results))
+            rows.append(evaluation_row(executed[evaluation].opened, finished.results))
     finally:
         for run in opened.values():
             run.close()
@@ -120,18 +120,25 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
     return 1 if any(code == 1 for code in codes) else 0
 
 
-def evaluation_row(request, results) -> dict:
+def verified_metrics(opened, period: str) -> dict:
+    """``<period>/metrics.json`` as the run wrote it, or {} when the run did not write it or it was changed since."""
+    key = opened.plan.results_keys.get(period)
+    if key is None or opened.state.results(period, key) is None:
+        return {}
+    return json.loads((opened.report_dir / period / "metrics.json").read_text(encoding="utf-8"))
+
+
+def evaluation_row(opened, results) -> dict:
     """One evaluation in the portfolio index: its whole-span figures and how its sections went."""
-    params = request.params
+    params = opened.params
     span = params.span.label
-    metrics_file = request.report_dir / span / "metrics.json"
-    metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
+    metrics = verified_metrics(opened, span)
     expenditure = metrics.get("expenditure") or {}
     scoring = metrics.get("scoring") or {}
     reviews = metrics.get("public_reviews") or {}
     stages = (metrics.get("milestones") or {}).values()
     planned, done = sum(s["planned"] for s in stages), sum(s["done"] for s in stages)
-    whole = request.report_dir / span
+    whole = opened.report_dir / span
     report = next((f"{params.evaluation}/{span}/{name}" for name in ("report.html", "overview.html")
                    if (whole / name).is_file()), None)
     return {
@@ -195,8 +202,26 @@ document.querySelectorAll("table.jx-sortable th").forEach(function (th, col) {
 </script>"""
 
 
+PORTFOLIO_INDEX = "portfolio-index"  # its record among the portfolio folder's report records
+
+
 def write_portfolio_index(out_dir: Path, rows: list[dict], refused: list[dict], elapsed: float) -> None:
-    """<out_dir>/index.html (sortable by any column; a chart of score against execution rate) and index.json."""
+    """<out_dir>/index.html (sortable by any column; a chart of score against execution rate) and index.json,
+    keyed like a report on what it shows: kept when the rows are the same and its files are as written."""
+    from jixiao.contract.fingerprint import sha256_json
+    from jixiao.run.runkeys import RunState, fingerprint
+
+    state = RunState(out_dir)
+    key = sha256_json({"rows": rows, "refused": refused})
+    if state.report(PORTFOLIO_INDEX, key) is not None:
+        return
+    state.forget_report(PORTFOLIO_INDEX)
+    _write_portfolio_index(out_dir, rows, refused, elapsed)
+    files = [out_dir / "index.json", out_dir / "index.html"]
+    state.save_report(PORTFOLIO_INDEX, {"key": key, "digests": {p.name: fingerprint(p) for p in files}})
+
+
+def _write_portfolio_index(out_dir: Path, rows: list[dict], refused: list[dict], elapsed: float) -> None:
     from jixiao.run.execute import now_text
     from jixiao.output.export import export_page
     from jixiao.present.tables import fmt_points

@@ -1,0 +1,173 @@
+"""The batch trusts nothing on disk it did not verify, deletes only what it wrote, and says one line per failure.
+
+These tests run the real batch (plan, validation, results, store, index) in this process on a tiny
+evaluation, with the notebooks replaced by an in-process engine that returns small pages at once: what
+is tested is the batch's bookkeeping, not the notebooks (test_batch, test_faults run those).
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+from minimal import build
+
+from jixiao import cli
+from jixiao.output.index import Status
+from jixiao.run.execute import TaskKind, TaskOutput
+
+EVALUATION = "trust"
+
+
+class Completed:
+    """Futures in submission order; more may be added while iterating (as the batch does for reports)."""
+
+    def __init__(self, futures, engine):
+        self.pending, self.engine = list(futures), engine
+
+    def add(self, future) -> None:
+        self.pending.append(future)
+
+    def __iter__(self):
+        while self.pending:
+            future = self.pending.pop(0)
+            if self.engine.interrupt_before_report and self.engine.tasks[future].kind is TaskKind.REPORT:
+                raise KeyboardInterrupt()
+            yield future
+
+
+class InlineEngine:
+    """Runs a task at submission: a section page is its title and project, a report its project and the
+    SHA-256 of the metrics.json it was given."""
+
+    shared_filesystem = True
+    interrupt_before_report = False
+    fail = ()  # sections that fail
+    lose_after = None  # the scheduler is lost after this many outputs
+    raise_on_result = None  # an exception every result raises (a worker lost beyond its retries)
+
+    def __init__(self):
+        self.tasks: dict = {}
+        self.submitted = 0
+
+    def submit(self, task):
+        future = Future()
+        self.tasks[future] = task
+        self.submitted += 1
+        if self.lose_after is not None and self.submitted > self.lose_after:
+            future.set_exception(ConnectionError("lost"))
+        elif self.raise_on_result is not None:
+            future.set_exception(self.raise_on_result)
+        elif task.kind is TaskKind.REPORT:
+            digest = hashlib.sha256(task.files.get("metrics.json", b"")).hexdigest()
+            html = f"<html>{task.project} {digest}</html>"
+            future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
+                                         files={"html": html.encode()}))
+        elif task.section in self.fail:
+            future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0,
+                                         error="ValueError: broken", files={"ipynb": b"{}"}))
+        else:
+            html = f"<html>{task.title} {task.parameters['project']}</html>"
+            future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
+                                         files={"ipynb": b"{}", "html": html.encode()}))
+        return future
+
+    def as_completed(self, futures):
+        return Completed(futures, self)
+
+    def lost(self, exc):
+        return "tcp://127.0.0.1:8786" if isinstance(exc, ConnectionError) else None
+
+    def worker_lost(self, exc):
+        return isinstance(exc, ChildProcessError)
+
+    def shutdown(self) -> None:
+        pass
+
+    def kill(self) -> None:
+        pass
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    made = InlineEngine()
+    monkeypatch.setattr("jixiao.run.scheduler.make_scheduler", lambda choice, jobs: made)
+    return made
+
+
+def workspace(folder: Path, project: str = "信任测试", periods=("2021", "2020-2021")) -> Path:
+    if not (folder / "raw").exists():
+        build(folder / "raw")
+    params = folder / "params.yaml"
+    params.write_text(json.dumps({"evaluation": EVALUATION, "project": project, "raw_dir": "raw",
+                                  "span": "2020-2021", "periods": list(periods), "out_dir": "out"},
+                                 ensure_ascii=False), encoding="utf-8")
+    return params
+
+
+def run(params: Path, *extra) -> int:
+    return cli.main(["run", "--params", str(params), "--quiet", *extra])
+
+
+def test_a_tampered_metrics_json_is_rebuilt_and_so_is_the_report(tmp_path, engine):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    metrics = tree / "2020-2021" / "metrics.json"
+    good = metrics.read_bytes()
+    report = (tree / "2020-2021" / "report.html").read_text(encoding="utf-8")
+    assert hashlib.sha256(good).hexdigest() in report
+    tampered = good.replace(b'"rate": 0.', b'"rate": 9.', 1)
+    assert tampered != good and len(tampered) == len(good)
+    metrics.write_bytes(tampered)
+    (tree / "2020-2021" / "report.html").write_text("<html>edited</html>", encoding="utf-8")
+    assert run(params) == 0
+    assert metrics.read_bytes() == good
+    assert hashlib.sha256(good).hexdigest() in (tree / "2020-2021" / "report.html").read_text(encoding="utf-8")
+
+
+def test_an_edited_page_or_run_record_is_made_again(tmp_path, engine):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    page = tree / "2021" / "overview.html"
+    good = page.read_bytes()
+    page.write_bytes(good.replace("信任".encode(), "伪造".encode()))
+    record = tree / ".jixiao" / "keys" / "2021" / "expenditure.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["seconds"] = 99.0
+    record.write_text(json.dumps(data), encoding="utf-8")
+    engine.submitted = 0
+    assert run(params) == 0
+    assert page.read_bytes() == good
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    executed = {(r["period"], r["section"]) for r in index["results"] if not r["reused"]}
+    assert executed == {("2021", "overview"), ("2021", "expenditure")}
+
+
+def test_an_interrupted_rerun_after_a_title_change_leaves_no_stale_report(tmp_path, engine):
+    params = workspace(tmp_path, project="旧标题")
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    workspace(tmp_path, project="新标题")
+    engine.interrupt_before_report = True  # every section rewritten, no report yet
+    assert run(params) == 130
+    for period in ("2021", "2020-2021"):
+        report = tree / period / "report.html"
+        assert not report.exists() or "旧标题" not in report.read_text(encoding="utf-8")
+    engine.interrupt_before_report = False
+    assert run(params) == 0
+    for period in ("2021", "2020-2021"):
+        assert "新标题" in (tree / period / "report.html").read_text(encoding="utf-8")
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    assert all(r["reused"] for r in index["results"])
+    assert all(r["built"] for r in index["reports"].values())
+
