@@ -171,3 +171,55 @@ def test_an_interrupted_rerun_after_a_title_change_leaves_no_stale_report(tmp_pa
     assert all(r["reused"] for r in index["results"])
     assert all(r["built"] for r in index["reports"].values())
 
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (so its leftovers are debris)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_only_jixiao_temp_files_of_ended_processes_are_removed(tmp_path, engine):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    user = [tree / "notes" / ".review.participants.txt", tree / "2021" / ".draft.part", tree / ".x.part.bak"]
+    for path in user:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("mine", encoding="utf-8")
+    debris = tree / "2021" / f".overview.html.jixiao-{dead_pid()}-abcd1234.part"
+    debris.write_text("half", encoding="utf-8")
+    assert run(params) == 0
+    assert all(path.read_text(encoding="utf-8") == "mine" for path in user)
+    assert not debris.exists()
+
+
+def test_a_refused_run_leaves_the_last_good_index(tmp_path, engine):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    index = {name: (tree / name).read_bytes() for name in ("index.html", "index.json")}
+    (tmp_path / "raw" / "spending.xlsx").write_text("not a workbook", encoding="utf-8")
+    assert run(params) == 2
+    assert {name: (tree / name).read_bytes() for name in index} == index
+
+
+def test_scratch_of_ended_processes_is_removed_by_the_next_run(tmp_path, engine):
+    from jixiao.core.scratch import scratch_dir
+
+    params = workspace(tmp_path)
+    pid = dead_pid()
+    left = Path(tempfile.mkdtemp(prefix=f"jixiao-task-{pid}-"))
+    (left / "executed.ipynb").write_text("{}", encoding="utf-8")
+    mine = scratch_dir("task")  # this process is alive: its scratch stays
+    other = Path(tempfile.mkdtemp(prefix="jixiao-notes-"))  # not a jixiao scratch name: stays
+    try:
+        assert run(params) == 0
+        assert not left.exists() and mine.is_dir() and other.is_dir()
+    finally:
+        for path in (left, mine, other):
+            if path.exists():
+                import shutil
+
+                shutil.rmtree(path)
+

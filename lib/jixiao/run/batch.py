@@ -31,6 +31,7 @@ from pathlib import Path
 from jixiao.core.atomic import atomic_write_bytes
 from jixiao.core.config import NOTEBOOKS_DIR, PROCESSED_DIR
 from jixiao.core.i18n import t
+from jixiao.core.scratch import remove_temp_files, sweep_scratch
 from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
 from jixiao.contract.params import RunParams
 from jixiao.output.index import CellResult, Status, write_index
@@ -92,14 +93,10 @@ def check_writable(folder: Path) -> None:
                                 "choose another with --out or fix its permissions")) from None
 
 
-def remove_partials(folder: Path) -> int:
-    """Delete temp files a killed run left behind; they never have a final name."""
-    count = 0
-    for path in folder.rglob(".*.part*"):
-        if path.is_file():
-            path.unlink(missing_ok=True)
-            count += 1
-    return count
+def remove_partials(folder: Path, include_own: bool = False) -> int:
+    """Delete the temp files a killed run left behind (named as jixiao's, their owner gone); a user's own
+    hidden files, whatever their name, stay."""
+    return remove_temp_files(folder, include_own)
 
 
 # --- the plan: which cells to run --------------------------------------------------------------------
@@ -290,9 +287,7 @@ def open_run(request: Request) -> Opened:
         _say(t(f"错误:{exc}", f"error: {exc}"))
         raise Refused() from None
     remove_partials(request.report_dir)
-    # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
-    for stale in ("index.html", "index.json"):
-        (request.report_dir / stale).unlink(missing_ok=True)
+    sweep_scratch()
     inputs = input_files(request.params.raw_dir, request.params.layout)
     plan = make_plan(request.params, request.notebooks_dir, sections, environment, state, request.force,
                      request.pdf, inputs)
@@ -358,6 +353,10 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
             if p.severity == "error":
                 _say(f"  {p}")
         raise Refused() from None
+    # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
+    # (a refused run rewrites nothing, so the last good index stays)
+    for stale in ("index.html", "index.json"):
+        (opened.report_dir / stale).unlink(missing_ok=True)
     warnings = [str(w) for w in evaluation.warnings]
     for w in warnings:
         _say(f"  {w}")
@@ -643,7 +642,7 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
         if engine is not None:
             engine.kill()
         for run in runs:
-            remove_partials(run.report_dir)
+            remove_partials(run.report_dir, include_own=True)
             _say(t(f"已中断:{run.report_dir} 中的报告不完整;再次运行即可补全",
                    f"interrupted: the reports in {run.report_dir} are incomplete; run again to complete them"))
         raise Interrupted() from None
