@@ -223,3 +223,63 @@ def test_scratch_of_ended_processes_is_removed_by_the_next_run(tmp_path, engine)
 
                 shutil.rmtree(path)
 
+
+def test_a_full_disk_gives_exit_3_and_one_line(tmp_path, engine, monkeypatch, capsys):
+    params = workspace(tmp_path)
+    capsys.readouterr()
+
+    def full(target, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr("jixiao.run.batch.atomic_write_bytes", full)
+    assert run(params) == 3
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if "磁盘" in line]
+    assert f"无法写入 {tmp_path / 'out' / EVALUATION}" in line and "MB" in line
+    assert "Traceback" not in err and "Errno" not in err
+
+
+def test_a_lost_scheduler_gives_one_line_and_a_rerun_reuses_what_finished(tmp_path, engine, capsys):
+    params = workspace(tmp_path)
+    engine.lose_after = 2
+    capsys.readouterr()
+    assert run(params) == 3
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if "调度器" in line]
+    assert "tcp://127.0.0.1:8786" in line and "已完成 2 个" in line and "重新运行将沿用已完成的部分" in line
+    assert "Traceback" not in err and "ConnectionError" not in err
+    engine.lose_after = None
+    assert run(params) == 0
+    index = json.loads((tmp_path / "out" / EVALUATION / "index.json").read_text(encoding="utf-8"))
+    assert sum(r["reused"] for r in index["results"] if r["status"] == "ok") == 2
+
+
+def test_workers_lost_beyond_retries_give_exit_3_and_no_traceback(tmp_path, engine, capsys):
+    params = workspace(tmp_path)
+    engine.raise_on_result = ChildProcessError("worker died")
+    capsys.readouterr()
+    assert run(params) == 3
+    err = capsys.readouterr().err
+    assert "工作进程在重试后仍然丢失" in err and "Traceback" not in err
+
+
+def portfolio(tmp_path: Path) -> Path:
+    workspace(tmp_path / "a")
+    path = tmp_path / "portfolio.yaml"
+    path.write_text("evaluations: [a/params.yaml]\nout_dir: reports\n", encoding="utf-8")
+    return path
+
+
+def test_the_portfolio_counts_only_failures_as_failures(tmp_path, engine, capsys):
+    path = portfolio(tmp_path)
+    assert cli.main(["run", "--portfolio", str(path), "--quiet"]) == 0
+    index = json.loads((tmp_path / "reports" / "index.json").read_text(encoding="utf-8"))
+    own = json.loads((tmp_path / "reports" / EVALUATION / "index.json").read_text(encoding="utf-8"))
+    assert any(r["status"] == "n/a" for r in own["results"])  # 不适用 cells are there ...
+    assert index["evaluations"][0]["sections_failed"] == 0  # ... and are no failures
+    assert "1 个评价已生成" in capsys.readouterr().out
+    engine.fail = ("overview",)
+    assert cli.main(["run", "--portfolio", str(path), "--quiet", "--force"]) == 1
+    out = capsys.readouterr().out
+    assert "0 个评价已生成,1 个有失败的章节" in out
+

@@ -18,6 +18,7 @@ section has to run, so a re-run that reuses everything finishes in well under a 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import functools
 import os
@@ -25,6 +26,7 @@ import signal
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,6 +203,46 @@ class Refused(Exception):
     said. Exit code 2."""
 
 
+class MachineryLost(Exception):
+    """What runs the batch is gone: the scheduler, or the disk's space. Its text is the one line the analyst
+    reads; exit code 3. What was stored before stays recorded, so a re-run reuses it."""
+
+
+class SchedulerLost(MachineryLost):
+    def __init__(self, address: str, finished: int, total: int):
+        super().__init__(t(f"错误:调度器 {address} 已丢失;{total} 个任务中已完成 {finished} 个。重新运行将沿用已完成的部分。",
+                           f"error: the scheduler {address} was lost; {finished} of {total} tasks had finished. "
+                           "Running again reuses what was finished."))
+
+
+class DiskFull(MachineryLost):
+    def __init__(self, folder: Path, needed: int):
+        mb = max(needed / 1e6, 0.1)
+        super().__init__(t(f"错误:磁盘已满,无法写入 {folder}(还需约 {mb:.1f} MB)。腾出空间后重新运行,已完成的部分将沿用。",
+                           f"error: the disk is full: cannot write to {folder} (about {mb:.1f} MB more needed). "
+                           "Free some space and run again; what was finished is reused."))
+
+
+@contextmanager
+def _disk_space(folder: Path, needed: int):
+    """Turn the disk running out while writing to ``folder`` into DiskFull (one line, exit 3)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(folder, needed) from None
+        raise
+
+
+def debugging() -> bool:
+    """``--debug`` (JIXIAO_DEBUG=1): tracebacks as well as the one-line messages."""
+    return os.environ.get("JIXIAO_DEBUG") == "1"
+
+
+def _failure_text(exc: BaseException) -> str:
+    return traceback.format_exc(limit=3) if debugging() else f"{type(exc).__name__}: {exc}"
+
+
 def _raise_terminated(signum, frame):
     raise Terminated()
 
@@ -338,7 +380,7 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
     (said) on bad inputs."""
     from jixiao.core.problems import InputError
     from jixiao.intake.folder import load_evaluation
-    from jixiao.contract.results import FRAMES_DIR, write_period_results
+    from jixiao.contract.results import FRAMES_DIR, metrics_json, write_period_results
     from jixiao.run.execute import NotebookTask
     from jixiao.sections import SECTIONS, compute_period
 
@@ -374,11 +416,16 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
                  "project": params.project, "inputs": evaluation.inputs}
         period_dir = opened.report_dir / period.label
         opened.state.forget_results(period.label)
-        write_period_results(period_dir, computed, stamp)
+        needed = len(metrics_json(computed.metrics)) + sum(int(frame.memory_usage().sum())
+                                                           for frames in computed.frames.values()
+                                                           for frame in frames.values())
+        with _disk_space(period_dir, needed):
+            write_period_results(period_dir, computed, stamp)
         written = [period_dir / "metrics.json", *sorted((period_dir / FRAMES_DIR).iterdir())]
-        opened.state.save_results(period.label, {
-            "key": opened.plan.results_keys[period.label],
-            "digests": {p.relative_to(opened.report_dir).as_posix(): fingerprint(p) for p in written}})
+        with _disk_space(period_dir, 4096):
+            opened.state.save_results(period.label, {
+                "key": opened.plan.results_keys[period.label],
+                "digests": {p.relative_to(opened.report_dir).as_posix(): fingerprint(p) for p in written}})
         shipped = {} if shared_filesystem else _results_files(period_dir)
         for section in cells:
             if section in empty:  # nothing to show: no page, 不适用 in the index
@@ -407,6 +454,19 @@ class Store:
         self.opened = opened
         self.results: list[CellResult] = []
         self.reports: dict[str, dict] = {}  # period -> {"files", "built", "error"}: each period's whole report
+        self.workers_lost = 0  # tasks whose worker died beyond its retries
+
+    def store(self, output) -> CellResult:
+        """``write`` the task's outputs; a full disk is DiskFull."""
+        folder = self.opened.report_dir / output.period
+        with _disk_space(folder, sum(len(data) for data in output.files.values()) + 4096):
+            return self.write(output)
+
+    def store_report(self, output) -> None:
+        """``write_report``; a full disk is DiskFull."""
+        folder = self.opened.report_dir / output.period
+        with _disk_space(folder, sum(len(data) for data in output.files.values()) + 4096):
+            self.write_report(output)
 
     def begin(self, prepared: Prepared) -> None:
         """The records of what is about to be replaced go first, and the reports to be rebuilt with them:
@@ -420,7 +480,7 @@ class Store:
         for period, section in prepared.not_applicable:
             self.store(TaskOutput(self.opened.params.evaluation, period, section, Status.NOT_APPLICABLE, 0.0))
 
-    def store(self, output) -> CellResult:
+    def write(self, output) -> CellResult:
         """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
         folder = self.opened.report_dir / output.period
         files, digests = {}, {}
@@ -441,7 +501,7 @@ class Store:
         self.results.append(result)
         return result
 
-    def store_report(self, output) -> None:
+    def write_report(self, output) -> None:
         """report.html (and report.pdf) atomically; a failed report leaves none beside the sections."""
         opened = self.opened
         folder = opened.report_dir / output.period
@@ -484,7 +544,7 @@ class Executed:
 
 @dataclass(frozen=True)
 class Finished:
-    exit_code: int  # 0 ok, 1 a notebook, report or the index failed, 2 refused
+    exit_code: int  # 0 ok, 1 a notebook, report or the index failed, 2 refused, 3 workers lost beyond retries
     results: list[CellResult]
 
 
@@ -510,17 +570,21 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
                                      "built": False, "error": ""}
     elapsed = time.monotonic() - opened.started
     try:
-        write_index(opened.report_dir, evaluation=params.evaluation, project=params.project,
-                    span=params.span.label, periods=[p.label for p in params.periods],
-                    sections=[(s.key, s.title) for s in opened.sections], figures=executed.prepared.figures,
-                    results=results, footer_parameters=_footer_parameters(params), inputs=opened.inputs,
-                    elapsed=elapsed, run_time=now_text(), reports=reports)
+        with _disk_space(opened.report_dir, 1 << 20):
+            write_index(opened.report_dir, evaluation=params.evaluation, project=params.project,
+                        span=params.span.label, periods=[p.label for p in params.periods],
+                        sections=[(s.key, s.title) for s in opened.sections], figures=executed.prepared.figures,
+                        results=results, footer_parameters=_footer_parameters(params), inputs=opened.inputs,
+                        elapsed=elapsed, run_time=now_text(), reports=reports)
+    except DiskFull:
+        raise
     except Exception as exc:  # e.g. a project title with a character the font cannot draw
         _say(t(f"失败:index.html:{type(exc).__name__}: {exc}", f"failed: index.html: {type(exc).__name__}: {exc}"))
         return Finished(1, results)
-    opened.state.save_snapshot({"environment": opened.environment, "sections": [s.__dict__ for s in opened.sections],
-                                "run": opened.run_facts, "figures": executed.prepared.figures,
-                                "warnings": executed.prepared.warnings})
+    with _disk_space(opened.state.dir, 1 << 16):
+        opened.state.save_snapshot({"environment": opened.environment,
+                                    "sections": [s.__dict__ for s in opened.sections], "run": opened.run_facts,
+                                    "figures": executed.prepared.figures, "warnings": executed.prepared.warnings})
     failed = [r for r in results if r.status is Status.FAILED]
     reused = len(plan.reused)
     if not quiet_summary:
@@ -534,6 +598,11 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
     failed_reports = {p: r["error"] for p, r in reports.items() if r["error"]}
     for period, error in failed_reports.items():
         _say(t(f"失败:{period}/report:{error}", f"failed: {period}/report: {error}"))
+    if store.workers_lost:
+        _say(t(f"错误:{store.workers_lost} 个任务的工作进程在重试后仍然丢失;重新运行将沿用已完成的部分。",
+               f"error: the workers of {store.workers_lost} task(s) were lost beyond their retries; "
+               "running again reuses what was finished."))
+        return Finished(3, results)
     return Finished(1 if failed or failed_reports else 0, results)
 
 
@@ -574,6 +643,7 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
     from jixiao.run.scheduler import make_scheduler
 
     executed: list[Executed] = []
+    finished = 0  # outputs received
     pending: dict = {}  # future -> (index in executed, task)
     waiting: dict = {}  # (index, period) -> cells not stored yet (the period's report waits for them)
     engine = None
@@ -618,9 +688,17 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                 run, store = executed[index].opened, executed[index].store
                 try:
                     output = future.result()
-                except Exception:  # noqa: BLE001 - a worker that died (on Dask: after its retries)
-                    output = TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0,
-                                        traceback.format_exc(limit=3))
+                except Exception as exc:  # noqa: BLE001 - the scheduler lost, or a worker that died
+                    address = engine.lost(exc)
+                    if address is not None:  # every task still out fails the same way: one line for all
+                        raise SchedulerLost(address, finished, finished + len(pending) + 1) from None
+                    error = _failure_text(exc)
+                    if engine.worker_lost(exc):
+                        store.workers_lost += 1
+                        error = t(f"工作进程在重试后仍然丢失({type(exc).__name__})",
+                                  f"the worker was lost beyond its retries ({type(exc).__name__})")
+                    output = TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0, error)
+                finished += 1
                 if task.kind is TaskKind.REPORT:
                     store.store_report(output)
                     continue
@@ -646,6 +724,14 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
             _say(t(f"已中断:{run.report_dir} 中的报告不完整;再次运行即可补全",
                    f"interrupted: the reports in {run.report_dir} are incomplete; run again to complete them"))
         raise Interrupted() from None
+    except MachineryLost:
+        if bar is not None:
+            bar.close()
+        if engine is not None:
+            engine.kill()
+        for run in runs:
+            remove_partials(run.report_dir, include_own=True)
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
         if bar is not None:
@@ -667,5 +753,15 @@ def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bo
         return finish(executed).exit_code
     except Interrupted:
         return 130
+    except MachineryLost as exc:
+        say_lost(exc)
+        return 3
     finally:
         opened.close()
+
+
+def say_lost(exc: MachineryLost) -> None:
+    """The one line for machinery lost (with the traceback under ``--debug``)."""
+    if debugging():
+        traceback.print_exception(exc, file=sys.stderr)
+    _say(str(exc))

@@ -8,7 +8,8 @@ The portfolio file (YAML) lists params files, relative to it, and the output fol
     out_dir: reports        # each evaluation writes to <out_dir>/<evaluation>/
 
 Every evaluation is checked first; one with bad parameters or inputs is reported and skipped while
-the others run. Exit code: 2 when any evaluation was refused, else 1 when a notebook failed, else 0.
+the others run. Exit code: 3 when the machinery was lost (the scheduler, workers beyond their retries, a
+full disk), else 2 when any evaluation was refused, else 1 when a notebook failed, else 0.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
     import sys
     import time
 
-    from jixiao.run.batch import Interrupted, Refused, Request, execute_runs, finish, open_run
+    from jixiao.run.batch import (Interrupted, MachineryLost, Refused, Request, execute_runs, finish, open_run,
+                                  say_lost)
     from jixiao.core.config import NOTEBOOKS_DIR
     from jixiao.contract.params import load_params
 
@@ -96,6 +98,9 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
                                                 progress=progress)}
         except Interrupted:
             return 130
+        except MachineryLost as exc:
+            say_lost(exc)
+            return 3
         for request in requests:
             evaluation = request.params.evaluation
             finished = finish(executed[evaluation]) if evaluation in executed else None
@@ -111,10 +116,13 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
             run.close()
     elapsed = time.monotonic() - started
     write_portfolio_index(portfolio.out_dir, rows, refused, elapsed)
-    print(t(f"组合:{len(rows)} 个评价已生成,{len(refused)} 个被拒绝;{notebooks} 个章节,用时 {elapsed:.1f} 秒;"
-            f"索引:{portfolio.out_dir / 'index.html'}",
-            f"portfolio: {len(rows)} evaluations reported, {len(refused)} refused; {notebooks} sections in "
-            f"{elapsed:.1f} s; index: {portfolio.out_dir / 'index.html'}"))
+    failing = sum(row["sections_failed"] > 0 for row in rows)  # 不适用 is not a failure
+    print(t(f"组合:{len(rows) - failing} 个评价已生成,{failing} 个有失败的章节,{len(refused)} 个被拒绝;"
+            f"{notebooks} 个章节,用时 {elapsed:.1f} 秒;索引:{portfolio.out_dir / 'index.html'}",
+            f"portfolio: {len(rows) - failing} evaluations reported, {failing} with failed sections, "
+            f"{len(refused)} refused; {notebooks} sections in {elapsed:.1f} s; index: {portfolio.out_dir / 'index.html'}"))
+    if any(code == 3 for code in codes):
+        return 3
     if refused:
         return 2
     return 1 if any(code == 1 for code in codes) else 0
@@ -147,7 +155,7 @@ def evaluation_row(opened, results) -> dict:
         "execution_rate": expenditure.get("rate"),
         "milestone_completion": done / planned if planned else None,
         "five_star_rate": reviews.get("five_star_rate"),
-        "sections": len(results), "sections_failed": sum(r.status != Status.OK for r in results),
+        "sections": len(results), "sections_failed": sum(r.status is Status.FAILED for r in results),
         "index": f"{params.evaluation}/index.html", "report": report,
     }
 
