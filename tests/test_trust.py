@@ -283,3 +283,20 @@ def test_the_portfolio_counts_only_failures_as_failures(tmp_path, engine, capsys
     out = capsys.readouterr().out
     assert "0 个评价已生成,1 个有失败的章节" in out
 
+
+def test_run_records_hold_warning_counts_not_every_warning(tmp_path, engine, capsys):
+    from minimal import rows
+
+    spending = rows("spending.xlsx", "支出") + [["A-1", f"2019-01-{day:02d}", 1, "跨期"] for day in range(1, 31)]
+    build(tmp_path / "raw", {("spending.xlsx", "支出"): spending})
+    params = workspace(tmp_path)
+    capsys.readouterr()
+    assert run(params) == 0
+    err = capsys.readouterr().err
+    snapshot = json.loads((tmp_path / "out" / EVALUATION / ".jixiao" / "run.json").read_text(encoding="utf-8"))
+    assert snapshot["warnings"]["count"] >= 30 and len(snapshot["warnings"]["first"]) == 20
+    assert "另有" in err and len([line for line in err.splitlines() if "评价期" in line]) <= 20
+    assert run(params) == 0  # a no-op re-run names the same few and the count
+    assert "另有" in capsys.readouterr().err
+    index = json.loads((tmp_path / "out" / EVALUATION / "index.json").read_text(encoding="utf-8"))
+    assert index["executed"] == 0

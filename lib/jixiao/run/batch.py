@@ -362,16 +362,17 @@ class Prepared:
     the stale cells that have nothing to show (不适用) and the notebook tasks, longest first."""
 
     figures: dict[str, list[str]]  # period -> the index's key figures
-    warnings: list[str]
+    warnings: Warnings
     not_applicable: list[tuple[str, str]]  # (period, section)
     tasks: list
 
 
 def reuse_last_figures(opened: Opened) -> Prepared:
     """Nothing to compute: the last finished run's figures and warnings stand."""
-    warnings = opened.snapshot.get("warnings", [])
-    for w in warnings:
-        _say(f"  {w}")
+    recorded = opened.snapshot.get("warnings") or {}
+    warnings = Warnings(recorded.get("count", 0), recorded.get("first", [])) if isinstance(recorded, dict) else \
+        Warnings(0, [])
+    warnings.say()
     return Prepared(opened.snapshot["figures"], warnings, [], [])
 
 
@@ -399,9 +400,8 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
     # (a refused run rewrites nothing, so the last good index stays)
     for stale in ("index.html", "index.json"):
         (opened.report_dir / stale).unlink(missing_ok=True)
-    warnings = [str(w) for w in evaluation.warnings]
-    for w in warnings:
-        _say(f"  {w}")
+    warnings = Warnings(len(evaluation.warnings), [str(w) for w in evaluation.warnings[:WARNINGS_SHOWN]])
+    warnings.say()
     stale = opened.plan.stale
     titles = {s.key: s.title for s in SECTIONS}
     figures, not_applicable, tasks = {}, [], []
@@ -584,7 +584,9 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
     with _disk_space(opened.state.dir, 1 << 16):
         opened.state.save_snapshot({"environment": opened.environment,
                                     "sections": [s.__dict__ for s in opened.sections], "run": opened.run_facts,
-                                    "figures": executed.prepared.figures, "warnings": executed.prepared.warnings})
+                                    "figures": executed.prepared.figures,
+                                    "warnings": {"count": executed.prepared.warnings.count,
+                                                 "first": executed.prepared.warnings.first}})
     failed = [r for r in results if r.status is Status.FAILED]
     reused = len(plan.reused)
     if not quiet_summary:
