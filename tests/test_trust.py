@@ -300,3 +300,17 @@ def test_run_records_hold_warning_counts_not_every_warning(tmp_path, engine, cap
     assert "另有" in capsys.readouterr().err
     index = json.loads((tmp_path / "out" / EVALUATION / "index.json").read_text(encoding="utf-8"))
     assert index["executed"] == 0
+
+
+def test_a_full_disk_while_writing_an_index_gives_exit_3_for_a_portfolio_too(tmp_path, engine, monkeypatch, capsys):
+    path = portfolio(tmp_path)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("jixiao.run.batch.write_index", full)
+    capsys.readouterr()
+    assert cli.main(["run", "--portfolio", str(path), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if "磁盘" in line]
+    assert f"无法写入 {tmp_path / 'reports' / EVALUATION}" in line and "Traceback" not in err

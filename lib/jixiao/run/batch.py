@@ -224,7 +224,7 @@ class DiskFull(MachineryLost):
 
 
 @contextmanager
-def _disk_space(folder: Path, needed: int):
+def disk_space(folder: Path, needed: int):
     """Turn the disk running out while writing to ``folder`` into DiskFull (one line, exit 3)."""
     try:
         yield
@@ -419,10 +419,10 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
         needed = len(metrics_json(computed.metrics)) + sum(int(frame.memory_usage().sum())
                                                            for frames in computed.frames.values()
                                                            for frame in frames.values())
-        with _disk_space(period_dir, needed):
+        with disk_space(period_dir, needed):
             write_period_results(period_dir, computed, stamp)
         written = [period_dir / "metrics.json", *sorted((period_dir / FRAMES_DIR).iterdir())]
-        with _disk_space(period_dir, 4096):
+        with disk_space(period_dir, 4096):
             opened.state.save_results(period.label, {
                 "key": opened.plan.results_keys[period.label],
                 "digests": {p.relative_to(opened.report_dir).as_posix(): fingerprint(p) for p in written}})
@@ -459,13 +459,13 @@ class Store:
     def store(self, output) -> CellResult:
         """``write`` the task's outputs; a full disk is DiskFull."""
         folder = self.opened.report_dir / output.period
-        with _disk_space(folder, sum(len(data) for data in output.files.values()) + 4096):
+        with disk_space(folder, sum(len(data) for data in output.files.values()) + 4096):
             return self.write(output)
 
     def store_report(self, output) -> None:
         """``write_report``; a full disk is DiskFull."""
         folder = self.opened.report_dir / output.period
-        with _disk_space(folder, sum(len(data) for data in output.files.values()) + 4096):
+        with disk_space(folder, sum(len(data) for data in output.files.values()) + 4096):
             self.write_report(output)
 
     def begin(self, prepared: Prepared) -> None:
@@ -570,7 +570,7 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
                                      "built": False, "error": ""}
     elapsed = time.monotonic() - opened.started
     try:
-        with _disk_space(opened.report_dir, 1 << 20):
+        with disk_space(opened.report_dir, 1 << 20):
             write_index(opened.report_dir, evaluation=params.evaluation, project=params.project,
                         span=params.span.label, periods=[p.label for p in params.periods],
                         sections=[(s.key, s.title) for s in opened.sections], figures=executed.prepared.figures,
@@ -581,7 +581,7 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
     except Exception as exc:  # e.g. a project title with a character the font cannot draw
         _say(t(f"失败:index.html:{type(exc).__name__}: {exc}", f"failed: index.html: {type(exc).__name__}: {exc}"))
         return Finished(1, results)
-    with _disk_space(opened.state.dir, 1 << 16):
+    with disk_space(opened.state.dir, 1 << 16):
         opened.state.save_snapshot({"environment": opened.environment,
                                     "sections": [s.__dict__ for s in opened.sections], "run": opened.run_facts,
                                     "figures": executed.prepared.figures,

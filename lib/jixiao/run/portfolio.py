@@ -57,8 +57,8 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
     import sys
     import time
 
-    from jixiao.run.batch import (Interrupted, MachineryLost, Refused, Request, execute_runs, finish, open_run,
-                                  say_lost)
+    from jixiao.run.batch import (Interrupted, MachineryLost, Refused, Request, disk_space, execute_runs, finish,
+                                  open_run, say_lost)
     from jixiao.core.config import NOTEBOOKS_DIR
     from jixiao.contract.params import load_params
 
@@ -92,15 +92,8 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
                 opened[request.params.evaluation] = open_run(request)
             except Refused:
                 pass
-        try:
-            executed = {run.opened.params.evaluation: run
-                        for run in execute_runs(list(opened.values()), jobs=jobs, scheduler=scheduler,
-                                                progress=progress)}
-        except Interrupted:
-            return 130
-        except MachineryLost as exc:
-            say_lost(exc)
-            return 3
+        executed = {run.opened.params.evaluation: run
+                    for run in execute_runs(list(opened.values()), jobs=jobs, scheduler=scheduler, progress=progress)}
         for request in requests:
             evaluation = request.params.evaluation
             finished = finish(executed[evaluation]) if evaluation in executed else None
@@ -111,11 +104,17 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
                 refused.append({"params": str(seen[evaluation]), "evaluation": evaluation, "reason": bad_inputs})
                 continue
             rows.append(evaluation_row(executed[evaluation].opened, finished.results))
+        elapsed = time.monotonic() - started
+        with disk_space(portfolio.out_dir, 1 << 20):
+            write_portfolio_index(portfolio.out_dir, rows, refused, elapsed)
+    except Interrupted:
+        return 130
+    except MachineryLost as exc:
+        say_lost(exc)
+        return 3
     finally:
         for run in opened.values():
             run.close()
-    elapsed = time.monotonic() - started
-    write_portfolio_index(portfolio.out_dir, rows, refused, elapsed)
     failing = sum(row["sections_failed"] > 0 for row in rows)  # 不适用 is not a failure
     print(t(f"组合:{len(rows) - failing} 个评价已生成,{failing} 个有失败的章节,{len(refused)} 个被拒绝;"
             f"{notebooks} 个章节,用时 {elapsed:.1f} 秒;索引:{portfolio.out_dir / 'index.html'}",
