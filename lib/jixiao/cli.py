@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -148,6 +149,8 @@ def cmd_run(args) -> int:
     from jixiao.contract.params import load_params
     from jixiao.run.scheduler import parse_scheduler
 
+    if args.debug:
+        os.environ["JIXIAO_DEBUG"] = "1"  # workers and kernels inherit it
     try:
         scheduler = parse_scheduler(args.scheduler)
     except ParameterError as exc:
@@ -232,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--notebooks", help=t("章节 notebook 所在文件夹(默认:项目的 notebooks/)",
                                          "folder of section notebooks (default: the project's notebooks/)"))
     r.add_argument("--quiet", action="store_true", help=t("不显示进度条", "no progress bar"))
+    r.add_argument("--debug", action="store_true", help=t("失败时也显示 traceback", "show tracebacks with failures"))
     r.add_argument("--portfolio", help=t("组合文件:多个评价的参数文件列表与输出文件夹,一次运行",
                                          "a portfolio file: many evaluations' params files and one output folder"))
     r.add_argument("--scheduler", help=t("在哪里运行 notebook:local(本机进程池,默认)、dask(本机 Dask 集群)"

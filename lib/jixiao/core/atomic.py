@@ -7,13 +7,15 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from jixiao.core.scratch import temp_prefix
+
 
 @contextmanager
 def atomic_path(target: Path, suffix: str = ".part"):
     """Yield a temp path beside ``target``; on success it replaces ``target``, on failure it is removed."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=suffix, dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -199,9 +199,14 @@ def notebook_tables(nb) -> list[ExcelTable]:
 
 def tables_xlsx_bytes(tables: Sequence[ExcelTable]) -> bytes:
     """``write_tables_xlsx`` into memory (a worker returns the bytes; the batch writes the file)."""
-    import tempfile
+    import shutil
 
-    with tempfile.TemporaryDirectory(prefix="jixiao-xlsx-") as scratch:
-        path = Path(scratch) / "tables.xlsx"
+    from jixiao.core.scratch import scratch_dir
+
+    scratch = scratch_dir("xlsx")
+    try:
+        path = scratch / "tables.xlsx"
         write_tables_xlsx(path, tables)
         return path.read_bytes()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -12,8 +12,8 @@ import base64
 import functools
 import logging
 import re
+import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from html import escape, unescape
 from pathlib import Path
@@ -21,6 +21,7 @@ from pathlib import Path
 from jixiao.core.version import __version__
 from jixiao.core.atomic import atomic_write_bytes, atomic_write_text
 from jixiao.core.config import PROJECT_ROOT
+from jixiao.core.scratch import scratch_dir
 from jixiao.present.fonts import (
     HTML_FONT_STACK,
     MissingGlyphError,
@@ -304,17 +305,21 @@ def pdf_bytes(html: str, font: bytes, name: str, extra_css: str = "", balance_ap
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        with tempfile.TemporaryDirectory(prefix="jixiao-font-") as scratch:
-            font_file = Path(scratch) / "cjk-subset.otf"
+        scratch = scratch_dir("font")
+        try:
+            font_file = scratch / "cjk-subset.otf"
             font_file.write_bytes(font)
             fonts = FontConfiguration()  # @font-face only takes effect through a shared FontConfiguration
             stylesheet = CSS(string=font_face_css(font_file) + PDF_CSS + extra_css, font_config=fonts)
-            document = HTML(string=html, base_url=scratch).render(stylesheets=[stylesheet], font_config=fonts)
+            document = HTML(string=html, base_url=str(scratch)).render(stylesheets=[stylesheet], font_config=fonts)
             alone = balance_appendix and _last_page_is_appendix_only(document)
             moved = _with_last_part_on_new_page(html) if alone else None
             if moved is not None:  # bring the last heading and what follows onto the appendix's page
-                document = HTML(string=moved, base_url=scratch).render(stylesheets=[stylesheet], font_config=fonts)
+                document = HTML(string=moved, base_url=str(scratch)).render(stylesheets=[stylesheet],
+                                                                             font_config=fonts)
             data = document.write_pdf(full_fonts=True)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     finally:
         logger.removeHandler(handler)
     if handler.messages:

@@ -18,6 +18,7 @@ section has to run, so a re-run that reuses everything finishes in well under a 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import functools
 import os
@@ -25,17 +26,19 @@ import signal
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from jixiao.core.atomic import atomic_write_bytes
 from jixiao.core.config import NOTEBOOKS_DIR
 from jixiao.core.i18n import t
-from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file
+from jixiao.core.scratch import remove_temp_files, sweep_scratch
+from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
 from jixiao.contract.params import RunParams
 from jixiao.output.index import CellResult, Status, write_index
 from jixiao.run.execute import TaskKind, TaskOutput
-from jixiao.run.runkeys import RunState, environment_digest, files_read, section_key
+from jixiao.run.runkeys import RunState, environment_digest, files_read, fingerprint, section_key
 from jixiao.run.scheduler import LOCAL, SchedulerChoice
 
 LOCK_NAME = ".jixiao-run.lock"
@@ -92,14 +95,10 @@ def check_writable(folder: Path) -> None:
                                 "choose another with --out or fix its permissions")) from None
 
 
-def remove_partials(folder: Path) -> int:
-    """Delete temp files a killed run left behind; they never have a final name."""
-    count = 0
-    for path in folder.rglob(".*.part*"):
-        if path.is_file():
-            path.unlink(missing_ok=True)
-            count += 1
-    return count
+def remove_partials(folder: Path, include_own: bool = False) -> int:
+    """Delete the temp files a killed run left behind (named as jixiao's, their owner gone); a user's own
+    hidden files, whatever their name, stay."""
+    return remove_temp_files(folder, include_own)
 
 
 # --- the plan: which cells to run --------------------------------------------------------------------
@@ -126,6 +125,9 @@ class Plan:
     inputs: dict[str, str]  # contract file name -> SHA-256
     keys: dict[tuple[str, str], str]  # (period, section) -> key
     reused: dict[tuple[str, str], dict]  # (period, section) -> the record kept
+    results_keys: dict[str, str]  # period -> the key of its results (metrics.json and frames)
+    results_due: list[str]  # periods whose results must be (re)written: a cell runs, or they are not as written
+    reports_due: list[str]  # periods whose report must be (re)built: a part changed, or it is not as written
 
     @functools.cached_property
     def stale(self) -> list[tuple[str, str]]:
@@ -137,23 +139,51 @@ def notebook_parameters(params: RunParams, period: str) -> dict:
             "project": params.project, "raw_dir": str(params.raw_dir)}
 
 
+def report_key(state: RunState, plan: Plan, sections: list[SectionInfo], period: str, found: dict[str, str],
+               pdf: bool) -> str | None:
+    """A period's report is keyed on what it assembles: its sections' keys and which of them have nothing to
+    show, its metrics.json as recorded, the inputs its appendix lists. None while its results are not as written."""
+    results = state.results(period, plan.results_keys[period])
+    if results is None:
+        return None
+    leave_out = sorted(s.key for s in sections
+                       if (state.record(period, s.key) or {}).get("status") == Status.NOT_APPLICABLE)
+    return sha256_json({"sections": {s.key: plan.keys[(period, s.key)] for s in sections}, "leave_out": leave_out,
+                        "metrics": results["digests"].get(f"{period}/metrics.json", {}).get("sha256"),
+                        "inputs": found, "pdf": pdf})
+
+
 def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo], environment: str,
               state: RunState, force: bool, pdf: bool, found: dict[str, str]) -> Plan:
-    """Each cell's key and the records that can be kept; ``found``: ``input_files`` of the raw folder."""
+    """Each cell's key, the records that can be kept, and which results and reports must be made again;
+    ``found``: ``input_files`` of the raw folder."""
     inputs = contract_inputs(found, params.layout)
     notebook_digests = {s.key: sha256_file(notebooks_dir / f"{s.key}.ipynb") for s in sections}
-    keys, reused = {}, {}
+    keys, reused, results_keys = {}, {}, {}
     for period in params.periods:
+        parameters = notebook_parameters(params, period.label)
+        results_keys[period.label] = sha256_json({"inputs": inputs, "parameters": parameters, "environment": environment,
+                                                  "layout": params.layout.as_dict()})
         for s in sections:
             key = section_key(section=s.key, files=files_read(s.reads, s.reads_published), inputs=inputs,
-                              notebook_digest=notebook_digests[s.key],
-                              parameters=notebook_parameters(params, period.label), environment=environment, pdf=pdf,
-                              layout=params.layout.as_dict())
+                              notebook_digest=notebook_digests[s.key], parameters=parameters,
+                              environment=environment, pdf=pdf, layout=params.layout.as_dict())
             keys[(period.label, s.key)] = key
-            record = None if force else state.reusable(period.label, s.key, key, params.report_dir)
+            record = None if force else state.reusable(period.label, s.key, key)
             if record is not None:
                 reused[(period.label, s.key)] = record
-    return Plan(inputs, keys, reused)
+    plan = Plan(inputs, keys, reused, results_keys, [], [])
+    running = {period for period, _ in plan.stale}
+    for period in params.periods:
+        label = period.label
+        if force or label in running or state.results(label, results_keys[label]) is None:
+            plan.results_due.append(label)
+            plan.reports_due.append(label)
+            continue
+        key = report_key(state, plan, sections, label, found, pdf)
+        if key is None or state.report(label, key) is None:
+            plan.reports_due.append(label)
+    return plan
 
 
 # --- one evaluation, stage by stage: open -> Opened (lock and plan), prepare -> Prepared (results
@@ -171,6 +201,46 @@ class Interrupted(Exception):
 class Refused(Exception):
     """This evaluation will not run (its notebooks, output folder or inputs are wrong); the reasons have been
     said. Exit code 2."""
+
+
+class MachineryLost(Exception):
+    """What runs the batch is gone: the scheduler, or the disk's space. Its text is the one line the analyst
+    reads; exit code 3. What was stored before stays recorded, so a re-run reuses it."""
+
+
+class SchedulerLost(MachineryLost):
+    def __init__(self, address: str, finished: int, total: int):
+        super().__init__(t(f"错误:调度器 {address} 已丢失;{total} 个任务中已完成 {finished} 个。重新运行将沿用已完成的部分。",
+                           f"error: the scheduler {address} was lost; {finished} of {total} tasks had finished. "
+                           "Running again reuses what was finished."))
+
+
+class DiskFull(MachineryLost):
+    def __init__(self, folder: Path, needed: int):
+        mb = max(needed / 1e6, 0.1)
+        super().__init__(t(f"错误:磁盘已满,无法写入 {folder}(还需约 {mb:.1f} MB)。腾出空间后重新运行,已完成的部分将沿用。",
+                           f"error: the disk is full: cannot write to {folder} (about {mb:.1f} MB more needed). "
+                           "Free some space and run again; what was finished is reused."))
+
+
+@contextmanager
+def disk_space(folder: Path, needed: int):
+    """Turn the disk running out while writing to ``folder`` into DiskFull (one line, exit 3)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(folder, needed) from None
+        raise
+
+
+def debugging() -> bool:
+    """``--debug`` (JIXIAO_DEBUG=1): tracebacks as well as the one-line messages."""
+    return os.environ.get("JIXIAO_DEBUG") == "1"
+
+
+def _failure_text(exc: BaseException) -> str:
+    return traceback.format_exc(limit=3) if debugging() else f"{type(exc).__name__}: {exc}"
 
 
 def _raise_terminated(signum, frame):
@@ -207,7 +277,6 @@ class Opened:
     sections: list[SectionInfo]
     inputs: dict[str, str]  # department file names -> SHA-256 (for the provenance)
     plan: Plan
-    reports_due: list[str]  # periods whose report must be (re)built
     started: float
 
     @property
@@ -224,9 +293,15 @@ class Opened:
                 "layout": self.params.layout.as_dict()}
 
     @property
+    def reports_due(self) -> list[str]:
+        return self.plan.reports_due
+
+    @property
     def nothing_to_do(self) -> bool:
-        """No cell to execute, and the last finished run had these very inputs: its figures stand."""
-        return not self.plan.stale and self.snapshot is not None and self.snapshot.get("run") == self.run_facts
+        """No cell to execute, no results to write, and the last finished run had these very inputs: its
+        figures stand."""
+        return (not self.plan.stale and not self.plan.results_due and self.snapshot is not None
+                and self.snapshot.get("run") == self.run_facts)
 
     def close(self) -> None:
         self.lock.release()
@@ -254,17 +329,31 @@ def open_run(request: Request) -> Opened:
         _say(t(f"错误:{exc}", f"error: {exc}"))
         raise Refused() from None
     remove_partials(request.report_dir)
-    # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
-    for stale in ("index.html", "index.json"):
-        (request.report_dir / stale).unlink(missing_ok=True)
+    sweep_scratch()
     inputs = input_files(request.params.raw_dir, request.params.layout)
     plan = make_plan(request.params, request.notebooks_dir, sections, environment, state, request.force,
                      request.pdf, inputs)
-    executed = {period for period, _ in plan.stale}
-    reports_due = [p.label for p in request.params.periods
-                   if p.label in executed or not all(f.is_file() for f in
-                                                     _report_files(request.report_dir / p.label, request.pdf))]
-    return Opened(request, lock, state, environment, snapshot, sections, inputs, plan, reports_due, started)
+    return Opened(request, lock, state, environment, snapshot, sections, inputs, plan, started)
+
+
+WARNINGS_SHOWN = 20  # a run names the first few; ``jixiao validate`` lists them all
+
+
+@dataclass(frozen=True)
+class Warnings:
+    """The inputs' warnings as a run keeps them: how many, and the first few (a million-row sheet may have
+    a million, which neither the terminal nor the run record should hold)."""
+
+    count: int
+    first: list[str]
+
+    def say(self) -> None:
+        for w in self.first:
+            _say(f"  {w}")
+        if self.count > len(self.first):
+            more = self.count - len(self.first)
+            _say(t(f"  ……另有 {more} 条警告;jixiao validate 列出全部",
+                   f"  … and {more} more warning(s); jixiao validate lists them all"))
 
 
 @dataclass(frozen=True)
@@ -273,16 +362,17 @@ class Prepared:
     the stale cells that have nothing to show (不适用) and the notebook tasks, longest first."""
 
     figures: dict[str, list[str]]  # period -> the index's key figures
-    warnings: list[str]
+    warnings: Warnings
     not_applicable: list[tuple[str, str]]  # (period, section)
     tasks: list
 
 
 def reuse_last_figures(opened: Opened) -> Prepared:
     """Nothing to compute: the last finished run's figures and warnings stand."""
-    warnings = opened.snapshot.get("warnings", [])
-    for w in warnings:
-        _say(f"  {w}")
+    recorded = opened.snapshot.get("warnings") or {}
+    warnings = Warnings(recorded.get("count", 0), recorded.get("first", [])) if isinstance(recorded, dict) else \
+        Warnings(0, [])
+    warnings.say()
     return Prepared(opened.snapshot["figures"], warnings, [], [])
 
 
@@ -291,7 +381,7 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
     (said) on bad inputs."""
     from jixiao.core.problems import InputError
     from jixiao.intake.folder import load_evaluation
-    from jixiao.contract.results import write_period_results
+    from jixiao.contract.results import FRAMES_DIR, metrics_json, write_period_results
     from jixiao.run.execute import NotebookTask
     from jixiao.sections import SECTIONS, compute_period
 
@@ -305,9 +395,12 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
             if p.severity == "error":
                 _say(f"  {p}")
         raise Refused() from None
-    warnings = [str(w) for w in evaluation.warnings]
-    for w in warnings:
-        _say(f"  {w}")
+    # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
+    # (a refused run rewrites nothing, so the last good index stays)
+    for stale in ("index.html", "index.json"):
+        (opened.report_dir / stale).unlink(missing_ok=True)
+    warnings = Warnings(len(evaluation.warnings), [str(w) for w in evaluation.warnings[:WARNINGS_SHOWN]])
+    warnings.say()
     stale = opened.plan.stale
     titles = {s.key: s.title for s in SECTIONS}
     figures, not_applicable, tasks = {}, [], []
@@ -316,12 +409,22 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
         figures[period.label] = [f for s in SECTIONS for f in s.index_figures(computed.metrics)]
         empty = {s.key for s in SECTIONS if not s.applies_to(computed.metrics)}
         cells = [section for period_label, section in stale if period_label == period.label]
-        if not cells:
+        if period.label not in opened.plan.results_due:
             continue
         stamp = {"evaluation": params.evaluation, "period": period.label, "span": params.span.label,
                  "project": params.project, "inputs": evaluation.inputs}
         period_dir = opened.report_dir / period.label
-        write_period_results(period_dir, computed, stamp)
+        opened.state.forget_results(period.label)
+        needed = len(metrics_json(computed.metrics)) + sum(int(frame.memory_usage().sum())
+                                                           for frames in computed.frames.values()
+                                                           for frame in frames.values())
+        with disk_space(period_dir, needed):
+            write_period_results(period_dir, computed, stamp)
+        written = [period_dir / "metrics.json", *sorted((period_dir / FRAMES_DIR).iterdir())]
+        with disk_space(period_dir, 4096):
+            opened.state.save_results(period.label, {
+                "key": opened.plan.results_keys[period.label],
+                "digests": {p.relative_to(opened.report_dir).as_posix(): fingerprint(p) for p in written}})
         shipped = {} if shared_filesystem else _results_files(period_dir)
         for section in cells:
             if section in empty:  # nothing to show: no page, 不适用 in the index
@@ -350,44 +453,69 @@ class Store:
         self.opened = opened
         self.results: list[CellResult] = []
         self.reports: dict[str, dict] = {}  # period -> {"files", "built", "error"}: each period's whole report
+        self.workers_lost = 0  # tasks whose worker died beyond its retries
+
+    def store(self, output) -> CellResult:
+        """``write`` the task's outputs; a full disk is DiskFull."""
+        folder = self.opened.report_dir / output.period
+        with disk_space(folder, sum(len(data) for data in output.files.values()) + 4096):
+            return self.write(output)
+
+    def store_report(self, output) -> None:
+        """``write_report``; a full disk is DiskFull."""
+        folder = self.opened.report_dir / output.period
+        with disk_space(folder, sum(len(data) for data in output.files.values()) + 4096):
+            self.write_report(output)
 
     def begin(self, prepared: Prepared) -> None:
-        """The stale cells' records go first: from here on their outputs are being replaced."""
+        """The records of what is about to be replaced go first, and the reports to be rebuilt with them:
+        an interrupted run must leave no report beside sections it no longer matches."""
         for cell in self.opened.plan.stale:
             self.opened.state.forget(*cell)
+        for period in self.opened.reports_due:
+            self.opened.state.forget_report(period)
+            for path in _report_files(self.opened.report_dir / period, True):
+                path.unlink(missing_ok=True)
         for period, section in prepared.not_applicable:
             self.store(TaskOutput(self.opened.params.evaluation, period, section, Status.NOT_APPLICABLE, 0.0))
 
-    def store(self, output) -> CellResult:
+    def write(self, output) -> CellResult:
         """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
         folder = self.opened.report_dir / output.period
-        files = {}
+        files, digests = {}, {}
         for kind in ("ipynb", "html", "pdf", "xlsx"):
             target = folder / f"{output.section}.{kind}"
             if kind in output.files:
                 atomic_write_bytes(target, output.files[kind])
                 files[kind] = f"{output.period}/{target.name}"
+                digests[files[kind]] = fingerprint(target, output.files[kind])
             else:
                 target.unlink(missing_ok=True)  # the last run's file must not sit beside this one's failure
         result = CellResult(output.period, output.section, output.status, output.seconds, output.error, files,
                             phases=output.phases)
         self.opened.state.save(output.period, output.section, {
             "key": self.opened.plan.keys[(output.period, output.section)], "status": output.status,
-            "seconds": output.seconds, "error": output.error, "files": files, "phases": output.phases})
+            "seconds": output.seconds, "error": output.error, "files": files, "digests": digests,
+            "phases": output.phases})
         self.results.append(result)
         return result
 
-    def store_report(self, output) -> None:
+    def write_report(self, output) -> None:
         """report.html (and report.pdf) atomically; a failed report leaves none beside the sections."""
-        folder = self.opened.report_dir / output.period
-        files = {}
+        opened = self.opened
+        folder = opened.report_dir / output.period
+        files, digests = {}, {}
         for kind, target in zip(("html", "pdf"), _report_files(folder, True)):
             if kind in output.files:
                 atomic_write_bytes(target, output.files[kind])
                 files[kind] = f"{output.period}/{target.name}"
+                digests[files[kind]] = fingerprint(target, output.files[kind])
             else:
                 target.unlink(missing_ok=True)
         self.reports[output.period] = {"files": files, "built": True, "error": output.error}
+        key = report_key(opened.state, opened.plan, opened.sections, output.period, opened.inputs, opened.request.pdf)
+        if output.status is Status.OK and key is not None:  # written last: it vouches for the files above
+            opened.state.save_report(output.period, {"key": key, "files": files, "digests": digests})
 
 
 def report_task(opened: Opened, period: str):
@@ -415,7 +543,7 @@ class Executed:
 
 @dataclass(frozen=True)
 class Finished:
-    exit_code: int  # 0 ok, 1 a notebook, report or the index failed, 2 refused
+    exit_code: int  # 0 ok, 1 a notebook, report or the index failed, 2 refused, 3 workers lost beyond retries
     results: list[CellResult]
 
 
@@ -441,17 +569,23 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
                                      "built": False, "error": ""}
     elapsed = time.monotonic() - opened.started
     try:
-        write_index(opened.report_dir, evaluation=params.evaluation, project=params.project,
-                    span=params.span.label, periods=[p.label for p in params.periods],
-                    sections=[(s.key, s.title) for s in opened.sections], figures=executed.prepared.figures,
-                    results=results, footer_parameters=_footer_parameters(params), inputs=opened.inputs,
-                    elapsed=elapsed, run_time=now_text(), reports=reports)
+        with disk_space(opened.report_dir, 1 << 20):
+            write_index(opened.report_dir, evaluation=params.evaluation, project=params.project,
+                        span=params.span.label, periods=[p.label for p in params.periods],
+                        sections=[(s.key, s.title) for s in opened.sections], figures=executed.prepared.figures,
+                        results=results, footer_parameters=_footer_parameters(params), inputs=opened.inputs,
+                        elapsed=elapsed, run_time=now_text(), reports=reports)
+    except DiskFull:
+        raise
     except Exception as exc:  # e.g. a project title with a character the font cannot draw
         _say(t(f"失败:index.html:{type(exc).__name__}: {exc}", f"failed: index.html: {type(exc).__name__}: {exc}"))
         return Finished(1, results)
-    opened.state.save_snapshot({"environment": opened.environment, "sections": [s.__dict__ for s in opened.sections],
-                                "run": opened.run_facts, "figures": executed.prepared.figures,
-                                "warnings": executed.prepared.warnings})
+    with disk_space(opened.state.dir, 1 << 16):
+        opened.state.save_snapshot({"environment": opened.environment,
+                                    "sections": [s.__dict__ for s in opened.sections], "run": opened.run_facts,
+                                    "figures": executed.prepared.figures,
+                                    "warnings": {"count": executed.prepared.warnings.count,
+                                                 "first": executed.prepared.warnings.first}})
     failed = [r for r in results if r.status is Status.FAILED]
     reused = len(plan.reused)
     if not quiet_summary:
@@ -465,6 +599,11 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
     failed_reports = {p: r["error"] for p, r in reports.items() if r["error"]}
     for period, error in failed_reports.items():
         _say(t(f"失败:{period}/report:{error}", f"failed: {period}/report: {error}"))
+    if store.workers_lost:
+        _say(t(f"错误:{store.workers_lost} 个任务的工作进程在重试后仍然丢失;重新运行将沿用已完成的部分。",
+               f"error: the workers of {store.workers_lost} task(s) were lost beyond their retries; "
+               "running again reuses what was finished."))
+        return Finished(3, results)
     return Finished(1 if failed or failed_reports else 0, results)
 
 
@@ -505,6 +644,7 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
     from jixiao.run.scheduler import make_scheduler
 
     executed: list[Executed] = []
+    finished = 0  # outputs received
     pending: dict = {}  # future -> (index in executed, task)
     waiting: dict = {}  # (index, period) -> cells not stored yet (the period's report waits for them)
     engine = None
@@ -549,9 +689,17 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                 run, store = executed[index].opened, executed[index].store
                 try:
                     output = future.result()
-                except Exception:  # noqa: BLE001 - a worker that died (on Dask: after its retries)
-                    output = TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0,
-                                        traceback.format_exc(limit=3))
+                except Exception as exc:  # noqa: BLE001 - the scheduler lost, or a worker that died
+                    address = engine.lost(exc)
+                    if address is not None:  # every task still out fails the same way: one line for all
+                        raise SchedulerLost(address, finished, finished + len(pending) + 1) from None
+                    error = _failure_text(exc)
+                    if engine.worker_lost(exc):
+                        store.workers_lost += 1
+                        error = t(f"工作进程在重试后仍然丢失({type(exc).__name__})",
+                                  f"the worker was lost beyond its retries ({type(exc).__name__})")
+                    output = TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0, error)
+                finished += 1
                 if task.kind is TaskKind.REPORT:
                     store.store_report(output)
                     continue
@@ -573,10 +721,18 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
         if engine is not None:
             engine.kill()
         for run in runs:
-            remove_partials(run.report_dir)
+            remove_partials(run.report_dir, include_own=True)
             _say(t(f"已中断:{run.report_dir} 中的报告不完整;再次运行即可补全",
                    f"interrupted: the reports in {run.report_dir} are incomplete; run again to complete them"))
         raise Interrupted() from None
+    except MachineryLost:
+        if bar is not None:
+            bar.close()
+        if engine is not None:
+            engine.kill()
+        for run in runs:
+            remove_partials(run.report_dir, include_own=True)
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
         if bar is not None:
@@ -598,5 +754,15 @@ def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bo
         return finish(executed).exit_code
     except Interrupted:
         return 130
+    except MachineryLost as exc:
+        say_lost(exc)
+        return 3
     finally:
         opened.close()
+
+
+def say_lost(exc: MachineryLost) -> None:
+    """The one line for machinery lost (with the traceback under ``--debug``)."""
+    if debugging():
+        traceback.print_exception(exc, file=sys.stderr)
+    _say(str(exc))

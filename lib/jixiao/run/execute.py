@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import ClassVar
 
+from jixiao.core.scratch import scratch_dir
 from jixiao.output.index import Status
 
 KERNEL_START_ATTEMPTS = 3
@@ -90,7 +90,7 @@ def run_task(task) -> TaskOutput:
         return run_report_task(task)
     started = time.monotonic()
     out = TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0)
-    scratch = Path(tempfile.mkdtemp(prefix="jixiao-task-"))
+    scratch = scratch_dir("task")
     try:
         executed = _execute(task, scratch, out)
         if executed is not None:
@@ -175,7 +175,7 @@ def run_report_task(task: ReportTask) -> TaskOutput:
 
     started = time.monotonic()
     out = TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0)
-    scratch = Path(tempfile.mkdtemp(prefix="jixiao-report-"))
+    scratch = scratch_dir("report")
     try:
         for name, data in task.files.items():
             (scratch / name).write_bytes(data)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import warnings
+
+from jixiao.core.scratch import scratch_dir
 
 KERNEL_NAME = "python3"  # the interpreter's own kernel (the venv's python when run from it)
 START_TIMEOUT = 60
@@ -92,7 +93,7 @@ class WarmKernel:
         self.km = None
         self.kc = None
         self.notebooks_run = 0
-        self.cwd = tempfile.mkdtemp(prefix="jixiao-kernel-")
+        self.cwd = str(scratch_dir("kernel"))  # removed by a later run once this process is gone
 
     @property
     def alive(self) -> bool:

@@ -8,7 +8,8 @@ The portfolio file (YAML) lists params files, relative to it, and the output fol
     out_dir: reports        # each evaluation writes to <out_dir>/<evaluation>/
 
 Every evaluation is checked first; one with bad parameters or inputs is reported and skipped while
-the others run. Exit code: 2 when any evaluation was refused, else 1 when a notebook failed, else 0.
+the others run. Exit code: 3 when the machinery was lost (the scheduler, workers beyond their retries, a
+full disk), else 2 when any evaluation was refused, else 1 when a notebook failed, else 0.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
     import sys
     import time
 
-    from jixiao.run.batch import Interrupted, Refused, Request, execute_runs, finish, open_run
+    from jixiao.run.batch import (Interrupted, MachineryLost, Refused, Request, disk_space, execute_runs, finish,
+                                  open_run, say_lost)
     from jixiao.core.config import NOTEBOOKS_DIR
     from jixiao.contract.params import load_params
 
@@ -90,12 +92,8 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
                 opened[request.params.evaluation] = open_run(request)
             except Refused:
                 pass
-        try:
-            executed = {run.opened.params.evaluation: run
-                        for run in execute_runs(list(opened.values()), jobs=jobs, scheduler=scheduler,
-                                                progress=progress)}
-        except Interrupted:
-            return 130
+        executed = {run.opened.params.evaluation: run
+                    for run in execute_runs(list(opened.values()), jobs=jobs, scheduler=scheduler, progress=progress)}
         for request in requests:
             evaluation = request.params.evaluation
             finished = finish(executed[evaluation]) if evaluation in executed else None
@@ -105,33 +103,49 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
             if finished is None or finished.exit_code == 2:
                 refused.append({"params": str(seen[evaluation]), "evaluation": evaluation, "reason": bad_inputs})
                 continue
-            rows.append(evaluation_row(request, finished.results))
+            rows.append(evaluation_row(executed[evaluation].opened, finished.results))
+        elapsed = time.monotonic() - started
+        with disk_space(portfolio.out_dir, 1 << 20):
+            write_portfolio_index(portfolio.out_dir, rows, refused, elapsed)
+    except Interrupted:
+        return 130
+    except MachineryLost as exc:
+        say_lost(exc)
+        return 3
     finally:
         for run in opened.values():
             run.close()
-    elapsed = time.monotonic() - started
-    write_portfolio_index(portfolio.out_dir, rows, refused, elapsed)
-    print(t(f"组合:{len(rows)} 个评价已生成,{len(refused)} 个被拒绝;{notebooks} 个章节,用时 {elapsed:.1f} 秒;"
-            f"索引:{portfolio.out_dir / 'index.html'}",
-            f"portfolio: {len(rows)} evaluations reported, {len(refused)} refused; {notebooks} sections in "
-            f"{elapsed:.1f} s; index: {portfolio.out_dir / 'index.html'}"))
+    failing = sum(row["sections_failed"] > 0 for row in rows)  # 不适用 is not a failure
+    print(t(f"组合:{len(rows) - failing} 个评价已生成,{failing} 个有失败的章节,{len(refused)} 个被拒绝;"
+            f"{notebooks} 个章节,用时 {elapsed:.1f} 秒;索引:{portfolio.out_dir / 'index.html'}",
+            f"portfolio: {len(rows) - failing} evaluations reported, {failing} with failed sections, "
+            f"{len(refused)} refused; {notebooks} sections in {elapsed:.1f} s; index: {portfolio.out_dir / 'index.html'}"))
+    if any(code == 3 for code in codes):
+        return 3
     if refused:
         return 2
     return 1 if any(code == 1 for code in codes) else 0
 
 
-def evaluation_row(request, results) -> dict:
+def verified_metrics(opened, period: str) -> dict:
+    """``<period>/metrics.json`` as the run wrote it, or {} when the run did not write it or it was changed since."""
+    key = opened.plan.results_keys.get(period)
+    if key is None or opened.state.results(period, key) is None:
+        return {}
+    return json.loads((opened.report_dir / period / "metrics.json").read_text(encoding="utf-8"))
+
+
+def evaluation_row(opened, results) -> dict:
     """One evaluation in the portfolio index: its whole-span figures and how its sections went."""
-    params = request.params
+    params = opened.params
     span = params.span.label
-    metrics_file = request.report_dir / span / "metrics.json"
-    metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
+    metrics = verified_metrics(opened, span)
     expenditure = metrics.get("expenditure") or {}
     scoring = metrics.get("scoring") or {}
     reviews = metrics.get("public_reviews") or {}
     stages = (metrics.get("milestones") or {}).values()
     planned, done = sum(s["planned"] for s in stages), sum(s["done"] for s in stages)
-    whole = request.report_dir / span
+    whole = opened.report_dir / span
     report = next((f"{params.evaluation}/{span}/{name}" for name in ("report.html", "overview.html")
                    if (whole / name).is_file()), None)
     return {
@@ -140,7 +154,7 @@ def evaluation_row(request, results) -> dict:
         "execution_rate": expenditure.get("rate"),
         "milestone_completion": done / planned if planned else None,
         "five_star_rate": reviews.get("five_star_rate"),
-        "sections": len(results), "sections_failed": sum(r.status != Status.OK for r in results),
+        "sections": len(results), "sections_failed": sum(r.status is Status.FAILED for r in results),
         "index": f"{params.evaluation}/index.html", "report": report,
     }
 
@@ -195,8 +209,26 @@ document.querySelectorAll("table.jx-sortable th").forEach(function (th, col) {
 </script>"""
 
 
+PORTFOLIO_INDEX = "portfolio-index"  # its record among the portfolio folder's report records
+
+
 def write_portfolio_index(out_dir: Path, rows: list[dict], refused: list[dict], elapsed: float) -> None:
-    """<out_dir>/index.html (sortable by any column; a chart of score against execution rate) and index.json."""
+    """<out_dir>/index.html (sortable by any column; a chart of score against execution rate) and index.json,
+    keyed like a report on what it shows: kept when the rows are the same and its files are as written."""
+    from jixiao.contract.fingerprint import sha256_json
+    from jixiao.run.runkeys import RunState, fingerprint
+
+    state = RunState(out_dir)
+    key = sha256_json({"rows": rows, "refused": refused})
+    if state.report(PORTFOLIO_INDEX, key) is not None:
+        return
+    state.forget_report(PORTFOLIO_INDEX)
+    _write_portfolio_index(out_dir, rows, refused, elapsed)
+    files = [out_dir / "index.json", out_dir / "index.html"]
+    state.save_report(PORTFOLIO_INDEX, {"key": key, "digests": {p.name: fingerprint(p) for p in files}})
+
+
+def _write_portfolio_index(out_dir: Path, rows: list[dict], refused: list[dict], elapsed: float) -> None:
     from jixiao.run.execute import now_text
     from jixiao.output.export import export_page
     from jixiao.present.tables import fmt_points

@@ -86,6 +86,15 @@ class LocalScheduler:
     def submit(self, task):
         return self.pool.submit(_run_task, task)
 
+    def lost(self, exc: BaseException) -> str | None:
+        """A broken pool (a worker killed outright) takes every task still out with it: the machinery is lost."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        return t("本机进程池", "the local process pool") if isinstance(exc, BrokenProcessPool) else None
+
+    def worker_lost(self, exc: BaseException) -> bool:
+        return False  # the local pool does not retry: a lost worker breaks the pool (``lost``)
+
     def as_completed(self, futures):
         return _Completed(futures)
 
@@ -119,8 +128,10 @@ class DaskScheduler:
             self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
+            self.address = self.cluster.scheduler_address
         else:
             self.client = Client(address, timeout=30)
+            self.address = address
         from jixiao.run.dask_plugin import WarmKernelPlugin
 
         self.client.register_plugin(WarmKernelPlugin(), name=WarmKernelPlugin.name)
@@ -128,6 +139,23 @@ class DaskScheduler:
     def submit(self, task):
         key = f"jixiao-{task.evaluation}-{task.period}-{task.section}-{time.monotonic_ns()}"
         return self.client.submit(_run_task, task, key=key, pure=False)
+
+    def lost(self, exc: BaseException) -> str | None:
+        """The scheduler's address when ``exc`` means the client lost it (every task still out then fails
+        the same way), else None."""
+        from distributed.scheduler import KilledWorker
+
+        if isinstance(exc, KilledWorker):
+            return None
+        if self.client.status != "running" or type(exc).__name__ in ("FutureCancelledError", "CancelledError",
+                                                                    "CommClosedError"):
+            return self.address
+        return None
+
+    def worker_lost(self, exc: BaseException) -> bool:
+        from distributed.scheduler import KilledWorker
+
+        return isinstance(exc, KilledWorker)
 
     def as_completed(self, futures):
         from distributed import as_completed

@@ -11,8 +11,11 @@ def warm_up_worker() -> None:
     """Start the kernel and load the export stack, so the first notebook costs what the others do."""
     from multiprocessing.util import Finalize
 
+    from jixiao.core.scratch import sweep_scratch
     from jixiao.output.export import html_exporter, warm_up_pdf
     from jixiao.run.kernel import warm_kernel
+
+    sweep_scratch()  # what killed workers on this machine left (the run's parent may be on another)
 
     kernel = warm_kernel()
     Finalize(kernel, kernel.stop, exitpriority=10)

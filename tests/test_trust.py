@@ -1,0 +1,316 @@
+"""The batch trusts nothing on disk it did not verify, deletes only what it wrote, and says one line per failure.
+
+These tests run the real batch (plan, validation, results, store, index) in this process on a tiny
+evaluation, with the notebooks replaced by an in-process engine that returns small pages at once: what
+is tested is the batch's bookkeeping, not the notebooks (test_batch, test_faults run those).
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+from minimal import build
+
+from jixiao import cli
+from jixiao.output.index import Status
+from jixiao.run.execute import TaskKind, TaskOutput
+
+EVALUATION = "trust"
+
+
+class Completed:
+    """Futures in submission order; more may be added while iterating (as the batch does for reports)."""
+
+    def __init__(self, futures, engine):
+        self.pending, self.engine = list(futures), engine
+
+    def add(self, future) -> None:
+        self.pending.append(future)
+
+    def __iter__(self):
+        while self.pending:
+            future = self.pending.pop(0)
+            if self.engine.interrupt_before_report and self.engine.tasks[future].kind is TaskKind.REPORT:
+                raise KeyboardInterrupt()
+            yield future
+
+
+class InlineEngine:
+    """Runs a task at submission: a section page is its title and project, a report its project and the
+    SHA-256 of the metrics.json it was given."""
+
+    shared_filesystem = True
+    interrupt_before_report = False
+    fail = ()  # sections that fail
+    lose_after = None  # the scheduler is lost after this many outputs
+    raise_on_result = None  # an exception every result raises (a worker lost beyond its retries)
+
+    def __init__(self):
+        self.tasks: dict = {}
+        self.submitted = 0
+
+    def submit(self, task):
+        future = Future()
+        self.tasks[future] = task
+        self.submitted += 1
+        if self.lose_after is not None and self.submitted > self.lose_after:
+            future.set_exception(ConnectionError("lost"))
+        elif self.raise_on_result is not None:
+            future.set_exception(self.raise_on_result)
+        elif task.kind is TaskKind.REPORT:
+            digest = hashlib.sha256(task.files.get("metrics.json", b"")).hexdigest()
+            html = f"<html>{task.project} {digest}</html>"
+            future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
+                                         files={"html": html.encode()}))
+        elif task.section in self.fail:
+            future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0,
+                                         error="ValueError: broken", files={"ipynb": b"{}"}))
+        else:
+            html = f"<html>{task.title} {task.parameters['project']}</html>"
+            future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
+                                         files={"ipynb": b"{}", "html": html.encode()}))
+        return future
+
+    def as_completed(self, futures):
+        return Completed(futures, self)
+
+    def lost(self, exc):
+        return "tcp://127.0.0.1:8786" if isinstance(exc, ConnectionError) else None
+
+    def worker_lost(self, exc):
+        return isinstance(exc, ChildProcessError)
+
+    def shutdown(self) -> None:
+        pass
+
+    def kill(self) -> None:
+        pass
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    made = InlineEngine()
+    monkeypatch.setattr("jixiao.run.scheduler.make_scheduler", lambda choice, jobs: made)
+    return made
+
+
+def workspace(folder: Path, project: str = "信任测试", periods=("2021", "2020-2021")) -> Path:
+    if not (folder / "raw").exists():
+        build(folder / "raw")
+    params = folder / "params.yaml"
+    params.write_text(json.dumps({"evaluation": EVALUATION, "project": project, "raw_dir": "raw",
+                                  "span": "2020-2021", "periods": list(periods), "out_dir": "out"},
+                                 ensure_ascii=False), encoding="utf-8")
+    return params
+
+
+def run(params: Path, *extra) -> int:
+    return cli.main(["run", "--params", str(params), "--quiet", *extra])
+
+
+def test_a_tampered_metrics_json_is_rebuilt_and_so_is_the_report(tmp_path, engine):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    metrics = tree / "2020-2021" / "metrics.json"
+    good = metrics.read_bytes()
+    report = (tree / "2020-2021" / "report.html").read_text(encoding="utf-8")
+    assert hashlib.sha256(good).hexdigest() in report
+    tampered = good.replace(b'"rate": 0.', b'"rate": 9.', 1)
+    assert tampered != good and len(tampered) == len(good)
+    metrics.write_bytes(tampered)
+    (tree / "2020-2021" / "report.html").write_text("<html>edited</html>", encoding="utf-8")
+    assert run(params) == 0
+    assert metrics.read_bytes() == good
+    assert hashlib.sha256(good).hexdigest() in (tree / "2020-2021" / "report.html").read_text(encoding="utf-8")
+
+
+def test_an_edited_page_or_run_record_is_made_again(tmp_path, engine):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    page = tree / "2021" / "overview.html"
+    good = page.read_bytes()
+    page.write_bytes(good.replace("信任".encode(), "伪造".encode()))
+    record = tree / ".jixiao" / "keys" / "2021" / "expenditure.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["seconds"] = 99.0
+    record.write_text(json.dumps(data), encoding="utf-8")
+    engine.submitted = 0
+    assert run(params) == 0
+    assert page.read_bytes() == good
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    executed = {(r["period"], r["section"]) for r in index["results"] if not r["reused"]}
+    assert executed == {("2021", "overview"), ("2021", "expenditure")}
+
+
+def test_an_interrupted_rerun_after_a_title_change_leaves_no_stale_report(tmp_path, engine):
+    params = workspace(tmp_path, project="旧标题")
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    workspace(tmp_path, project="新标题")
+    engine.interrupt_before_report = True  # every section rewritten, no report yet
+    assert run(params) == 130
+    for period in ("2021", "2020-2021"):
+        report = tree / period / "report.html"
+        assert not report.exists() or "旧标题" not in report.read_text(encoding="utf-8")
+    engine.interrupt_before_report = False
+    assert run(params) == 0
+    for period in ("2021", "2020-2021"):
+        assert "新标题" in (tree / period / "report.html").read_text(encoding="utf-8")
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    assert all(r["reused"] for r in index["results"])
+    assert all(r["built"] for r in index["reports"].values())
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (so its leftovers are debris)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_only_jixiao_temp_files_of_ended_processes_are_removed(tmp_path, engine):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    user = [tree / "notes" / ".review.participants.txt", tree / "2021" / ".draft.part", tree / ".x.part.bak"]
+    for path in user:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("mine", encoding="utf-8")
+    debris = tree / "2021" / f".overview.html.jixiao-{dead_pid()}-abcd1234.part"
+    debris.write_text("half", encoding="utf-8")
+    assert run(params) == 0
+    assert all(path.read_text(encoding="utf-8") == "mine" for path in user)
+    assert not debris.exists()
+
+
+def test_a_refused_run_leaves_the_last_good_index(tmp_path, engine):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    index = {name: (tree / name).read_bytes() for name in ("index.html", "index.json")}
+    (tmp_path / "raw" / "spending.xlsx").write_text("not a workbook", encoding="utf-8")
+    assert run(params) == 2
+    assert {name: (tree / name).read_bytes() for name in index} == index
+
+
+def test_scratch_of_ended_processes_is_removed_by_the_next_run(tmp_path, engine):
+    from jixiao.core.scratch import scratch_dir
+
+    params = workspace(tmp_path)
+    pid = dead_pid()
+    left = Path(tempfile.mkdtemp(prefix=f"jixiao-task-{pid}-"))
+    (left / "executed.ipynb").write_text("{}", encoding="utf-8")
+    mine = scratch_dir("task")  # this process is alive: its scratch stays
+    other = Path(tempfile.mkdtemp(prefix="jixiao-notes-"))  # not a jixiao scratch name: stays
+    try:
+        assert run(params) == 0
+        assert not left.exists() and mine.is_dir() and other.is_dir()
+    finally:
+        for path in (left, mine, other):
+            if path.exists():
+                import shutil
+
+                shutil.rmtree(path)
+
+
+def test_a_full_disk_gives_exit_3_and_one_line(tmp_path, engine, monkeypatch, capsys):
+    params = workspace(tmp_path)
+    capsys.readouterr()
+
+    def full(target, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr("jixiao.run.batch.atomic_write_bytes", full)
+    assert run(params) == 3
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if "磁盘" in line]
+    assert f"无法写入 {tmp_path / 'out' / EVALUATION}" in line and "MB" in line
+    assert "Traceback" not in err and "Errno" not in err
+
+
+def test_a_lost_scheduler_gives_one_line_and_a_rerun_reuses_what_finished(tmp_path, engine, capsys):
+    params = workspace(tmp_path)
+    engine.lose_after = 2
+    capsys.readouterr()
+    assert run(params) == 3
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if "调度器" in line]
+    assert "tcp://127.0.0.1:8786" in line and "已完成 2 个" in line and "重新运行将沿用已完成的部分" in line
+    assert "Traceback" not in err and "ConnectionError" not in err
+    engine.lose_after = None
+    assert run(params) == 0
+    index = json.loads((tmp_path / "out" / EVALUATION / "index.json").read_text(encoding="utf-8"))
+    assert sum(r["reused"] for r in index["results"] if r["status"] == "ok") == 2
+
+
+def test_workers_lost_beyond_retries_give_exit_3_and_no_traceback(tmp_path, engine, capsys):
+    params = workspace(tmp_path)
+    engine.raise_on_result = ChildProcessError("worker died")
+    capsys.readouterr()
+    assert run(params) == 3
+    err = capsys.readouterr().err
+    assert "工作进程在重试后仍然丢失" in err and "Traceback" not in err
+
+
+def portfolio(tmp_path: Path) -> Path:
+    workspace(tmp_path / "a")
+    path = tmp_path / "portfolio.yaml"
+    path.write_text("evaluations: [a/params.yaml]\nout_dir: reports\n", encoding="utf-8")
+    return path
+
+
+def test_the_portfolio_counts_only_failures_as_failures(tmp_path, engine, capsys):
+    path = portfolio(tmp_path)
+    assert cli.main(["run", "--portfolio", str(path), "--quiet"]) == 0
+    index = json.loads((tmp_path / "reports" / "index.json").read_text(encoding="utf-8"))
+    own = json.loads((tmp_path / "reports" / EVALUATION / "index.json").read_text(encoding="utf-8"))
+    assert any(r["status"] == "n/a" for r in own["results"])  # 不适用 cells are there ...
+    assert index["evaluations"][0]["sections_failed"] == 0  # ... and are no failures
+    assert "1 个评价已生成" in capsys.readouterr().out
+    engine.fail = ("overview",)
+    assert cli.main(["run", "--portfolio", str(path), "--quiet", "--force"]) == 1
+    out = capsys.readouterr().out
+    assert "0 个评价已生成,1 个有失败的章节" in out
+
+
+def test_run_records_hold_warning_counts_not_every_warning(tmp_path, engine, capsys):
+    from minimal import rows
+
+    spending = rows("spending.xlsx", "支出") + [["A-1", f"2019-01-{day:02d}", 1, "跨期"] for day in range(1, 31)]
+    build(tmp_path / "raw", {("spending.xlsx", "支出"): spending})
+    params = workspace(tmp_path)
+    capsys.readouterr()
+    assert run(params) == 0
+    err = capsys.readouterr().err
+    snapshot = json.loads((tmp_path / "out" / EVALUATION / ".jixiao" / "run.json").read_text(encoding="utf-8"))
+    assert snapshot["warnings"]["count"] >= 30 and len(snapshot["warnings"]["first"]) == 20
+    assert "另有" in err and len([line for line in err.splitlines() if "评价期" in line]) <= 20
+    assert run(params) == 0  # a no-op re-run names the same few and the count
+    assert "另有" in capsys.readouterr().err
+    index = json.loads((tmp_path / "out" / EVALUATION / "index.json").read_text(encoding="utf-8"))
+    assert index["executed"] == 0
+
+
+def test_a_full_disk_while_writing_an_index_gives_exit_3_for_a_portfolio_too(tmp_path, engine, monkeypatch, capsys):
+    path = portfolio(tmp_path)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("jixiao.run.batch.write_index", full)
+    capsys.readouterr()
+    assert cli.main(["run", "--portfolio", str(path), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if "磁盘" in line]
+    assert f"无法写入 {tmp_path / 'reports' / EVALUATION}" in line and "Traceback" not in err
