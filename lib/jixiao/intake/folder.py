@@ -20,7 +20,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 try:
     import fcntl
@@ -43,6 +42,7 @@ from jixiao.contract.sheets import (
     Layout,
     SheetSpec,
 )
+from jixiao.contract.params import SettingsRefused, load_yaml
 from jixiao.contract.rules import RuleError, figure_key, parse_rule
 from jixiao.core.units import points, points_float, score_units, wan_decimal
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
@@ -173,10 +173,11 @@ def _read_published(raw_dir: Path) -> tuple[dict | None, list[Problem]]:
     if not path.is_file():
         return None, []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return None, [Problem(ERROR, PUBLISHED_FILE, (f"不是有效的 YAML({exc});应为已发布的数据",
-                                                      f"is not valid YAML ({exc}); expected the published figures"))]
+        data = load_yaml(path)  # bounded like a params file: no aliases, at most 1 MB
+    except SettingsRefused as exc:
+        return None, [Problem(ERROR, PUBLISHED_FILE, (f"无法读取({exc.message[0]});应为已发布的数据",
+                                                      f"cannot be read ({exc.message[1]}); expected the published "
+                                                      "figures"))]
     if not isinstance(data, dict):
         return None, [Problem(ERROR, PUBLISHED_FILE, ("应为已发布数据的映射(键: 值)", "expected a mapping of the published figures"))]
     return data, []
