@@ -108,7 +108,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
             problems.extend(_absent(raw_dir, own, file, specs))
             continue
         try:
-            wb = open_workbook(path)
+            wb = open_workbook(path, raw_dir)
         except UnreadableWorkbook as exc:
             problems.append(Problem(ERROR, own, exc.message))
             continue
@@ -172,6 +172,10 @@ def _read_published(raw_dir: Path) -> tuple[dict | None, list[Problem]]:
     path = raw_dir / PUBLISHED_FILE
     if not path.is_file():
         return None, []
+    if Path(raw_dir).resolve() not in path.resolve().parents:  # as for a workbook: only the folder's own files
+        return None, [Problem(ERROR, PUBLISHED_FILE, (
+            f"是指向原始数据文件夹之外的链接(→ {path.resolve()});应为文件夹中的文件本身",
+            f"is a link leading outside the raw folder (→ {path.resolve()}); expected the file itself in the folder"))]
     try:
         data = load_yaml(path)  # bounded like a params file: no aliases, at most 1 MB
     except SettingsRefused as exc:
