@@ -656,7 +656,14 @@ def cache_dir(raw_dir: Path, root: Path | None = None) -> Path:
 @contextmanager
 def _locked(folder: Path, exclusive: bool):
     """Hold the cache folder's lock: shared to read, exclusive to write (released when the process dies)."""
-    with open(folder / LOCK_NAME, "a+b") as handle:
+    try:
+        handle = open(folder / LOCK_NAME, "a+b")
+    except OSError:  # a cache another user made, read-only to us: read unlocked, the recorded hashes still hold
+        if exclusive:
+            raise
+        yield
+        return
+    with handle:
         if fcntl is not None:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
