@@ -154,3 +154,16 @@ def test_concurrent_loads_sharing_a_cache_never_see_each_others_tables(tmp_path)
     for p in loaders:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err[-2000:]
+
+
+def test_a_cache_whose_lock_cannot_be_opened_is_still_read(tmp_path, monkeypatch):
+    from jixiao.intake import folder
+
+    raw = build(tmp_path / "raw")
+    cache = tmp_path / "cache"
+    load_evaluation(raw, cache)
+    stamp = (cache / "spending.parquet").stat().st_mtime_ns
+    # as in a cache folder another user made, read-only to this one
+    monkeypatch.setattr(folder, "LOCK_NAME", "no-such-folder/cache.lock")
+    assert int(load_evaluation(raw, cache).tables["spending"]["amount"].iloc[0]) == 30_000_000
+    assert (cache / "spending.parquet").stat().st_mtime_ns == stamp

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import pytest
 from minimal import Q1, build, rows
 
@@ -222,3 +224,74 @@ def test_problems_survive_a_json_round_trip_in_both_languages(tmp_path, monkeypa
         "warning: spending.xlsx, sheet 支出, rows 3, 5: these two rows are the same "
         "(子项目编号、支付日期、支付金额(万元)、摘要 alike): one payment entered twice?",
     ]
+
+
+# --- inputs are what they say ----------------------------------------------------------------
+
+
+def test_a_workbook_linked_from_outside_the_raw_folder_is_refused(tmp_path):
+    import os
+
+    from minimal import build
+
+    raw = build(tmp_path / "raw")
+    outside = build(tmp_path / "elsewhere")
+    (raw / "budget.xlsx").unlink()
+    os.symlink(outside / "budget.xlsx", raw / "budget.xlsx")
+    (raw / "published.yaml").symlink_to(tmp_path / "secret.yaml")
+    (tmp_path / "secret.yaml").write_text("x: 1\n", encoding="utf-8")
+    (raw / "local.xlsx").symlink_to(raw / "spending.xlsx")  # a link inside the folder is the folder's own file
+    errors = [str(p) for p in read_raw(raw).problems if p.severity == "error"]
+    assert errors == [
+        f"错误:budget.xlsx:是指向原始数据文件夹之外的链接(→ {outside / 'budget.xlsx'});"
+        "应为文件夹中的工作簿本身(请复制进来,而不是链接)",
+        f"错误:published.yaml:是指向原始数据文件夹之外的链接(→ {tmp_path / 'secret.yaml'});应为文件夹中的文件本身",
+    ]
+
+
+def _with_part(source, target, name, data: bytes) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            out.writestr(item, data if item.filename == name else src.read(item.filename))
+
+
+DTD = '<?xml version="1.0" encoding="{enc}"?>\n<!DOCTYPE x [<!ENTITY a "lol">]>\n'
+
+
+def _sheet_part(path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return next(n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+
+
+@pytest.mark.parametrize("encoding, data", [
+    ("utf-16 with a BOM", lambda xml: codecs.BOM_UTF16_LE + DTD.format(enc="UTF-16").encode("utf-16-le") + xml),
+    ("utf-16-be with a BOM", lambda xml: codecs.BOM_UTF16_BE + DTD.format(enc="UTF-16").encode("utf-16-be") + xml),
+    ("utf-16 without a BOM", lambda xml: DTD.format(enc="UTF-16").encode("utf-16-le") + xml),
+    ("utf-8 with a BOM", lambda xml: codecs.BOM_UTF8 + DTD.format(enc="UTF-8").encode() + xml),
+    ("utf-16 declared, ascii bytes", lambda xml: b'<?xml version="1.0" encoding="UTF-16"?>' + xml),
+    ("utf-7", lambda xml: DTD.format(enc="UTF-7").encode("utf-7") + xml),
+])
+def test_a_dtd_is_found_in_any_encoding_the_xml_declares(tmp_path, encoding, data):
+    from minimal import build
+
+    raw = build(tmp_path / "raw")
+    original = tmp_path / "budget.xlsx"
+    (raw / "budget.xlsx").rename(original)
+    _with_part(original, raw / "budget.xlsx", _sheet_part(original), data(b"<worksheet/>"))
+    errors = [p for p in read_raw(raw).problems if p.severity == "error"]
+    assert [(p.file, p.text) for p in errors] == [
+        ("budget.xlsx", f"部件 {_sheet_part(original)} 声明了 DTD 或实体,Excel 从不这样写(实体扩展攻击?);应为普通工作簿")
+    ], encoding
+
+
+def test_an_ordinary_declaration_passes_the_encoding_check():
+    from jixiao.intake.workbook import xml_encoding
+
+    assert xml_encoding(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<worksheet>') == ("UTF-8", True)
+    assert xml_encoding(b"<worksheet>") == ("utf-8", True)
+    assert xml_encoding(b'<?xml version="1.0" encoding="GBK"?>') == ("GBK", True)
+    assert xml_encoding(b'<?xml version="1.0" encoding="no-such-codec"?>') is None

@@ -23,13 +23,12 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import yaml
 
 from jixiao.core.config import PARAMS_FILE, PROJECT_ROOT, RAW_DIR
 from jixiao.contract.sheets import SHEETS, SHEETS_BY_KEY, Layout
 from jixiao.core.units import points_decimal, wan_decimal
 from jixiao.core.i18n import t
-from jixiao.contract.params import RunParams, check_name, load_params
+from jixiao.contract.params import RunParams, check_name, load_params, load_yaml
 from jixiao.core.period import Period
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, ParameterError, Problem
 from jixiao.present.tables import fmt_count, fmt_pct, fmt_points, fmt_wan
@@ -396,8 +395,8 @@ def params_file_of(folder: Path) -> Path | None:
 
 def _raw_dir_of(path: Path) -> Path | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path)  # any params.*.yaml lying about is read: bounded, as the one given would be
         raw = data.get("raw_dir") or f"data/raw/{data['evaluation']}"
         return (path.resolve().parent / str(raw)).resolve()
-    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError, UnicodeDecodeError):
+    except (OSError, ParameterError, AttributeError, KeyError, TypeError):
         return None  # not a params file of this folder; a broken one is reported when it is used

@@ -18,11 +18,15 @@ from jixiao.core.i18n import LANGUAGES, set_lang, t
 from jixiao.core.problems import ERROR, NOTE, WARNING, ParameterError
 
 
-def _print_problems(problems, stream) -> None:
+def _print_problems(problems, stream, details: bool = False) -> None:
+    """Errors, then warnings, then notes; a rule met on many rows shows its first few and a count, unless
+    ``details`` (a 1,000,000-row sheet with one slip per row once printed 1.3 million lines)."""
+    from jixiao.intake.summary import SHOWN_PER_RULE, summary_lines
+
     for severity in (ERROR, WARNING, NOTE):
-        for p in problems:
-            if p.severity == severity:
-                print(str(p), file=stream)
+        found = (p for p in problems if p.severity == severity)
+        for line in summary_lines(found, None if details else SHOWN_PER_RULE):
+            print(line, file=stream)
 
 
 def _error(message: object) -> int:
@@ -61,7 +65,7 @@ def cmd_validate(args) -> int:
     except ParameterError as exc:
         return _error(exc)
     evaluation = read_raw(raw_dir, span, layout)
-    _print_problems(evaluation.problems, sys.stdout)
+    _print_problems(evaluation.problems, sys.stdout, details=args.details)
     errors, warnings = len(evaluation.errors), len(evaluation.warnings)
     shown = args.raw_dir or raw_dir
     if errors:
@@ -214,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       "the evaluation's params file (its raw_dir, span, files and columns)"))
     v.add_argument("--span", help=t("评价期(例如 2019-2021),用于发现评价期之外的年度和日期",
                                     "the evaluation's period (e.g. 2019-2021), to flag years and dates outside it"))
+    v.add_argument("--details", action="store_true", help=t(
+        "列出每一处问题(默认:同一问题超过 5 处时只列前 5 处和总数)",
+        "list every problem (default: a problem met more than 5 times shows its first 5 and a count)"))
     v.set_defaults(func=cmd_validate)
 
     tp = sub.add_parser("template", parents=[common], help=t(

@@ -27,6 +27,18 @@ PARAMS_KEYS = {
     "columns": "the department's own headers, per contract workbook: the department's header -> a contract header",
 }
 NOTEBOOK_PARAMETERS = ("evaluation", "period", "span", "project", "raw_dir", "results_dir")
+
+# Params and portfolio files are written by people, not generated: anything far larger is a mistake or an
+# attack, and is refused before it is parsed (a 20 MB file of comments took 9 s; a 21 MB title stalled the run).
+MAX_SETTINGS_BYTES = 1024 * 1024
+MAX_TITLE = 200  # the project's title, printed on every page
+MAX_NAME = 200  # a department's file name or header
+MAX_TEXT = 4096  # any other text: a path (PATH_MAX), a period
+# values (scalars, lists, mappings) in one file: PyYAML builds Python objects at ~100,000 values a second, so a
+# 1 MB file of tiny values would take seconds; a real params file has a few dozen, a portfolio a few hundred
+MAX_VALUES = 10_000
+# YAML's C parser when PyYAML was built with it: ten times faster on a file near the size limit
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YEAR_PARAMETERS = ("period", "span")  # a bare year may arrive as a number
 
 # letters (any script), digits, dot, dash, underscore; no separators, so a name can never leave its folder
@@ -72,15 +84,91 @@ class RunParams:
         return self.out_dir / self.evaluation
 
 
+class SettingsRefused(ParameterError):
+    """A YAML file refused before or while it is parsed; ``message`` keeps both languages (a raw folder's
+    published.yaml is reported as a validation problem, which is printed later in either)."""
+
+    def __init__(self, message: tuple[str, str]):
+        self.message = message
+        super().__init__(message[1])
+
+    def __str__(self) -> str:
+        return t(*self.message)
+
+
+def load_yaml(path: Path, limit: int = MAX_SETTINGS_BYTES) -> object:
+    """A small YAML file written by hand, parsed safely and within bounds: at most ``limit`` bytes, UTF-8, no
+    anchors or aliases (a few lines of them expand to gigabytes: "billion laughs"), no text longer than
+    MAX_TEXT, at most MAX_VALUES values; raises ParameterError naming the file and, for a long text, the field.
+    Each limit is checked before Python objects are built, so a refusal takes well under a second."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)  # never more, whatever the file's size says (it may be growing)
+            size = max(os.fstat(fh.fileno()).st_size, len(raw))
+    except OSError as exc:
+        raise SettingsRefused((f"无法读取 {path}:{exc.strerror}", f"cannot read {path}: {exc.strerror}")) from None
+    if len(raw) > limit:
+        mb = f"{limit / 2**20:g} MB"
+        raise SettingsRefused((f"{path} 有 {size:,} 字节;这个 YAML 文件应不超过 {limit:,} 字节({mb})",
+                               f"{path} is {size:,} bytes; this YAML file must be at most {limit:,} bytes ({mb})"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsRefused((f"{path} 不是 UTF-8 文本(第 {exc.start} 字节);请另存为 UTF-8",
+                               f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8")) from None
+    try:
+        values = 0
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            values += isinstance(event, yaml.NodeEvent)
+            if values > MAX_VALUES:
+                raise SettingsRefused((f"{path} 有超过 {MAX_VALUES:,} 个值;这个 YAML 文件应是简短的设置",
+                                       f"{path} holds more than {MAX_VALUES:,} values; this YAML file should be "
+                                       "a short list of settings"))
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                line = event.start_mark.line + 1
+                raise SettingsRefused((
+                    f"{path} 第 {line} 行用了 YAML 锚点或别名(&、*);这里的 YAML 文件不允许,请直接写出每个值",
+                    f"{path} line {line} uses a YAML anchor or alias (& or *); these YAML files may not: "
+                    "write each value out"))
+        data = yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError as exc:
+        raise SettingsRefused((f"{path} 不是有效的 YAML:{exc}", f"{path} is not valid YAML: {exc}")) from None
+    _check_lengths(path, data, "")
+    return data
+
+
+def _check_lengths(path: Path, value: object, field: str) -> None:
+    """Every text of ``value`` (keys included) at most MAX_TEXT characters; the error names the field."""
+    stack = [(field, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                _check_text(path, f"{where or '顶层'} 的键", key, MAX_TEXT, f"a key of {where or 'the top level'}")
+                stack.append((f"{where}.{key}" if where else str(key), inner))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", inner) for i, inner in enumerate(item))
+        else:
+            _check_text(path, where, item, MAX_TEXT)
+
+
+def _check_text(path: Path | str, field: str, value: object, limit: int, field_en: str | None = None) -> None:
+    """A text at most ``limit`` characters; the refusal names the file and the field (``field_en`` in English,
+    when its name is not the same in both)."""
+    if isinstance(value, str) and len(value) > limit:
+        raise SettingsRefused((f"{path}:{field} 长 {len(value):,} 个字符;应不超过 {limit} 个",
+                               f"{path}: {field_en or field} is {len(value):,} characters long; "
+                               f"expected at most {limit}"))
+
+
 def read_settings(path: Path, known, what: tuple[str, str]) -> dict:
-    """A YAML mapping of settings (a params or portfolio file), refused when unreadable or with unknown keys;
-    ``what``: the kind of file, in Chinese and English."""
+    """A YAML mapping of settings (a params or portfolio file), refused when unreadable, too large, with
+    anchors or aliases, or with unknown keys; ``what``: the kind of file, in Chinese and English."""
     if not path.is_file():
         raise ParameterError(t(f"{what[0]} {path} 不存在", f"{what[1]} {path} does not exist"))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ParameterError(t(f"{path} 不是有效的 YAML:{exc}", f"{path} is not valid YAML: {exc}")) from None
+    data = load_yaml(path)
+    data = {} if data is None else data
     if not isinstance(data, dict):
         raise ParameterError(t(f"{path} 应为参数的映射(键: 值)", f"{path} must be a mapping of parameters"))
     unknown = sorted(set(data) - set(known))
@@ -134,6 +222,7 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     project = data.get("project", evaluation)
     if not isinstance(project, str):
         raise ParameterError(t("project 应为文本", "project must be text"))
+    _check_text(path, "project", project, MAX_TITLE)
     layout = parse_layout(data.get("files"), data.get("columns"), path)
     return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout)
 
@@ -156,6 +245,7 @@ def parse_layout(files: object, columns: object, path: Path | str = "params.yaml
     own_names: dict[str, str] = {}
     for contract_file, own in files.items():
         text = str(own) if own is not None else ""
+        _check_text(path, f"files.{contract_file}", text, MAX_NAME)
         if (not text.lower().endswith(".xlsx") or "/" in text or "\\" in text or text.startswith(".")
                 or len(text) > 200):
             raise ParameterError(t(f"{path}:files 中 {contract_file} 的文件名 {text!r} 不可用;应为原始数据文件夹中的 .xlsx 文件名(不含路径)",
@@ -173,6 +263,8 @@ def parse_layout(files: object, columns: object, path: Path | str = "params.yaml
                                    "a contract header}"))
         indexes = [ColumnIndex(s) for s in SHEETS if s.file == contract_file]
         for own, target in mapping.items():
+            _check_text(path, f"columns.{contract_file}", str(own), MAX_NAME)
+            _check_text(path, f"columns.{contract_file}.{own}", str(target), MAX_NAME)
             if not any(i.match(str(target)) for i in indexes):
                 headers = "、".join(c.header for i in indexes for c in i.spec.columns)
                 raise ParameterError(t(
@@ -208,6 +300,11 @@ def check_notebook_types(**given) -> dict:
                                    f"用 papermill 传文字时请写 -r {key} {value}",
                                    f"notebook parameter {key} must be {hint_en}, got the {type(value).__name__} "
                                    f"{value!r}; pass text to papermill with -r {key} {value}"))
+        limit = MAX_TITLE if key == "project" else MAX_TEXT
+        if len(value) > limit:
+            raise ParameterError(t(f"笔记本参数 {key} 长 {len(value):,} 个字符;应不超过 {limit} 个",
+                                   f"notebook parameter {key} is {len(value):,} characters long; "
+                                   f"expected at most {limit}"))
         as_text[key] = value
     return as_text
 

@@ -20,7 +20,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 try:
     import fcntl
@@ -43,6 +42,7 @@ from jixiao.contract.sheets import (
     Layout,
     SheetSpec,
 )
+from jixiao.contract.params import SettingsRefused, load_yaml
 from jixiao.contract.rules import RuleError, figure_key, parse_rule
 from jixiao.core.units import points, points_float, score_units, wan_decimal
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
@@ -108,7 +108,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
             problems.extend(_absent(raw_dir, own, file, specs))
             continue
         try:
-            wb = open_workbook(path)
+            wb = open_workbook(path, raw_dir)
         except UnreadableWorkbook as exc:
             problems.append(Problem(ERROR, own, exc.message))
             continue
@@ -172,11 +172,16 @@ def _read_published(raw_dir: Path) -> tuple[dict | None, list[Problem]]:
     path = raw_dir / PUBLISHED_FILE
     if not path.is_file():
         return None, []
+    if Path(raw_dir).resolve() not in path.resolve().parents:  # as for a workbook: only the folder's own files
+        return None, [Problem(ERROR, PUBLISHED_FILE, (
+            f"是指向原始数据文件夹之外的链接(→ {path.resolve()});应为文件夹中的文件本身",
+            f"is a link leading outside the raw folder (→ {path.resolve()}); expected the file itself in the folder"))]
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return None, [Problem(ERROR, PUBLISHED_FILE, (f"不是有效的 YAML({exc});应为已发布的数据",
-                                                      f"is not valid YAML ({exc}); expected the published figures"))]
+        data = load_yaml(path)  # bounded like a params file: no aliases, at most 1 MB
+    except SettingsRefused as exc:
+        return None, [Problem(ERROR, PUBLISHED_FILE, (f"无法读取({exc.message[0]});应为已发布的数据",
+                                                      f"cannot be read ({exc.message[1]}); expected the published "
+                                                      "figures"))]
     if not isinstance(data, dict):
         return None, [Problem(ERROR, PUBLISHED_FILE, ("应为已发布数据的映射(键: 值)", "expected a mapping of the published figures"))]
     return data, []
@@ -651,7 +656,14 @@ def cache_dir(raw_dir: Path, root: Path | None = None) -> Path:
 @contextmanager
 def _locked(folder: Path, exclusive: bool):
     """Hold the cache folder's lock: shared to read, exclusive to write (released when the process dies)."""
-    with open(folder / LOCK_NAME, "a+b") as handle:
+    try:
+        handle = open(folder / LOCK_NAME, "a+b")
+    except OSError:  # a cache another user made, read-only to us: read unlocked, the recorded hashes still hold
+        if exclusive:
+            raise
+        yield
+        return
+    with handle:
         if fcntl is not None:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:

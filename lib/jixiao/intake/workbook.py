@@ -8,6 +8,7 @@ with a clear problem instead of a crash or a memory blow-up.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import gc
 import itertools
@@ -90,8 +91,10 @@ class Workbook:
         return facts
 
 
-def open_workbook(path: Path) -> Workbook:
-    """Check and open ``path``; raises UnreadableWorkbook with the reason."""
+def open_workbook(path: Path, folder: Path | None = None) -> Workbook:
+    """Check and open ``path`` (a workbook of ``folder``, when given); raises UnreadableWorkbook with the reason."""
+    if folder is not None:
+        _require_inside(Path(path), Path(folder))
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(OLE_MAGIC):
@@ -164,10 +167,62 @@ def open_workbook(path: Path) -> Workbook:
                     plain_parts=frozenset(plain))
 
 
+def _require_inside(path: Path, folder: Path) -> None:
+    """A workbook of the raw folder is a file of that folder: a link leading elsewhere would read (and put
+    into the report) a file nobody handed in as this evaluation's."""
+    target = path.resolve()
+    root = folder.resolve()
+    if root not in target.parents:
+        raise UnreadableWorkbook(
+            f"是指向原始数据文件夹之外的链接(→ {target});应为文件夹中的工作簿本身(请复制进来,而不是链接)",
+            f"is a link leading outside the raw folder (→ {target}); expected the workbook itself in the folder "
+            "(copy it in rather than link it)")
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# "<?" of a declaration with no BOM, as XML 1.0 appendix F tells the encoding family from it
+_UNMARKED = ((b"<\0\0\0?\0\0\0", "utf-32-le"), (b"\0\0\0<\0\0\0?", "utf-32-be"), (b"<\0?\0", "utf-16-le"),
+             (b"\0<\0?", "utf-16-be"))
+_DECLARED = re.compile(rb"""\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+
+
+def xml_encoding(head: bytes) -> tuple[str, bool] | None:
+    """(the encoding of an XML part, whether ASCII markup is itself in its bytes), from its first bytes: the
+    byte-order mark, else the XML 1.0 appendix F patterns, else the declaration. None for an encoding the
+    DTD check cannot read (EBCDIC, UTF-7, a declaration the bytes contradict): such a part is refused."""
+    for mark, name in _BOMS:
+        if head.startswith(mark):
+            return name, name == "utf-8"
+    for pattern, name in _UNMARKED:
+        if head.startswith(pattern):
+            return name, False
+    declared = _DECLARED.match(head)
+    name = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        codecs.lookup(name)
+        # an ASCII-compatible encoding writes markup as ASCII bytes: the byte search below sees it
+        compatible = "<!DOCTYPE<!ENTITY".encode(name) == b"<!DOCTYPE<!ENTITY"
+    except (LookupError, UnicodeError):
+        return None
+    return (name, True) if compatible else None
+
+
 def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, facts: bool) -> tuple[bool, bool]:
     """(whether the part holds <!DOCTYPE or <!ENTITY anywhere (a long comment could push it past any
     prolog), whether it may hold a formula or a hidden row: with ``facts``, checked in the same pass,
-    so a large sheet is decompressed once here, not again by ``xml_facts``)."""
+    so a large sheet is decompressed once here, not again by ``xml_facts``).
+
+    A part in UTF-16 or UTF-32 is decoded before it is searched (its markup is not ASCII bytes); one in
+    an encoding that cannot be checked counts as declaring a DTD."""
+    with archive.open(member) as fh:
+        head = fh.read(256)
+    found = xml_encoding(head)
+    if found is None:
+        return True, True
+    encoding, ascii_markup = found
+    if not ascii_markup:
+        return _scan_decoded(archive, member, encoding), True
     tail = b""
     marked = not facts
     with archive.open(member) as fh:
@@ -180,6 +235,19 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, facts: bool) -
             marked = marked or b"hidden" in chunk or names_an_f(chunk)
             tail = chunk[-16:]
     return False, marked
+
+
+def _scan_decoded(archive: zipfile.ZipFile, member: zipfile.ZipInfo, encoding: str) -> bool:
+    """Whether a part in a wide encoding holds <!DOCTYPE or <!ENTITY, decoded block by block."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    tail = ""
+    with archive.open(member) as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            text = tail + decoder.decode(block)
+            if "<!DOCTYPE" in text or "<!ENTITY" in text:
+                return True
+            tail = text[-16:]
+    return False
 
 
 def names_an_f(chunk: bytes) -> bool:
