@@ -34,19 +34,22 @@ def test_numbers_are_numbers_with_their_formats_and_blanks_are_empty(tmp_path):
     path = tmp_path / "2019" / "expenditure.xlsx"
     write_tables_xlsx(path, [spending_table()])
     ws = openpyxl.load_workbook(path)["子项目支出明细"]
-    assert [c.value for c in ws[1]] == ["子项目名称", "支付金额(万元)", "支出率", "笔数", "得分", "分值", "支付日期"]
-    assert all(c.font.bold for c in ws[1])
-    row2 = [c.value for c in ws[2]]
-    assert row2 == ["政务云平台", 80692.06, 0.984244, 12, 77.2, 20, dt.datetime(2021, 6, 30)]
-    assert [type(v) for v in row2[1:6]] == [float, float, int, float, int]
-    assert [c.number_format for c in ws[2]][1:] == ["#,##0.00", "0.00%", "0", "0.00", "General", "yyyy-mm-dd"]
-    assert ws["B4"].value == 0.1 and ws["D3"].value == 3 and type(ws["D3"].value) is int
-    assert ws["F3"].value == 2.5
-    assert ws["G3"].value == dt.datetime(2020, 1, 2)
+    # as a table in a Chinese report: the title, then 单位 (right-aligned), then the headers
+    assert ws["A1"].value == "子项目支出明细" and ws["A1"].font.bold and "A1:G1" in ws.merged_cells
+    assert ws["G2"].value == "单位:万元" and [c.value for c in ws[2]][:6] == [None] * 6
+    assert [c.value for c in ws[3]] == ["子项目名称", "支付金额(万元)", "支出率", "笔数", "得分", "分值", "支付日期"]
+    assert all(c.font.bold for c in ws[3])
+    row4 = [c.value for c in ws[4]]
+    assert row4 == ["政务云平台", 80692.06, 0.984244, 12, 77.2, 20, dt.datetime(2021, 6, 30)]
+    assert [type(v) for v in row4[1:6]] == [float, float, int, float, int]
+    assert [c.number_format for c in ws[4]][1:] == ["#,##0.00", "0.00%", "0", "0.00", "General", "yyyy-mm-dd"]
+    assert ws["B6"].value == 0.1 and ws["D5"].value == 3 and type(ws["D5"].value) is int
+    assert ws["F5"].value == 2.5
+    assert ws["G5"].value == dt.datetime(2020, 1, 2)
     # None, NaN, pd.NA and NaT all leave the cell empty
-    assert [ws["B5"].value, ws["C4"].value, ws["D4"].value, ws["E5"].value, ws["G4"].value, ws["G5"].value] == [None] * 6
-    assert ws.max_row == 8 and ws["A8"].value == "金额单位:万元;数据为合成数据。" and ws["A7"].value is None
-    assert ws.freeze_panes == "A2"
+    assert [ws["B7"].value, ws["C6"].value, ws["D6"].value, ws["E7"].value, ws["G6"].value, ws["G7"].value] == [None] * 6
+    assert ws.max_row == 10 and ws["A10"].value == "金额单位:万元;数据为合成数据。" and ws["A9"].value is None
+    assert ws.freeze_panes == "A4"
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
@@ -56,13 +59,14 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     write_tables_xlsx(path, [table, ExcelTable("=cmd|' /C calc'!A0", hostile_header, {"=1+1": "text"})])
     wb = openpyxl.load_workbook(path)
     ws = wb["子项目支出明细"]
-    for row, text in enumerate(HOSTILE, start=3):
+    for row, text in enumerate(HOSTILE, start=5):
         cell = ws.cell(row=row, column=1)
         assert cell.value == text and cell.data_type == "s" and cell.quotePrefix, text
-    assert ws["A2"].quotePrefix is False  # ordinary text carries no quote prefix
+    assert ws["A4"].quotePrefix is False  # ordinary text carries no quote prefix
     other = wb.worksheets[1]
-    assert other.title == "=cmd|' _C calc'!A0"  # a sheet name is never evaluated
-    assert (other["A1"].value, other["A1"].data_type, other["A2"].value, other["A2"].data_type) == ("=1+1", "s", "@x", "s")
+    assert other.title == "=cmd|' ／C calc'!A0"  # a sheet name is never evaluated
+    assert (other["A1"].value, other["A1"].data_type, other["A1"].quotePrefix) == ("=cmd|' /C calc'!A0", "s", True)
+    assert (other["A3"].value, other["A3"].data_type, other["A4"].value, other["A4"].data_type) == ("=1+1", "s", "@x", "s")
     with zipfile.ZipFile(path) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
         assert len(sheets) == 2
@@ -79,13 +83,15 @@ def test_column_widths_fit_chinese_text(tmp_path):
     assert ws.column_dimensions["A"].width == 24 + 2
     assert ws.column_dimensions["B"].width == len("1,234,567.89") + 2
     assert ws.column_dimensions["C"].width == 60 + 2  # capped; the long cell wraps instead
-    assert ws["C3"].alignment.wrap_text
+    assert ws["C5"].alignment.wrap_text
 
 
 def test_sheet_names_are_sanitized_truncated_and_unique():
-    assert sheet_name("收入/支出[2019]: 明细?*") == "收入_支出_2019__ 明细__"
+    # what Excel refuses becomes the full-width character a Chinese title prints anyway, not "_"
+    assert sheet_name("收入/支出[2019]: 明细?*") == "收入／支出［2019］： 明细？＊"
+    assert sheet_name("您单位的需求是否被纳入?") == "您单位的需求是否被纳入？"
     assert sheet_name("'引号'") == "引号"
-    assert sheet_name("") == "表" and sheet_name("///") == "___"
+    assert sheet_name("") == "表" and sheet_name("///") == "／／／"
     long = "各子项目资金支出率分档统计及未下达资金子项目明细一览表(按业务单位和领域汇总)"
     assert len(long) > 31 and sheet_name(long) == long[:31]
     taken = {long[:31].casefold()}
@@ -106,7 +112,7 @@ def test_a_failure_mid_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
     path = tmp_path / "2020" / "scoring.xlsx"
     good = ExcelTable("得分", pd.DataFrame({"得分": [1.5]}), {"得分": "points"})
     bad = ExcelTable("笔数", pd.DataFrame({"笔数": [1, 2.5]}), {"笔数": "count"})
-    with pytest.raises(TypeError, match="表格「笔数」第 3 行「笔数」列:2.5 不是整数"):
+    with pytest.raises(TypeError, match="表格「笔数」第 5 行「笔数」列:2.5 不是整数"):
         write_tables_xlsx(path, [good, bad])
     assert list(tmp_path.rglob("*")) in ([], [tmp_path / "2020"])
     write_tables_xlsx(path, [good])
@@ -154,5 +160,29 @@ def test_a_shown_table_picks_renames_and_orders_columns_in_its_workbook(tmp_path
     assert list(tab.frame.columns) == ["年度", "执行率", "调整后预算(万元)"] and tab.title == "年度预算执行"
     write_tables_xlsx(tmp_path / "b.xlsx", [tab])
     ws = openpyxl.load_workbook(tmp_path / "b.xlsx")["年度预算执行"]
-    assert [[c.value for c in row] for row in ws.iter_rows(max_row=3)] == [
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=3, max_row=5)] == [
         ["年度", "执行率", "调整后预算(万元)"], ["2019", 0.5, 100.0], ["2020", None, 250.5]]
+
+
+def test_numbers_a_page_printed_as_text_are_numbers_in_their_printed_format(tmp_path):
+    """The overview's key figures are text on the page (80,692.06; 98.42%): in Excel they are numbers."""
+    frame = pd.DataFrame({"项目": ["预算", "支出率", "差评率", "好差评", "评价期", "年度"],
+                          "数值": ["80,692.06", "98.42%", "0.0049%", "35,806,422", "2019-2021", "2019"]})
+    path = tmp_path / "k.xlsx"
+    write_tables_xlsx(path, [ExcelTable("主要指标", frame, {"项目": "text", "数值": "text"}, source="评价 x 的原始工作簿")])
+    ws = openpyxl.load_workbook(path)["主要指标"]
+    cells = [ws.cell(row=r, column=2) for r in range(4, 10)]
+    assert [c.value for c in cells] == [80692.06, 0.9842, 0.000049, 35806422, "2019-2021", "2019"]
+    assert [c.number_format for c in cells[:4]] == ["#,##0.00", "0.00%", "0.0000%", "#,##0"]
+    assert ws["A11"].value == "数据来源:评价 x 的原始工作簿"
+
+
+def test_a_share_column_shows_its_smallest_share(tmp_path):
+    """1星 and 2星 are shares of a few ten-thousandths: 0.00% would hide them."""
+    frame = pd.DataFrame({"星级": ["1星", "5星"], "占比": [0.0000485, 0.99965]})
+    path = tmp_path / "s.xlsx"
+    write_tables_xlsx(path, [ExcelTable("按星级", frame, {"星级": "text", "占比": "rate"})])
+    ws = openpyxl.load_workbook(path)["按星级"]
+    assert ws["B4"].number_format == ws["B5"].number_format == "0.0049%".replace("49", "00")
+    assert ws["B4"].value == 0.0000485
+

@@ -1,4 +1,10 @@
-"""A section's tables as one Excel workbook: one sheet per table, numbers kept as numbers."""
+"""A section's tables as one Excel workbook: one sheet per table, numbers kept as numbers.
+
+Each sheet reads as a table in a Chinese report does: its title on the first row, 单位 on the second, the
+headers, the rows, a note, and 数据来源 last. A number the page printed as text (the overview's key
+figures: 80,692.06, 98.42%) is a number here too, in the format it was printed with; a share column gets
+as many decimals as its smallest share needs to show (0.0049%, never 0.00%).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +37,11 @@ NUMBER_FORMATS = {
 KINDS = ("text", *NUMBER_FORMATS)
 
 SHEET_NAME_LIMIT = 31  # Excel refuses longer sheet names
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# what Excel refuses in a sheet name -> the full-width character a Chinese title would print anyway
+_SHEET_FORBIDDEN = {"[": "［", "]": "］", ":": "：", "*": "＊", "?": "？", "/": "／", "\\": "＼"}
+TITLE_ROW, UNIT_ROW, HEADER_ROW = 1, 2, 3
+# a text cell that is a number as the report prints it: 80,692.06 / 35,806,422 / 98.42% / 0.0049%
+_PRINTED_NUMBER = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)$")
 # a text cell starting with one of these is a formula to Excel (and to LibreOffice, which also takes '-' and '+')
 _FORMULA_START = ("=", "+", "-", "@")
 _MAX_WIDTH = 60  # characters of width 1; longer text wraps instead of widening the column further
@@ -46,6 +56,7 @@ class ExcelTable:
     frame: pd.DataFrame
     kinds: Mapping[str, str]
     note: str = ""
+    source: str = ""  # 数据来源, printed under the table
 
     def __post_init__(self):
         headers = [str(c) for c in self.frame.columns]
@@ -75,9 +86,9 @@ def write_tables_xlsx(path: Path, tables: Sequence[ExcelTable]) -> None:
 
 
 def sheet_name(title: str, taken: set[str] = frozenset()) -> str:
-    """``title`` as Excel allows a sheet name: no []:*?/\\, no edge apostrophes, at most 31 characters,
-    unlike (ignoring case, as Excel does) every name in ``taken`` (casefolded)."""
-    base = _SHEET_FORBIDDEN.sub("_", str(title)).strip().strip("'").strip() or "表"
+    """``title`` as Excel allows a sheet name: []:*?/\\ as their full-width forms (您单位的需求是否被纳入？), no
+    edge apostrophes, at most 31 characters, unlike (ignoring case, as Excel does) every name in ``taken``."""
+    base = "".join(_SHEET_FORBIDDEN.get(ch, ch) for ch in str(title)).strip().strip("'").strip() or "表"
     base = base[:SHEET_NAME_LIMIT]
     name, n = base, 1
     while name.casefold() in taken or name.casefold() == "history":  # Excel reserves "History"
@@ -96,27 +107,60 @@ def _fill_sheet(ws, table: ExcelTable) -> None:
     headers = [str(c) for c in table.frame.columns]
     widths = [display_width(h) for h in headers]
     bold = Font(bold=True)
+    last = get_column_letter(max(len(headers), 1))
+    _set_text(ws.cell(row=TITLE_ROW, column=1), table.title)
+    ws.cell(row=TITLE_ROW, column=1).font = Font(bold=True, size=13)
+    ws.cell(row=TITLE_ROW, column=1).alignment = Alignment(horizontal="center")
+    if len(headers) > 1:
+        ws.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
+    unit = _unit_line(table)
+    if unit:
+        _set_text(ws.cell(row=UNIT_ROW, column=len(headers)), unit)
+        ws.cell(row=UNIT_ROW, column=len(headers)).alignment = Alignment(horizontal="right")
     for col, header in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=col)
+        cell = ws.cell(row=HEADER_ROW, column=col)
         _set_text(cell, header)
         cell.font = bold
         cell.alignment = Alignment(horizontal="center", vertical="center")
-    for row, values in enumerate(table.frame.itertuples(index=False, name=None), start=2):
+    rate_formats = {h: _rate_format(table.frame[h]) for h in headers if table.kinds[h] == "rate"}
+    for row, values in enumerate(table.frame.itertuples(index=False, name=None), start=HEADER_ROW + 1):
         for col, (header, value) in enumerate(zip(headers, values), start=1):
             kind = table.kinds[header]
-            shown = _put(ws.cell(row=row, column=col), value, kind, table.title, header, row)
+            cell = ws.cell(row=row, column=col)
+            shown = _put(cell, value, kind, table.title, header, row)
+            if kind == "rate" and not _blank(value):
+                cell.number_format = rate_formats[header]
             widths[col - 1] = max(widths[col - 1], display_width(shown))
-    if table.note:
-        note_row = len(table.frame) + 3  # one blank row between the table and its note
-        cell = ws.cell(row=note_row, column=1)
-        _set_text(cell, table.note)
-    ws.freeze_panes = "A2"
+    below = HEADER_ROW + len(table.frame) + 2  # one blank row between the table and what follows it
+    for text in (table.note, f"数据来源:{table.source}" if table.source else ""):
+        if text:
+            _set_text(ws.cell(row=below, column=1), text)
+            below += 1
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(width, _MAX_WIDTH) + 2
     for col, header in enumerate(headers, start=1):
         if widths[col - 1] > _MAX_WIDTH:
-            for (cell,) in ws.iter_rows(min_row=2, max_row=len(table.frame) + 1, min_col=col, max_col=col):
+            for (cell,) in ws.iter_rows(min_row=HEADER_ROW + 1, max_row=HEADER_ROW + len(table.frame), min_col=col,
+                                        max_col=col):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _unit_line(table: ExcelTable) -> str:
+    """单位 as a Chinese table states it above the table: 万元 for its money (headers say the rest)."""
+    return "单位:万元" if any(k == "money" for k in table.kinds.values()) else ""
+
+
+def _rate_format(values: pd.Series) -> str:
+    """The percent format whose decimals show the column's smallest share with two significant digits
+    (0.0000485 -> 0.0049%), and never fewer than the report's two."""
+    shares = [abs(float(v)) for v in values if not _blank(v) and float(v) != 0]
+    places = 2
+    if shares:
+        smallest = min(shares) * 100
+        if smallest < 1:
+            places = max(2, -math.floor(math.log10(smallest)) + 1)
+    return "0." + "0" * min(places, 10) + "%"
 
 
 def _blank(value) -> bool:
@@ -140,6 +184,9 @@ def _put(cell, value, kind: str, title: str, header: str, row: int) -> str:
         return ""
     if kind == "text":
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        printed = _PRINTED_NUMBER.match(text) if isinstance(value, str) and ("," in text or "." in text or "%" in text) else None
+        if printed:
+            return _put_printed(cell, text, printed)
         _set_text(cell, text)
         return text
     where = f"表格「{title}」第 {row} 行「{header}」列"
@@ -168,6 +215,19 @@ def _put(cell, value, kind: str, title: str, header: str, row: int) -> str:
     return _shown_number(number, kind)
 
 
+def _put_printed(cell, text: str, printed: re.Match) -> str:
+    """A number the page printed as text, as that number in the format it was printed with."""
+    places = len(printed.group(1) or "")
+    digits = text.rstrip("%").replace(",", "")
+    if printed.group(2):
+        cell.value = float(Decimal(digits) / 100)
+        cell.number_format = "0" + ("." + "0" * places if places else "") + "%"
+    else:
+        cell.value = int(digits) if not places else float(Decimal(digits))
+        cell.number_format = ("#,##0" if "," in text else "0") + ("." + "0" * places if places else "")
+    return text
+
+
 def _shown_number(number: int | float, kind: str) -> str:
     if kind == "money":
         return f"{number:,.2f}"
@@ -178,8 +238,9 @@ def _shown_number(number: int | float, kind: str) -> str:
     return f"{number:g}" if isinstance(number, float) else str(number)
 
 
-def notebook_tables(nb) -> list[ExcelTable]:
-    """Every table an executed notebook shows (``present.table`` puts its data beside its HTML), in order."""
+def notebook_tables(nb, source: str = "") -> list[ExcelTable]:
+    """Every table an executed notebook shows (``present.table`` puts its data beside its HTML), in order;
+    ``source`` is each table's 数据来源."""
     from jixiao.present.tables import TABLE_MIME
 
     tables = []
@@ -193,7 +254,7 @@ def notebook_tables(nb) -> list[ExcelTable]:
             for header, kind in kinds.items():
                 if kind == "date":
                     frame[header] = [None if v is None else dt.date.fromisoformat(v) for v in frame[header]]
-            tables.append(ExcelTable(data["caption"] or f"表{len(tables) + 1}", frame, kinds))
+            tables.append(ExcelTable(data["caption"] or f"表{len(tables) + 1}", frame, kinds, source=source))
     return tables
 
 

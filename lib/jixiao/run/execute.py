@@ -159,7 +159,9 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
         from jixiao.output.excel import notebook_tables, tables_xlsx_bytes
 
         began = time.monotonic()
-        tables = notebook_tables(nb)
+        source = (f"评价 {task.evaluation} 的原始工作簿({'、'.join(sorted(task.inputs)) or '无'}),"
+                  f"jixiao 按报告期间 {task.period} 计算")
+        tables = notebook_tables(nb, source)
         if tables:
             out.files["xlsx"] = tables_xlsx_bytes(tables)
         out.phases["xlsx"] = round(time.monotonic() - began, 3)
