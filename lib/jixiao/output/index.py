@@ -36,8 +36,12 @@ class CellResult:
     phases: dict[str, float] = field(default_factory=dict)  # execute / html / pdf seconds, when executed
 
 
+# the index's cells wrap (a page's tables keep their numbers on one line), and the table scrolls inside its
+# own box when a portfolio's many sections still make it wider than the screen: never cut at the edge
 STYLE = ("<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4} td.na{background:#f6f6f6; color:#666}"
-         " table.jx-table td{vertical-align:top; text-align:left}</style>")
+         " table.jx-table td{vertical-align:top; text-align:left}"
+         " div.jx-scroll{overflow-x:auto; max-width:100%} table.jx-index th, table.jx-index td{white-space:normal;"
+         " min-width:6.5em; word-break:break-word} table.jx-index{width:100%}</style>")
 
 
 def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, periods: list[str],
@@ -86,7 +90,8 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
                + f";本次执行 {len(results) - reused} 个,沿用上次结果 {reused} 个;总用时 {elapsed:.1f} 秒。</p>")
     body = (f"<h1>{escape(project)}:绩效评价报告索引</h1>"
             f"<p class='jx-subtitle'>评价期 {escape(span)} · 评价 {escape(evaluation)}</p>{summary}{STYLE}"
-            f"<table class='jx-table'><thead><tr><th>期间</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+            f"<div class='jx-scroll'><table class='jx-table jx-index'><thead><tr><th>期间</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
     atomic_write_text(report_dir / "index.json", json.dumps(
         {"evaluation": evaluation, "elapsed_seconds": round(elapsed, 2), "executed": len(results) - reused,
          "reused": reused, "reports": reports or {}, "results": [asdict(r) for r in results]},

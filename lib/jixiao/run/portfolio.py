@@ -23,7 +23,7 @@ from pathlib import Path
 from jixiao.core.atomic import atomic_write_text
 from jixiao.core.i18n import t
 from jixiao.core.problems import ParameterError
-from jixiao.output.index import Status
+from jixiao.output.index import STYLE as INDEX_STYLE, Status
 from jixiao.run.scheduler import LOCAL, SchedulerChoice
 
 PORTFOLIO_KEYS = ("evaluations", "out_dir")
@@ -254,8 +254,8 @@ def _write_portfolio_index(out_dir: Path, rows: list[dict], refused: list[dict],
             cells.append(f'<td data-sort="{escape(sort)}">{escape(text)}</td>')
         body_rows.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{escape(title)}</th>" for _, title in columns)
-    table = (f"<table class='jx-table jx-sortable'><thead><tr>{head}</tr></thead>"
-             f"<tbody>{''.join(body_rows)}</tbody></table>")
+    table = (f"{INDEX_STYLE}<div class='jx-scroll'><table class='jx-table jx-sortable jx-index'><thead><tr>{head}</tr>"
+             f"</thead><tbody>{''.join(body_rows)}</tbody></table></div>")
     refused_html = ""
     if refused:
         items = "".join(f"<li>{escape(r['evaluation'] or r['params'])}:{escape(r['reason'])}</li>" for r in refused)
