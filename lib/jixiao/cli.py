@@ -55,7 +55,7 @@ def cmd_validate(args) -> int:
                 params = load_params(found)
                 layout, span = params.layout, (params.span.first, params.span.last)
                 print(t(f"按参数文件 {found} 检查(评价期 {params.span.label})",
-                        f"checking with the params file {found} (span {params.span.label})"))
+                        f"checking with the params file {found} (span {params.span.label})"), file=sys.stderr)
         else:
             return _error(t("请给出原始数据文件夹,或用 --params 指定评价的参数文件",
                             "give the raw folder, or the evaluation's params file with --params"))
