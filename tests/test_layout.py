@@ -135,14 +135,21 @@ def test_malformed_scoring_rules_name_the_department_file_and_headers(tmp_path, 
     assert found == expected
 
 
-def test_validate_with_params_reads_the_department_layout(department):
+def test_validate_with_params_reads_the_department_layout(department, tmp_path):
     base, raw = department
     before = hashes(raw)
     result = jixiao("validate", "--params", base / "params.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [f"{raw}:有效(0 个警告)。"]
-    # without its layout the department's files are not read, and validate says so
-    contract = jixiao("validate", raw, "--lang", "en")
+    # the folder alone finds the params file that names it, and so its layout
+    found = jixiao("validate", raw)
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert found.stdout.splitlines()[-1] == f"{raw}:有效(0 个警告)。"
+    # a copy no params file names is read without the layout: the department's files are not read, and
+    # validate says so
+    alone = tmp_path / "raw"
+    shutil.copytree(raw, alone)
+    contract = jixiao("validate", alone, "--lang", "en")
     assert contract.returncode == 0
     lines = contract.stdout.splitlines()
     unread = ("is not one of the evaluation's workbooks and was not read; if it holds one, declare it under files "
