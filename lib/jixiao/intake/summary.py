@@ -19,11 +19,14 @@ SHOWN_PER_RULE = 5
 _NUMBER = re.compile(r"\d[\d,.]*")
 
 
-def rule_key(problem: Problem, _templates: dict[str, str] = {}) -> tuple:  # noqa: B006 (a memo on purpose)
-    """What makes two problems the same rule (a message is turned into its template once, however often met)."""
-    template = _templates.get(problem.message)
+def rule_key(problem: Problem, templates: dict[str, str] | None = None) -> tuple:
+    """What makes two problems the same rule; ``templates`` remembers each message's template, so 100,000
+    problems with one message run the regular expression once."""
+    template = None if templates is None else templates.get(problem.message)
     if template is None:
-        template = _templates.setdefault(problem.message, _NUMBER.sub("#", problem.message))
+        template = _NUMBER.sub("#", problem.message)
+        if templates is not None:
+            templates[problem.message] = template
     return problem.severity, problem.file, problem.sheet, problem.column, template
 
 
@@ -34,7 +37,8 @@ def summary_lines(problems: Iterable[Problem], shown: int | None = SHOWN_PER_RUL
     if shown is None:
         yield from (str(p) for p in problems)
         return
-    keys = [rule_key(p) for p in problems]
+    templates: dict[str, str] = {}
+    keys = [rule_key(p, templates) for p in problems]
     counts = Counter(keys)
     seen: Counter = Counter()
     for p, key in zip(problems, keys):
