@@ -101,8 +101,8 @@ def test_a_2_mb_file_of_comments_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("lang, expected", [
-    ("zh", "{path}:project 长 500 个字符;应不超过 200 个"),
-    ("en", "{path}: project is 500 characters long; expected at most 200"),
+    ("zh", "{path}:project 长 500 个字符;标题应不超过 200 个"),
+    ("en", "{path}: project is 500 characters long; a title has at most 200"),
 ])
 def test_a_title_longer_than_a_title_is_refused_naming_the_field(tmp_path, lang, expected):
     path = params_file(tmp_path, project="很" * 500)
@@ -135,8 +135,21 @@ def test_a_portfolio_file_is_bounded_the_same_way(tmp_path):
 
 def test_a_notebook_title_is_bounded(monkeypatch):
     monkeypatch.setenv("JIXIAO_LANG", "en")
-    with pytest.raises(ParameterError, match="notebook parameter project is 201 characters long; expected at most 200"):
+    with pytest.raises(ParameterError, match="notebook parameter project is 201 characters long; a title has at most 200"):
         check_notebook_types(**{**BASE, "project": "x" * 201})
+    with pytest.raises(ParameterError, match="notebook parameter project holds a line break or control character U\\+000A"):
+        check_notebook_types(**{**BASE, "project": "一\n二"})
+
+
+@pytest.mark.parametrize("title, char", [("一行\n两行", "000A"), ("制表\t符", "0009"), ("反向\u202e文字", "202E")])
+def test_a_title_is_one_line_of_text(tmp_path, title, char):
+    path = params_file(tmp_path, project=title)
+    assert refusal(path) == f"{path}:project 含有换行或控制字符 U+{char};标题应是一行文字"
+
+
+def test_a_title_may_hold_any_printable_text(tmp_path):
+    title = "2019—2021 年度「数字政府」建设项目 (第二期) 👩\u200d💻"
+    assert load_params(params_file(tmp_path, project=title)).project == title
 
 
 def test_a_published_file_with_aliases_is_a_validation_error(tmp_path):

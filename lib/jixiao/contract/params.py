@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,6 +163,20 @@ def _check_text(path: Path | str, field: str, value: object, limit: int, field_e
                                f"expected at most {limit}"))
 
 
+def check_title(title: str, where_zh: str, where_en: str) -> str:
+    """The project's title as a title: one line (it heads every page and names the PDF) of at most
+    MAX_TITLE characters."""
+    if len(title) > MAX_TITLE:
+        raise ParameterError(t(f"{where_zh} 长 {len(title):,} 个字符;标题应不超过 {MAX_TITLE} 个",
+                               f"{where_en} is {len(title):,} characters long; a title has at most {MAX_TITLE}"))
+    control = next((c for c in title if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c != "\u200d"), None)
+    if control is not None:
+        raise ParameterError(t(f"{where_zh} 含有换行或控制字符 U+{ord(control):04X};标题应是一行文字",
+                               f"{where_en} holds a line break or control character U+{ord(control):04X}; "
+                               "a title is one line of text"))
+    return title
+
+
 def read_settings(path: Path, known, what: tuple[str, str]) -> dict:
     """A YAML mapping of settings (a params or portfolio file), refused when unreadable, too large, with
     anchors or aliases, or with unknown keys; ``what``: the kind of file, in Chinese and English."""
@@ -222,7 +237,7 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     project = data.get("project", evaluation)
     if not isinstance(project, str):
         raise ParameterError(t("project 应为文本", "project must be text"))
-    _check_text(path, "project", project, MAX_TITLE)
+    check_title(project, f"{path}:project", f"{path}: project")
     layout = parse_layout(data.get("files"), data.get("columns"), path)
     return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout)
 
@@ -300,11 +315,12 @@ def check_notebook_types(**given) -> dict:
                                    f"用 papermill 传文字时请写 -r {key} {value}",
                                    f"notebook parameter {key} must be {hint_en}, got the {type(value).__name__} "
                                    f"{value!r}; pass text to papermill with -r {key} {value}"))
-        limit = MAX_TITLE if key == "project" else MAX_TEXT
-        if len(value) > limit:
-            raise ParameterError(t(f"笔记本参数 {key} 长 {len(value):,} 个字符;应不超过 {limit} 个",
+        if key == "project":
+            check_title(value, "笔记本参数 project", "notebook parameter project")
+        elif len(value) > MAX_TEXT:
+            raise ParameterError(t(f"笔记本参数 {key} 长 {len(value):,} 个字符;应不超过 {MAX_TEXT} 个",
                                    f"notebook parameter {key} is {len(value):,} characters long; "
-                                   f"expected at most {limit}"))
+                                   f"expected at most {MAX_TEXT}"))
         as_text[key] = value
     return as_text
 
