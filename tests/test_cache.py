@@ -125,6 +125,15 @@ def test_two_raw_folders_with_the_same_name_get_separate_caches(tmp_path):
     assert (cache_dir(first) / "spending.parquet").stat().st_mtime_ns == stamp  # reused
 
 
+def test_a_long_folder_name_still_makes_a_cache_folder(tmp_path):
+    from jixiao.intake.folder import cache_dir
+
+    raw = build(tmp_path / ("数字政府建设项目绩效评价" * 7))  # 252 bytes: its name and a digest would be 269
+    assert len(cache_dir(raw).name.encode()) <= 255
+    load_evaluation(raw)
+    assert (cache_dir(raw) / "manifest.json").is_file()
+
+
 LOADER = """
 import sys
 from pathlib import Path

@@ -650,7 +650,8 @@ def cache_dir(raw_dir: Path, root: Path | None = None) -> Path:
     """The cache folder of ``raw_dir``: its name for a reader, a digest of its resolved path for uniqueness."""
     resolved = Path(raw_dir).resolve()
     digest = hashlib.sha256(str(resolved).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return Path(root if root is not None else PROCESSED_DIR) / f"{resolved.name}-{digest}"
+    # 60 characters of the name: even in Chinese (3 bytes each) the folder's name stays under NAME_MAX (255 bytes)
+    return Path(root if root is not None else PROCESSED_DIR) / f"{resolved.name[:60]}-{digest}"
 
 
 @contextmanager
