@@ -295,3 +295,28 @@ def test_an_ordinary_declaration_passes_the_encoding_check():
     assert xml_encoding(b"<worksheet>") == ("utf-8", True)
     assert xml_encoding(b'<?xml version="1.0" encoding="GBK"?>') == ("GBK", True)
     assert xml_encoding(b'<?xml version="1.0" encoding="no-such-codec"?>') is None
+
+
+def test_a_sheet_part_not_named_xml_is_checked_too(tmp_path):
+    import re
+    import zipfile
+
+    raw = build(tmp_path / "raw")
+    original = tmp_path / "budget.xlsx"
+    (raw / "budget.xlsx").rename(original)
+    part = _sheet_part(original)
+    hidden = part[:-4] + ".dat"
+    with zipfile.ZipFile(original) as src, zipfile.ZipFile(raw / "budget.xlsx", "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == part:
+                body = data.split(b"?>", 1)[-1]  # the sheet without its own declaration, if it has one
+                out.writestr(hidden, DTD.format(enc="UTF-8").encode() + body)
+                continue
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = re.sub(rb'Target="/?(xl/)?' + re.escape(part[3:].encode()) + b'"',
+                              b'Target="' + hidden[3:].encode() + b'"', data)
+            out.writestr(item, data)
+    errors = [p for p in read_raw(raw).problems if p.severity == "error"]
+    assert [(p.file, p.text) for p in errors] == [
+        ("budget.xlsx", f"部件 {hidden} 声明了 DTD 或实体,Excel 从不这样写(实体扩展攻击?);应为普通工作簿")]

@@ -136,7 +136,8 @@ def open_workbook(path: Path, folder: Path | None = None) -> Workbook:
         sheet_members = set(parts.values())
         plain = set()
         for m in members:
-            if not m.filename.endswith((".xml", ".rels")):
+            # a sheet is wherever workbook.xml.rels points, whatever its name ends with
+            if not m.filename.endswith((".xml", ".rels")) and m.filename not in sheet_members:
                 continue
             declares_dtd, marked = _scan_part(archive, m, facts=m.filename in sheet_members)
             if declares_dtd:
