@@ -138,7 +138,8 @@ def test_validate_exit_codes_and_no_traceback(tmp_path):
     clean = jixiao("validate", PROJECT_ROOT / "data/raw/dongguan-2019-2021", "--span", "2019-2021")
     assert clean.returncode == 0 and clean.stdout.strip().endswith("有效(0 个警告)。")
     missing = jixiao("validate", tmp_path / "nowhere")
-    assert missing.returncode == 2 and "该文件夹不存在" in missing.stdout
+    # validate DIR_OR_NAME looks for a folder, then a name under data/raw/: neither, and it says so (43eb6a1)
+    assert missing.returncode == 2 and f"找不到评价 '{tmp_path / 'nowhere'}'" in missing.stderr, missing.stderr
     assert "Traceback" not in missing.stdout + missing.stderr
 
 
