@@ -62,7 +62,7 @@ class Result:
 
     @property
     def out_lines(self) -> list[str]:
-        return report_lines(self.stdout)
+        return self.stdout.splitlines()
 
     @property
     def err_lines(self) -> list[str]:
@@ -70,15 +70,6 @@ class Result:
 
     def describe(self) -> str:
         return f"exit {self.rc}\n--- stdout\n{self.stdout[-4000:]}\n--- stderr\n{self.stderr[-4000:]}"
-
-
-def report_lines(stdout: str) -> list[str]:
-    """validate's problems and verdict: the line saying which params file it found beside the folder (each
-    case's params.yaml names its raw folder) is left out, the cases being about the workbooks."""
-    lines = stdout.splitlines()
-    if lines and lines[0].startswith(("按参数文件 ", "checking with the params file ")):
-        return lines[1:]
-    return lines
 
 
 @dataclass
@@ -250,7 +241,7 @@ def test_messages_in_english_on_request(how: str, corpus: Path):
     r = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", env=env, timeout=TIMEOUT)
     money = "expected an amount in 万元: a plain number such as 1234.56 (no unit, no % sign)"
     assert r.returncode == 2
-    assert report_lines(r.stdout) == [
+    assert r.stdout.splitlines() == [
         f"error: spending.xlsx, sheet 支出, row 4, column 支付金额(万元): found '待定'; {money}",
         "error: spending.xlsx, sheet 支出, row 6, column 子项目编号: found 'DG-2099-999'; "
         "expected a 子项目编号 listed in subprojects.xlsx",
@@ -261,7 +252,7 @@ def test_messages_in_english_on_request(how: str, corpus: Path):
     args = [*JIXIAO, "validate", str(warned.raw), "--span", SPAN] + (["--lang", "en"] if how == "--lang" else [])
     r = subprocess.run(args, capture_output=True, text=True, encoding="utf-8", env=env, timeout=TIMEOUT)
     assert r.returncode == 0
-    assert report_lines(r.stdout) == [
+    assert r.stdout.splitlines() == [
         "warning: spending.xlsx, sheet 支出, rows 2, 3, 4, 5, column 支付金额(万元): the payments to DG-2019-001 add up "
         "to 6,534,600 万元, 8,104 times its approved amount of 806.33 万元 (over 150%); near 10,000 times: the amounts "
         "look typed in 元 under a 万元 header",
