@@ -36,6 +36,23 @@ class CellResult:
     phases: dict[str, float] = field(default_factory=dict)  # execute / html / pdf seconds, when executed
 
 
+@dataclass(frozen=True)
+class CellCounts:
+    """One count of a run's cells for the summary line, the index and index.json: pages (cells with a page),
+    of which executed now or reused from the last run, and 不适用 cells (no page; never failures)."""
+
+    pages: int
+    executed: int
+    reused: int
+    not_applicable: int
+
+    @classmethod
+    def of(cls, results: list["CellResult"]) -> "CellCounts":
+        pages = [r for r in results if r.status is not Status.NOT_APPLICABLE]
+        reused = sum(r.reused for r in pages)
+        return cls(len(pages), len(pages) - reused, reused, len(results) - len(pages))
+
+
 # the index's cells wrap (a page's tables keep their numbers on one line), and the table scrolls inside its
 # own box when a portfolio's many sections still make it wider than the screen: never cut at the edge
 STYLE = ("<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4} td.na{background:#f6f6f6; color:#666}"
@@ -82,19 +99,18 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
                          f"</small>{err}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     failed = sum(r.status is Status.FAILED for r in results)
-    reused = sum(r.reused for r in results)
-    na = sum(r.status is Status.NOT_APPLICABLE for r in results)
-    summary = (f"<p>{len(results) - failed - na} / {len(results) - na} 个报告生成成功"
-               + (f"（另有 {na} 个不适用：单年度没有可列示的内容）" if na else "")
+    count = CellCounts.of(results)
+    summary = (f"<p>{count.pages - failed} / {count.pages} 个章节页生成成功"
+               + (f"（另有 {count.not_applicable} 个不适用：单年度没有可列示的内容）" if count.not_applicable else "")
                + (f",<b>{failed} 个失败</b>" if failed else "")
-               + f";本次执行 {len(results) - reused} 个,沿用上次结果 {reused} 个;总用时 {elapsed:.1f} 秒。</p>")
+               + f";本次执行 {count.executed} 个,沿用上次结果 {count.reused} 个;总用时 {elapsed:.1f} 秒。</p>")
     body = (f"<h1>{escape(project)}:绩效评价报告索引</h1>"
             f"<p class='jx-subtitle'>评价期 {escape(span)} · 评价 {escape(evaluation)}</p>{summary}{STYLE}"
             f"<div class='jx-scroll'><table class='jx-table jx-index'><thead><tr><th>期间</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")
     atomic_write_text(report_dir / "index.json", json.dumps(
-        {"evaluation": evaluation, "elapsed_seconds": round(elapsed, 2), "executed": len(results) - reused,
-         "reused": reused, "reports": reports or {}, "results": [asdict(r) for r in results]},
+        {"evaluation": evaluation, "elapsed_seconds": round(elapsed, 2), "executed": count.executed,
+         "reused": count.reused, "not_applicable": count.not_applicable, "reports": reports or {}, "results": [asdict(r) for r in results]},
         ensure_ascii=False, indent=2))
     footer = provenance_footer(footer_parameters, inputs, run_time, elapsed)
     export_page(f"{project} 绩效评价报告索引", body, footer, report_dir / "index.html")

@@ -36,7 +36,7 @@ from jixiao.core.i18n import t
 from jixiao.core.scratch import remove_temp_files, sweep_scratch
 from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
 from jixiao.contract.params import RunParams
-from jixiao.output.index import CellResult, Status, write_index
+from jixiao.output.index import CellCounts, CellResult, Status, write_index
 from jixiao.run.execute import TaskKind, TaskOutput
 from jixiao.run.runkeys import RunState, environment_digest, files_read, fingerprint, section_key
 from jixiao.run.scheduler import LOCAL, SchedulerChoice
@@ -587,12 +587,14 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
                                     "warnings": {"count": executed.prepared.warnings.count,
                                                  "first": executed.prepared.warnings.first}})
     failed = [r for r in results if r.status is Status.FAILED]
-    reused = len(plan.reused)
+    count = CellCounts.of(results)  # the same counts as the index and the progress bar
     if not quiet_summary:
-        print(t(f"{len(results) - len(failed)}/{len(results)} 个章节报告已写入 {opened.report_dir},用时 {elapsed:.1f} 秒"
-                f"(执行 {len(results) - reused} 个,沿用 {reused} 个);索引:{opened.report_dir / 'index.html'}",
-                f"{len(results) - len(failed)} of {len(results)} section reports written to {opened.report_dir} "
-                f"in {elapsed:.1f} s ({len(results) - reused} executed, {reused} reused); "
+        na_zh = f",另 {count.not_applicable} 个不适用" if count.not_applicable else ""
+        na_en = f", {count.not_applicable} not applicable" if count.not_applicable else ""
+        print(t(f"{count.pages - len(failed)}/{count.pages} 个章节页已写入 {opened.report_dir}{na_zh},用时 {elapsed:.1f} 秒"
+                f"(执行 {count.executed} 个,沿用 {count.reused} 个);索引:{opened.report_dir / 'index.html'}",
+                f"{count.pages - len(failed)} of {count.pages} section pages written to {opened.report_dir}{na_en} "
+                f"in {elapsed:.1f} s ({count.executed} executed, {count.reused} reused); "
                 f"index: {opened.report_dir / 'index.html'}"))
     for r in sorted(failed, key=lambda r: (r.period, r.section)):
         _say(t(f"失败:{r.period}/{r.section}:{r.error}", f"failed: {r.period}/{r.section}: {r.error}"))
@@ -679,8 +681,8 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                 if not waiting[(index, period)]:  # nothing of it runs now, but its report is missing
                     report = report_task(run, period)
                     pending[engine.submit(report)] = (index, report)
-            if bar is not None:
-                bar.total = len(pending) + bar.n
+            if bar is not None:  # notebooks only: a period's report is no notebook, and 不适用 cells run none
+                bar.total = sum(t.kind is TaskKind.SECTION for _, t in pending.values()) + bar.n
                 bar.refresh()
         if pending:
             futures = engine.as_completed(list(pending))
