@@ -159,7 +159,7 @@ def test_the_notebook_shows_the_batch_results_not_its_own(workspace, tmp_path):
                              kernel_name="python3", progress_bar=False)
     outputs = json.dumps([o for c in nb.cells for o in c.get("outputs", [])], ensure_ascii=False)
     assert "本期支出率 12.35%" in outputs and f"本期支出率 {shown}" not in outputs
-    with pytest.raises(pm.PapermillExecutionError, match="not '另一个项目'"):
+    with pytest.raises(pm.PapermillExecutionError, match="不是 '另一个项目'"):
         pm.execute_notebook(str(PROJECT_ROOT / "notebooks" / "expenditure.ipynb"), str(tmp_path / "out2.ipynb"),
                             parameters={"evaluation": "inc", "period": "2021", "span": "2019-2021",
                                         "project": "另一个项目", "results_dir": str(results)},
