@@ -314,3 +314,16 @@ def test_a_full_disk_while_writing_an_index_gives_exit_3_for_a_portfolio_too(tmp
     err = capsys.readouterr().err
     [line] = [line for line in err.splitlines() if "磁盘" in line]
     assert f"无法写入 {tmp_path / 'reports' / EVALUATION}" in line and "Traceback" not in err
+
+
+def test_the_portfolio_index_is_kept_while_it_matches_and_rebuilt_when_edited(tmp_path, engine):
+    path = portfolio(tmp_path)
+    index = tmp_path / "reports" / "index.json"
+    assert cli.main(["run", "--portfolio", str(path), "--quiet"]) == 0
+    good = index.read_bytes()
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir() if p.is_dir()) == [EVALUATION]
+    assert cli.main(["run", "--portfolio", str(path), "--quiet"]) == 0
+    assert index.read_bytes() == good  # same rows: the index of the run that made them stands
+    index.write_bytes(good.replace(b'"sections_failed": 0', b'"sections_failed": 9'))
+    assert cli.main(["run", "--portfolio", str(path), "--quiet"]) == 0
+    assert b'"sections_failed": 9' not in index.read_bytes()

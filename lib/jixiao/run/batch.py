@@ -7,10 +7,15 @@ then, when anything is left to do, the inputs (validated: any error stops the ru
 results computed once (metrics.json and the section frames, ``results``), and the notebooks in a
 process pool of warm kernels (``execute``). Each stage returns what the next takes: ``open_run`` an
 ``Opened`` evaluation (locked, planned), ``prepare`` its ``Prepared`` results and tasks, ``execute_runs``
-what each ``Store`` wrote, ``finish`` the index and exit code. Every file is written under a temp name and renamed when
-complete, a section's run record last; a killed run leaves only hidden ``*.part`` files, which the
-next run removes. A failing notebook does not stop the others: its executed notebook (with the
-traceback) and HTML are kept and the index links them.
+what each ``Store`` wrote, ``finish`` the index and exit code.
+
+Nothing on disk is trusted unless a run record vouches for it (``runkeys``: size and mtime, else SHA-256):
+a section page, a period's results or report that is not as written is made again. Every file is written
+under a temp name (``.<name>.jixiao-<pid>-<random>.part``) and renamed when complete, its record last; a
+killed run leaves only such temp files, which the next run removes, and nothing else is ever deleted.
+A failing notebook does not stop the others: its executed notebook (with the traceback) and HTML are kept
+and the index links them. Exit codes: 0 ok, 1 a part failed, 2 refused, 3 the machinery lost (scheduler,
+workers beyond their retries, a full disk: one line each), 130 interrupted.
 
 The heavy imports (pandas, the sections, papermill, nbconvert, WeasyPrint) happen only when a
 section has to run, so a re-run that reuses everything finishes in well under a second.
@@ -330,9 +335,13 @@ def open_run(request: Request) -> Opened:
         raise Refused() from None
     remove_partials(request.report_dir)
     sweep_scratch()
-    inputs = input_files(request.params.raw_dir, request.params.layout)
-    plan = make_plan(request.params, request.notebooks_dir, sections, environment, state, request.force,
-                     request.pdf, inputs)
+    try:
+        inputs = input_files(request.params.raw_dir, request.params.layout)
+        plan = make_plan(request.params, request.notebooks_dir, sections, environment, state, request.force,
+                         request.pdf, inputs)
+    except BaseException:
+        lock.release()
+        raise
     return Opened(request, lock, state, environment, snapshot, sections, inputs, plan, started)
 
 

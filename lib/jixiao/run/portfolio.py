@@ -209,23 +209,24 @@ document.querySelectorAll("table.jx-sortable th").forEach(function (th, col) {
 </script>"""
 
 
-PORTFOLIO_INDEX = "portfolio-index"  # its record among the portfolio folder's report records
+PORTFOLIO_RECORD = ".jixiao-portfolio.json"  # beside the evaluations' folders: what the index was made from
 
 
 def write_portfolio_index(out_dir: Path, rows: list[dict], refused: list[dict], elapsed: float) -> None:
     """<out_dir>/index.html (sortable by any column; a chart of score against execution rate) and index.json,
     keyed like a report on what it shows: kept when the rows are the same and its files are as written."""
     from jixiao.contract.fingerprint import sha256_json
-    from jixiao.run.runkeys import RunState, fingerprint
+    from jixiao.run.runkeys import all_unchanged, fingerprint, read_record, write_record
 
-    state = RunState(out_dir)
+    record_path = out_dir / PORTFOLIO_RECORD
     key = sha256_json({"rows": rows, "refused": refused})
-    if state.report(PORTFOLIO_INDEX, key) is not None:
+    record = read_record(record_path)
+    if record is not None and record.get("key") == key and all_unchanged(out_dir, record.get("digests")):
         return
-    state.forget_report(PORTFOLIO_INDEX)
+    record_path.unlink(missing_ok=True)
     _write_portfolio_index(out_dir, rows, refused, elapsed)
     files = [out_dir / "index.json", out_dir / "index.html"]
-    state.save_report(PORTFOLIO_INDEX, {"key": key, "digests": {p.name: fingerprint(p) for p in files}})
+    write_record(record_path, {"key": key, "digests": {p.name: fingerprint(p) for p in files}})
 
 
 def _write_portfolio_index(out_dir: Path, rows: list[dict], refused: list[dict], elapsed: float) -> None:

@@ -88,15 +88,20 @@ def _sealed(record: dict) -> dict:
     return {**record, "check": sha256_json({k: v for k, v in record.items() if k != "check"})}
 
 
-def _read_sealed(path: Path) -> dict | None:
+def read_record(path: Path) -> dict | None:
     """A record the run wrote, or None when it is missing, unreadable or not as written (its check differs)."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("check") != _sealed(record)["check"]:
         return None
     return record
+
+
+def write_record(path: Path, record: dict) -> None:
+    """``record`` with a check of its own content, atomically."""
+    atomic_write_text(path, json.dumps(_sealed(record), ensure_ascii=False, indent=2))
 
 
 class RunState:
@@ -112,11 +117,8 @@ class RunState:
     def _record_path(self, period: str, section: str) -> Path:
         return self.dir / "keys" / period / f"{section}.json"
 
-    def _save(self, path: Path, record: dict) -> None:
-        atomic_write_text(path, json.dumps(_sealed(record), ensure_ascii=False, indent=2))
-
     def record(self, period: str, section: str) -> dict | None:
-        return _read_sealed(self._record_path(period, section))
+        return read_record(self._record_path(period, section))
 
     def reusable(self, period: str, section: str, key: str) -> dict | None:
         """The record of a finished, successful output with this key whose files are all as written."""
@@ -131,11 +133,11 @@ class RunState:
         self._record_path(period, section).unlink(missing_ok=True)
 
     def save(self, period: str, section: str, record: dict) -> None:
-        self._save(self._record_path(period, section), record)
+        write_record(self._record_path(period, section), record)
 
     def results(self, period: str, key: str) -> dict | None:
         """The record of a period's results (metrics.json and frames) with this key, when they are as written."""
-        rec = _read_sealed(self.dir / "results" / f"{period}.json")
+        rec = read_record(self.dir / "results" / f"{period}.json")
         if not rec or rec.get("key") != key or not all_unchanged(self.report_dir, rec.get("digests")):
             return None
         return rec
@@ -144,11 +146,11 @@ class RunState:
         (self.dir / "results" / f"{period}.json").unlink(missing_ok=True)
 
     def save_results(self, period: str, record: dict) -> None:
-        self._save(self.dir / "results" / f"{period}.json", record)
+        write_record(self.dir / "results" / f"{period}.json", record)
 
     def report(self, period: str, key: str) -> dict | None:
         """The record of a period's whole report with this key, when its files are as written."""
-        rec = _read_sealed(self.dir / "reports" / f"{period}.json")
+        rec = read_record(self.dir / "reports" / f"{period}.json")
         if not rec or rec.get("key") != key or not all_unchanged(self.report_dir, rec.get("digests")):
             return None
         return rec
@@ -157,11 +159,11 @@ class RunState:
         (self.dir / "reports" / f"{period}.json").unlink(missing_ok=True)
 
     def save_report(self, period: str, record: dict) -> None:
-        self._save(self.dir / "reports" / f"{period}.json", record)
+        write_record(self.dir / "reports" / f"{period}.json", record)
 
     def snapshot(self) -> dict | None:
         """What the last finished run left for the next one to decide without importing the sections."""
-        return _read_sealed(self.dir / "run.json")
+        return read_record(self.dir / "run.json")
 
     def save_snapshot(self, snapshot: dict) -> None:
-        self._save(self.dir / "run.json", snapshot)
+        write_record(self.dir / "run.json", snapshot)
