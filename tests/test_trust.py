@@ -327,3 +327,14 @@ def test_the_portfolio_index_is_kept_while_it_matches_and_rebuilt_when_edited(tm
     index.write_bytes(good.replace(b'"sections_failed": 0', b'"sections_failed": 9'))
     assert cli.main(["run", "--portfolio", str(path), "--quiet"]) == 0
     assert b'"sections_failed": 9' not in index.read_bytes()
+
+
+def test_an_unchanged_rerun_imports_no_pandas_matplotlib_or_exporters(tmp_path, engine):
+    params = workspace(tmp_path)
+    assert run(params) == 0
+    code = ("import sys; from jixiao import cli; code = cli.main(['run', '--params', sys.argv[1], '--quiet']); "
+            "print(code, sorted(m for m in ('pandas', 'matplotlib', 'nbconvert', 'weasyprint', 'jixiao.sections') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(params)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "0 []"

@@ -7,7 +7,7 @@ directly, and PDFs get it through @font-face.
 from __future__ import annotations
 
 import functools
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -22,7 +22,10 @@ class MissingGlyphError(RuntimeError):
 
 @functools.cache
 def cjk_font_path() -> Path:
-    path = Path(str(resources.files("mplfonts") / "fonts" / CJK_FONT_FILE))
+    # found without importing mplfonts, which imports matplotlib: a re-run that only writes its index needs neither
+    spec = importlib.util.find_spec("mplfonts")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    path = Path(folders[0] if folders else "mplfonts") / "fonts" / CJK_FONT_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{CJK_FONT_FILE} not found in the mplfonts package ({path}); run `make setup`")
     return path
