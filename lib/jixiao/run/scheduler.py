@@ -132,6 +132,10 @@ class DaskScheduler:
         else:
             self.client = Client(address, timeout=30)
             self.address = address
+        if os.environ.get("JIXIAO_DEBUG") != "1":
+            # a lost scheduler is one line of ours (batch.SchedulerLost), not the client's reconnect tracebacks
+            for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed")] + ["distributed"]:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         from jixiao.run.dask_plugin import WarmKernelPlugin
 
         self.client.register_plugin(WarmKernelPlugin(), name=WarmKernelPlugin.name)
