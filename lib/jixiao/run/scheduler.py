@@ -90,7 +90,9 @@ class LocalScheduler:
         """A broken pool (a worker killed outright) takes every task still out with it: the machinery is lost."""
         from concurrent.futures.process import BrokenProcessPool
 
-        return t("本机进程池", "the local process pool") if isinstance(exc, BrokenProcessPool) else None
+        if not isinstance(exc, BrokenProcessPool):
+            return None
+        return t("本机进程池(有工作进程被终止)", "of the local process pool (a worker was killed)")
 
     def worker_lost(self, exc: BaseException) -> bool:
         return False  # the local pool does not retry: a lost worker breaks the pool (``lost``)
