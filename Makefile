@@ -52,10 +52,11 @@ validate: setup
 dongguan-inputs: setup
 	$(BIN)/python scripts/make_dongguan_inputs.py
 
-## Print speed ratios: the batch against the naive papermill loop, re-runs, the loaders (bench/)
+## Print speed ratios: the batch against the naive papermill loop, re-runs, the loaders, a 1,000,000-row run (bench/)
 bench: setup
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_loaders.py
+	$(BIN)/python bench/bench_big.py
 
 ## Print notebooks per second of a 20-evaluation portfolio on the local pool and on Dask (bench/)
 bench-portfolio: setup
