@@ -123,8 +123,9 @@ class Evaluation:
 
     def __init__(self, name: str, raw_dir: Path, span: Period | None, project: str, problems: list[Problem],
                  tables: Tables | None, published: dict | None = None, periods: list[Period] | None = None,
-                 params_file: Path | None = None):
+                 params_file: Path | None = None, layout: Layout | None = None):
         self.name = name
+        self.layout = layout or Layout()  # the params file's files, columns, milestone stages, absent sheets
         self.raw_dir = raw_dir
         self.span = span
         self.project = project
@@ -180,7 +181,7 @@ class Evaluation:
             chosen = Period.parse(period) if period not in (None, "") else self.span
         chosen.require_within(self.span)
         if chosen not in self._computed:
-            results = compute_period(tables, chosen, self.span, self.project, self.published)
+            results = compute_period(tables, chosen, self.span, self.project, self.published, self.layout)
             self._computed[chosen] = PeriodReport(self, chosen, results.metrics, results.frames)
         return self._computed[chosen]
 
@@ -206,10 +207,10 @@ def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, 
         loaded = load_evaluation(raw_dir, span=(span.first, span.last) if span else None, layout=layout)
     except InputError as exc:
         return Evaluation(name, raw_dir, span, project or name, exc.problems, None, periods=periods,
-                          params_file=params_file)
+                          params_file=params_file, layout=layout)
     span = span or _span_of(loaded.tables)
     return Evaluation(name, raw_dir, span, project or name, loaded.problems, loaded.tables, loaded.published,
-                      periods, params_file)
+                      periods, params_file, layout or loaded.layout)
 
 
 def _span_of(tables: Tables) -> Period | None:

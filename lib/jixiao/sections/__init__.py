@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from jixiao.contract.sheets import CONTRACT_LAYOUT, Layout
 from jixiao.core.period import Period
 from jixiao.contract.tables import Tables
 from jixiao.sections import expenditure, milestones, overview, satisfaction, scoring, trends
@@ -83,20 +84,26 @@ def compute_order() -> list[Section]:
     return done
 
 
-def compute_period(tables: Tables, period: Period, span: Period, project: str = "", published: dict | None = None) -> PeriodResults:
+def compute_period(tables: Tables, period: Period, span: Period, project: str = "", published: dict | None = None,
+                   layout: Layout | None = None) -> PeriodResults:
     """Compute every section of one period once. metrics.json keeps the input contract's shape: project,
-    period, span, period_end, then each section's parts in the order they are computed, then notes."""
+    period, span, period_end, milestone_stages (the evaluation's stages in order and the stage playing each
+    role), then each section's parts in the order they are computed, then notes. ``layout``: what the
+    evaluation's params file declares (its milestone stages); None: the contract's defaults."""
+    layout = layout or CONTRACT_LAYOUT
     tables = Tables.from_mapping(tables)
     figures: dict = {}
     notes: dict = {}
     results: dict[str, SectionResult] = {}
     order = compute_order()
     for section in order:
-        result = section.compute(PeriodInputs(tables, period, span, project, published, {**figures, "notes": notes}))
+        result = section.compute(PeriodInputs(tables, period, span, project, published, {**figures, "notes": notes},
+                                                      layout))
         figures.update(result.figures)
         notes.update(result.notes)
         results[section.key] = result
-    metrics = {"project": project, "period": period.label, "span": span.label, "period_end": period.end.isoformat()}
+    metrics = {"project": project, "period": period.label, "span": span.label, "period_end": period.end.isoformat(),
+               "milestone_stages": {"stages": list(layout.stages), "roles": layout.roles()}}
     for section in order:  # the contract's order: expenditure, milestones, survey, reviews, scoring, ...
         metrics.update(results[section.key].figures)
     metrics["notes"] = {k: notes[k] for s in order for k in results[s.key].notes}
