@@ -138,6 +138,16 @@ class Evaluation:
         self._computed: dict[Period, PeriodReport] = {}
 
     @property
+    def stages(self) -> tuple[str, ...]:
+        """The evaluation's milestone stages in order (its params file's milestone_stages; default the contract's)."""
+        return tuple(self.layout.stages)
+
+    @property
+    def stage_roles(self) -> dict[str, str]:
+        """The stage playing each role the report names (启动, 初验, 终验)."""
+        return self.layout.roles()
+
+    @property
     def ok(self) -> bool:
         """True when the inputs have no errors (warnings allowed)."""
         return self._tables is not None

@@ -40,7 +40,7 @@ def _share(numerator, denominator) -> Fraction | None:
 
 def figure_fractions(metrics: dict, stages: tuple[str, ...] | list[str] | None = None) -> dict[str, Fraction | None]:
     """Every figure of ``indicator_figures(stages)`` as an exact Fraction (None when its data is absent); ``stages``:
-    the evaluation's milestone stages (default: metrics' ``milestone_stages``, else the contract's seven)."""
+    the evaluation's milestone stages (default: metrics' ``declared.milestone_stages``, else the contract's seven)."""
     stage_names = stages
     e = metrics.get("expenditure") or {}
     stages = metrics.get("milestones") or {}
@@ -67,7 +67,7 @@ def stage_list(metrics: dict, stages=None) -> tuple[str, ...]:
     """The evaluation's milestone stages: ``stages`` when given, else those metrics.json records, else the default."""
     if stages is not None:
         return tuple(stages)
-    return tuple((metrics.get("milestone_stages") or {}).get("stages") or STAGES)
+    return tuple((metrics.get("declared") or {}).get("milestone_stages") or STAGES)
 
 
 # --- checks -------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ MILESTONE_FIGURES = tuple(f"{stage} " for stage in STAGES) + ("已", "完成验�
 
 def stages_of(r: SectionView) -> list[str]:
     """The evaluation's milestone stages in order, as metrics.json records them."""
-    return list((r.metrics.get("milestone_stages") or {}).get("stages") or STAGES)
+    return list((r.metrics.get("declared") or {}).get("milestone_stages") or STAGES)
 
 
 def completion(r: SectionView) -> None:
@@ -31,8 +31,14 @@ def completion(r: SectionView) -> None:
     frame = r.frame("completion")
     end = r.period.end.isoformat()
     stages = stages_of(r)
-    roles = (r.metrics.get("milestone_stages") or {}).get("roles") or {}
-    accepted = f"；“{roles['初验']}”为初步验收，“{roles['终验']}”为最终验收" if roles.get("初验") and roles.get("终验") else ""
+    roles = (r.metrics.get("declared") or {}).get("stage_roles") or {}
+    accepted, final = roles.get("初验", "初验"), roles.get("终验", "终验")
+    if (accepted, final) == ("初验", "终验"):
+        accepted = ""  # the stages carry the roles' own names
+    elif accepted == final:
+        accepted = f"；完成验收按“{final}”统计"
+    else:
+        accepted = f"；完成验收按“{accepted}”统计，其中最终验收按“{final}”统计"
     display(note(f"本次评价的进度阶段（按先后）：{'、'.join(stages)}{accepted}。"
                  f"计划完成日期在本期（{r.period.label} 年）内的节点为“计划”，{end} 前实际完成的为“完成”；"
                  "如期完成率 = 完成 ÷ 计划（已发布报告的口径）。另列其中实际完成日期不晚于计划完成日期的节点"

@@ -100,7 +100,7 @@ def _pairs(metrics: dict, published: dict):
     progress = published.get("milestones") or {}
     why = progress.get("differs") or {}
     # the stages playing the roles the published report names (params' stage_roles, recorded in metrics.json)
-    roles = {**default_roles(STAGES), **((metrics.get("milestone_stages") or {}).get("roles") or {})}
+    roles = {**default_roles(STAGES), **((metrics.get("declared") or {}).get("stage_roles") or {})}
     first_stage, accepted, finished = roles["启动"], roles["初验"], roles["终验"]
     done = {stage: (stages.get(stage) or {}).get("done") for stage in (first_stage, accepted, finished)}
     if "started_subprojects" in progress:
