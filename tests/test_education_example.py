@@ -96,3 +96,20 @@ def test_the_education_example_builds_end_to_end(tmp_path):
     checks = {c["metric"]: c for c in whole["scoring"]["checks"]}
     assert checks["stage_completion_rate:验收"]["value"] == len(done) / len(accepted)
     assert whole["scoring"]["checks_differ"] == 0
+
+
+def test_a_notebook_run_by_hand_sees_the_declared_stages(tmp_path):
+    """papermill given only the evaluation's name: its params file's stages, as the batch and the API use them."""
+    import jixiao as jx
+
+    ev = jx.open(SETTINGS["evaluation"])
+    assert ev.stages == tuple(STAGES) and ev.stage_roles == {"启动": "申报", "初验": "验收", "终验": "验收"}
+    assert list(ev.period("2022").metrics["milestones"]) == STAGES
+    out = tmp_path / "milestones-2022.ipynb"
+    done = subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "papermill"), str(PROJECT_ROOT / "notebooks" / "milestones.ipynb"),
+                           str(out), "-p", "evaluation", SETTINGS["evaluation"], "-p", "period", "2022",
+                           "--no-progress-bar"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    shown = "\n".join("".join(v) if isinstance(v, list) else str(v) for cell in json.loads(out.read_text(encoding="utf-8"))["cells"]
+                      for o in cell.get("outputs", []) for v in o.get("data", {}).values())
+    assert "本次评价的进度阶段（按先后）：申报、审核、拨付、公示、验收" in shown and "可研报告编制" not in shown
