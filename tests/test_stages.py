@@ -242,5 +242,9 @@ def test_jixiao_new_writes_the_stages_into_the_params_file(tmp_path):
     assert load_params(tmp_path / "params.road.yaml").layout.stages == tuple(ROAD)
     ws = load_workbook(tmp_path / "data" / "raw" / "road" / "milestones.xlsx")["进度"]
     assert any("主体完工" in str(dv.formula1) for dv in ws.data_validations.dataValidation)
+    # the sample row of the new template (its first declared stage) is known as the sample it is
+    fresh = jixiao("validate", "--params", tmp_path / "params.road.yaml", cwd=tmp_path, env=env)
+    assert fresh.returncode == 2
+    assert "错误:milestones.xlsx,工作表 进度,第 2 行:这是模板的示例行;应删除示例行,只填本评价的数据" in fresh.stdout.splitlines()
     twice = jixiao("new", "road2", "--span", "2022-2023", "--stages", "启动,启动", cwd=tmp_path, env=env)
     assert twice.returncode == 2 and "出现了两次" in twice.stderr

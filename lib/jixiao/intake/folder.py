@@ -206,7 +206,7 @@ def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | 
     """Uniqueness, references, stages, survey answers, scores, plausibility of dates and amounts,
     template samples. No rule reads a cell already reported as an error."""
     layout = layout or CONTRACT_LAYOUT
-    problems: list[Problem] = _check_samples(tables)
+    problems: list[Problem] = _check_samples(tables, layout.stages)
     sample_options = tables.get("survey_options")  # a sample question's column still has its options
     tables = {key: _without_samples(frame) for key, frame in tables.items()}  # no other rule reads a sample row
     for spec in SHEETS:
@@ -278,11 +278,15 @@ def _check_unique(frame: pd.DataFrame, spec: SheetSpec) -> list[Problem]:
     return problems
 
 
-def _sample_values(spec: SheetSpec) -> dict[str, object]:
-    """The template's sample row of ``spec`` as loaded values, on the columns every sheet has."""
+def _sample_values(spec: SheetSpec, stages: tuple[str, ...] = STAGES) -> dict[str, object]:
+    """The template's sample row of ``spec`` as loaded values, on the columns every sheet has (its 阶段 the
+    evaluation's first stage, as the template writes it)."""
     out = {}
     for c in spec.columns:
         if c.may_be_absent or c.example is None:
+            continue
+        if c.name == "stage":
+            out[c.name] = stages[0]
             continue
         try:
             out[c.name] = PARSERS[c.kind](c.example)
@@ -295,7 +299,7 @@ SAMPLE_MESSAGE = ("这是模板的示例行;应删除示例行,只填本评价�
                   "this is the template's sample row; expected it deleted and only the evaluation's own rows kept")
 
 
-def _check_samples(tables) -> list[Problem]:
+def _check_samples(tables, stages: tuple[str, ...] = STAGES) -> list[Problem]:
     """Rows left from ``jixiao template``'s samples: taken for data, they would enter every figure."""
     problems = []
     answers_left = False
@@ -308,7 +312,7 @@ def _check_samples(tables) -> list[Problem]:
                 continue
             sample = {"respondent": spec.column("respondent").example, SAMPLE_QUESTION: SAMPLE_OPTIONS[0][0]}
         else:
-            sample = _sample_values(spec)
+            sample = _sample_values(spec, stages)
         hits = frame
         for name, value in sample.items():
             hits = hits[hits[name].astype(object) == value]
