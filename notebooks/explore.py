@@ -30,7 +30,6 @@ import pandas as pd
 
 import jixiao as jx
 from jixiao.present import charts
-from jixiao.contract.sheets import STAGES
 
 ev = jx.open(evaluation or None)
 chosen = ev.period(period or None)
@@ -74,6 +73,7 @@ chosen.expenditure.frame("domains")
 # ## 四、一个子项目的进度节点
 #
 # 取该领域中进度节点最多的子项目(节点数相同时取编号最小的),按阶段顺序列出计划与实际完成日期。
+# 阶段及其顺序是本次评价在参数文件中声明的(`ev.stages`,未声明时为默认的七个阶段)。
 
 # %%
 milestones = ev.sheet("进度")
@@ -82,7 +82,7 @@ counts = milestones[milestones["子项目编号"].isin(ids)].groupby("子项目�
 subproject = min(counts[counts == counts.max()].index)
 name = subprojects.set_index("子项目编号").loc[subproject, "子项目名称"]
 timeline = milestones[milestones["子项目编号"] == subproject].copy()
-timeline["顺序"] = timeline["阶段"].map(STAGES.index)
+timeline["顺序"] = timeline["阶段"].map(ev.stages.index)
 timeline = timeline.sort_values("顺序").reset_index(drop=True)
 timeline["偏差(天)"] = (timeline["实际完成日期"] - timeline["计划完成日期"]).dt.days.astype("Int64")  # NaT: not done
 print(f"{subproject} {name}")

@@ -52,7 +52,7 @@ def test_an_unknown_section_is_named_in_the_error():
 def test_metrics_keep_the_contract_order_and_frames_say_their_money_unit(dongguan):
     span = Period(2019, 2021)
     results = compute_period(dongguan.tables, span, span, "东莞", dongguan.published)
-    assert list(results.metrics) == ["project", "period", "span", "period_end", "expenditure", "milestones",
+    assert list(results.metrics) == ["project", "period", "span", "period_end", "declared", "expenditure", "milestones",
                                      "survey", "public_reviews", "scoring", "published_disagreements", "trends", "notes"]
     json.dumps(results.metrics, allow_nan=False)
     money_like = ("budget", "spent", "approved", "amount")

@@ -154,8 +154,9 @@ class Evaluation:
 
     def __init__(self, name: str, raw_dir: Path, span: Period | None, project: str, problems: list[Problem],
                  tables: Tables | None, published: dict | None = None, periods: list[Period] | None = None,
-                 params_file: Path | None = None):
+                 params_file: Path | None = None, layout: Layout | None = None):
         self.name = name
+        self.layout = layout or Layout()  # the params file's files, columns, milestone stages, absent sheets
         self.raw_dir = raw_dir
         self.span = span
         self.project = project
@@ -166,6 +167,16 @@ class Evaluation:
         self._tables = tables  # what every period is computed from; never handed out
         self._copy: Tables | None = None
         self._computed: dict[Period, PeriodReport] = {}
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The evaluation's milestone stages in order (its params file's milestone_stages; default the contract's)."""
+        return tuple(self.layout.stages)
+
+    @property
+    def stage_roles(self) -> dict[str, str]:
+        """The stage playing each role the report names (启动, 初验, 终验)."""
+        return self.layout.roles()
 
     @property
     def ok(self) -> bool:
@@ -213,7 +224,7 @@ class Evaluation:
             chosen = Period.parse(period) if period not in (None, "") else self.span
         chosen.require_within(self.span)
         if chosen not in self._computed:
-            results = compute_period(tables, chosen, self.span, self.project, self.published)
+            results = compute_period(tables, chosen, self.span, self.project, self.published, self.layout)
             self._computed[chosen] = PeriodReport(self, chosen, results.metrics, results.frames)
         return self._computed[chosen]
 
@@ -309,10 +320,10 @@ def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, 
         loaded = load_evaluation(raw_dir, span=(span.first, span.last) if span else None, layout=layout)
     except InputError as exc:
         return Evaluation(name, raw_dir, span, project or name, exc.problems, None, periods=periods,
-                          params_file=params_file)
+                          params_file=params_file, layout=layout)
     span = span or _span_of(loaded.tables)
     return Evaluation(name, raw_dir, span, project or name, loaded.problems, loaded.tables, loaded.published,
-                      periods, params_file)
+                      periods, params_file, layout or loaded.layout)
 
 
 def _span_of(tables: Tables) -> Period | None:

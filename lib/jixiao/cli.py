@@ -88,9 +88,21 @@ def cmd_template(args) -> int:
     return 0
 
 
-def new_params_text(name: str, project: str, span, raw_dir: str) -> str:
-    """The params file ``jixiao new`` writes: the run's settings, and the department's layout commented out."""
+def new_params_text(name: str, project: str, span, raw_dir: str, stages: list[str] | None = None) -> str:
+    """The params file ``jixiao new`` writes: the run's settings, its milestone stages when given, and the
+    department's layout commented out."""
     periods = ", ".join([*(str(y) for y in span.years), span.label]) if len(span.years) > 1 else span.label
+    if stages:
+        staged = (
+            "# 进度阶段(按先后);初验、终验默认为最后两个阶段,可在 stage_roles 中另行指定:\n"
+            "# The milestone stages in order; 初验 and 终验 are the last two unless stage_roles says otherwise:\n"
+            f"milestone_stages: [{', '.join(json.dumps(s, ensure_ascii=False) for s in stages)}]\n"
+            f"# stage_roles: {{初验: {json.dumps(stages[-2] if len(stages) > 1 else stages[-1], ensure_ascii=False)}, "
+            f"终验: {json.dumps(stages[-1], ensure_ascii=False)}}}\n"
+            "# 本次评价没有的工作表(其工作簿存在时),例如没有好差评: / sheets the evaluation lacks, e.g. no public reviews:\n"
+            "# sheets_absent: [好差评]\n")
+    else:
+        staged = ""
     return (
         f"# 评价 {name} 的参数(jixiao new 生成)。运行: .venv/bin/jixiao run --params params.{name}.yaml\n"
         f"# Parameters of the evaluation {name} (written by jixiao new). Paths are relative to this file's folder.\n"
@@ -100,6 +112,7 @@ def new_params_text(name: str, project: str, span, raw_dir: str) -> str:
         f"span: {span.label}\n"
         f"periods: [{periods}]\n"
         "out_dir: reports\n"
+        f"{staged}"
         "# 部门自己的文件名和表头(可选;表头带 (元) 的金额列按元读入并换算为万元):\n"
         "# The department's own file names and headers (optional; a money header with (元) is read in 元):\n"
         "# files:\n"
@@ -109,17 +122,28 @@ def new_params_text(name: str, project: str, span, raw_dir: str) -> str:
     )
 
 
+def split_stages(text: str) -> list[str]:
+    """``--stages 申报,审核,拨付`` (commas, full-width commas or 、) as a list of stage names."""
+    import re
+
+    return [s.strip() for s in re.split(r"[,，、]", text) if s.strip()]
+
+
 def cmd_new(args) -> int:
     from jixiao.core.atomic import atomic_write_text
     from jixiao.core.config import PROJECT_ROOT, RAW_DIR
     from jixiao.contract.sheets import FILES
     from jixiao.core.period import Period
-    from jixiao.contract.params import check_name
+    from jixiao.contract.params import check_name, parse_stages
+    from jixiao.contract.sheets import STAGES
     from jixiao.intake.template import write_templates
 
     try:
         name = check_name(args.name)
         span = Period.parse(args.span)
+        stages = split_stages(args.stages) if args.stages else None
+        if stages:
+            parse_stages(stages, None, "--stages")
     except ParameterError as exc:
         return _error(exc)
     project = args.project or name
@@ -130,9 +154,9 @@ def cmd_new(args) -> int:
         return _error(t(f"{'、'.join(str(p) for p in taken)} 已存在;评价 {name} 已建立过(换一个名称,或直接编辑这些文件)",
                         f"{', '.join(str(p) for p in taken)} already exist; the evaluation {name} was made before "
                         "(choose another name, or edit those files)"))
-    written = write_templates(raw)
+    written = write_templates(raw, stages=stages or STAGES)
     rel_raw = raw.relative_to(PROJECT_ROOT).as_posix() if raw.is_relative_to(PROJECT_ROOT) else str(raw)
-    atomic_write_text(params_path, new_params_text(name, project, span, rel_raw))
+    atomic_write_text(params_path, new_params_text(name, project, span, rel_raw, stages))
     for path in written:
         print(t(f"已写入 {path}", f"wrote {path}"))
     print(t(f"已写入 {params_path}", f"wrote {params_path}"))
@@ -209,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("name", help=t("评价名称(字母、数字、'.'、'-'、'_')", "the evaluation's name (letters, digits, '.', '-', '_')"))
     n.add_argument("--span", required=True, help=t("评价期,例如 2022-2023", "the evaluation's period, e.g. 2022-2023"))
     n.add_argument("--project", help=t("被评价项目的标题,印在每一页上", "the evaluated project's title, printed on every page"))
+    n.add_argument("--stages", help=t(
+        "进度阶段(按先后,逗号分隔),例如 申报,审核,拨付,公示,验收;默认为信息化项目的七个阶段(启动 … 终验)",
+        "the milestone stages in order, comma-separated, e.g. 申报,审核,拨付,公示,验收; default: an IT project's "
+        "seven (启动 … 终验)"))
     n.set_defaults(func=cmd_new)
 
     v = sub.add_parser("validate", parents=[common], help=t(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from jixiao.core.config import PROCESSED_DIR
-from jixiao.contract.sheets import CONTRACT_LAYOUT, FILES, SHEETS, ColumnIndex, Layout
+from jixiao.contract.sheets import CONTRACT_LAYOUT, FILES, SHEETS, STAGE_ROLES, STAGES, ColumnIndex, Layout
 from jixiao.core.i18n import t
 from jixiao.core.period import Period
 from jixiao.core.problems import ParameterError
@@ -26,6 +26,9 @@ PARAMS_KEYS = {
     "jobs": "how many notebooks run at once (default: the machine's cores)",
     "files": "the department's own file names: contract workbook -> the department's file",
     "columns": "the department's own headers, per contract workbook: the department's header -> a contract header",
+    "milestone_stages": "the evaluation's milestone stages in order (default: 启动 … 终验, an IT project's seven)",
+    "stage_roles": "which stage plays each role the report names: 启动, 初验, 终验 (default: first, last but one, last)",
+    "sheets_absent": "sheets the evaluation lacks inside a present workbook, e.g. [好差评]: not required, shown as 不适用",
 }
 NOTEBOOK_PARAMETERS = ("evaluation", "period", "span", "project", "raw_dir", "results_dir")
 
@@ -239,6 +242,8 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
         raise ParameterError(t("project 应为文本", "project must be text"))
     check_title(project, f"{path}:project", f"{path}: project")
     layout = parse_layout(data.get("files"), data.get("columns"), path)
+    layout = replace(layout, **parse_stages(data.get("milestone_stages"), data.get("stage_roles"), path),
+                     sheets_absent=parse_sheets_absent(data.get("sheets_absent"), path))
     return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout)
 
 
@@ -289,6 +294,62 @@ def parse_layout(files: object, columns: object, path: Path | str = "params.yaml
                     f"{contract_file}; expected one of {headers} (a money column may be …(万元) or …(元))"))
         checked[contract_file] = {str(k): str(v) for k, v in mapping.items()}
     return Layout(files={k: str(v) for k, v in files.items()}, columns=checked)
+
+
+def parse_stages(stages: object, roles: object, path: Path | str = "params.yaml") -> dict:
+    """params' ``milestone_stages`` and ``stage_roles`` as Layout fields (``stages``, ``stage_roles``), checked."""
+    if stages is None:
+        stages = list(STAGES)
+    if not isinstance(stages, list) or not stages:
+        raise ParameterError(t(f"{path}:'milestone_stages' 应为阶段名称的列表(按先后顺序),例如 [申报, 审核, 拨付]",
+                               f"{path}: 'milestone_stages' must be a list of stage names in order, e.g. [申报, 审核, 拨付]"))
+    names = []
+    for stage in stages:
+        text = str(stage).strip() if isinstance(stage, (str, int)) and not isinstance(stage, bool) else ""
+        if not text or len(text) > 50 or any(c in text for c in ",，、:;\n\"'"):
+            raise ParameterError(t(f"{path}:milestone_stages 中的阶段 {stage!r} 不可用;应为不含逗号、顿号、冒号或引号的名称",
+                                   f"{path}: the stage {stage!r} in milestone_stages is not allowed; expected a name "
+                                   "without commas, colons or quotes"))
+        if text in names:
+            raise ParameterError(t(f"{path}:milestone_stages 中的阶段 {text} 出现了两次",
+                                   f"{path}: the stage {text} appears twice in milestone_stages"))
+        names.append(text)
+    roles = roles or {}
+    if not isinstance(roles, dict):
+        raise ParameterError(t(f"{path}:'stage_roles' 应为映射:角色: 阶段,例如 {{初验: 主体完工, 终验: 竣工验收}}",
+                               f"{path}: 'stage_roles' must be a mapping role: stage, e.g. {{初验: 主体完工, 终验: 竣工验收}}"))
+    checked = {}
+    for role, stage in roles.items():
+        if role not in STAGE_ROLES:
+            raise ParameterError(t(f"{path}:stage_roles 中的 {role!r} 不是角色;应为 {'、'.join(STAGE_ROLES)} 之一",
+                                   f"{path}: {role!r} in stage_roles is not a role; expected one of "
+                                   f"{', '.join(STAGE_ROLES)}"))
+        if str(stage) not in names:
+            raise ParameterError(t(f"{path}:stage_roles 中 {role} 对应的 {stage!r} 不在 milestone_stages 中;"
+                                   f"应为 {'、'.join(names)} 之一",
+                                   f"{path}: stage_roles maps {role} to {stage!r}, which is not in milestone_stages; "
+                                   f"expected one of {'、'.join(names)}"))
+        checked[str(role)] = str(stage)
+    return {"stages": tuple(names), "stage_roles": checked}
+
+
+def parse_sheets_absent(sheets: object, path: Path | str = "params.yaml") -> tuple[str, ...]:
+    """params' ``sheets_absent`` (sheet names such as 好差评, or table keys such as public_reviews) as table keys."""
+    if sheets is None:
+        return ()
+    if not isinstance(sheets, list):
+        raise ParameterError(t(f"{path}:'sheets_absent' 应为工作表名称的列表,例如 [好差评]",
+                               f"{path}: 'sheets_absent' must be a list of sheet names, e.g. [好差评]"))
+    by_name = {s.sheet: s.key for s in SHEETS} | {s.key: s.key for s in SHEETS}
+    keys = []
+    for sheet in sheets:
+        key = by_name.get(str(sheet).strip())
+        if key is None:
+            names = "、".join(s.sheet for s in SHEETS)
+            raise ParameterError(t(f"{path}:sheets_absent 中的 {sheet!r} 不是合同的工作表;应为 {names} 之一",
+                                   f"{path}: {sheet!r} in sheets_absent is not a contract sheet; expected one of {names}"))
+        keys.append(key)
+    return tuple(dict.fromkeys(keys))
 
 
 def check_notebook_types(**given) -> dict:

@@ -26,16 +26,26 @@ from jixiao.core.i18n import t
 STAGE_FIGURE_PREFIX = "stage_completion_rate:"
 
 # key -> (Chinese name, how it is computed); the whole-span metrics.json supplies every input
-INDICATOR_FIGURES: dict[str, tuple[str, str]] = {
+COMMON_FIGURES: dict[str, tuple[str, str]] = {
     "budget_execution_rate": ("预算执行率", "期内支付 ÷ 期内各年度调整后预算"),
     "spend_rate_approved": ("批复资金支出率", "截至期末的累计支付 ÷ 已批复子项目的立项批复金额合计"),
     "milestone_completion_rate": ("计划完成率", "期内计划的进度节点中期末前已完成的 ÷ 期内计划的节点(各阶段合计)"),
     "milestone_on_time_rate": ("按期完成率", "实际完成日期不晚于计划完成日期的节点 ÷ 期内计划的节点(各阶段合计)"),
     "survey_positive_share": ("问卷满意率", "选择“是否满意 = 1”选项的回答 ÷ 全部回答(所有题目合计)"),
     "five_star_rate": ("五星好评率", "5星评价 ÷ 全部评价"),
-    **{f"{STAGE_FIGURE_PREFIX}{stage}": (f"{stage}完成率", f"阶段“{stage}”期内计划的节点中期末前已完成的 ÷ 期内计划的节点")
-       for stage in STAGES},
 }
+
+
+def indicator_figures(stages: tuple[str, ...] | list[str] = STAGES) -> dict[str, tuple[str, str]]:
+    """Every figure a 计分依据 may name for an evaluation with these milestone stages: the common ones and
+    ``stage_completion_rate:<stage>`` for each of its stages."""
+    return {**COMMON_FIGURES,
+            **{f"{STAGE_FIGURE_PREFIX}{stage}": (f"{stage}完成率", f"阶段“{stage}”期内计划的节点中期末前已完成的 ÷ 期内计划的节点")
+               for stage in stages}}
+
+
+# the figures of an evaluation with the default stages (the contract's seven)
+INDICATOR_FIGURES: dict[str, tuple[str, str]] = indicator_figures(STAGES)
 FIGURE_BY_NAME = {name: key for key, (name, _) in INDICATOR_FIGURES.items()}
 
 METHODS: dict[str, str] = {
@@ -94,13 +104,16 @@ class Rule:
         return max(weight - full_steps * points, Fraction(0))
 
 
-def figure_key(text: object) -> str:
-    """The figure a 计分依据 cell names (its key or its Chinese name); raises RuleError (a ValueError) when unknown."""
+def figure_key(text: object, stages: tuple[str, ...] | list[str] = STAGES) -> str:
+    """The figure a 计分依据 cell names (its key or its Chinese name) among those of an evaluation with these
+    milestone ``stages``; raises RuleError (a ValueError) when unknown."""
+    known_figures = indicator_figures(stages)
+    by_name = {name: key for key, (name, _) in known_figures.items()}
     given = " ".join(str(text).split())
-    key = FIGURE_BY_NAME.get(given, given)
-    if key.casefold() in {k.casefold() for k in INDICATOR_FIGURES}:
-        return next(k for k in INDICATOR_FIGURES if k.casefold() == key.casefold())
-    known = "、".join(INDICATOR_FIGURES)
+    key = by_name.get(given, given)
+    if key.casefold() in {k.casefold() for k in known_figures}:
+        return next(k for k in known_figures if k.casefold() == key.casefold())
+    known = "、".join(known_figures)
     raise RuleError(("未知的计分依据;应为以下之一:" + known, "unknown calculation basis; expected one of " + known),
                     "calculation_basis")
 

@@ -32,7 +32,11 @@ from jixiao.core.units import FEN_PER_WAN, FEN_PER_YUAN, SCORE_SCALE, YUAN_PER_W
 # a money column's unit comes from its header: "支付金额(万元)" or "支付金额" in 万元, "支付金额(元)" in 元
 MONEY_UNITS = ("万元", "元")
 
+# the default milestone stages (an IT project's), in order; a params file declares its own (``milestone_stages``)
 STAGES: tuple[str, ...] = ("启动", "可研报告编制", "初步设计编制", "正式立项", "集成实施入场", "初验", "终验")
+# the roles the genre names, which a params file maps to its own stages (``stage_roles``); by default the first
+# stage starts a subproject, the last but one is its initial acceptance and the last its final acceptance
+STAGE_ROLES: tuple[str, ...] = ("启动", "初验", "终验")
 
 KINDS = ("id", "text", "money", "score", "year", "date", "month", "flag", "count", "order")
 
@@ -223,6 +227,9 @@ class Layout:
 
     files: dict[str, str] = field(default_factory=dict)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    stages: tuple[str, ...] = STAGES  # the evaluation's milestone stages, in order (params' milestone_stages)
+    stage_roles: dict[str, str] = field(default_factory=dict)  # role (STAGE_ROLES) -> stage; blank: the default
+    sheets_absent: tuple[str, ...] = ()  # sheets (keys) the evaluation lacks inside a present workbook
 
     def file(self, contract_file: str) -> str:
         return self.files.get(contract_file, contract_file)
@@ -230,8 +237,38 @@ class Layout:
     def aliases(self, contract_file: str) -> dict[str, str]:
         return self.columns.get(contract_file, {})
 
+    def roles(self) -> dict[str, str]:
+        """Every role of STAGE_ROLES -> the stage playing it: the declared ones, else the first stage starts,
+        the last but one is the initial acceptance and the last the final one."""
+        return default_roles(self.stages) | dict(self.stage_roles)
+
+    def absent(self, key: str) -> bool:
+        """True when the sheet ``key`` is declared absent (its workbook may be present)."""
+        return key in self.sheets_absent
+
     def as_dict(self) -> dict:
-        return {"files": dict(self.files), "columns": {k: dict(v) for k, v in self.columns.items()}}
+        """Everything that changes what is read or computed (run keys and the processed cache include it)."""
+        out: dict = {"files": dict(self.files), "columns": {k: dict(v) for k, v in self.columns.items()}}
+        if self.stages != STAGES or self.stage_roles:  # the default layout keeps its earlier form (and keys)
+            out["milestone_stages"] = list(self.stages)
+            out["stage_roles"] = self.roles()
+        if self.sheets_absent:
+            out["sheets_absent"] = list(self.sheets_absent)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Layout":
+        """The layout ``as_dict`` recorded."""
+        data = data or {}
+        return cls(files=dict(data.get("files") or {}), columns={k: dict(v) for k, v in (data.get("columns") or {}).items()},
+                   stages=tuple(data.get("milestone_stages") or STAGES), stage_roles=dict(data.get("stage_roles") or {}),
+                   sheets_absent=tuple(data.get("sheets_absent") or ()))
+
+
+def default_roles(stages: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """启动: the first stage, 初验: the last but one (the last when there is one stage), 终验: the last."""
+    stages = tuple(stages)
+    return {"启动": stages[0], "初验": stages[-2] if len(stages) > 1 else stages[-1], "终验": stages[-1]}
 
 
 CONTRACT_LAYOUT = Layout()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from jixiao.contract.sheets import CONTRACT_LAYOUT, Layout
 from jixiao.core.period import Period
 
 # reason codes in ``Computed.notes``: the section that shows the figure says it in words
@@ -30,6 +31,7 @@ class PeriodInputs:
     project: str = ""
     published: dict | None = None
     metrics: Mapping[str, Any] = field(default_factory=dict)
+    layout: Layout = CONTRACT_LAYOUT  # the evaluation's milestone stages and their roles, its absent sheets
 
     @property
     def whole_span(self) -> bool:
@@ -37,7 +39,7 @@ class PeriodInputs:
 
     def for_period(self, period: Period) -> "PeriodInputs":
         """The same inputs for another period (nothing computed yet)."""
-        return PeriodInputs(self.tables, period, self.span, self.project, self.published)
+        return PeriodInputs(self.tables, period, self.span, self.project, self.published, layout=self.layout)
 
 
 @dataclass

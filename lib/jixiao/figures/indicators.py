@@ -13,11 +13,11 @@ from fractions import Fraction
 import pandas as pd
 
 from jixiao.contract.rules import (
-    INDICATOR_FIGURES,
     STAGE_FIGURE_PREFIX,
     TOLERANCE,
     describe_rule,
     figure_key,
+    indicator_figures,
     parse_rule,
     round_half_up,
 )
@@ -38,8 +38,10 @@ def _share(numerator, denominator) -> Fraction | None:
     return Fraction(numerator) / Fraction(denominator)
 
 
-def figure_fractions(metrics: dict) -> dict[str, Fraction | None]:
-    """Every figure of INDICATOR_FIGURES as an exact Fraction (None when its data is absent)."""
+def figure_fractions(metrics: dict, stages: tuple[str, ...] | list[str] | None = None) -> dict[str, Fraction | None]:
+    """Every figure of ``indicator_figures(stages)`` as an exact Fraction (None when its data is absent); ``stages``:
+    the evaluation's milestone stages (default: metrics' ``declared.milestone_stages``, else the contract's seven)."""
+    stage_names = stages
     e = metrics.get("expenditure") or {}
     stages = metrics.get("milestones") or {}
     survey = metrics.get("survey") or {}
@@ -55,10 +57,17 @@ def figure_fractions(metrics: dict) -> dict[str, Fraction | None]:
                                         sum(q["answered"] for q in questions)) if survey else None,
         "five_star_rate": _share(reviews.get("five_star"), reviews.get("total")),
     }
-    for stage in STAGES:
+    for stage in stage_list(metrics, stage_names):
         s = stages.get(stage) or {}
         figures[f"{STAGE_FIGURE_PREFIX}{stage}"] = _share(s.get("done"), s.get("planned"))
     return figures
+
+
+def stage_list(metrics: dict, stages=None) -> tuple[str, ...]:
+    """The evaluation's milestone stages: ``stages`` when given, else those metrics.json records, else the default."""
+    if stages is not None:
+        return tuple(stages)
+    return tuple((metrics.get("declared") or {}).get("milestone_stages") or STAGES)
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -83,17 +92,18 @@ CHECK_COLUMNS = ["excel_row", "indicator", "metric", "figure", "value", "method"
                  "entered", "differs"]
 
 
-def _check_rows(scoring: pd.DataFrame | None, figures: dict) -> list[dict]:
+def _check_rows(scoring: pd.DataFrame | None, figures: dict, stages=STAGES) -> list[dict]:
     rows = []
+    named = indicator_figures(stages)
     for r in linked_rows(scoring).itertuples():
-        key = figure_key(r.calculation_basis)
+        key = figure_key(r.calculation_basis, stages)
         rule = parse_rule(r.method, r.target, r.rule_params)
         value = figures.get(key)
         value = None if value is None else Fraction(value)
         entered = _points(r.score)
         computed = None if value is None else round_half_up(rule.score(_points(r.weight), value))
         rows.append({
-            "excel_row": int(r.excel_row), "indicator": r.level3, "metric": key, "figure": INDICATOR_FIGURES[key][0],
+            "excel_row": int(r.excel_row), "indicator": r.level3, "metric": key, "figure": named[key][0],
             "value": _number(value), "method": rule.method, "rule": describe_rule(rule),
             "weight": float(_points(r.weight)), "computed": _number(computed), "entered": float(entered),
             "differs": None if computed is None else abs(computed - entered) > TOLERANCE,
@@ -101,17 +111,17 @@ def _check_rows(scoring: pd.DataFrame | None, figures: dict) -> list[dict]:
     return rows
 
 
-def score_check_table(scoring: pd.DataFrame | None, figures: dict) -> pd.DataFrame:
+def score_check_table(scoring: pd.DataFrame | None, figures: dict, stages=STAGES) -> pd.DataFrame:
     """One row per linked indicator: columns excel_row, indicator, metric, figure (Chinese name), value,
     method, rule (as printed), weight, computed, entered, differs.  ``figures`` maps a key to a Fraction
     (``figure_fractions``) or a float; a figure with no data gives computed and differs None."""
-    return pd.DataFrame(_check_rows(scoring, figures), columns=CHECK_COLUMNS, dtype=object)
+    return pd.DataFrame(_check_rows(scoring, figures, stages), columns=CHECK_COLUMNS, dtype=object)
 
 
-def score_checks(scoring: pd.DataFrame | None, figures: dict) -> list[dict] | None:
+def score_checks(scoring: pd.DataFrame | None, figures: dict, stages=STAGES) -> list[dict] | None:
     """metrics.json's ``scoring.checks``: per linked indicator {indicator, metric, value, method, computed,
     entered, differs}; None when no row is linked."""
-    rows = _check_rows(scoring, figures)
+    rows = _check_rows(scoring, figures, stages)
     if not rows:
         return None
     keys = ["indicator", "metric", "value", "method", "computed", "entered", "differs"]
@@ -125,7 +135,9 @@ def checks_differ(checks: list[dict] | None) -> int | None:
     return sum(1 for c in checks if c["differs"])
 
 
-def scoring_checks(scoring: pd.DataFrame | None, metrics: dict) -> dict:
-    """``{"checks": …, "checks_differ": …}`` for the whole-span metrics' ``scoring`` section."""
-    checks = score_checks(scoring, figure_fractions(metrics))
+def scoring_checks(scoring: pd.DataFrame | None, metrics: dict, stages=None) -> dict:
+    """``{"checks": …, "checks_differ": …}`` for the whole-span metrics' ``scoring`` section; ``stages``: the
+    evaluation's milestone stages (default: those metrics.json records)."""
+    stages = stage_list(metrics, stages)
+    checks = score_checks(scoring, figure_fractions(metrics, stages), stages)
     return {"checks": checks, "checks_differ": checks_differ(checks)}

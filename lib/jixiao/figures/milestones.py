@@ -21,11 +21,12 @@ def milestone_status(milestones: pd.DataFrame, period: Period) -> pd.DataFrame:
     return planned.reset_index(drop=True)
 
 
-def milestone_completion(milestones: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Per stage, in the contract's order: columns stage, planned, done, rate, on_time, on_time_rate."""
+def milestone_completion(milestones: pd.DataFrame, period: Period, stages: tuple[str, ...] = STAGES) -> pd.DataFrame:
+    """Per stage of the evaluation (``stages``, params' milestone_stages), in their order: columns stage, planned,
+    done, rate, on_time, on_time_rate (rates null where nothing was planned)."""
     status = milestone_status(milestones, period)
     rows = []
-    for stage in STAGES:
+    for stage in stages:
         s = status[status["stage"] == stage]
         planned, done, on_time = len(s), int(s["done"].sum()), int(s["on_time"].sum())
         rows.append({"stage": stage, "planned": planned, "done": done, "rate": ratio(done, planned),
@@ -33,7 +34,8 @@ def milestone_completion(milestones: pd.DataFrame, period: Period) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def milestones_open(milestones: pd.DataFrame, subprojects: pd.DataFrame | None, period: Period) -> pd.DataFrame:
+def milestones_open(milestones: pd.DataFrame, subprojects: pd.DataFrame | None, period: Period,
+                    stages: tuple[str, ...] = STAGES) -> pd.DataFrame:
     """Milestones planned in the period but not done by its end: subproject_id, name, stage, planned_date."""
     status = milestone_status(milestones, period)
     pending = status[~status["done"]][["subproject_id", "stage", "planned_date", "actual_date"]]
@@ -41,16 +43,16 @@ def milestones_open(milestones: pd.DataFrame, subprojects: pd.DataFrame | None, 
         pending = pending.merge(subprojects[["subproject_id", "name"]], on="subproject_id", how="left")
     else:
         pending = pending.assign(name=None)
-    order = {s: i for i, s in enumerate(STAGES)}
+    order = {s: i for i, s in enumerate(stages)}
     pending = pending.assign(_o=pending["stage"].map(order)).sort_values(["_o", "planned_date", "subproject_id"])
     return pending.drop(columns="_o")[["subproject_id", "name", "stage", "planned_date", "actual_date"]].reset_index(drop=True)
 
 
-def milestone_metrics(tables: dict, period: Period) -> dict | None:
+def milestone_metrics(tables: dict, period: Period, stages: tuple[str, ...] = STAGES) -> dict | None:
     milestones = tables.get("milestones")
     if milestones is None:
         return None
-    table = milestone_completion(milestones, period)
+    table = milestone_completion(milestones, period, stages)
     if table["planned"].sum() == 0:
         return None
     return {
@@ -63,12 +65,12 @@ def milestone_metrics(tables: dict, period: Period) -> dict | None:
 def compute(inputs: PeriodInputs) -> Computed:
     """metrics.json ``milestones``. Frames: completion (stage, planned, done, rate, on_time, on_time_rate) and
     open (subproject_id, name, stage, planned_date, actual_date: planned in the period, not done by its end)."""
-    tables = inputs.tables
-    figures = milestone_metrics(tables, inputs.period)
+    tables, stages = inputs.tables, inputs.layout.stages
+    figures = milestone_metrics(tables, inputs.period, stages)
     frames = {}
     if figures is not None:
-        frames["completion"] = milestone_completion(tables.milestones, inputs.period)
-        frames["open"] = milestones_open(tables.milestones, tables.subprojects, inputs.period)
+        frames["completion"] = milestone_completion(tables.milestones, inputs.period, stages)
+        frames["open"] = milestones_open(tables.milestones, tables.subprojects, inputs.period, stages)
     return Computed({"milestones": figures}, frames)
 
 

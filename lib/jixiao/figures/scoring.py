@@ -95,8 +95,9 @@ def compute(inputs: PeriodInputs) -> Computed:
         frames["level2"] = in_points(level2_table(scoring))
         rows = scoring.reindex(columns=["level1", "level2", "level3", "weight", "score", "note"])
         frames["indicators"] = in_points(rows.reset_index(drop=True))
-        figures.update(scoring_checks(scoring, dict(inputs.metrics)))
-        checks = score_check_table(scoring, figure_fractions(dict(inputs.metrics)))
+        stages = inputs.layout.stages
+        figures.update(scoring_checks(scoring, dict(inputs.metrics), stages))
+        checks = score_check_table(scoring, figure_fractions(dict(inputs.metrics), stages), stages)
         frames["checks"] = pd.DataFrame({
             "indicator": checks["indicator"].astype(object), "metric": checks["metric"].astype(object),
             "figure": checks["figure"].astype(object), "rule": checks["rule"].astype(object),

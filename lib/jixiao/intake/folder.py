@@ -67,6 +67,7 @@ class ValidatedInputs:
     problems: list[Problem] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
     published: dict | None = None
+    layout: Layout = CONTRACT_LAYOUT  # what it was read through: the department's files, headers, stages
 
     def __post_init__(self) -> None:
         self.tables = Tables.from_mapping(self.tables)
@@ -114,6 +115,9 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
             continue
         try:
             for spec in specs:
+                if layout.absent(spec.key):  # declared absent (sheets_absent): not required, not read
+                    problems.extend(_declared_absent(wb, spec, own))
+                    continue
                 frame, found = read_sheet(wb, spec, own, layout.aliases(file))
                 for p in found:
                     order.setdefault((own, p.sheet), order[(own, spec.sheet)])
@@ -128,7 +132,19 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
     published, published_problems = _read_published(raw_dir)
     problems.extend(published_problems)
     return ValidatedInputs(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
-                      published)
+                           published, layout)
+
+
+def _declared_absent(wb, spec: SheetSpec, own: str) -> list[Problem]:
+    """A sheet the params file declares absent: a note, which says so when the workbook holds it all the same."""
+    held = spec.sheet in wb.book.sheet_names
+    if held:
+        return [Problem(NOTE, own, (f"参数文件声明本次评价没有该工作表(sheets_absent),未读取;报告中{spec.sheet}的部分为不适用",
+                                    f"the params file declares the evaluation has no such sheet (sheets_absent); it was "
+                                    f"not read, and its part of the report is not applicable"), sheet=spec.sheet)]
+    return [Problem(NOTE, own, (f"本次评价没有该工作表(参数文件 sheets_absent 声明);报告中{spec.sheet}的部分为不适用",
+                                f"the evaluation has no such sheet (declared in the params file's sheets_absent); its "
+                                "part of the report is not applicable"), sheet=spec.sheet)]
 
 
 def _unread_workbooks(raw_dir: Path, layout: Layout, order: dict) -> list[Problem]:
@@ -195,7 +211,7 @@ def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | 
     """Uniqueness, references, stages, survey answers, scores, plausibility of dates and amounts,
     template samples. No rule reads a cell already reported as an error."""
     layout = layout or CONTRACT_LAYOUT
-    problems: list[Problem] = _check_samples(tables)
+    problems: list[Problem] = _check_samples(tables, layout.stages)
     sample_options = tables.get("survey_options")  # a sample question's column still has its options
     tables = {key: _without_samples(frame) for key, frame in tables.items()}  # no other rule reads a sample row
     for spec in SHEETS:
@@ -205,10 +221,10 @@ def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | 
     problems.extend(_check_references(tables, layout))
     problems.extend(_check_overpaid(tables))
     problems.extend(_check_repeated_payments(tables.get("spending")))
-    problems.extend(_check_stages(tables.get("milestones")))
+    problems.extend(_check_stages(tables.get("milestones"), layout.stages))
     problems.extend(_check_survey(tables.get("survey_answers"), sample_options))
     problems.extend(_check_scores(tables.get("scoring")))
-    problems.extend(_check_indicator_rules(tables.get("scoring")))
+    problems.extend(_check_indicator_rules(tables.get("scoring"), layout.stages))
     problems.extend(_check_span(tables, span))
     problems.extend(_check_dates(tables, span))
     return problems
@@ -267,11 +283,15 @@ def _check_unique(frame: pd.DataFrame, spec: SheetSpec) -> list[Problem]:
     return problems
 
 
-def _sample_values(spec: SheetSpec) -> dict[str, object]:
-    """The template's sample row of ``spec`` as loaded values, on the columns every sheet has."""
+def _sample_values(spec: SheetSpec, stages: tuple[str, ...] = STAGES) -> dict[str, object]:
+    """The template's sample row of ``spec`` as loaded values, on the columns every sheet has (its 阶段 the
+    evaluation's first stage, as the template writes it)."""
     out = {}
     for c in spec.columns:
         if c.may_be_absent or c.example is None:
+            continue
+        if c.name == "stage":
+            out[c.name] = stages[0]
             continue
         try:
             out[c.name] = PARSERS[c.kind](c.example)
@@ -284,7 +304,7 @@ SAMPLE_MESSAGE = ("这是模板的示例行;应删除示例行,只填本评价�
                   "this is the template's sample row; expected it deleted and only the evaluation's own rows kept")
 
 
-def _check_samples(tables) -> list[Problem]:
+def _check_samples(tables, stages: tuple[str, ...] = STAGES) -> list[Problem]:
     """Rows left from ``jixiao template``'s samples: taken for data, they would enter every figure."""
     problems = []
     answers_left = False
@@ -297,7 +317,7 @@ def _check_samples(tables) -> list[Problem]:
                 continue
             sample = {"respondent": spec.column("respondent").example, SAMPLE_QUESTION: SAMPLE_OPTIONS[0][0]}
         else:
-            sample = _sample_values(spec)
+            sample = _sample_values(spec, stages)
         hits = frame
         for name, value in sample.items():
             hits = hits[hits[name].astype(object) == value]
@@ -445,16 +465,17 @@ def _check_repeated_payments(spending) -> list[Problem]:
     return problems
 
 
-def _check_stages(milestones) -> list[Problem]:
+def _check_stages(milestones, stages: tuple[str, ...] = STAGES) -> list[Problem]:
+    """Every stage one of the evaluation's (params' milestone_stages, by default the contract's seven)."""
     if milestones is None:
         return []
     spec = SHEETS_BY_KEY["milestones"]
     problems = []
     for row, stage in zip(milestones["excel_row"], milestones["stage"]):
-        if stage is not None and stage not in STAGES:
+        if stage is not None and stage not in stages:
             problems.append(
-                Problem(ERROR, _file(milestones, spec), (f"应为以下阶段之一:{'、'.join(STAGES)}",
-                                                         f"expected one of the stages {'、'.join(STAGES)}"),
+                Problem(ERROR, _file(milestones, spec), (f"应为以下阶段之一:{'、'.join(stages)}",
+                                                         f"expected one of the stages {'、'.join(stages)}"),
                         sheet=_sheet_name(milestones, spec), row=int(row), column=_header(milestones, spec, "stage"),
                         value=stage)
             )
@@ -527,7 +548,7 @@ def _check_scores(scoring) -> list[Problem]:
     return problems
 
 
-def _check_indicator_rules(scoring) -> list[Problem]:
+def _check_indicator_rules(scoring, stages: tuple[str, ...] = STAGES) -> list[Problem]:
     """计分依据 a known figure, 计分方法 a known method, 目标值 and 计分参数 well formed (jixiao.contract.rules)."""
     if scoring is None or "calculation_basis" not in scoring.columns:
         return []
@@ -551,7 +572,7 @@ def _check_indicator_rules(scoring) -> list[Problem]:
                                             "the basis, or clear this row's rule"), getattr(r, filled))
             continue
         try:
-            figure_key(basis)
+            figure_key(basis, stages)
         except RuleError as exc:
             error(r.excel_row, "calculation_basis", exc.message, basis)
         if method is None:
@@ -742,7 +763,7 @@ def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None)
             return None
         if layout is None:
             recorded = manifest["key"].get("layout") or {}
-            layout = Layout(files=dict(recorded.get("files", {})), columns=dict(recorded.get("columns", {})))
+            layout = Layout.from_dict(recorded)
         inputs = _current_inputs(raw_dir, layout, manifest["key"]["inputs"], manifest.get("input_stats", {}))
         key = _manifest_key(span, layout, inputs)
         if manifest["key"] != key:
@@ -757,7 +778,7 @@ def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     published, _ = _read_published(raw_dir)
-    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published)
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published, layout)
 
 
 def _read_table(processed_dir: Path, entry: dict, spec: SheetSpec) -> pd.DataFrame | None:

@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from jixiao.core.atomic import atomic_path
 from jixiao.contract.sheets import FILES, SAMPLE_OPTIONS, SAMPLE_QUESTION, SHEETS, STAGES, SheetSpec
 from jixiao.core.i18n import t
-from jixiao.contract.rules import INDICATOR_FIGURES, METHODS
+from jixiao.contract.rules import METHODS, indicator_figures
 
 MAX_ROW = 5000  # validation reaches this far down
 
@@ -43,9 +43,9 @@ def _validation(ws, column: int, dv: DataValidation) -> None:
     ws.add_data_validation(dv)
 
 
-def _fill_sheet(ws, spec: SheetSpec) -> None:
+def _fill_sheet(ws, spec: SheetSpec, stages: tuple[str, ...] = STAGES) -> None:
     headers = [c.header for c in spec.columns]
-    sample = [c.example for c in spec.columns]
+    sample = [stages[0] if c.name == "stage" else c.example for c in spec.columns]
     if spec.key == "survey_answers":
         headers.append(SAMPLE_QUESTION)
         sample.append(SAMPLE_OPTIONS[0][0])
@@ -83,10 +83,10 @@ def _fill_sheet(ws, spec: SheetSpec) -> None:
             _validation(ws, i, DataValidation(type="whole", operator="between", formula1="1900", formula2="2200",
                                               error="请输入年度,例如 2021"))
         elif col.name == "stage":
-            _validation(ws, i, DataValidation(type="list", formula1='"' + ",".join(STAGES) + '"',
+            _validation(ws, i, DataValidation(type="list", formula1=_stage_list(ws.parent, stages),
                                               allow_blank=False, error="请从下拉列表选择阶段"))
         elif col.name == "calculation_basis":
-            _validation(ws, i, DataValidation(type="list", formula1=_figure_list(ws.parent), allow_blank=True,
+            _validation(ws, i, DataValidation(type="list", formula1=_figure_list(ws.parent, stages), allow_blank=True,
                                               error="请从下拉列表选择计分依据(见 README 的指标计分一节)"))
         elif col.name == "method":
             _validation(ws, i, DataValidation(type="list", formula1='"' + ",".join(METHODS) + '"',
@@ -94,20 +94,38 @@ def _fill_sheet(ws, spec: SheetSpec) -> None:
 
 
 FIGURE_LIST_SHEET = "计分依据列表"
+STAGE_LIST_SHEET = "阶段列表"
+INLINE_LIST_LIMIT = 250  # Excel's inline list holds 255 characters
 
 
-def _figure_list(wb) -> str:
+def _stage_list(wb, stages: tuple[str, ...]) -> str:
+    """The evaluation's stages as a dropdown: inline when short, else on a hidden sheet; the formula."""
+    inline = ",".join(stages)
+    if len(inline) <= INLINE_LIST_LIMIT:
+        return f'"{inline}"'
+    ws = wb.create_sheet(STAGE_LIST_SHEET)
+    write_row(ws, ["阶段"])
+    for stage in stages:
+        write_row(ws, [stage])
+    ws.sheet_state = "hidden"
+    return f"'{STAGE_LIST_SHEET}'!$A$2:$A${len(stages) + 1}"
+
+
+def _figure_list(wb, stages: tuple[str, ...] = STAGES) -> str:
     """The figure keys on a hidden sheet (too many for an inline list's 255 characters); its range."""
+    figures = indicator_figures(stages)
     ws = wb.create_sheet(FIGURE_LIST_SHEET)
     write_row(ws, ["计分依据", "名称", "计算方法"])
-    for key, (name, how) in INDICATOR_FIGURES.items():
+    for key, (name, how) in figures.items():
         write_row(ws, [key, name, how])
     ws.sheet_state = "hidden"
-    return f"'{FIGURE_LIST_SHEET}'!$A$2:$A${len(INDICATOR_FIGURES) + 1}"
+    return f"'{FIGURE_LIST_SHEET}'!$A$2:$A${len(figures) + 1}"
 
 
-def write_templates(folder: Path, overwrite: bool = False) -> list[Path]:
-    """Write the blank workbooks into ``folder``; refuses to overwrite unless asked."""
+def write_templates(folder: Path, overwrite: bool = False, stages: tuple[str, ...] | list[str] = STAGES) -> list[Path]:
+    """Write the blank workbooks into ``folder``; refuses to overwrite unless asked. ``stages``: the evaluation's
+    milestone stages (the 阶段 dropdown, the sample row and the stage figures 计分依据 offers)."""
+    stages = tuple(stages)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     targets = [folder / f for f in FILES]
@@ -119,7 +137,7 @@ def write_templates(folder: Path, overwrite: bool = False) -> list[Path]:
         wb = Workbook()
         wb.remove(wb.active)
         for spec in (s for s in SHEETS if s.file == target.name):
-            _fill_sheet(wb.create_sheet(spec.sheet), spec)
+            _fill_sheet(wb.create_sheet(spec.sheet), spec, stages)
         with atomic_path(target) as tmp:
             wb.save(tmp)
     return targets

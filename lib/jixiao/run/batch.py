@@ -414,7 +414,8 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
     titles = {s.key: s.title for s in SECTIONS}
     figures, not_applicable, tasks = {}, [], []
     for period in params.periods:
-        computed = compute_period(evaluation.tables, period, params.span, params.project, evaluation.published)
+        computed = compute_period(evaluation.tables, period, params.span, params.project, evaluation.published,
+                                  params.layout)
         figures[period.label] = [f for s in SECTIONS for f in s.index_figures(computed.metrics)]
         empty = {s.key for s in SECTIONS if not s.applies_to(computed.metrics)}
         cells = [section for period_label, section in stale if period_label == period.label]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from jixiao.contract.sheets import CONTRACT_LAYOUT, SHEETS_BY_KEY, Layout
 from jixiao.core.period import Period
 from jixiao.contract.tables import Tables
 from jixiao.sections import expenditure, milestones, overview, satisfaction, scoring, trends
@@ -70,6 +71,22 @@ class PeriodResults:
     frames: dict[str, dict] = field(default_factory=dict)  # section key -> frame name -> DataFrame
 
 
+# metrics part -> the sheets it is computed from, for the parts a params file can declare absent
+PARTS_FROM_SHEETS = {"milestones": ("milestones",), "survey": ("survey_answers", "survey_options"),
+                     "public_reviews": ("public_reviews",), "scoring": ("scoring",)}
+
+
+def not_applicable(metrics: dict, layout: Layout) -> dict[str, str]:
+    """metrics notes for the null parts whose sheet the params file declares absent (sheets_absent): 不适用."""
+    found = {}
+    for part, keys in PARTS_FROM_SHEETS.items():
+        absent = [SHEETS_BY_KEY[k].sheet for k in keys if layout.absent(k)]
+        if absent and metrics.get(part) is None:
+            found[part] = (f"不适用：本次评价没有“{'”“'.join(absent)}”（参数文件 sheets_absent 声明），"
+                           "本部分不列示。")
+    return found
+
+
 def compute_order() -> list[Section]:
     """The registry in an order where every section comes after the sections it waits on."""
     done: list[Section] = []
@@ -83,21 +100,29 @@ def compute_order() -> list[Section]:
     return done
 
 
-def compute_period(tables: Tables, period: Period, span: Period, project: str = "", published: dict | None = None) -> PeriodResults:
+def compute_period(tables: Tables, period: Period, span: Period, project: str = "", published: dict | None = None,
+                   layout: Layout | None = None) -> PeriodResults:
     """Compute every section of one period once. metrics.json keeps the input contract's shape: project,
-    period, span, period_end, then each section's parts in the order they are computed, then notes."""
+    period, span, period_end, declared (what the params file declares: the milestone stages in order, the stage
+    playing each role, the sheets absent), then each section's parts in the order they are computed, then notes. ``layout``: what the
+    evaluation's params file declares (its milestone stages); None: the contract's defaults."""
+    layout = layout or CONTRACT_LAYOUT
     tables = Tables.from_mapping(tables)
     figures: dict = {}
     notes: dict = {}
     results: dict[str, SectionResult] = {}
     order = compute_order()
     for section in order:
-        result = section.compute(PeriodInputs(tables, period, span, project, published, {**figures, "notes": notes}))
+        result = section.compute(PeriodInputs(tables, period, span, project, published, {**figures, "notes": notes},
+                                                      layout))
         figures.update(result.figures)
         notes.update(result.notes)
         results[section.key] = result
-    metrics = {"project": project, "period": period.label, "span": span.label, "period_end": period.end.isoformat()}
+    metrics = {"project": project, "period": period.label, "span": span.label, "period_end": period.end.isoformat(),
+               "declared": {"milestone_stages": list(layout.stages), "stage_roles": layout.roles(),
+                            "sheets_absent": [SHEETS_BY_KEY[k].sheet for k in layout.sheets_absent]}}
     for section in order:  # the contract's order: expenditure, milestones, survey, reviews, scoring, ...
         metrics.update(results[section.key].figures)
     metrics["notes"] = {k: notes[k] for s in order for k in results[s.key].notes}
+    metrics["notes"].update(not_applicable(metrics, layout))
     return PeriodResults(metrics, {s.key: results[s.key].frames for s in SECTIONS})

@@ -40,7 +40,9 @@ class Section:
     index_figures: Callable[[Mapping[str, Any]], list[str]]  # short Chinese key figures from metrics.json
     absent: Mapping[str, str] = field(default_factory=dict)  # metrics key -> why it is null, in words
     notes: Mapping[str, str] = field(default_factory=dict)  # reason code (figures.base) -> words; {span} filled in
-    published_figures: tuple[str, ...] = ()  # labels of the published figures its page footnotes when they differ
+    # labels of the published figures its page footnotes when they differ (or a function of the PeriodInputs
+    # giving them, for labels that name the evaluation's own stages)
+    published_figures: tuple[str, ...] | Callable[[PeriodInputs], tuple[str, ...]] = ()
     reads_published: bool = False  # published.yaml is an input (also whenever published_figures is set)
     after: tuple[str, ...] = ()  # sections whose metrics it reads, besides those its figures wait on
     finish: Callable[[PeriodInputs], SectionResult] | None = None  # page-level parts made from the metrics
@@ -67,7 +69,10 @@ class Section:
         figures, frames = dict(computed.figures), dict(computed.frames)
         notes = {key: self.notes[code].format(span=inputs.span.label) for key, code in computed.notes.items()}
         if self.published_figures:
-            frames.update(published_notes(inputs, figures, self.published_figures))
+            prefixes = self.published_figures
+            if callable(prefixes):  # labels that name the evaluation's own stages
+                prefixes = tuple(prefixes(inputs))
+            frames.update(published_notes(inputs, figures, prefixes))
         if self.finish is not None:
             extra = self.finish(inputs)
             figures.update(extra.figures)

@@ -9,23 +9,51 @@ from jixiao.present.tables import fmt_count, fmt_date, fmt_pct, table, with_char
 from jixiao.sections.base import Block, Section, SectionView, display, note
 from jixiao.sections.common import charts, show_published_notes
 
-# the labels of the published figures this page shows (published.py), for its footnotes
+
+def milestone_figures(inputs) -> tuple[str, ...]:
+    """The labels of the published figures this page shows (published.py), for its footnotes: one per stage of
+    the evaluation (params' milestone_stages), and the started and accepted subprojects."""
+    return tuple(f"{stage} " for stage in inputs.layout.stages) + ("已", "完成验收", "其中")
+
+
+# the labels for the default stages (the contract's seven)
 MILESTONE_FIGURES = tuple(f"{stage} " for stage in STAGES) + ("已", "完成验收", "其中")
+
+
+def stages_of(r: SectionView) -> list[str]:
+    """The evaluation's milestone stages in order, as metrics.json records them."""
+    return list((r.metrics.get("declared") or {}).get("milestone_stages") or STAGES)
 
 
 def completion(r: SectionView) -> None:
     if r.absent("milestones"):
         return
-    shown = r.frame("completion")
+    frame = r.frame("completion")
     end = r.period.end.isoformat()
-    display(note(f"计划完成日期在本期（{r.period.label} 年）内的节点为“计划”，{end} 前实际完成的为“完成”；"
+    stages = stages_of(r)
+    roles = (r.metrics.get("declared") or {}).get("stage_roles") or {}
+    accepted, final = roles.get("初验", "初验"), roles.get("终验", "终验")
+    if (accepted, final) == ("初验", "终验"):
+        accepted = ""  # the stages carry the roles' own names
+    elif accepted == final:
+        accepted = f"；完成验收按“{final}”统计"
+    else:
+        accepted = f"；完成验收按“{accepted}”统计，其中最终验收按“{final}”统计"
+    display(note(f"本次评价的进度阶段（按先后）：{'、'.join(stages)}{accepted}。"
+                 f"计划完成日期在本期（{r.period.label} 年）内的节点为“计划”，{end} 前实际完成的为“完成”；"
                  "如期完成率 = 完成 ÷ 计划（已发布报告的口径）。另列其中实际完成日期不晚于计划完成日期的节点"
-                 "（“未晚于计划日期”），它是“完成”的一部分，不是如期完成率的另一种算法。"))
+                 "（“未晚于计划日期”），它是“完成”的一部分，不是如期完成率的另一种算法。"
+                 "本期没有计划节点的阶段记为“—”。"))
+    # a stage with nothing planned in the period shows "—", not zeros
+    nothing = frame["planned"] == 0
+    shown = frame.astype({c: object for c in ("planned", "done", "on_time")})
+    for column in ("planned", "done", "on_time"):
+        shown.loc[nothing, column] = None
     listed = table(shown, {"stage": ("阶段", None), "planned": ("计划（个）", fmt_count), "done": ("完成（个）", fmt_count),
                            "rate": ("如期完成率", fmt_pct), "on_time": ("其中未晚于计划日期（个）", fmt_count),
                            "on_time_rate": ("未晚于计划日期占计划", fmt_pct)},
                    caption=f"各阶段计划与完成情况（计划在本期，截至 {end}）")
-    fig = charts.grouped_bars(shown, "stage", {"planned": "计划", "done": "完成"},
+    fig = charts.grouped_bars(frame[~nothing], "stage", {"planned": "计划", "done": "完成"},
                               title="各阶段计划与完成节点（个）", ylabel="个", rotate=20)
     display(with_chart(listed, fig))
     show_published_notes(r)
@@ -61,6 +89,6 @@ SECTION = Section(
     blocks=(Block("一、各阶段计划与完成情况", completion), Block("二、期末尚未完成的节点", open_list)),
     index_figures=index_figures,
     absent={"milestones": "本期没有计划完成的进度节点（进度表缺失或无本期计划），进度指标为空。"},
-    published_figures=MILESTONE_FIGURES,
+    published_figures=milestone_figures,
     cost=1.5,
 )

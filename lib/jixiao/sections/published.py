@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from jixiao.contract.sheets import STAGES
+from jixiao.contract.sheets import STAGES, default_roles
 from jixiao.present.tables import DASH, fmt_count, fmt_pct, fmt_points, fmt_small_pct, fmt_wan, round_pct
 
 POSITIVE = "满意合计"  # a survey share key meaning the options marked 是否满意 = 1 together
@@ -99,8 +99,10 @@ def _pairs(metrics: dict, published: dict):
         yield f"{stage} 如期完成率", fmt_pct(printed["rate"] / 100), fmt_pct(got.get("rate"))
     progress = published.get("milestones") or {}
     why = progress.get("differs") or {}
-    first_stage, accepted, finished = STAGES[0], STAGES[-2], STAGES[-1]
-    done = {stage: (stages.get(stage) or {}).get("done") for stage in STAGES}
+    # the stages playing the roles the published report names (params' stage_roles, recorded in metrics.json)
+    roles = {**default_roles(STAGES), **((metrics.get("declared") or {}).get("stage_roles") or {})}
+    first_stage, accepted, finished = roles["启动"], roles["初验"], roles["终验"]
+    done = {stage: (stages.get(stage) or {}).get("done") for stage in (first_stage, accepted, finished)}
     if "started_subprojects" in progress:
         yield (f"已{first_stage}子项目(个,正文)", fmt_count(progress["started_subprojects"]), fmt_count(done[first_stage]),
                why.get("started_subprojects"))
