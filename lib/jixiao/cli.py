@@ -134,6 +134,56 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_fields(args) -> int:
+    """Every field, table and chart name a report template may use for one period, with its value."""
+    import json
+
+    import yaml
+
+    from jixiao.contract.params import load_params
+    from jixiao.output.fields import FILTERS, listed
+    from jixiao.output.report import catalogue
+    from jixiao.sections import SECTIONS
+
+    try:
+        from jixiao.core.config import PARAMS_FILE
+
+        params = load_params(Path(args.params) if args.params else PARAMS_FILE)
+    except ParameterError as exc:
+        return _error(exc)
+    period = str(args.period or params.span.label)
+    folder = params.report_dir / period
+    metrics_path = folder / "metrics.json"
+    if not metrics_path.is_file():
+        return _error(t(f"{metrics_path} 不存在;先运行 jixiao run --params {args.params or 'params.yaml'} --period {period}",
+                        f"{metrics_path} does not exist; run jixiao run --params {args.params or 'params.yaml'} "
+                        f"--period {period} first"))
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    published_path = params.raw_dir / "published.yaml"
+    published = yaml.safe_load(published_path.read_text(encoding="utf-8")) if published_path.is_file() else {}
+    print(t("# 字段({{ 名称 }})", "# fields ({{ name }})"))
+    for key, value in listed(metrics):
+        print(f"{key}\t{value}")
+    for key, value in listed(published or {}, "published"):
+        print(f"{key}\t{value}")
+    print(t("# 其他名称", "# other names"))
+    print("period\tspan\tis_span\tproject\tcover[\"报告编号\"] …\t待撰写(\"…\")\tcontents()")
+    cat = catalogue(folder, SECTIONS)
+    print(t("# 章节 {{ section(\"…\") }}", "# sections {{ section(\"…\") }}"))
+    for key in cat.sections:
+        print(key)
+    print(t("# 表格 {{ table(\"…\") }}", "# tables {{ table(\"…\") }}"))
+    for name, block in cat.tables.items():
+        print(f"{name}\t{block.caption}({len(block.rows)} 行)")
+    print(t("# 图表 {{ chart(\"…\") }}", "# charts {{ chart(\"…\") }}"))
+    for name in cat.charts:
+        print(name)
+    print(t("# 过滤器 {{ 字段 | 过滤器 }}", "# filters {{ field | filter }}"))
+    for name, fn in FILTERS.items():
+        print(f"{name}\t{(fn.__doc__ or '').strip()}")
+    return 0
+
+
 def cmd_run(args) -> int:
     from jixiao.run.batch import run_batch
     from jixiao.core.config import PARAMS_FILE
@@ -233,6 +283,13 @@ def build_parser() -> argparse.ArgumentParser:
         "重新运行每个章节,即使其输入、notebook 和参数都未改变",
         "run every section again, even those whose inputs, notebook and parameters are unchanged"))
     r.set_defaults(func=cmd_run)
+
+    f = sub.add_parser("fields", parents=[common], help=t(
+        "列出报告模板可用的字段、表格和图表名称及其值(读取已运行的期间)",
+        "list the field, table and chart names a report template may use, with their values (of a period already run)"))
+    f.add_argument("--params", help=t("参数文件(默认:项目的 params.yaml)", "parameters file (default: params.yaml of the project)"))
+    f.add_argument("--period", help=t("期间(默认:整个评价期)", "the period (default: the whole span)"))
+    f.set_defaults(func=cmd_fields)
     return parser
 
 

@@ -302,8 +302,34 @@ class EvaluationRun:
     def reports_due(self) -> list[str]:
         """Periods whose report must be (re)built: a section of theirs runs now, or a report file is missing."""
         executed = {period for period, _ in self.plan.stale}
+        key = self.report_key
         return [p.label for p in self.params.periods
-                if p.label in executed or not all(f.is_file() for f in _report_files(self.report_dir / p.label, self.pdf))]
+                if p.label in executed or not all(f.is_file() for f in _report_files(self.report_dir / p.label, self.pdf))
+                or (self.state.record(p.label, "report") or {}).get("key") != key]
+
+    @functools.cached_property
+    def report_key(self) -> str:
+        """What the reports depend on beyond their sections: the params' report block with its template and
+        reference document, and published.yaml (the template's published.… fields)."""
+        import hashlib
+        import json
+
+        digest = hashlib.sha256(json.dumps(self._report_settings(with_bytes=False), sort_keys=True, ensure_ascii=False,
+                                           default=str).encode())
+        for path in (self.params.report.template, self.params.report.reference_docx, self.params.raw_dir / "published.yaml"):
+            digest.update(path.read_bytes() if path is not None and path.is_file() else b"-")
+        return digest.hexdigest()
+
+    def _report_settings(self, with_bytes: bool = True) -> dict:
+        settings = self.params.report
+        out = {"cover": dict(settings.cover), "final": settings.final,
+               "template_name": settings.template.name if settings.template else ""}
+        if with_bytes:
+            published = self.params.raw_dir / "published.yaml"
+            out["template_text"] = settings.template.read_text(encoding="utf-8") if settings.template else None
+            out["reference_docx"] = settings.reference_docx.read_bytes() if settings.reference_docx else None
+            out["published"] = published.read_bytes() if published.is_file() else None
+        return out
 
     def report_task(self, period: str):
         """The report of ``period``, with its metrics.json and executed notebooks as bytes."""
@@ -315,19 +341,25 @@ class EvaluationRun:
         leave_out = tuple(s.key for s in self.sections
                           if (self.state.record(period, s.key) or {}).get("status") == NOT_APPLICABLE)
         return ReportTask(self.params.evaluation, period, self.params.span.label, self.params.project, now_text(),
-                          self.inputs, _footer_parameters(self.params), files, self.pdf, leave_out)
+                          self.inputs, _footer_parameters(self.params), files, self.pdf, leave_out,
+                          report=self._report_settings())
 
     def store_report(self, output) -> None:
         """report.html (and report.pdf) atomically; a failed report leaves none beside the sections."""
         folder = self.report_dir / output.period
         files = {}
-        for kind, target in zip(("html", "pdf"), _report_files(folder, True)):
+        for kind, target in _report_targets(folder, True).items():
             if kind in output.files:
                 atomic_write_bytes(target, output.files[kind])
                 files[kind] = f"{output.period}/{target.name}"
             else:
                 target.unlink(missing_ok=True)
-        self.reports[output.period] = {"files": files, "built": True, "error": output.error}
+        placeholders = int(output.phases.get("placeholders", 0))
+        self.reports[output.period] = {"files": files, "built": True, "error": output.error, "placeholders": placeholders}
+        if not output.error:
+            self.state.save(output.period, "report", {"key": self.report_key, "placeholders": placeholders})
+        else:
+            self.state.forget(output.period, "report")
 
     def store(self, output) -> CellResult:
         """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
@@ -362,8 +394,10 @@ class EvaluationRun:
         self.results = results
         for period in params.periods:
             if period.label not in self.reports:  # kept from an earlier run
-                self.reports[period.label] = {"files": {f.suffix[1:]: f"{period.label}/{f.name}" for f in
-                                                        _report_files(self.report_dir / period.label, self.pdf)},
+                self.reports[period.label] = {"files": {kind: f"{period.label}/{f.name}" for kind, f in
+                                                        _report_targets(self.report_dir / period.label, self.pdf).items()
+                                                        if f.is_file()},
+                                              "placeholders": (self.state.record(period.label, "report") or {}).get("placeholders", 0),
                                               "built": False, "error": ""}
         elapsed = time.monotonic() - self.started
         try:
@@ -398,8 +432,18 @@ class EvaluationRun:
             self.lock = None
 
 
+REPORT_KINDS = ("html", "pdf", "docx", "workpapers")
+
+
+REPORT_NAMES = {"html": "report.html", "pdf": "report.pdf", "docx": "report.docx", "workpapers": "workpapers.html"}
+
+
+def _report_targets(period_dir: Path, pdf: bool) -> dict[str, Path]:
+    return {k: period_dir / REPORT_NAMES[k] for k in REPORT_KINDS if pdf or k != "pdf"}
+
+
 def _report_files(period_dir: Path, pdf: bool) -> list[Path]:
-    return [period_dir / f"report.{kind}" for kind in (("html", "pdf") if pdf else ("html",))]
+    return list(_report_targets(period_dir, pdf).values())
 
 
 def _results_files(period_dir: Path) -> dict[str, bytes]:
