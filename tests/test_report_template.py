@@ -43,3 +43,76 @@ def test_every_metrics_key_of_the_dongguan_run_has_a_kind(dongguan_metrics):
     rows = dict(listed(json.loads(json.dumps(metrics, default=str))))
     assert rows["expenditure.budget"] == format_value(MONEY, metrics["expenditure"]["budget"])
     assert rows["scoring.total"] == format_value(SCORE, metrics["scoring"]["total"])
+
+
+def _metrics(dongguan_metrics):
+    return json.loads(json.dumps(dongguan_metrics, default=str))
+
+
+def _render(text, metrics, name="report.md", published=None):
+    from jixiao.output.report import Catalogue, TableBlock, render
+
+    cat = Catalogue(tables={"expenditure.分年度预算与支出": TableBlock("expenditure.分年度预算与支出", "分年度预算与支出",
+                                                                   ["年度"], ["text"], [["2019"]], "<table></table>")})
+    return render(text, name, metrics=metrics, published=published, cat=cat, cover={"评价基准日": "2021年12月31日"},
+                  title="财政绩效评价报告")
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("# 一\n\n支出率{{ expenditure.rat }}。\n", 3, ["expenditure.rat", "expenditure.rate"]),
+    ("一\n二\n{{ expenditure.budget | 亿圆 }}\n", 3, ["亿圆", "亿元"]),
+    ("{{ expendture.rate }}\n", 1, ["expendture", "expenditure"]),
+    ("a\n{% if %}\n", 2, ["语法"]),
+    ("a\n\n{{ table(\"expenditure.分年度预算\") }}\n", 3, ["expenditure.分年度预算与支出"]),
+])
+def test_a_bad_template_names_its_file_line_and_the_nearest_names(dongguan_metrics, text, line, words):
+    from jixiao.output.report import TemplateProblem
+
+    with pytest.raises(TemplateProblem) as caught:
+        _render(text, _metrics(dongguan_metrics), name="模板.md")
+    assert caught.value.file == "模板.md" and caught.value.line == line, str(caught.value)
+    assert all(w in str(caught.value) for w in words), str(caught.value)
+
+
+def test_fields_blocks_and_footnotes_render_from_the_data(dongguan_metrics):
+    metrics = _metrics(dongguan_metrics)
+    doc = _render("支出率{{ expenditure.rate }},{{ expenditure.budget | 亿元 }}[^a]。\n\n{{ table(\"expenditure.分年度预算与支出\") }}\n\n"
+                  "{{ 待撰写(\"经验\") }}\n\n[^a]: 刊印 {{ published.x | 百分比 }}\n", metrics, published={"x": 99.99})
+    rate = format_value(RATE, metrics["expenditure"]["rate"])
+    assert f"支出率{rate}," in doc.markdown and "【待撰写:经验】" in doc.markdown and "刊印 99.99%" in doc.markdown
+    assert [b.number for b in doc.numbered()] == [1]
+    assert "【待撰写:经验】" in doc.placeholders and "【待撰写:报告编号】" in doc.placeholders  # the cover's data too
+
+
+def test_the_builtin_template_drafts_the_data_paragraphs_and_marks_what_is_unwritten(dongguan_metrics):
+    from jixiao.output.report import Catalogue, builtin_template, render
+
+    metrics = _metrics(dongguan_metrics)
+
+    class Any(Catalogue):
+        pass
+
+    cat = Catalogue()
+    from jixiao.output.report import ChartBlock, TableBlock
+
+    class Names(dict):
+        def __contains__(self, name):
+            return True
+
+        def __getitem__(self, name):
+            return TableBlock(name, name, ["x"], ["text"], [], "")
+
+    class Charts(Names):
+        def __getitem__(self, name):
+            return ChartBlock(name, name, b"")
+
+    cat.tables, cat.charts, cat.sections = Names(), Charts(), {"trends": []}
+    doc = render(builtin_template(), "report.md", metrics=metrics, published=None, cat=cat, cover={}, title="t")
+    stage = next(iter(metrics["milestones"]))
+    m = metrics["milestones"][stage]
+    assert f"计划{stage}{m['planned']}个,实际完成{m['done']}个,如期完成率{format_value(RATE, m['rate'])}" in doc.markdown
+    assert f"暂未下达资金" in doc.markdown and f"{metrics['expenditure']['no_funds_issued']}个子项目" in doc.markdown
+    for heading in ("# 摘要", "# 一、项目基本情况", "## (三)资金使用情况", "# 二、绩效评价结果", "## (一)评价结论",
+                    "# 三、项目绩效管理经验", "# 四、值得关注的问题", "# 五、绩效管理建议", "# 附件"):
+        assert heading in doc.markdown, heading
+    assert len(doc.placeholders) > 5 and all(p.startswith("【待撰写") for p in doc.placeholders)

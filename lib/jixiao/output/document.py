@@ -355,6 +355,7 @@ def document_body(doc) -> str:
     from jixiao.output.report import TOKEN_RE
 
     html = mistune.create_markdown(escape=False, plugins=["footnotes", "table"])(doc.markdown)
+    html = re.sub(r'<a href="#fnref-[^"]*" class="footnote">[^<]*</a>', "", html)  # the back-link arrow: no glyph, no use on paper
     toc: list[tuple[int, str, str]] = []
     counter = {"h": 0}
 

@@ -181,14 +181,13 @@ class Node:
                 raise UnknownName(key, [], t("字段", "field")) from None
         else:
             raise UnknownName(key, [], t("字段", "field"))
-        pattern_key = key
-        kind = kind_of(pattern_key)
-        if kind is not None:
+        kind = kind_of(key)
+        if kind is not None and kind.kind != "printed":
             return Field(key, kind, value, self._counter)
-        if _is_branch(value) or (value is None and kind is None and is_declared_branch(pattern_key)):
-            return Node(key, value, self._counter) if value is not None else Field(key, Kind("text"), None, self._counter)
-        if kind is None:
-            kind = PRINTED if key.startswith("published.") else None
+        if isinstance(value, dict) or _is_branch(value):
+            return Node(key, value, self._counter)
+        if value is None and kind is None and is_declared_branch(key):
+            return Field(key, Kind("text"), None, self._counter)
         if kind is None:
             raise UnknownName(key, [], t("字段(未在 contract/fields.py 中声明类别)", "field (no kind declared in contract/fields.py)"))
         return Field(key, kind, value, self._counter)

@@ -217,6 +217,7 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     env = _environment()
+    cover = {**{label: "" for label in ("项目名称", *COVER_FIELDS)}, **(cover or {})}
     counter = Placeholders()
     blocks: list = []
 
