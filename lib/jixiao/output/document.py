@@ -373,7 +373,7 @@ def document_body(doc) -> str:
     html = re.sub(r"<p>\s*(JXBLOCK\d{4})\s*</p>", lambda m: _block_html(doc.blocks[int(TOKEN_RE.match(m.group(1)).group(1))]), html)
     html = re.sub(r"(【(?:待撰写|无数据)[:：][^】]*】)", r'<span class="jx-placeholder">\1</span>', html)
     html = zh_punctuation(html)
-    contents = _contents(toc)
+    contents = zh_punctuation(_contents(toc))
     html = html.replace("JXCONTENTS", contents) if "JXCONTENTS" in html else contents + html
     cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in doc.cover if k != "项目名称")
     cover = (f'<section class="jx-cover"><h1 class="jx-kind">{escape(doc.title)}</h1>'
