@@ -130,7 +130,7 @@ def test_the_pdf_has_cover_contents_with_page_numbers_and_bookmarks(tree, period
 def test_every_page_after_the_cover_has_the_running_header_and_page_x_of_y(tree, period):
     pages = pdf_pages(tree / period / "report.pdf")
     total = len(pages)
-    assert total > 5
+    assert total > 3  # a single year's 年度执行情况 is a few pages
     assert "第 1 页" not in pages[0] and f"{PROJECT} · {period}" not in pages[0]
     for number, text in enumerate(pages[1:], start=2):
         assert f"{PROJECT} · {period}" in text, number
@@ -242,7 +242,7 @@ def test_the_html_is_self_contained_and_the_provenance_is_in_the_workpapers(tree
 
 def test_the_year_over_year_chapter_is_in_the_whole_span_report_only(tree):
     whole = (tree / "2019-2021" / "report.html").read_text(encoding="utf-8")
-    assert "附件2 历年对比" in whole and "各年末子项目支出率分布(占比)" in whole and "各月评价数(万条)与五星好评率" in whole
+    assert "附件2 历年对比" in whole and "各年末子项目支出率分布（占比）" in whole and "历年各阶段如期完成率（%）" in whole
     single = (tree / "2019" / "report.html").read_text(encoding="utf-8")
     assert "历年对比" not in single  # 不适用 in a single year: no chapter
     assert (tree / "2019-2021" / "trends.html").is_file() and (tree / "2019-2021" / "trends.pdf").is_file()

@@ -331,6 +331,15 @@ section.footnotes { border-top: 1px solid #999; margin-top: 2rem; font-size: .85
 section.footnotes a.footnote { display: none; }
 sup.footnote-ref a { text-decoration: none; }
 .jx-placeholder { background: #fff3cd; }
+h4 { font-size: 1rem; margin: .8rem 0 .3rem; }
+@media print {
+  body h1.jx-chapter { page-break-before: auto; margin-top: 1.2rem; }   /* chapters run on: no near-empty pages */
+  body nav.jx-contents { page-break-before: always; }
+  h1, h2, h3, h4 { page-break-after: avoid; }
+  body table.jx-table.jx-many { font-size: 7.5pt; }
+  body table.jx-table.jx-many th { white-space: normal; min-width: 0; }
+  body table.jx-table.jx-many th, body table.jx-table.jx-many td { padding: .15rem .25rem; }
+}
 """
 
 
@@ -338,8 +347,9 @@ def _block_html(block) -> str:
     from jixiao.output.report import ChartBlock, TableBlock
 
     if isinstance(block, TableBlock):
-        html = block.html.replace("<thead>", f"<caption>表{block.number} {escape(block.caption)}</caption><thead>", 1)
-        return html if "<caption>" in html else f"<p><b>表{block.number} {escape(block.caption)}</b></p>{html}"
+        html = block.html if len(block.headers) <= 7 else block.html.replace("jx-table", "jx-table jx-many", 1)
+        return re.sub(r"(<table\b[^>]*>)", lambda m: f"{m.group(1)}<caption>表{block.number} {escape(block.caption)}</caption>",
+                      html, count=1)
     if isinstance(block, ChartBlock):
         png = base64.b64encode(block.png).decode()
         return (f'<figure class="jx-figure" id="figure-{block.number}"><img src="data:image/png;base64,{png}" '

@@ -111,6 +111,16 @@ def short_name(caption: str) -> str:
     return re.sub(r"\s*[（(][^（()）]*[)）]\s*", "", caption).strip() or caption
 
 
+_ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+
+
+def reader_text(text: str) -> str:
+    """Text as a reader's page prints it: dates as 2021年12月31日 and full-width punctuation in Chinese prose."""
+    from jixiao.output.export import _zh_text
+
+    return _zh_text(_ISO_DATE.sub(lambda m: f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日", text))
+
+
 def _heading(line: str, level: int) -> str:
     from jixiao.output.document import _NUMBERED
 
@@ -143,7 +153,7 @@ def catalogue(period_dir: Path, sections) -> Catalogue:
                 lines = [(_heading(x, 3) if x.startswith("## ") else x) for x in _text(cell.get("source", "")).splitlines()
                          if not x.startswith("# ")]
                 if any(x.strip() for x in lines):
-                    parts.append(("md", "\n".join(lines)))
+                    parts.append(("md", reader_text("\n".join(lines))))
                 continue
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
@@ -153,17 +163,18 @@ def catalogue(period_dir: Path, sections) -> Catalogue:
                     name = _unique(f"{s.key}.{short_name(tm.get('caption') or s.title)}", cat.tables)
                     table_html = re.sub(r"</?div[^>]*>", "", _IMG.sub("", html))
                     table_html = re.sub(r"<caption>.*?</caption>", "", table_html, flags=re.S)
-                    cat.tables[name] = TableBlock(name, tm.get("caption") or s.title, tm["headers"], tm["kinds"], tm["rows"], table_html)
+                    cat.tables[name] = TableBlock(name, reader_text(tm.get("caption") or s.title), tm["headers"], tm["kinds"],
+                                                  tm["rows"], table_html)
                     parts.append(("table", name))
                     for m in _IMG.finditer(html):
                         title = unescape(m.group(2) or "") or tm.get("caption") or s.title
                         cname = _unique(f"{s.key}.{short_name(title)}", cat.charts)
-                        cat.charts[cname] = ChartBlock(cname, title, base64.b64decode(m.group(1)))
+                        cat.charts[cname] = ChartBlock(cname, reader_text(title), base64.b64decode(m.group(1)))
                         parts.append(("chart", cname))
                 elif "image/png" in data:
                     title = (output.get("metadata", {}).get("image/png", {}) or {}).get("alt") or s.title
                     cname = _unique(f"{s.key}.{short_name(title)}", cat.charts)
-                    cat.charts[cname] = ChartBlock(cname, title, base64.b64decode(_text(data["image/png"]).strip()))
+                    cat.charts[cname] = ChartBlock(cname, reader_text(title), base64.b64decode(_text(data["image/png"]).strip()))
                     parts.append(("chart", cname))
                 elif "text/html" in data:
                     html = _text(data["text/html"])
@@ -171,7 +182,7 @@ def catalogue(period_dir: Path, sections) -> Catalogue:
                         continue
                     text = _plain_text(html)
                     if text:
-                        parts.append(("md", _md_escape(text)))
+                        parts.append(("md", _md_escape(reader_text(text))))
         cat.sections[s.key] = parts
     return cat
 
