@@ -116,3 +116,55 @@ def test_the_builtin_template_drafts_the_data_paragraphs_and_marks_what_is_unwri
                     "# 三、项目绩效管理经验", "# 四、值得关注的问题", "# 五、绩效管理建议", "# 附件"):
         assert heading in doc.markdown, heading
     assert len(doc.placeholders) > 5 and all(p.startswith("【待撰写") for p in doc.placeholders)
+
+
+def test_the_shipped_templates_check_clean_and_a_misspelt_field_is_caught_before_any_data():
+    from conftest import DONGGUAN_RAW
+
+    from jixiao.output.report import TemplateProblem, builtin_template, check_template
+
+    check_template(builtin_template(), "report.md")
+    check_template((DONGGUAN_RAW / "report.md").read_text(encoding="utf-8"), "report.md")
+    with pytest.raises(TemplateProblem) as caught:
+        check_template("# 一\n\n{% for s, m in milestones.items() %}{{ m.planned }}{% endfor %}\n{{ expenditure.budgt | 亿元 }}\n",
+                       "模板.md")
+    assert caught.value.line == 4 and "expenditure.budget" in str(caught.value)
+
+
+def _evaluation(tmp_path, template: str | None, final: bool = False):
+    from minimal import build
+
+    build(tmp_path / "raw")
+    params = tmp_path / "params.yaml"
+    settings = {"evaluation": "tpl", "project": "某县数字政府项目", "raw_dir": "raw", "span": "2020-2021",
+                "periods": ["2020-2021"], "out_dir": "out"}
+    if template is not None:
+        (tmp_path / "report.md").write_text(template, encoding="utf-8")
+        settings["report"] = {"template": "report.md", "final": final}
+    params.write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+    return params
+
+
+def test_a_misspelt_field_stops_that_report_names_file_and_line_and_the_rest_is_written(tmp_path):
+    from batchrun import jixiao
+
+    params = _evaluation(tmp_path, "# 一、概况\n\n支出率{{ expenditure.rat }}。\n")
+    checked = jixiao("validate", "--params", params)
+    assert checked.returncode == 2 and "report.md 第 3 行" in checked.stdout and "expenditure.rate" in checked.stdout
+    result = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "report.md 第 3 行" in result.stderr and "expenditure.rate" in result.stderr
+    tree = tmp_path / "out" / "tpl" / "2020-2021"
+    assert (tree / "expenditure.html").is_file() and (tree / "metrics.json").is_file()
+    assert not (tree / "report.html").exists() and not (tree / "report.docx").exists()
+
+
+def test_final_refuses_a_report_with_placeholders_and_says_how_many(tmp_path):
+    from batchrun import jixiao
+
+    params = _evaluation(tmp_path, "# 一、概况\n\n{{ 待撰写(\"背景\") }}\n\n支出率{{ expenditure.rate }}。\n", final=True)
+    result = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert result.returncode == 1 and "final" in result.stderr
+    # the cover's four blanks and the one in the text
+    assert "仍有 5 处占位" in result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / "out" / "tpl" / "2020-2021" / "report.html").exists()

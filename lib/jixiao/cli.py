@@ -51,6 +51,14 @@ def cmd_validate(args) -> int:
             span = (p.first, p.last)
     except ParameterError as exc:
         return _error(exc)
+    if args.params and params.report.template is not None:
+        from jixiao.output.report import TemplateProblem, check_template
+
+        try:
+            check_template(params.report.template.read_text(encoding="utf-8"), _shown_path(params.report.template))
+        except TemplateProblem as exc:
+            print(t(f"错误:报告模板 {exc}", f"error: report template {exc}"))
+            return 2
     evaluation = read_raw(raw_dir, span, layout)
     _print_problems(evaluation.problems, sys.stdout)
     errors, warnings = len(evaluation.errors), len(evaluation.warnings)
@@ -61,6 +69,13 @@ def cmd_validate(args) -> int:
         return 2
     print(t(f"{shown}:有效({warnings} 个警告)。", f"{shown}: valid ({warnings} warning(s))."))
     return 0
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def cmd_template(args) -> int:
@@ -93,6 +108,16 @@ def new_params_text(name: str, project: str, span, raw_dir: str) -> str:
         "#   spending.xlsx: 2021年支付明细.xlsx\n"
         "# columns:\n"
         "#   spending.xlsx: {项目编号: 子项目编号, 付款金额(元): 支付金额(元)}\n"
+        "# 报告:模板(内置模板的副本,撰写其中【待撰写】处)、封面信息;final: true 时有占位的报告不发布\n"
+        "# The report: its template (a copy of the built-in one: write the 【待撰写】 parts), the cover; final: true\n"
+        "# refuses to publish a report that still has a placeholder\n"
+        "report:\n"
+        f"  template: report.{name}.md\n"
+        "  final: false\n"
+        "  # 报告编号: XX-JX-2024-001\n"
+        "  # 委托单位: 某市财政局\n"
+        "  # 受委托单位: 某评价机构\n"
+        "  # 提交日期: 2024年9月\n"
     )
 
 
@@ -118,6 +143,12 @@ def cmd_new(args) -> int:
                         f"{', '.join(str(p) for p in taken)} already exist; the evaluation {name} was made before "
                         "(choose another name, or edit those files)"))
     written = write_templates(raw)
+    from jixiao.output.report import builtin_template
+
+    report_path = PROJECT_ROOT / f"report.{name}.md"
+    if not report_path.exists():
+        atomic_write_text(report_path, builtin_template())
+        written = [*written, report_path]
     rel_raw = raw.relative_to(PROJECT_ROOT).as_posix() if raw.is_relative_to(PROJECT_ROOT) else str(raw)
     atomic_write_text(params_path, new_params_text(name, project, span, rel_raw))
     for path in written:

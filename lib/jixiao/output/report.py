@@ -342,3 +342,87 @@ def build_document(period_dir: Path, *, metrics: dict, published: dict | None, t
         template_text, template_name = builtin_template(), t("内置模板 report.md", "built-in template report.md")
     return render(template_text, template_name, metrics=metrics, published=published, cat=cat,
                   cover=cover_data(settings, metrics), title=title)
+
+
+# --- checking a template without data (validate --params) ----------------------------------------------
+
+_METHODS = {"items", "keys", "values", "value", "kind", "key"}
+
+
+def _chain(node):
+    """(root name, [parts]) of ``a.b["c"].d``, or None when it does not start at a plain name."""
+    from jinja2 import nodes
+
+    parts = []
+    while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            parts.append(node.attr)
+        elif isinstance(node.arg, nodes.Const):
+            parts.append(str(node.arg.value))
+        else:
+            parts.append("*")
+        node = node.node
+    if not isinstance(node, nodes.Name):
+        return None
+    return node.name, list(reversed(parts))
+
+
+def check_template(template_text: str, template_name: str) -> None:
+    """The template's syntax, filters and every field it names, checked against the declared fields
+    (``contract.fields``) before any data exists; raises TemplateProblem with the file, line and nearest names."""
+    from jinja2 import TemplateSyntaxError, meta, nodes
+
+    from jixiao.contract.fields import FIELDS, is_declared_branch, kind_of
+
+    env = _environment()
+    try:
+        env.from_string(template_text)  # filters are checked when compiling
+        ast = env.parse(template_text)
+    except TemplateSyntaxError as exc:
+        missing_filter = re.search(r"No filter named '([^']+)'", exc.message or "")
+        if missing_filter:
+            near = nearest(missing_filter.group(1), env.filters)
+            raise TemplateProblem(template_name, exc.lineno, t(f"没有名为 {missing_filter.group(1)!r} 的过滤器", f"no filter named {missing_filter.group(1)!r}") + (
+                t(f";最接近的名称:{'、'.join(near)}", f"; nearest known: {', '.join(near)}") if near else "")) from None
+        raise TemplateProblem(template_name, exc.lineno, t(f"模板语法错误:{exc.message}", f"template syntax error: {exc.message}")) from None
+    roots = {k.split(".")[0] for k in FIELDS}
+    known = roots | {"published", "period", "span", "is_span", "project", "cover", "section", "table", "chart",
+                     "contents", "待撰写", "loop", "range", "dict", "lipsum", "cycler", "joiner", "namespace"}
+    for name in sorted(meta.find_undeclared_variables(ast)):
+        if name not in known:
+            line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
+            near = nearest(name, sorted(known))
+            raise TemplateProblem(template_name, line, t(f"未知的名称 {name!r}", f"unknown name {name!r}") + (
+                t(f";最接近的名称:{'、'.join(near)}", f"; nearest known: {', '.join(near)}") if near else ""))
+    declared = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    inner = set()
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        if id(node) in inner:
+            continue
+        inner.update(id(n) for n in node.find_all((nodes.Getattr, nodes.Getitem)))
+        chain = _chain(node)
+        if chain is None:
+            continue
+        root, parts = chain
+        if root not in roots or root in declared:
+            continue
+        while parts and parts[-1] in _METHODS:
+            parts = parts[:-1]
+        key = ".".join([root, *parts])
+        probe = ".".join([root, *("*" if p == "*" else p for p in parts)])
+        if not parts or kind_of(key) or is_declared_branch(key) or _matches_star(probe):
+            continue
+        near = nearest(key, FIELDS)
+        raise TemplateProblem(template_name, node.lineno, t(f"未知的字段 {key!r}", f"unknown field {key!r}") + (
+            t(f";最接近的名称:{'、'.join(near)}", f"; nearest known: {', '.join(near)}") if near else ""))
+
+
+def _matches_star(probe: str) -> bool:
+    from jixiao.contract.fields import FIELDS
+
+    parts = probe.split(".")
+    for key in FIELDS:
+        pattern = key.split(".")
+        if len(pattern) >= len(parts) and all(a == "*" or b == "*" or a == b for a, b in zip(pattern, parts)):
+            return True
+    return False

@@ -322,8 +322,10 @@ class EvaluationRun:
 
     def _report_settings(self, with_bytes: bool = True) -> dict:
         settings = self.params.report
+        from jixiao.output.export import relative_to_project
+
         out = {"cover": dict(settings.cover), "final": settings.final,
-               "template_name": settings.template.name if settings.template else ""}
+               "template_name": relative_to_project(str(settings.template)) if settings.template else ""}
         if with_bytes:
             published = self.params.raw_dir / "published.yaml"
             out["template_text"] = settings.template.read_text(encoding="utf-8") if settings.template else None
