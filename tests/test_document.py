@@ -184,6 +184,15 @@ def test_word_and_html_agree_on_numbers_captions_and_headings(tree, period):
         settings = z.read("word/settings.xml").decode()
         footer = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/footer"))
     assert "updateFields" in settings and "PAGE" in footer
+    # charts at print resolution: 300 dpi or more at the width they are placed
+    from PIL import Image
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+        assert len(media) == len([c for c in html_captions(html) if c.startswith("图")])
+        for name in media:
+            with Image.open(io.BytesIO(z.read(name))) as image:
+                assert image.width / (15 / 2.54) >= 300, (name, image.width)
 
 
 def test_the_docx_figures_and_footnotes_equal_metrics_and_published(tree):

@@ -273,7 +273,7 @@ def write_docx(doc, reference_docx: bytes | None = None) -> bytes:
         elif isinstance(block, ChartBlock):
             picture = document.add_paragraph()
             picture.alignment = 1
-            picture.add_run().add_picture(io.BytesIO(block.png), width=Cm(15))
+            picture.add_run().add_picture(io.BytesIO(block.print_png or block.png), width=Cm(15))
             picture.paragraph_format.keep_with_next = True
             picture.paragraph_format.first_line_indent = 0
             caption = _caption(document, f"图{block.number} {block.title}", "Image Caption")

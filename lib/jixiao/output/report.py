@@ -55,8 +55,9 @@ class TableBlock:
 class ChartBlock:
     name: str
     title: str
-    png: bytes
+    png: bytes  # as the notebook showed it (HTML, PDF)
     number: int = 0
+    print_png: bytes = b""  # at 300 dpi, for Word (empty when the notebook emitted none)
 
 
 @dataclass
@@ -136,6 +137,7 @@ def catalogue(period_dir: Path, sections) -> Catalogue:
     section's text and outputs in order."""
     import json
 
+    from jixiao.present.charts import PRINT_MIME
     from jixiao.present.tables import TABLE_MIME
 
     cat = Catalogue()
@@ -169,12 +171,16 @@ def catalogue(period_dir: Path, sections) -> Catalogue:
                     for m in _IMG.finditer(html):
                         title = unescape(m.group(2) or "") or tm.get("caption") or s.title
                         cname = _unique(f"{s.key}.{short_name(title)}", cat.charts)
-                        cat.charts[cname] = ChartBlock(cname, reader_text(title), base64.b64decode(m.group(1)))
+                        printed = base64.b64decode(data[PRINT_MIME]["png"]) if PRINT_MIME in data else b""
+                        cat.charts[cname] = ChartBlock(cname, reader_text(title), base64.b64decode(m.group(1)),
+                                                       print_png=printed)
                         parts.append(("chart", cname))
                 elif "image/png" in data:
                     title = (output.get("metadata", {}).get("image/png", {}) or {}).get("alt") or s.title
                     cname = _unique(f"{s.key}.{short_name(title)}", cat.charts)
-                    cat.charts[cname] = ChartBlock(cname, reader_text(title), base64.b64decode(_text(data["image/png"]).strip()))
+                    printed = base64.b64decode(data[PRINT_MIME]["png"]) if PRINT_MIME in data else b""
+                    cat.charts[cname] = ChartBlock(cname, reader_text(title), base64.b64decode(_text(data["image/png"]).strip()),
+                                                   print_png=printed)
                     parts.append(("chart", cname))
                 elif "text/html" in data:
                     html = _text(data["text/html"])
