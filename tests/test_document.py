@@ -337,3 +337,54 @@ def test_a_failed_section_is_a_chapter_that_says_so(tmp_path):
     assert "<caption>表1 (一)预算执行情况</caption>" in html and "口径说明" in html
     assert toc == [(1, "chapter-2", "二、资金使用情况"), (2, "chapter-2-1", "(一)预算执行情况")]
     assert "本章没有生成" in chapter_html(1, Chapter("x", "X", tmp_path / "x.ipynb"), None, Numbers(), [])
+
+
+FIGURE = re.compile(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)(万元|亿元|%|个|条|分|项|人)")
+
+
+def allowed_figures(metrics: dict, published: dict) -> set[str]:
+    """Every number the data lets the report print: metrics.json's fields as printed (and as 亿元), published.yaml's
+    figures as printed, and the one difference the template states (已批复 less 正式立项 done)."""
+    from jixiao.contract.fields import kind_of
+    from jixiao.output.fields import Field, f_bare, f_yi, flatten, printed_text
+
+    out = set()
+    for key, value in flatten(metrics):
+        kind = kind_of(key)
+        if kind is None or value is None:
+            continue
+        values = value if kind.kind == "list" else [value]
+        for v in values:
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                field = Field(key, kind, v)
+                out.add(f_bare(field))
+                if kind.kind == "money":
+                    out.add(f_yi(field)[:-2])
+    for _, value in flatten(published):
+        for v in (value if isinstance(value, list) else [value]):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.update({printed_text(v), f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"})
+    out.add(str(metrics["expenditure"]["subprojects"] - metrics["milestones"]["正式立项"]["done"]))
+    return out
+
+
+def test_every_figure_in_the_word_text_equals_metrics_or_published_and_the_pdf_prints_the_same(tree):
+    from docx import Document as WordDocument
+
+    period = PARAMS.span.label
+    metrics = json.loads((tree / period / "metrics.json").read_text(encoding="utf-8"))
+    published = yaml.safe_load((PARAMS.raw_dir / "published.yaml").read_text(encoding="utf-8"))
+    data = (tree / period / "report.docx").read_bytes()
+    prose = "\n".join(p.text for p in WordDocument(io.BytesIO(data)).paragraphs)  # tables are the notebooks' data
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        prose += "\n" + re.sub(r"<[^>]+>", "", z.read("word/footnotes.xml").decode())
+    # the spend-rate bands' names ([90%,100%), <60%) are labels, not figures
+    labels = re.compile(r"[\[［≥<＜]\s*\d+%(?:\s*[,，]\s*\d+%\s*[)）])?")
+    prose = labels.sub("", prose)
+    found = FIGURE.findall(prose)
+    assert len(found) > 50
+    allowed = allowed_figures(metrics, published)
+    strays = [f"{n}{u}" for n, u in found if n not in allowed]
+    assert not strays, strays
+    pdf = " ".join(pdf_pages(tree / period / "report.pdf")).replace(" ", "")
+    assert [f for f in (f"{n}{u}" for n, u in found) if f not in labels.sub("", pdf)] == []

@@ -168,3 +168,26 @@ def test_final_refuses_a_report_with_placeholders_and_says_how_many(tmp_path):
     # the cover's four blanks and the one in the text
     assert "仍有 5 处占位" in result.stderr, result.stderr[-2000:]
     assert not (tmp_path / "out" / "tpl" / "2020-2021" / "report.html").exists()
+
+
+def test_a_reference_docx_gives_the_word_styles():
+    import io
+
+    from docx import Document as WordDocument
+    from docx.shared import Mm
+
+    from jixiao.output.docx import write_docx
+    from jixiao.output.report import Document
+
+    doc = Document(title="财政绩效评价报告", project="某项目", cover=[("报告编号", "X-1")],
+                   markdown="# 一、项目基本情况\n\n正文[^a]。\n\n[^a]: 注。\n", blocks=[])
+    plain = WordDocument(io.BytesIO(write_docx(doc)))
+    assert plain.styles["Normal"].font.name == "FangSong" and round(plain.sections[0].top_margin.mm) == 37
+    reference = WordDocument(io.BytesIO(write_docx(doc)))
+    reference.styles["Normal"].font.name = "某局字体"
+    reference.sections[0].top_margin = Mm(20)
+    buffer = io.BytesIO()
+    reference.save(buffer)
+    styled = WordDocument(io.BytesIO(write_docx(doc, reference_docx=buffer.getvalue())))
+    assert styled.styles["Normal"].font.name == "某局字体"  # the bureau's styles, not the built-in format
+    assert [p.text for p in styled.paragraphs if p.style.name == "Heading 1"] == ["一、项目基本情况"]

@@ -179,7 +179,7 @@ def cmd_fields(args) -> int:
     try:
         from jixiao.core.config import PARAMS_FILE
 
-        params = load_params(Path(args.params) if args.params else PARAMS_FILE)
+        params = load_params(Path(args.params) if args.params else PARAMS_FILE, out=args.out)
     except ParameterError as exc:
         return _error(exc)
     period = str(args.period or params.span.label)
@@ -320,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         "list the field, table and chart names a report template may use, with their values (of a period already run)"))
     f.add_argument("--params", help=t("参数文件(默认:项目的 params.yaml)", "parameters file (default: params.yaml of the project)"))
     f.add_argument("--period", help=t("期间(默认:整个评价期)", "the period (default: the whole span)"))
+    f.add_argument("--out", help=t("输出文件夹,代替参数文件的 out_dir", "output folder, instead of params' out_dir"))
     f.set_defaults(func=cmd_fields)
     return parser
 

@@ -97,8 +97,8 @@ def _government_format(document) -> None:
         section.page_width, section.page_height = Mm(210), Mm(297)
         section.top_margin, section.bottom_margin = Mm(37), Mm(35)
         section.left_margin, section.right_margin = Mm(28), Mm(26)
-    styles = document.styles
-    names = {s.name for s in styles}
+    styles = {s.name: s for s in document.styles}  # by name (python-docx's lookup by id is deprecated)
+    names = set(styles)
     for name in ("Normal", "Body Text", "First Paragraph", "Compact", "Footnote Text"):
         if name in names:
             _style_font(styles[name], BODY_FONT, SIZE_SAN if name != "Footnote Text" else 12)
@@ -116,15 +116,31 @@ def _government_format(document) -> None:
         name = f"Heading {level}"
         if name in names:
             _style_font(styles[name], font, SIZE_SAN, bold=level >= 3)
+            styles[name].font.italic = False
+    for name in ("Table Caption", "Image Caption", "Caption"):
+        if name in names:
+            _style_font(styles[name], BODY_FONT, 14, bold=True)  # 四号
+            styles[name].font.italic = False
+            styles[name].paragraph_format.first_line_indent = Pt(0)
+    if "Cover Line" in names:
+        _style_font(styles["Cover Line"], BODY_FONT, SIZE_SAN)
+        styles["Cover Line"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        styles["Cover Line"].paragraph_format.first_line_indent = Pt(0)
+        styles["Cover Line"].paragraph_format.space_after = Pt(8)
+    if "Title" in names:
+        styles["Title"].paragraph_format.space_before = Pt(150)
+        styles["Title"].paragraph_format.space_after = Pt(24)
+    if "Subtitle" in names:
+        styles["Subtitle"].paragraph_format.space_after = Pt(60)
 
 
 def _caption(document, text: str, style: str):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     paragraph = document.add_paragraph(text)
-    names = {s.name for s in document.styles}
-    if style in names:
-        paragraph.style = document.styles[style]
+    styles = {s.name: s for s in document.styles}
+    if style in styles:
+        paragraph.style = styles[style]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for run in paragraph.runs:
         run.bold = True
@@ -136,7 +152,7 @@ def _table(document, block: TableBlock):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     table = document.add_table(rows=1 + len(block.rows), cols=len(block.headers))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -164,6 +180,18 @@ def _table(document, block: TableBlock):
             cell = table.rows[r].cells[col]
             cell.text = _cell_text(value, kind)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT if kind in numeric else WD_ALIGN_PARAGRAPH.LEFT
+    # columns as wide as their longest cell (a CJK character counts two), over the text width of 156 mm
+    def width(text: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    need = [max([min(width(str(h)), 8)] + [width(c.text) for c in col.cells[1:]] + [4]) + 3
+            for h, col in zip(block.headers, table.columns)]
+    total = sum(need)
+    table.autofit = False
+    for col, n in zip(table.columns, need):
+        col.width = Mm(156 * n / total)
+        for cell in col.cells:
+            cell.width = Mm(156 * n / total)
     for row in table.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
@@ -179,8 +207,9 @@ def _contents_field(document):
     from docx.oxml.ns import qn
 
     heading = document.add_paragraph("目  录")
-    if "TOC Heading" in {s.name for s in document.styles}:
-        heading.style = document.styles["TOC Heading"]
+    styles = {s.name: s for s in document.styles}
+    if "TOC Heading" in styles:
+        heading.style = styles["TOC Heading"]
     paragraph = document.add_paragraph()
     run = paragraph.add_run()
     for kind, text in (("begin", None), (None, 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None)):
