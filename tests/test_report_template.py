@@ -191,3 +191,24 @@ def test_a_reference_docx_gives_the_word_styles():
     styled = WordDocument(io.BytesIO(write_docx(doc, reference_docx=buffer.getvalue())))
     assert styled.styles["Normal"].font.name == "某局字体"  # the bureau's styles, not the built-in format
     assert [p.text for p in styled.paragraphs if p.style.name == "Heading 1"] == ["一、项目基本情况"]
+
+
+def test_the_report_key_covers_its_template_a_changed_template_rebuilds_only_the_report(tmp_path):
+    from batchrun import jixiao
+
+    params = _evaluation(tmp_path, "# 一、概况\n\n支出率{{ expenditure.rate }}。\n")
+    first = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert first.returncode == 0, first.stderr[-2000:]
+    tree = tmp_path / "out" / "tpl"
+    html = tree / "2020-2021" / "report.html"
+    assert "一、概况" in html.read_text(encoding="utf-8")
+    (tmp_path / "report.md").write_text("# 一、资金使用情况\n\n支出{{ expenditure.spent }}。\n", encoding="utf-8")
+    second = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert second.returncode == 0, second.stderr[-2000:]
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    assert all(r["reused"] for r in index["results"])  # no section ran again
+    assert index["reports"]["2020-2021"]["built"] is True
+    assert "一、资金使用情况" in html.read_text(encoding="utf-8")
+    third = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert third.returncode == 0
+    assert json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]["2020-2021"]["built"] is False
