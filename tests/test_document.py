@@ -388,3 +388,17 @@ def test_every_figure_in_the_word_text_equals_metrics_or_published_and_the_pdf_p
     assert not strays, strays
     pdf = " ".join(pdf_pages(tree / period / "report.pdf")).replace(" ", "")
     assert [f for f in (f"{n}{u}" for n, u in found) if f not in labels.sub("", pdf)] == []
+
+
+def test_jixiao_fields_lists_every_name_a_template_may_use_with_its_value(tree):
+    from jixiao.output.fields import percent_text
+
+    metrics = json.loads((tree / "2019" / "metrics.json").read_text(encoding="utf-8"))
+    result = jixiao("fields", "--params", PROJECT_ROOT / "params.yaml", "--period", "2019", "--out", tree.parent)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"expenditure.rate\t{percent_text(metrics['expenditure']['rate'])}" in lines
+    assert "scoring.total\t【无数据:scoring.total】" not in lines  # a null group is not listed field by field
+    assert any(line.startswith("expenditure.子项目支出率分布\t") for line in lines)
+    assert "expenditure.分年度调整后预算与实际支出" in lines and "亿元\t万元 -> 亿元, two decimals: 80,692.06万元 -> 8.07亿元." in lines
+    assert any(line.startswith("published.funding.spend_rate\t") for line in lines)

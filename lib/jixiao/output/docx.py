@@ -46,7 +46,7 @@ def _pandoc_markdown(doc) -> str:
     lines.append(f'::: {{custom-style="Subtitle"}}\n{doc.project}\n:::\n')
     for label, value in doc.cover:
         if label != "项目名称":
-            lines.append(f'::: {{custom-style="Cover Line"}}\n{label}:{value}\n:::\n')
+            lines.append(f'::: {{custom-style="Cover Line"}}\n{label}：{value}\n:::\n')
     lines.append(PAGE_BREAK + "\n")
     body = []
     for line in doc.markdown.splitlines():
