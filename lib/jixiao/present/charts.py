@@ -121,7 +121,9 @@ def grouped_bars(frame: pd.DataFrame, category: str, series: dict[str, str], *, 
     fig, ax = new_figure()
     sns.barplot(data=long, x=category, y="value", hue="series", ax=ax)
     for container in ax.containers:
-        ax.bar_label(container, labels=[labels.format(b.get_height()) for b in container], fontsize=8, padding=2)
+        # a bar with no value (nothing planned: NaN) says "—", as the table does, never 0
+        ax.bar_label(container, labels=["—" if b.get_height() != b.get_height() else labels.format(b.get_height())
+                                        for b in container], fontsize=8, padding=2)
     ax.set_title(title)
     ax.set_xlabel("")
     _ylabel(ax, ylabel)
@@ -142,7 +144,7 @@ def stacked_shares(frame: pd.DataFrame, *, title: str):
         ax.barh(frame.index, values * 100, left=left * 100, label=str(column), color=PALETTE[i % len(PALETTE)])
         for y, (x0, w) in enumerate(zip(left, values)):
             if w >= 0.06:
-                ax.text((x0 + w / 2) * 100, y, f"{w * 100:.1f}%", ha="center", va="center", color="white", fontsize=8)
+                ax.text((x0 + w / 2) * 100, y, f"{w * 100:.2f}%", ha="center", va="center", color="white", fontsize=8)
         left = left + values
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0f}%")
@@ -176,10 +178,21 @@ def bars_and_rate(x, bars: list, rate: list, *, title: str, bar_label: str, rate
     _ylabel(ax, ylabel)
     right = ax.twinx()
     right.plot(labels, [None if r is None else r * 100 for r in rate], marker="o", color=PALETTE[1], label=rate_label)
+    # ticks no closer than the printed precision, so that no two tick labels read the same
+    from matplotlib.ticker import MaxNLocator
+
+    right.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=2, steps=[1, 2, 2.5, 5, 10]))
     right.yaxis.set_major_formatter(lambda v, _: f"{v:.{rate_places}f}%")
+    low, high = right.get_ylim()
+    step = 10 ** -rate_places
+    if high - low < 4 * step:
+        middle = (high + low) / 2
+        right.set_ylim(middle - 2 * step, middle + 2 * step)
     right.grid(False)
     ax.set_title(title)
     ax.tick_params(axis="x", labelrotation=60 if len(labels) > 12 else 0)
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    ax.legend(handles, [bar_label, rate_label], loc="lower left", fontsize=8)
+    # the legend below the plot, never over the bars
+    ax.legend(handles, [bar_label, rate_label], loc="upper center", bbox_to_anchor=(0.5, -0.28 if len(labels) > 12 else -0.12),
+              ncol=2, fontsize=8, frameon=False)
     return fig
