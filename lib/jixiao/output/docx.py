@@ -184,8 +184,8 @@ def _table(document, block: TableBlock):
     def width(text: str) -> int:
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
-    need = [max([min(width(str(h)), 8)] + [width(c.text) for c in col.cells[1:]] + [4]) + 3
-            for h, col in zip(block.headers, table.columns)]
+    need = [min(max([min(width(str(h)), 8)] + [width(c.text) for c in col.cells[1:]] + [4]), 36) + 6
+            for h, col in zip(block.headers, table.columns)]  # prose wraps within 18 characters' width or so
     total = sum(need)
     table.autofit = False
     for col, n in zip(table.columns, need):
@@ -198,7 +198,7 @@ def _table(document, block: TableBlock):
                 paragraph.paragraph_format.first_line_indent = Pt(0)
                 paragraph.paragraph_format.line_spacing = 1.0
                 for run in paragraph.runs:
-                    run.font.size = Pt(SIZE_TABLE)
+                    run.font.size = Pt(SIZE_TABLE if len(block.headers) <= 7 else 9)
     return table
 
 
