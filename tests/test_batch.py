@@ -41,7 +41,7 @@ def test_the_run_succeeds_and_writes_the_whole_tree(batch):
     for period in PERIODS:
         names = sorted(p.name for p in (tree / period).iterdir())
         # a single year shows no survey or score table (they cover the whole evaluation): no workbook for those
-        assert names == sorted(["metrics.json", "frames", "report.html", "report.pdf"]
+        assert names == sorted(["metrics.json", "frames", "report.html", "report.pdf", "report.docx", "workpapers.html"]
                                + [f"{s}.xlsx" for s in APPLICABLE[period]]
                                + [f"{s}.{ext}" for s in APPLICABLE[period] for ext in ("html", "ipynb", "pdf")])
         assert (tree / period / "frames" / "manifest.json").is_file()

@@ -25,6 +25,7 @@ from jixiao.intake.folder import read_raw
 from jixiao.core.period import Period
 from jixiao.sections import compute_period
 from jixiao.present.tables import fmt_wan
+from jixiao.output.report import builtin_template
 
 PROJECT = "某县数字政府建设项目"
 PAYMENTS = "2023年支付明细.xlsx"
@@ -56,7 +57,9 @@ def test_new_then_validate_then_run(tmp_path):
     assert sorted(p.name for p in raw.iterdir()) == sorted(FILES)
     settings = yaml.safe_load(params.read_text(encoding="utf-8"))
     assert settings == {"evaluation": "county", "project": PROJECT, "raw_dir": "data/raw/county", "span": "2022-2023",
-                        "periods": [2022, 2023, "2022-2023"], "out_dir": "reports"}
+                        "periods": [2022, 2023, "2022-2023"], "out_dir": "reports",
+                        "report": {"template": "report.county.md", "final": False}}
+    assert (root / "report.county.md").read_text(encoding="utf-8") == builtin_template()  # the analyst's copy
     assert made.stdout.splitlines()[-4:] == [
         f"已写入 {params}",
         "下一步:在 data/raw/county/ 的工作簿中删去示例行、填入数据(部门自己的文件名、表头可在 params.county.yaml 的 "
@@ -102,6 +105,10 @@ def test_new_then_validate_then_run(tmp_path):
     overview = (tree / "2022-2023" / "overview.html").read_text(encoding="utf-8")
     assert PROJECT in overview and "东莞" not in overview
     assert PROJECT in (tree / "index.html").read_text(encoding="utf-8")
+    # the built-in template's copy: a draft, its unwritten parts marked, until the analyst writes them
+    report = json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]["2022-2023"]
+    assert report["placeholders"] > 0 and "草稿" in (tree / "index.html").read_text(encoding="utf-8")
+    assert "【待撰写:" in (tree / "2022-2023" / "report.html").read_text(encoding="utf-8")
     # the notebooks read the payments through the layout too (A-2's one payment: 102,500 元 = 10.25 万元)
     expenditure = (tree / "2022-2023" / "expenditure.html").read_text(encoding="utf-8")
     assert f">{fmt_wan(parse_money('10.25') / FEN_PER_WAN)}</td>" in expenditure

@@ -121,6 +121,8 @@ def test_overview_labels_say_what_each_figure_covers(dongguan):
     labels = dict(key_figure_rows("x", SPAN, SPAN, whole).values.tolist())
     assert (labels["累计安排预算（万元）"], labels["支出率"]) == ("80,692.06", "98.42%")  # the seed's words
     assert labels["差评率"] == "0.0049%" and labels["“好差评”总数（2020-07 至 2022-05，条）"] == "35,806,422"
+    end = SPAN.end
+    assert labels["评价基准日"] == f"{end.year}年{end.month}月{end.day}日" and "统计截止日" not in labels  # the genre's word
 
 
 def test_a_positive_share_is_named_after_the_options_it_adds_up():

@@ -64,6 +64,14 @@ def cmd_validate(args) -> int:
             span = (p.first, p.last)
     except ParameterError as exc:
         return _error(exc)
+    if args.params and params.report.template is not None:
+        from jixiao.output.report import TemplateProblem, check_template
+
+        try:
+            check_template(params.report.template.read_text(encoding="utf-8"), _shown_path(params.report.template))
+        except TemplateProblem as exc:
+            print(t(f"错误:报告模板 {exc}", f"error: report template {exc}"))
+            return 2
     evaluation = read_raw(raw_dir, span, layout)
     _print_problems(evaluation.problems, sys.stdout, details=args.details)
     errors, warnings = len(evaluation.errors), len(evaluation.warnings)
@@ -74,6 +82,13 @@ def cmd_validate(args) -> int:
         return 2
     print(t(f"{shown}:有效({warnings} 个警告)。", f"{shown}: valid ({warnings} warning(s))."))
     return 0
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def cmd_template(args) -> int:
@@ -119,6 +134,16 @@ def new_params_text(name: str, project: str, span, raw_dir: str, stages: list[st
         "#   spending.xlsx: 2021年支付明细.xlsx\n"
         "# columns:\n"
         "#   spending.xlsx: {项目编号: 子项目编号, 付款金额(元): 支付金额(元)}\n"
+        "# 报告:模板(内置模板的副本,撰写其中【待撰写】处)、封面信息;final: true 时有占位的报告不发布\n"
+        "# The report: its template (a copy of the built-in one: write the 【待撰写】 parts), the cover; final: true\n"
+        "# refuses to publish a report that still has a placeholder\n"
+        "report:\n"
+        f"  template: report.{name}.md\n"
+        "  final: false\n"
+        "  # 报告编号: XX-JX-2024-001\n"
+        "  # 委托单位: 某市财政局\n"
+        "  # 受委托单位: 某评价机构\n"
+        "  # 提交日期: 2024年9月\n"
     )
 
 
@@ -155,6 +180,12 @@ def cmd_new(args) -> int:
                         f"{', '.join(str(p) for p in taken)} already exist; the evaluation {name} was made before "
                         "(choose another name, or edit those files)"))
     written = write_templates(raw, stages=stages or STAGES)
+    from jixiao.output.report import builtin_template
+
+    report_path = PROJECT_ROOT / f"report.{name}.md"
+    if not report_path.exists():
+        atomic_write_text(report_path, builtin_template())
+        written = [*written, report_path]
     rel_raw = raw.relative_to(PROJECT_ROOT).as_posix() if raw.is_relative_to(PROJECT_ROOT) else str(raw)
     atomic_write_text(params_path, new_params_text(name, project, span, rel_raw, stages))
     for path in written:
@@ -168,6 +199,56 @@ def cmd_new(args) -> int:
             f"file names and headers may be declared under files and columns in {params_path.name}), then run\n"
             f"  .venv/bin/jixiao validate --params {params_path.name}\n"
             f"  .venv/bin/jixiao run --params {params_path.name}"))
+    return 0
+
+
+def cmd_fields(args) -> int:
+    """Every field, table and chart name a report template may use for one period, with its value."""
+    import json
+
+    import yaml
+
+    from jixiao.contract.params import load_params
+    from jixiao.output.fields import FILTERS, listed
+    from jixiao.output.report import catalogue
+    from jixiao.sections import SECTIONS
+
+    try:
+        from jixiao.core.config import PARAMS_FILE
+
+        params = load_params(Path(args.params) if args.params else PARAMS_FILE, out=args.out)
+    except ParameterError as exc:
+        return _error(exc)
+    period = str(args.period or params.span.label)
+    folder = params.report_dir / period
+    metrics_path = folder / "metrics.json"
+    if not metrics_path.is_file():
+        return _error(t(f"{metrics_path} 不存在;先运行 jixiao run --params {args.params or 'params.yaml'} --period {period}",
+                        f"{metrics_path} does not exist; run jixiao run --params {args.params or 'params.yaml'} "
+                        f"--period {period} first"))
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    published_path = params.raw_dir / "published.yaml"
+    published = yaml.safe_load(published_path.read_text(encoding="utf-8")) if published_path.is_file() else {}
+    print(t("# 字段({{ 名称 }})", "# fields ({{ name }})"))
+    for key, value in listed(metrics):
+        print(f"{key}\t{value}")
+    for key, value in listed(published or {}, "published"):
+        print(f"{key}\t{value}")
+    print(t("# 其他名称", "# other names"))
+    print("period\tspan\tis_span\tproject\tcover[\"报告编号\"] …\t待撰写(\"…\")\tcontents()")
+    cat = catalogue(folder, SECTIONS)
+    print(t("# 章节 {{ section(\"…\") }}", "# sections {{ section(\"…\") }}"))
+    for key in cat.sections:
+        print(key)
+    print(t("# 表格 {{ table(\"…\") }}", "# tables {{ table(\"…\") }}"))
+    for name, block in cat.tables.items():
+        print(f"{name}\t{block.caption}({len(block.rows)} 行)")
+    print(t("# 图表 {{ chart(\"…\") }}", "# charts {{ chart(\"…\") }}"))
+    for name in cat.charts:
+        print(name)
+    print(t("# 过滤器 {{ 字段 | 过滤器 }}", "# filters {{ field | filter }}"))
+    for name, fn in FILTERS.items():
+        print(f"{name}\t{(fn.__doc__ or '').strip()}")
     return 0
 
 
@@ -281,6 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
         "重新运行每个章节,即使其输入、notebook 和参数都未改变",
         "run every section again, even those whose inputs, notebook and parameters are unchanged"))
     r.set_defaults(func=cmd_run)
+
+    f = sub.add_parser("fields", parents=[common], help=t(
+        "列出报告模板可用的字段、表格和图表名称及其值(读取已运行的期间)",
+        "list the field, table and chart names a report template may use, with their values (of a period already run)"))
+    f.add_argument("--params", help=t("参数文件(默认:项目的 params.yaml)", "parameters file (default: params.yaml of the project)"))
+    f.add_argument("--period", help=t("期间(默认:整个评价期)", "the period (default: the whole span)"))
+    f.add_argument("--out", help=t("输出文件夹,代替参数文件的 out_dir", "output folder, instead of params' out_dir"))
+    f.set_defaults(func=cmd_fields)
     return parser
 
 

@@ -29,6 +29,7 @@ PARAMS_KEYS = {
     "milestone_stages": "the evaluation's milestone stages in order (default: 启动 … 终验, an IT project's seven)",
     "stage_roles": "which stage plays each role the report names: 启动, 初验, 终验 (default: first, last but one, last)",
     "sheets_absent": "sheets the evaluation lacks inside a present workbook, e.g. [好差评]: not required, shown as 不适用",
+    "report": "the period report: template, final, reference_docx and the cover's 报告编号/委托单位/受委托单位/提交日期/评价基准日",
 }
 NOTEBOOK_PARAMETERS = ("evaluation", "period", "span", "project", "raw_dir", "results_dir")
 
@@ -82,6 +83,7 @@ class RunParams:
     out_dir: Path  # the folder that holds <evaluation>/
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     layout: Layout = CONTRACT_LAYOUT  # the department's own file names and headers (params' files, columns)
+    report: "ReportSettings" = field(default_factory=lambda: ReportSettings())  # params' report: block
 
     @property
     def report_dir(self) -> Path:
@@ -244,7 +246,48 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     layout = parse_layout(data.get("files"), data.get("columns"), path)
     layout = replace(layout, **parse_stages(data.get("milestone_stages"), data.get("stage_roles"), path),
                      sheets_absent=parse_sheets_absent(data.get("sheets_absent"), path))
-    return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout)
+    report = parse_report(data.get("report"), base, path)
+    return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout, report)
+
+
+REPORT_KEYS = ("template", "final", "reference_docx", "报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """params' ``report:`` block: the template and reference document (paths inside the params' folder), whether
+    the report is final (no placeholder may remain) and the cover's data."""
+
+    template: Path | None = None
+    final: bool = False
+    reference_docx: Path | None = None
+    cover: dict = field(default_factory=dict)
+
+
+def parse_report(block: object, base: Path, path: Path | str = "params.yaml") -> ReportSettings:
+    """params' ``report:`` block, checked; a ParameterError names the bad entry."""
+    if block is None:
+        return ReportSettings()
+    if not isinstance(block, dict):
+        raise ParameterError(t(f"{path}:'report' 应为映射,例如 {{template: report.md, final: false}}",
+                               f"{path}: 'report' must be a mapping such as {{template: report.md, final: false}}"))
+    unknown = sorted(str(k) for k in set(block) - set(REPORT_KEYS))
+    if unknown:
+        raise ParameterError(t(f"{path}:report 中未知的项 {'、'.join(unknown)};可用的项:{'、'.join(REPORT_KEYS)}",
+                               f"{path}: unknown report entries {', '.join(unknown)}; known: {', '.join(REPORT_KEYS)}"))
+    files = {}
+    for key, suffix in (("template", ".md"), ("reference_docx", ".docx")):
+        if block.get(key) is not None:
+            target = inside(base, block[key], f"report.{key}")
+            if not target.is_file() or target.suffix.lower() != suffix:
+                raise ParameterError(t(f"{path}:report.{key} {block[key]!r} 应为 {base} 中已有的 {suffix} 文件",
+                                       f"{path}: report.{key} {block[key]!r} must be an existing {suffix} file in {base}"))
+            files[key] = target
+    final = block.get("final", False)
+    if not isinstance(final, bool):
+        raise ParameterError(t(f"{path}:report.final 应为 true 或 false", f"{path}: report.final must be true or false"))
+    cover = {k: str(block[k]) for k in REPORT_KEYS[3:] if block.get(k) not in (None, "")}
+    return ReportSettings(files.get("template"), final, files.get("reference_docx"), cover)
 
 
 def parse_layout(files: object, columns: object, path: Path | str = "params.yaml") -> Layout:

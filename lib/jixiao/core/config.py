@@ -17,3 +17,13 @@ PROCESSED_DIR = Path(os.environ.get("JIXIAO_PROCESSED_DIR", DATA_DIR / "processe
 REPORTS_DIR = PROJECT_ROOT / "reports"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 PARAMS_FILE = PROJECT_ROOT / "params.yaml"
+
+
+def relative_to_project(value: str) -> str:
+    """A path under the project as a path relative to its root (what a page or message shows); other text
+    unchanged."""
+    try:
+        return str(Path(value).resolve().relative_to(PROJECT_ROOT.resolve()))
+    except (ValueError, OSError):
+        return value
+

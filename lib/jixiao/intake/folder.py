@@ -140,10 +140,10 @@ def _declared_absent(wb, spec: SheetSpec, own: str) -> list[Problem]:
     held = spec.sheet in wb.book.sheet_names
     if held:
         return [Problem(NOTE, own, (f"参数文件声明本次评价没有该工作表(sheets_absent),未读取;报告中{spec.sheet}的部分为不适用",
-                                    f"the params file declares the evaluation has no such sheet (sheets_absent); it was "
-                                    f"not read, and its part of the report is not applicable"), sheet=spec.sheet)]
+                                    "the params file declares the evaluation has no such sheet (sheets_absent); it was "
+                                    "not read, and its part of the report is not applicable"), sheet=spec.sheet)]
     return [Problem(NOTE, own, (f"本次评价没有该工作表(参数文件 sheets_absent 声明);报告中{spec.sheet}的部分为不适用",
-                                f"the evaluation has no such sheet (declared in the params file's sheets_absent); its "
+                                "the evaluation has no such sheet (declared in the params file's sheets_absent); its "
                                 "part of the report is not applicable"), sheet=spec.sheet)]
 
 

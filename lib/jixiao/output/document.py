@@ -12,6 +12,7 @@ running headers from CSS; the HTML carries its own cut of the CJK font, like eve
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -298,10 +299,10 @@ def _css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
-def render_report(title: str, body: str, runhead: str, pdf: bool = True) -> tuple[str, bytes | None]:
+def render_report(title: str, body: str, runhead: str, pdf: bool = True, extra_css: str = "") -> tuple[str, bytes | None]:
     """The report as self-contained HTML (its own WOFF cut of the CJK font) and A4 PDF bytes from the same
     cut; raises MissingGlyphError when a character of it has no glyph in the font."""
-    rendered = render_page(title, body, screen_css=DOCUMENT_CSS, margin_text=runhead + FOOTER_CHARS)
+    rendered = render_page(title, body, screen_css=DOCUMENT_CSS + extra_css, margin_text=runhead + FOOTER_CHARS)
     css = DOCUMENT_PDF_CSS % {"runhead": _css_string(runhead)}
     return rendered.html, (rendered.pdf(extra_css=css, balance_appendix=False) if pdf else None)
 
@@ -312,3 +313,122 @@ def build_period_report(period_dir: Path, *, project: str, evaluation: str, peri
     title, body = assemble(period_dir, project=project, evaluation=evaluation, period=period, span=span,
                            run_time=run_time, inputs=inputs, parameters=parameters, leave_out=leave_out)
     return render_report(title, body, f"{project} · {period}", pdf=pdf)
+
+
+# --- the report from its template (output.report's document model) -------------------------------------
+
+TEMPLATE_CSS = """
+.jx-cover .jx-kind { font-size: 2.4rem; }
+.jx-cover td:first-child { white-space: nowrap; }
+section.footnotes { border-top: 1px solid #999; margin-top: 2rem; font-size: .85rem; }
+section.footnotes a.footnote { display: none; }
+sup.footnote-ref a { text-decoration: none; }
+.jx-placeholder { background: #fff3cd; }
+h4 { font-size: 1rem; margin: .8rem 0 .3rem; }
+@media print {
+  body h1.jx-chapter { page-break-before: auto; margin-top: 1.2rem; }   /* chapters run on: no near-empty pages */
+  body nav.jx-contents { page-break-before: always; }
+  h1, h2, h3, h4 { page-break-after: avoid; }
+  body table.jx-table.jx-many { font-size: 7.5pt; }
+  body table.jx-table.jx-many th { white-space: normal; min-width: 0; }
+  body table.jx-table.jx-many th, body table.jx-table.jx-many td { padding: .15rem .25rem; }
+}
+"""
+
+
+def _block_html(block) -> str:
+    from jixiao.output.report import ChartBlock, TableBlock
+
+    if isinstance(block, TableBlock):
+        html = block.html if len(block.headers) <= 7 else block.html.replace("jx-table", "jx-table jx-many", 1)
+        return re.sub(r"(<table\b[^>]*>)", lambda m: f"{m.group(1)}<caption>表{block.number} {escape(block.caption)}</caption>",
+                      html, count=1)
+    if isinstance(block, ChartBlock):
+        png = base64.b64encode(block.png).decode()
+        return (f'<figure class="jx-figure" id="figure-{block.number}"><img src="data:image/png;base64,{png}" '
+                f'alt="{escape(block.title)}"><figcaption>图{block.number} {escape(block.title)}</figcaption></figure>')
+    return "JXCONTENTS"
+
+
+def document_body(doc) -> str:
+    """The Document as the report's HTML body: cover, the template's text with its blocks, contents, footnotes."""
+    import mistune
+
+    from jixiao.output.export import zh_punctuation
+    from jixiao.output.report import TOKEN_RE
+
+    html = mistune.create_markdown(escape=False, plugins=["footnotes", "table"])(doc.markdown)
+    html = re.sub(r'<a href="#fnref-[^"]*" class="footnote">[^<]*</a>', "", html)  # the back-link arrow: no glyph, no use on paper
+    toc: list[tuple[int, str, str]] = []
+    counter = {"h": 0}
+
+    def heading(m: re.Match) -> str:
+        level, text = int(m.group(1)), m.group(2)
+        if level > 2:
+            return m.group(0)
+        counter["h"] += 1
+        anchor = f"chapter-{counter['h']}" if level == 1 else f"section-{counter['h']}"
+        toc.append((level, anchor, unescape(re.sub(r"<[^>]+>", "", text))))
+        cls = ' class="jx-chapter"' if level == 1 else ""
+        return f'<h{level}{cls} id="{anchor}">{text}</h{level}>'
+
+    html = re.sub(r"<h([1-6])>(.*?)</h\1>", heading, html, flags=re.S)
+    html = re.sub(r"<p>\s*(JXBLOCK\d{4})\s*</p>", lambda m: _block_html(doc.blocks[int(TOKEN_RE.match(m.group(1)).group(1))]), html)
+    html = re.sub(r"(【(?:待撰写|无数据)[:：][^】]*】)", r'<span class="jx-placeholder">\1</span>', html)
+    html = zh_punctuation(html)
+    contents = zh_punctuation(_contents(toc))
+    html = html.replace("JXCONTENTS", contents) if "JXCONTENTS" in html else contents + html
+    cells = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in doc.cover if k != "项目名称")
+    cover = (f'<section class="jx-cover"><h1 class="jx-kind">{escape(doc.title)}</h1>'
+             f'<p class="jx-project">{escape(doc.project)}</p><table>{cells}</table></section>')
+    return cover + html
+
+
+def workpapers_html(period_dir: Path, *, project: str, period: str, parameters: dict, inputs: dict, run_time: str,
+                    leave_out=frozenset()) -> str:
+    """``<period>/workpapers.html`` (工作底稿): the provenance, the notebook behind each section and the check
+    tables (与已发布报告核对, 由数据计算的指标得分核对), kept out of the reader's report."""
+    from jixiao.output.export import page
+    from jixiao.output.report import catalogue
+    from jixiao.sections import SECTIONS
+
+    sections = [s for s in SECTIONS if s.key not in leave_out]
+    cat = catalogue(period_dir, sections)
+    parts = [f"<h1>{escape(project)} 工作底稿({escape(period)})</h1>",
+             "<p>本底稿列出报告的数据来源、生成信息和核对表,供评价人员复核;报告正文不含这些内容。</p>"]
+    checks = [b for name, b in cat.tables.items() if "核对" in name]
+    for i, block in enumerate(checks, 1):
+        parts.append(f"<h2>核对表{i} {escape(block.caption)}</h2>{block.html}")
+    parts.append(provenance_footer(parameters, inputs, run_time))
+    rows = []
+    for s in sections:
+        path = Path(period_dir) / s.notebook
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "(不存在)"
+        rows.append(f"<tr><td>{escape(s.title)}</td><td>{escape(path.name)}</td><td>SHA-256 {escape(digest)}</td></tr>")
+    parts.append('<h2>各节来源(已执行的笔记本)</h2><table class="jx-table"><thead><tr><th>节</th><th>笔记本</th>'
+                 f"<th>文件摘要</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return page(f"{project} 工作底稿({period})", "".join(parts), "")
+
+
+def build_report(period_dir: Path, *, project: str, period: str, span: str, published: dict | None,
+                 template_text: str | None, template_name: str, settings: dict, pdf: bool = True, docx: bool = True,
+                 reference_docx: bytes | None = None, leave_out=frozenset()):
+    """(Document, HTML, PDF bytes or None, DOCX bytes or None) of one period's report from its template."""
+    from jixiao.output.report import build_document
+
+    metrics_path = Path(period_dir) / "metrics.json"
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+    metrics.setdefault("project", project)
+    metrics.setdefault("period", period)
+    metrics.setdefault("span", span)
+    doc = build_document(period_dir, metrics=metrics, published=published, template_text=template_text,
+                         template_name=template_name, settings=settings, leave_out=leave_out)
+    body = document_body(doc)
+    title = f"{project} {doc.title}({period})"
+    html, pdf_data = render_report(title, body, f"{project} · {period}", pdf=pdf, extra_css=TEMPLATE_CSS)
+    docx_data = None
+    if docx:
+        from jixiao.output.docx import write_docx
+
+        docx_data = write_docx(doc, reference_docx=reference_docx)
+    return doc, html, pdf_data, docx_data

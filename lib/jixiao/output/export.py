@@ -20,7 +20,7 @@ from pathlib import Path
 
 from jixiao.core.version import __version__
 from jixiao.core.atomic import atomic_write_bytes, atomic_write_text
-from jixiao.core.config import PROJECT_ROOT
+from jixiao.core.config import PROJECT_ROOT, relative_to_project
 from jixiao.core.scratch import scratch_dir
 from jixiao.present.fonts import (
     HTML_FONT_STACK,
@@ -96,14 +96,6 @@ def git_commit() -> str:
     dirty = subprocess.run(["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
                            capture_output=True, text=True, timeout=10).stdout.strip()
     return out.stdout.strip() + ("+modified" if dirty else "")
-
-
-def relative_to_project(value: str) -> str:
-    """A path under the project as a path relative to its root; other text unchanged."""
-    try:
-        return str(Path(value).resolve().relative_to(PROJECT_ROOT.resolve()))
-    except (ValueError, OSError):
-        return value
 
 
 def provenance_footer(parameters: dict, inputs: dict[str, str], run_time: str, seconds: float | None = None) -> str:

@@ -75,8 +75,12 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
     for period in periods:
         lines = "<br>".join(escape(f) for f in figures.get(period, []) if f)
         report = (reports or {}).get(period) or {}
-        whole = " · ".join(f'<a href="{escape(report["files"][kind])}">报告 {kind.upper()}</a>'
-                           for kind in ("html", "pdf") if kind in report.get("files", {}))
+        labels = {"html": "报告 HTML", "pdf": "报告 PDF", "docx": "报告 Word", "workpapers": "工作底稿"}
+        whole = " · ".join(f'<a href="{escape(report["files"][kind])}">{labels[kind]}</a>'
+                           for kind in labels if kind in report.get("files", {}))
+        if report.get("placeholders") and report.get("files"):
+            whole = (f"<span class='draft'>草稿(尚有 {int(report['placeholders'])} 处【待撰写】或【无数据】)</span><br>"
+                     + whole)
         if report.get("error"):
             whole += f"<br><small class='err'>报告生成失败:{escape(report['error'][:300])}</small>"
         cells = [f"<td><b>{escape(period)}</b>" + (f"<br>{whole}" if whole else "") + f"<br><small>{lines}</small>"

@@ -29,28 +29,58 @@ def setup_style() -> None:
                   rc={"axes.unicode_minus": False, "text.parse_math": False})
 
 
-def png(fig) -> bytes:
-    """Render ``fig`` to PNG bytes and close it; a missing glyph is an error, not a warning."""
+SCREEN_DPI = 110
+PRINT_DPI = 300  # Word's copy of a chart (the report.docx prints it)
+PRINT_MIME = "application/vnd.jixiao.chart+json"  # beside a chart's screen PNG: {"title", "png": its 300-dpi PNG}
+
+
+def png(fig, dpi: int = SCREEN_DPI, close: bool = True) -> bytes:
+    """Render ``fig`` to PNG bytes (and close it); a missing glyph is an error, not a warning."""
     buffer = io.BytesIO()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+            fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     finally:
-        plt.close(fig)
+        if close:
+            plt.close(fig)
     missing = [str(w.message) for w in caught if "missing from" in str(w.message) and "Glyph" in str(w.message)]
     if missing:
         raise MissingGlyphError("; ".join(dict.fromkeys(missing)))
     return buffer.getvalue()
 
 
-def show(fig):
-    """Render ``fig`` as an embedded PNG for the notebook (and so for HTML and PDF); its title travels as the
-    output's ``alt`` text, which the assembled report captions it with (图N …)."""
-    from IPython.display import Image
+def pngs(fig) -> tuple[bytes, bytes]:
+    """The chart for the screen (110 dpi) and for print (300 dpi), then closed."""
+    hi = png(fig, PRINT_DPI, close=False)
+    return png(fig), hi
 
-    title = next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
-    return Image(data=png(fig), format="png", alt=title or None)
+
+def title_of(fig) -> str:
+    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+
+
+class Chart:
+    """A chart as the notebook shows it (image/png with its title as alt text) and at print resolution
+    (``PRINT_MIME``), which the Word report uses."""
+
+    def __init__(self, screen: bytes, printed: bytes, title: str):
+        self.screen, self.printed, self.title = screen, printed, title
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        data = {"image/png": base64.b64encode(self.screen).decode("ascii"),
+                PRINT_MIME: {"title": self.title, "png": base64.b64encode(self.printed).decode("ascii")}}
+        return data, ({"image/png": {"alt": self.title}} if self.title else {})
+
+
+def show(fig):
+    """``fig`` for the notebook (and so for HTML and PDF) as an embedded PNG, with a 300-dpi copy for Word; its
+    title travels as the output's ``alt`` text, which the assembled report captions it with (图N …)."""
+    title = title_of(fig)
+    screen, printed = pngs(fig)
+    return Chart(screen, printed, title)
 
 
 def _ylabel(ax, text: str) -> None:
@@ -91,7 +121,9 @@ def grouped_bars(frame: pd.DataFrame, category: str, series: dict[str, str], *, 
     fig, ax = new_figure()
     sns.barplot(data=long, x=category, y="value", hue="series", ax=ax)
     for container in ax.containers:
-        ax.bar_label(container, labels=[labels.format(b.get_height()) for b in container], fontsize=8, padding=2)
+        # a bar with no value (nothing planned: NaN) says "—", as the table does, never 0
+        ax.bar_label(container, labels=["—" if b.get_height() != b.get_height() else labels.format(b.get_height())
+                                        for b in container], fontsize=8, padding=2)
     ax.set_title(title)
     ax.set_xlabel("")
     _ylabel(ax, ylabel)
@@ -112,7 +144,7 @@ def stacked_shares(frame: pd.DataFrame, *, title: str):
         ax.barh(frame.index, values * 100, left=left * 100, label=str(column), color=PALETTE[i % len(PALETTE)])
         for y, (x0, w) in enumerate(zip(left, values)):
             if w >= 0.06:
-                ax.text((x0 + w / 2) * 100, y, f"{w * 100:.1f}%", ha="center", va="center", color="white", fontsize=8)
+                ax.text((x0 + w / 2) * 100, y, f"{w * 100:.2f}%", ha="center", va="center", color="white", fontsize=8)
         left = left + values
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0f}%")
@@ -146,10 +178,21 @@ def bars_and_rate(x, bars: list, rate: list, *, title: str, bar_label: str, rate
     _ylabel(ax, ylabel)
     right = ax.twinx()
     right.plot(labels, [None if r is None else r * 100 for r in rate], marker="o", color=PALETTE[1], label=rate_label)
+    # ticks no closer than the printed precision, so that no two tick labels read the same
+    from matplotlib.ticker import MaxNLocator
+
+    right.yaxis.set_major_locator(MaxNLocator(nbins=5, min_n_ticks=2, steps=[1, 2, 2.5, 5, 10]))
     right.yaxis.set_major_formatter(lambda v, _: f"{v:.{rate_places}f}%")
+    low, high = right.get_ylim()
+    step = 10 ** -rate_places
+    if high - low < 4 * step:
+        middle = (high + low) / 2
+        right.set_ylim(middle - 2 * step, middle + 2 * step)
     right.grid(False)
     ax.set_title(title)
     ax.tick_params(axis="x", labelrotation=60 if len(labels) > 12 else 0)
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    ax.legend(handles, [bar_label, rate_label], loc="lower left", fontsize=8)
+    # the legend below the plot, never over the bars
+    ax.legend(handles, [bar_label, rate_label], loc="upper center", bbox_to_anchor=(0.5, -0.28 if len(labels) > 12 else -0.12),
+              ncol=2, fontsize=8, frameon=False)
     return fig

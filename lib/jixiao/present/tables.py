@@ -99,14 +99,19 @@ class Table:
     """A table as the notebook shows it (HTML) and as data (``TABLE_MIME``: caption, headers, kinds, rows),
     from which the batch writes the section's Excel workbook."""
 
-    def __init__(self, html: str, data: dict):
-        self.html, self.data = html, data
+    def __init__(self, html: str, data: dict, chart: dict | None = None):
+        self.html, self.data, self.chart = html, data, chart
 
     def _repr_html_(self) -> str:
         return self.html
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.html, TABLE_MIME: self.data}
+        bundle = {"text/html": self.html, TABLE_MIME: self.data}
+        if self.chart:
+            from jixiao.present.charts import PRINT_MIME
+
+            bundle[PRINT_MIME] = self.chart
+        return bundle
 
 
 NUMERIC_KINDS = ("money", "rate", "count", "points", "weight")
@@ -171,10 +176,11 @@ def with_chart(shown: Table, fig) -> Table:
 
     from jixiao.present import charts
 
-    title = next((ax.get_title() for ax in fig.axes if ax.get_title()), "") or shown.data["caption"]
-    png = charts.png(fig)
+    title = charts.title_of(fig) or shown.data["caption"]
+    png, printed = charts.pngs(fig)
     img = f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="{escape(title)}">'
-    return Table(f'<div class="jx-keep">{shown.html}{img}</div>', shown.data)
+    return Table(f'<div class="jx-keep">{shown.html}{img}</div>', shown.data,
+                 {"title": title, "png": base64.b64encode(printed).decode("ascii")})
 
 
 def note(text: str):

@@ -36,14 +36,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jixiao.core.atomic import atomic_write_bytes
-from jixiao.core.config import NOTEBOOKS_DIR
+from jixiao.core.config import NOTEBOOKS_DIR, relative_to_project
 from jixiao.core.i18n import t
 from jixiao.core.scratch import remove_temp_files, sweep_scratch
 from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
 from jixiao.contract.params import RunParams
 from jixiao.output.index import CellCounts, CellResult, Status, write_index
 from jixiao.run.execute import TaskKind, TaskOutput
-from jixiao.run.runkeys import RunState, environment_digest, files_read, fingerprint, section_key
+from jixiao.run.runkeys import RunState, read_record, environment_digest, files_read, fingerprint, section_key
 from jixiao.run.scheduler import LOCAL, SchedulerChoice
 
 LOCK_NAME = ".jixiao-run.lock"
@@ -144,10 +144,33 @@ def notebook_parameters(params: RunParams, period: str) -> dict:
             "project": params.project, "raw_dir": str(params.raw_dir)}
 
 
+def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
+    """The params' ``report:`` block as a report task carries it: the cover's data, final, and (``with_bytes``)
+    the template's text, the reference document and published.yaml (the template's published.… fields)."""
+    settings = params.report
+    out = {"cover": dict(settings.cover), "final": settings.final,
+           "template_name": relative_to_project(str(settings.template)) if settings.template else ""}
+    if with_bytes:
+        published = params.raw_dir / "published.yaml"
+        out["template_text"] = settings.template.read_text(encoding="utf-8") if settings.template else None
+        out["reference_docx"] = settings.reference_docx.read_bytes() if settings.reference_docx else None
+        out["published"] = published.read_bytes() if published.is_file() else None
+    return out
+
+
+def report_settings_digest(params: RunParams) -> str:
+    """What the reports depend on beyond their sections: the report block with its template and reference
+    document, and published.yaml."""
+    files = (params.report.template, params.report.reference_docx, params.raw_dir / "published.yaml")
+    return sha256_json({"settings": report_settings(params, with_bytes=False),
+                        "files": [sha256_file(f) if f is not None and f.is_file() else None for f in files]})
+
+
 def report_key(state: RunState, plan: Plan, sections: list[SectionInfo], period: str, found: dict[str, str],
-               pdf: bool) -> str | None:
+               pdf: bool, settings: str) -> str | None:
     """A period's report is keyed on what it assembles: its sections' keys and which of them have nothing to
-    show, its metrics.json as recorded, the inputs its appendix lists. None while its results are not as written."""
+    show, its metrics.json as recorded, the inputs its appendix lists, and its template and cover (``settings``:
+    ``report_settings_digest``). None while its results are not as written."""
     results = state.results(period, plan.results_keys[period])
     if results is None:
         return None
@@ -155,7 +178,7 @@ def report_key(state: RunState, plan: Plan, sections: list[SectionInfo], period:
                        if (state.record(period, s.key) or {}).get("status") == Status.NOT_APPLICABLE)
     return sha256_json({"sections": {s.key: plan.keys[(period, s.key)] for s in sections}, "leave_out": leave_out,
                         "metrics": results["digests"].get(f"{period}/metrics.json", {}).get("sha256"),
-                        "inputs": found, "pdf": pdf})
+                        "inputs": found, "pdf": pdf, "report": settings})
 
 
 def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo], environment: str,
@@ -179,13 +202,14 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
                 reused[(period.label, s.key)] = record
     plan = Plan(inputs, keys, reused, results_keys, [], [])
     running = {period for period, _ in plan.stale}
+    settings = report_settings_digest(params)
     for period in params.periods:
         label = period.label
         if force or label in running or state.results(label, results_keys[label]) is None:
             plan.results_due.append(label)
             plan.reports_due.append(label)
             continue
-        key = report_key(state, plan, sections, label, found, pdf)
+        key = report_key(state, plan, sections, label, found, pdf, settings)
         if key is None or state.report(label, key) is None:
             plan.reports_due.append(label)
     return plan
@@ -515,17 +539,21 @@ class Store:
         opened = self.opened
         folder = opened.report_dir / output.period
         files, digests = {}, {}
-        for kind, target in zip(("html", "pdf"), _report_files(folder, True)):
+        for kind, target in _report_targets(folder, True).items():
             if kind in output.files:
                 atomic_write_bytes(target, output.files[kind])
                 files[kind] = f"{output.period}/{target.name}"
                 digests[files[kind]] = fingerprint(target, output.files[kind])
             else:
                 target.unlink(missing_ok=True)
-        self.reports[output.period] = {"files": files, "built": True, "error": output.error}
-        key = report_key(opened.state, opened.plan, opened.sections, output.period, opened.inputs, opened.request.pdf)
+        placeholders = int(output.phases.get("placeholders", 0))
+        self.reports[output.period] = {"files": files, "built": True, "error": output.error,
+                                       "placeholders": placeholders}
+        key = report_key(opened.state, opened.plan, opened.sections, output.period, opened.inputs, opened.request.pdf,
+                         report_settings_digest(opened.params))
         if output.status is Status.OK and key is not None:  # written last: it vouches for the files above
-            opened.state.save_report(output.period, {"key": key, "files": files, "digests": digests})
+            opened.state.save_report(output.period, {"key": key, "files": files, "digests": digests,
+                                                     "placeholders": placeholders})
 
 
 def report_task(opened: Opened, period: str):
@@ -539,7 +567,8 @@ def report_task(opened: Opened, period: str):
                       if (opened.state.record(period, s.key) or {}).get("status") == Status.NOT_APPLICABLE)
     params = opened.params
     return ReportTask(params.evaluation, period, params.span.label, params.project, now_text(),
-                      opened.inputs, _footer_parameters(params), files, opened.request.pdf, leave_out)
+                      opened.inputs, _footer_parameters(params), files, opened.request.pdf, leave_out,
+                      report=report_settings(params))
 
 
 @dataclass(frozen=True)
@@ -574,9 +603,11 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
     reports = dict(store.reports)
     for period in params.periods:
         if period.label not in reports:  # kept from an earlier run
-            reports[period.label] = {"files": {f.suffix[1:]: f"{period.label}/{f.name}" for f in
-                                               _report_files(opened.report_dir / period.label, opened.request.pdf)},
-                                     "built": False, "error": ""}
+            kept = read_record(opened.state.dir / "reports" / f"{period.label}.json") or {}
+            reports[period.label] = {"files": {kind: f"{period.label}/{f.name}" for kind, f in
+                                               _report_targets(opened.report_dir / period.label,
+                                                               opened.request.pdf).items() if f.is_file()},
+                                     "placeholders": kept.get("placeholders", 0), "built": False, "error": ""}
     elapsed = time.monotonic() - opened.started
     try:
         with disk_space(opened.report_dir, 1 << 20):
@@ -619,8 +650,18 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
     return Finished(1 if failed or failed_reports else 0, results)
 
 
+REPORT_KINDS = ("html", "pdf", "docx", "workpapers")
+
+
+REPORT_NAMES = {"html": "report.html", "pdf": "report.pdf", "docx": "report.docx", "workpapers": "workpapers.html"}
+
+
+def _report_targets(period_dir: Path, pdf: bool) -> dict[str, Path]:
+    return {k: period_dir / REPORT_NAMES[k] for k in REPORT_KINDS if pdf or k != "pdf"}
+
+
 def _report_files(period_dir: Path, pdf: bool) -> list[Path]:
-    return [period_dir / f"report.{kind}" for kind in (("html", "pdf") if pdf else ("html",))]
+    return list(_report_targets(period_dir, pdf).values())
 
 
 def _results_files(period_dir: Path) -> dict[str, bytes]:

@@ -73,6 +73,9 @@ class ReportTask:
     files: dict  # name -> bytes
     pdf: bool = True
     leave_out: tuple = ()  # sections with nothing to show in this period: no chapter
+    # the params' report block as it travels: template_text/template_name, reference_docx (bytes), cover, final,
+    # published (published.yaml's bytes)
+    report: dict = field(default_factory=dict)
 
     @property
     def section(self) -> str:
@@ -173,21 +176,37 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
 
 def run_report_task(task: ReportTask) -> TaskOutput:
     """The period's report.html (and report.pdf) as bytes, from its executed notebooks."""
-    from jixiao.output.document import build_period_report
-
     started = time.monotonic()
     out = TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0)
     scratch = scratch_dir("report")
     try:
         for name, data in task.files.items():
             (scratch / name).write_bytes(data)
-        html, pdf = build_period_report(scratch, project=task.project, evaluation=task.evaluation,
-                                        period=task.period, span=task.span, run_time=task.run_time,
-                                        inputs=task.inputs, parameters=task.parameters, pdf=task.pdf,
-                                        leave_out=frozenset(task.leave_out))
+        import yaml
+
+        from jixiao.core.i18n import t
+        from jixiao.output.document import build_report, workpapers_html
+
+        settings = task.report or {}
+        published = yaml.safe_load(settings["published"]) if settings.get("published") else None
+        doc, html, pdf, docx = build_report(
+            scratch, project=task.project, period=task.period, span=task.span, published=published,
+            template_text=settings.get("template_text"), template_name=settings.get("template_name", ""),
+            settings=settings.get("cover", {}), pdf=task.pdf, reference_docx=settings.get("reference_docx"),
+            leave_out=frozenset(task.leave_out))
+        if settings.get("final") and doc.placeholders:
+            raise ValueError(t(f"report: final 为 true,但报告仍有 {len(doc.placeholders)} 处占位(如 {doc.placeholders[0]}),不发布",
+                               f"report: final is true but the report still has {len(doc.placeholders)} placeholder(s) "
+                               f"(e.g. {doc.placeholders[0]}); not published"))
         out.files["html"] = html.encode("utf-8")
         if pdf is not None:
             out.files["pdf"] = pdf
+        if docx is not None:
+            out.files["docx"] = docx
+        out.files["workpapers"] = workpapers_html(scratch, project=task.project, period=task.period,
+                                                  parameters=task.parameters, inputs=task.inputs,
+                                                  run_time=task.run_time, leave_out=frozenset(task.leave_out)).encode("utf-8")
+        out.phases["placeholders"] = len(doc.placeholders)
     except Exception as exc:  # noqa: BLE001 - say which report failed; the sections stand
         out.status, out.error, out.files = Status.FAILED, f"{type(exc).__name__}: {exc}", {}
     finally:

@@ -14,8 +14,9 @@ def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
     """Columns item, value: the figures a reader looks for first, as printed; each label says what it covers
     (本期: dated in the period; 截至期末: up to the period's end)."""
     whole = period == span
-    end = period.end.isoformat()
-    rows = [("评价项目", project), ("评价期", span.label), ("本报告期间", period.label), ("统计截止日", end)]
+    end = f"{period.end.year}年{period.end.month}月{period.end.day}日"  # the genre's date
+    rows = [("评价项目", project), ("评价期", span.label), ("本报告期间", period.label),
+            ("评价基准日" if whole else "本期期末", end)]
     e = metrics.get("expenditure")
     if e:
         if whole:  # the published report's words for the whole span

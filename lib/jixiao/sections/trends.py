@@ -40,7 +40,7 @@ def budget(r: SectionView) -> None:
                   caption="历年预算、支付、执行率与调整率"))
     fig = charts.grouped_bars(shown.assign(year=shown["year"].astype(str)), "year",
                               {"adjusted_budget_wan": "调整后预算", "spent_wan": "支付"},
-                              title="历年调整后预算与支付(万元)", ylabel="万元")
+                              title="历年调整后预算与支付(万元)", ylabel="万元", labels="{:,.2f}")
     display(charts.show(fig))
 
 
@@ -76,11 +76,11 @@ def stages(r: SectionView) -> None:
             wide[f"{field}_{year}"] = [of_year[field].get(s) for s in wide["stage"]]
             columns[f"{field}_{year}"] = (f"{year} {header}", fmt)
     display(table(wide, columns, caption="历年各阶段计划与完成情况"))
-    rates = long.assign(rate=[0.0 if v is None or v != v else v * 100 for v in long["rate"]])
+    rates = long.assign(rate=[float("nan") if v is None or v != v else v * 100 for v in long["rate"]])
     by_stage = rates.pivot(index="stage", columns="year", values="rate").reindex(wide["stage"]).reset_index()
     by_stage.columns = [str(c) for c in by_stage.columns]
     fig = charts.grouped_bars(by_stage, "stage", {str(y): f"{y} 年" for y in years},
-                              title="历年各阶段如期完成率(%)", ylabel="%", rotate=20)
+                              title="历年各阶段如期完成率(%)", ylabel="%", rotate=20, labels="{:.2f}")
     display(charts.show(fig))
 
 

@@ -1,0 +1,157 @@
+"""What each metrics.json key holds, declared once: the report template prints a field by its kind.
+
+A key's kind is never guessed from its name. Patterns use ``*`` for a part that comes from the data
+(a domain, a stage, a survey question, a year, a list index). Kinds:
+
+- ``money``: 万元 (``80,692.06万元``)
+- ``rate``: a fraction printed as a percentage (``98.42%``)
+- ``count``: a whole number with its unit word (``75个``, ``35,806,422条``)
+- ``score``: points (``77.20分``); ``weight``: an indicator's 分值 (``20分``)
+- ``date``: ISO date printed ``2021年12月31日``; ``year``: ``2019年``
+- ``text``: as it is; ``list``: items joined with 、
+``published.…`` fields (published.yaml) are ``printed``: the figure as the published report printed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    unit: str = ""  # a count's unit word
+
+
+MONEY, RATE, SCORE, WEIGHT = Kind("money"), Kind("rate"), Kind("score"), Kind("weight")
+DATE, YEAR, TEXT, LIST, PRINTED = Kind("date"), Kind("year"), Kind("text"), Kind("list"), Kind("printed")
+
+
+def count(unit: str) -> Kind:
+    return Kind("count", unit)
+
+
+GE = count("个")
+TIAO = count("条")
+
+FIELDS: dict[str, Kind] = {
+    "project": TEXT,
+    "period": TEXT,
+    "span": TEXT,
+    "period_end": DATE,
+    # expenditure
+    "expenditure.budget": MONEY,
+    "expenditure.initial_budget_in_period": MONEY,
+    "expenditure.spent": MONEY,
+    "expenditure.rate": RATE,
+    "expenditure.adjustment_rate_in_period": RATE,
+    "expenditure.by_year.*.year": YEAR,
+    "expenditure.by_year.*.budget": MONEY,
+    "expenditure.by_year.*.initial_budget": MONEY,
+    "expenditure.by_year.*.spent": MONEY,
+    "expenditure.by_year.*.rate": RATE,
+    "expenditure.by_year.*.adjustment_rate": RATE,
+    "expenditure.approvals_as_of": TEXT,
+    "expenditure.subprojects": GE,
+    "expenditure.approved_total": MONEY,
+    "expenditure.spent_to_end": MONEY,
+    "expenditure.spend_rate_to_end": RATE,
+    "expenditure.subproject_bands.*": GE,
+    "expenditure.no_funds_issued": GE,
+    "expenditure.no_funds_subprojects": LIST,
+    "expenditure.domains.*.subprojects": GE,
+    "expenditure.domains.*.approved_total": MONEY,
+    "expenditure.domains.*.share_of_approved_total": RATE,
+    "expenditure.domains.*.spent_to_end": MONEY,
+    "expenditure.domains.*.spend_rate_to_end": RATE,
+    "expenditure.domains.*.budget_in_period": MONEY,
+    "expenditure.domains.*.spent_in_period": MONEY,
+    "expenditure.domains.*.rate_in_period": RATE,
+    "expenditure.investment_top3_to_end": LIST,
+    "expenditure.subproject_count_top3_to_end": LIST,
+    "expenditure.budget_to_end": MONEY,
+    "expenditure.paid_to_end": MONEY,
+    "expenditure.spend_rate_budget_to_end": RATE,
+    # milestones: one entry per stage
+    "milestones.*.planned": GE,
+    "milestones.*.done": GE,
+    "milestones.*.rate": RATE,
+    "milestones.*.on_time": GE,
+    "milestones.*.on_time_strict": RATE,
+    # survey
+    "survey.respondents": GE,
+    "survey.questions.*.answered": GE,
+    "survey.questions.*.positive": GE,
+    "survey.questions.*.positive_share": RATE,
+    "survey.questions.*.positive_options": LIST,
+    "survey.questions.*.options.*": GE,
+    "survey.questions.*.shares.*": RATE,
+    # public reviews
+    "public_reviews.months": LIST,
+    "public_reviews.month_count": count("个月"),
+    "public_reviews.total": TIAO,
+    "public_reviews.five_star": TIAO,
+    "public_reviews.five_star_rate": RATE,
+    "public_reviews.bad": TIAO,
+    "public_reviews.bad_rate": RATE,
+    "public_reviews.stars.*": TIAO,
+    # scoring
+    "scoring.levels.*.weight": WEIGHT,
+    "scoring.levels.*.score": SCORE,
+    "scoring.levels.*.rate": RATE,
+    "scoring.levels.*.achievement": TEXT,
+    "scoring.weight": WEIGHT,
+    "scoring.total": SCORE,
+    "scoring.rate": RATE,
+    "scoring.grade": TEXT,
+    "scoring.checks.*.indicator": TEXT,
+    "scoring.checks.*.metric": TEXT,
+    "scoring.checks.*.value": RATE,
+    "scoring.checks.*.method": TEXT,
+    "scoring.checks.*.computed": SCORE,
+    "scoring.checks.*.entered": SCORE,
+    "scoring.checks_differ": GE,
+    "published_disagreements": count("处"),
+    # trends (whole span only)
+    "trends.years": LIST,
+    "trends.expenditure_in_year.*.budget": MONEY,
+    "trends.expenditure_in_year.*.initial_budget": MONEY,
+    "trends.expenditure_in_year.*.spent": MONEY,
+    "trends.expenditure_in_year.*.rate": RATE,
+    "trends.expenditure_in_year.*.adjustment_rate": RATE,
+    "trends.bands_at_year_end.*.subprojects": GE,
+    "trends.bands_at_year_end.*.bands.*": GE,
+    "trends.milestones_in_year.*.*.planned": GE,
+    "trends.milestones_in_year.*.*.done": GE,
+    "trends.milestones_in_year.*.*.rate": RATE,
+    "trends.public_reviews_in_year.*.total": TIAO,
+    "trends.public_reviews_in_year.*.five_star": TIAO,
+    "trends.public_reviews_in_year.*.five_star_rate": RATE,
+    "trends.public_reviews_in_year.*.bad": TIAO,
+    "trends.public_reviews_in_year.*.bad_rate": RATE,
+    "trends.public_reviews_by_month.*.total": TIAO,
+    "trends.public_reviews_by_month.*.five_star": TIAO,
+    "trends.public_reviews_by_month.*.five_star_rate": RATE,
+}
+
+_PATTERNS = [(tuple(k.split(".")), v) for k, v in FIELDS.items()]
+
+
+def kind_of(key: str) -> Kind | None:
+    """The declared kind of a dotted metrics.json key (``expenditure.domains.基础平台.approved_total``), else None.
+    ``published.…`` keys are ``printed``."""
+    if key == "published" or key.startswith("published."):
+        return PRINTED
+    parts = tuple(key.split("."))
+    for pattern, kind in _PATTERNS:
+        if len(pattern) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern, parts)):
+            return kind
+    return None
+
+
+def is_declared_branch(key: str) -> bool:
+    """True when ``key`` is a prefix of a declared field (a mapping the template may go into)."""
+    if key == "published" or key.startswith("published."):
+        return True
+    parts = tuple(key.split("."))
+    return any(len(p) > len(parts) and all(a == "*" or a == b for a, b in zip(p, parts)) for p, _ in _PATTERNS)

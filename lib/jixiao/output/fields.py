@@ -1,0 +1,307 @@
+"""Fields as the report prints them: every metrics.json key by its declared kind (``contract.fields``).
+
+``Field`` is one value with its key and kind; ``str()`` gives the genre's form (``98.42%``, ``80,692.06万元``,
+``75个``, ``77.20分``, ``2021年12月31日``) and a null value gives ``【无数据:key】``, a placeholder the report
+counts. ``Node`` is a mapping of fields: ``expenditure.rate``, ``milestones.启动.done``,
+``expenditure.domains["基础平台"].approved_total``; an unknown name raises ``UnknownName`` with the nearest
+known names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from decimal import ROUND_HALF_UP, Decimal
+
+from jixiao.contract.fields import Kind, is_declared_branch, kind_of
+from jixiao.core.i18n import t
+
+NO_DATA = "【无数据:{key}】"
+TO_WRITE = "【待撰写:{what}】"
+
+
+class UnknownName(Exception):
+    """A template asked for a name that is not there; ``near``: the nearest known names."""
+
+    def __init__(self, name: str, near: list[str], what: str = ""):
+        self.name, self.near = name, near
+        hint = t(f";最接近的名称:{'、'.join(near)}", f"; nearest known: {', '.join(near)}") if near else ""
+        super().__init__(t(f"未知的{what or '名称'} {name!r}{hint}", f"unknown {what or 'name'} {name!r}{hint}"))
+
+
+def nearest(name: str, known, n: int = 3) -> list[str]:
+    known = [str(k) for k in known]
+    near = difflib.get_close_matches(name, known, n=n, cutoff=0.5)
+    if not near:  # the last part of a dotted name may be the one misspelt
+        tail = name.rsplit(".", 1)[-1]
+        near = [k for k in known if k.rsplit(".", 1)[-1] in difflib.get_close_matches(tail, [x.rsplit(".", 1)[-1] for x in known], n=n, cutoff=0.5)][:n]
+    return near
+
+
+def _quantize(value, places: int) -> Decimal:
+    d = Decimal(value) if isinstance(value, int) else Decimal(repr(float(value)))
+    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def number_text(value, places: int = 2) -> str:
+    """Thousands separators and ``places`` decimals, half-up: 80692.06 -> '80,692.06'."""
+    return f"{_quantize(value, places):,.{places}f}"
+
+
+def percent_text(rate) -> str:
+    """The one rule for rates: two decimals; below 0.1% two significant digits (0.0049%)."""
+    percent = (Decimal(rate) if isinstance(rate, int) else Decimal(repr(float(rate)))) * 100
+    if percent != 0 and abs(percent) < Decimal("0.1"):
+        places = 1 - percent.copy_abs().adjusted()
+    else:
+        places = 2
+    return f"{percent.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):.{places}f}%"
+
+
+def date_text(value) -> str:
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def printed_text(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def format_value(kind: Kind, value) -> str:
+    k = kind.kind
+    if k == "money":
+        return number_text(value) + "万元"
+    if k == "rate":
+        return percent_text(value)
+    if k == "count":
+        return f"{int(value):,}{kind.unit}"
+    if k == "score":
+        return number_text(value) + "分"
+    if k == "weight":
+        return (str(int(value)) if float(value).is_integer() else number_text(value)) + "分"
+    if k == "date":
+        return date_text(value)
+    if k == "year":
+        return f"{int(value)}年"
+    if k == "list":
+        return "、".join(("、".join(map(str, v)) + ("(并列)" if len(v) > 1 else "")) if isinstance(v, list) else str(v)
+                         for v in value)
+    if k == "printed":
+        return printed_text(value)
+    return str(value)
+
+
+class Placeholders:
+    """Counts the placeholders a rendering printed (null fields)."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+
+class Field:
+    """One field of the report: its key, declared kind and value."""
+
+    def __init__(self, key: str, kind: Kind, value, counter: Placeholders | None = None):
+        self.key, self.kind, self.value, self._counter = key, kind, value, counter
+
+    def missing(self) -> str:
+        if self._counter is not None:
+            self._counter.keys.append(self.key)
+        return NO_DATA.format(key=self.key)
+
+    def __str__(self) -> str:
+        if self.value is None:
+            return self.missing()
+        return format_value(self.kind, self.value)
+
+    def __html__(self) -> str:
+        return str(self)
+
+    def __bool__(self) -> bool:
+        return self.value not in (None, 0, "", [])
+
+    # comparisons and arithmetic on the value, for {% if %} in templates
+    def _v(self, other):
+        return other.value if isinstance(other, Field) else other
+
+    def __eq__(self, other):
+        return self.value == self._v(other)
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __lt__(self, other):
+        return self.value < self._v(other)
+
+    def __le__(self, other):
+        return self.value <= self._v(other)
+
+    def __gt__(self, other):
+        return self.value > self._v(other)
+
+    def __ge__(self, other):
+        return self.value >= self._v(other)
+
+    def __iter__(self):
+        return iter(self.value or [])
+
+    def __len__(self):
+        return len(self.value or [])
+
+
+def _is_branch(value) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and value and isinstance(value[0], (dict, list)))
+
+
+class Node:
+    """A mapping of metrics.json (or published.yaml) whose leaves are Fields."""
+
+    def __init__(self, key: str, data, counter: Placeholders | None = None):
+        self._key, self._data, self._counter = key, data, counter
+
+    def _names(self) -> list[str]:
+        if isinstance(self._data, dict):
+            return [str(k) for k in self._data]
+        return [str(i) for i in range(len(self._data or []))]
+
+    def _child(self, name: str):
+        key = f"{self._key}.{name}" if self._key else str(name)
+        data = self._data
+        if isinstance(data, dict):
+            found = next((k for k in data if str(k) == str(name)), None)
+            if found is None:
+                raise UnknownName(key, nearest(key, [f"{self._key}.{k}" if self._key else k for k in self._names()]), t("字段", "field"))
+            value = data[found]
+        elif isinstance(data, list):
+            try:
+                value = data[int(name)]
+            except (ValueError, IndexError):
+                raise UnknownName(key, [], t("字段", "field")) from None
+        else:
+            raise UnknownName(key, [], t("字段", "field"))
+        kind = kind_of(key)
+        if kind is not None and kind.kind != "printed":
+            return Field(key, kind, value, self._counter)
+        if isinstance(value, dict) or _is_branch(value):
+            return Node(key, value, self._counter)
+        if value is None and kind is None and is_declared_branch(key):
+            return Field(key, Kind("text"), None, self._counter)
+        if kind is None:
+            raise UnknownName(key, [], t("字段(未在 contract/fields.py 中声明类别)", "field (no kind declared in contract/fields.py)"))
+        return Field(key, kind, value, self._counter)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._child(name)
+
+    def __getitem__(self, name):
+        return self._child(str(name))
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def items(self):
+        return [(n, self._child(n)) for n in self._names()]
+
+    def keys(self):
+        return self._names()
+
+    def values(self):
+        return [self._child(n) for n in self._names()]
+
+    def __len__(self):
+        return len(self._names())
+
+    def __bool__(self):
+        return bool(self._data)
+
+    def __str__(self) -> str:
+        if self._data is None:
+            return Field(self._key, Kind("text"), None, self._counter).missing()
+        raise UnknownName(self._key, [f"{self._key}.{n}" for n in self._names()[:3]],
+                          t("字段(这是一组字段,应写到具体的一项)", "field (a group: name one of its fields)"))
+
+
+def flatten(data, prefix: str = "") -> list[tuple[str, object]]:
+    """Every printable field of ``data`` as (dotted key, value)."""
+    out = []
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) and data and isinstance(data[0], (dict, list)) else None
+    if items is None:
+        return [(prefix, data)]
+    for k, v in items:
+        out.extend(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    return out
+
+
+def listed(data, prefix: str = "") -> list[tuple[str, str]]:
+    """(key, printed value) of every declared field in ``data`` (for ``jixiao fields``)."""
+    rows = []
+    for key, value in flatten(data, prefix):
+        kind = kind_of(key) or (kind_of(key.rsplit(".", 1)[0]) if "." in key else None)
+        if kind is not None and kind.kind == "list" and kind_of(key) is None:
+            continue  # an item of a list field: the list is listed whole
+        if kind is None:
+            continue
+        rows.append((key, NO_DATA.format(key=key) if value is None else format_value(kind, value)))
+    return rows
+
+
+# filters: other forms of a field
+def _value(field):
+    return field.value if isinstance(field, Field) else field
+
+
+def f_yi(field) -> str:
+    """万元 -> 亿元, two decimals: 80,692.06万元 -> 8.07亿元."""
+    v = _value(field)
+    if v is None:
+        return field.missing() if isinstance(field, Field) else NO_DATA.format(key="?")
+    return number_text(Decimal(repr(float(v))) / 10000) + "亿元"
+
+
+def f_bare(field) -> str:
+    """The number without its unit word: 80,692.06 / 98.42 / 75 / 77.20."""
+    v = _value(field)
+    if isinstance(field, Field) and v is None:
+        return field.missing()
+    kind = field.kind.kind if isinstance(field, Field) else "printed"
+    if kind == "rate":
+        return percent_text(v)[:-1]
+    if kind in ("money", "score"):
+        return number_text(v)
+    if kind == "count":
+        return f"{int(v):,}"
+    if kind == "weight":
+        return str(int(v)) if float(v).is_integer() else number_text(v)
+    return printed_text(v)
+
+
+def f_thousands(field) -> str:
+    """A printed number with thousands separators: 35806422 -> 35,806,422."""
+    v = _value(field)
+    if isinstance(field, Field) and v is None:
+        return field.missing()
+    if isinstance(v, int):
+        return f"{v:,}"
+    return f"{v:,.2f}" if isinstance(v, float) else str(v)
+
+
+def f_percent(field) -> str:
+    """A printed percentage (published.yaml's 98.42) with its sign: 98.42%."""
+    v = _value(field)
+    if isinstance(field, Field) and v is None:
+        return field.missing()
+    return f"{printed_text(v)}%"
+
+
+def f_date_month(field) -> str:
+    """A date as year and month: 2022年9月."""
+    v = _value(field)
+    day = v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+    return f"{day.year}年{day.month}月"
+
+
+FILTERS = {"亿元": f_yi, "数值": f_bare, "千分位": f_thousands, "百分比": f_percent, "年月": f_date_month}

@@ -1,0 +1,214 @@
+"""The report template: fields by their declared kind, blocks by name, template errors with file and line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jixiao.contract.fields import FIELDS, MONEY, RATE, SCORE, count, kind_of
+from jixiao.output.fields import FILTERS, Field, Node, Placeholders, format_value, listed
+
+
+def test_each_kind_prints_as_the_genre_prints_it():
+    assert format_value(RATE, 0.9842395893722381) == "98.42%"
+    assert format_value(RATE, 4.8538778881620735e-05) == "0.0049%"
+    assert format_value(MONEY, 80692.06) == "80,692.06万元"
+    assert format_value(count("个"), 75) == "75个"
+    assert format_value(count("条"), 35806422) == "35,806,422条"
+    assert format_value(SCORE, 77.2) == "77.20分"
+    assert format_value(kind_of("period_end"), "2021-12-31") == "2021年12月31日"
+    assert FILTERS["亿元"](Field("expenditure.budget", MONEY, 80692.06)) == "8.07亿元"
+    assert FILTERS["数值"](Field("expenditure.rate", RATE, 0.9842395893722381)) == "98.42"
+    assert FILTERS["年月"]("2022-09-30") == "2022年9月"
+
+
+def test_kinds_are_declared_not_guessed():
+    assert kind_of("expenditure.domains.任何领域.approved_total") == MONEY
+    assert kind_of("milestones.正式立项.done") == count("个")
+    assert kind_of("expenditure.no_such_key") is None
+    assert kind_of("published.funding.spend_rate").kind == "printed"
+    assert all(k.count("*") <= 3 for k in FIELDS)
+
+
+def test_a_null_field_is_a_placeholder_that_counts():
+    counter = Placeholders()
+    node = Node("", {"scoring": None, "expenditure": {"rate": None}}, counter)
+    assert str(node.expenditure.rate) == "【无数据:expenditure.rate】"
+    assert counter.keys == ["expenditure.rate"]
+
+
+def test_every_metrics_key_of_the_dongguan_run_has_a_kind(dongguan_metrics):
+    metrics = dongguan_metrics("2019-2021") if callable(dongguan_metrics) else dongguan_metrics
+    rows = dict(listed(json.loads(json.dumps(metrics, default=str))))
+    assert rows["expenditure.budget"] == format_value(MONEY, metrics["expenditure"]["budget"])
+    assert rows["scoring.total"] == format_value(SCORE, metrics["scoring"]["total"])
+
+
+def _metrics(dongguan_metrics):
+    return json.loads(json.dumps(dongguan_metrics, default=str))
+
+
+def _render(text, metrics, name="report.md", published=None):
+    from jixiao.output.report import Catalogue, TableBlock, render
+
+    cat = Catalogue(tables={"expenditure.分年度预算与支出": TableBlock("expenditure.分年度预算与支出", "分年度预算与支出",
+                                                                   ["年度"], ["text"], [["2019"]], "<table></table>")})
+    return render(text, name, metrics=metrics, published=published, cat=cat, cover={"评价基准日": "2021年12月31日"},
+                  title="财政绩效评价报告")
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("# 一\n\n支出率{{ expenditure.rat }}。\n", 3, ["expenditure.rat", "expenditure.rate"]),
+    ("一\n二\n{{ expenditure.budget | 亿圆 }}\n", 3, ["亿圆", "亿元"]),
+    ("{{ expendture.rate }}\n", 1, ["expendture", "expenditure"]),
+    ("a\n{% if %}\n", 2, ["语法"]),
+    ("a\n\n{{ table(\"expenditure.分年度预算\") }}\n", 3, ["expenditure.分年度预算与支出"]),
+])
+def test_a_bad_template_names_its_file_line_and_the_nearest_names(dongguan_metrics, text, line, words):
+    from jixiao.output.report import TemplateProblem
+
+    with pytest.raises(TemplateProblem) as caught:
+        _render(text, _metrics(dongguan_metrics), name="模板.md")
+    assert caught.value.file == "模板.md" and caught.value.line == line, str(caught.value)
+    assert all(w in str(caught.value) for w in words), str(caught.value)
+
+
+def test_fields_blocks_and_footnotes_render_from_the_data(dongguan_metrics):
+    metrics = _metrics(dongguan_metrics)
+    doc = _render("支出率{{ expenditure.rate }},{{ expenditure.budget | 亿元 }}[^a]。\n\n{{ table(\"expenditure.分年度预算与支出\") }}\n\n"
+                  "{{ 待撰写(\"经验\") }}\n\n[^a]: 刊印 {{ published.x | 百分比 }}\n", metrics, published={"x": 99.99})
+    rate = format_value(RATE, metrics["expenditure"]["rate"])
+    assert f"支出率{rate}," in doc.markdown and "【待撰写:经验】" in doc.markdown and "刊印 99.99%" in doc.markdown
+    assert [b.number for b in doc.numbered()] == [1]
+    assert "【待撰写:经验】" in doc.placeholders and "【待撰写:报告编号】" in doc.placeholders  # the cover's data too
+
+
+def test_the_builtin_template_drafts_the_data_paragraphs_and_marks_what_is_unwritten(dongguan_metrics):
+    from jixiao.output.report import Catalogue, builtin_template, render
+
+    metrics = _metrics(dongguan_metrics)
+
+    class Any(Catalogue):
+        pass
+
+    cat = Catalogue()
+    from jixiao.output.report import ChartBlock, TableBlock
+
+    class Names(dict):
+        def __contains__(self, name):
+            return True
+
+        def __getitem__(self, name):
+            return TableBlock(name, name, ["x"], ["text"], [], "")
+
+    class Charts(Names):
+        def __getitem__(self, name):
+            return ChartBlock(name, name, b"")
+
+    cat.tables, cat.charts, cat.sections = Names(), Charts(), {"trends": []}
+    doc = render(builtin_template(), "report.md", metrics=metrics, published=None, cat=cat, cover={}, title="t")
+    stage = next(iter(metrics["milestones"]))
+    m = metrics["milestones"][stage]
+    assert f"计划{stage}{m['planned']}个,实际完成{m['done']}个,如期完成率{format_value(RATE, m['rate'])}" in doc.markdown
+    assert f"暂未下达资金" in doc.markdown and f"{metrics['expenditure']['no_funds_issued']}个子项目" in doc.markdown
+    for heading in ("# 摘要", "# 一、项目基本情况", "## (三)资金使用情况", "# 二、绩效评价结果", "## (一)评价结论",
+                    "# 三、项目绩效管理经验", "# 四、值得关注的问题", "# 五、绩效管理建议", "# 附件"):
+        assert heading in doc.markdown, heading
+    assert len(doc.placeholders) > 5 and all(p.startswith("【待撰写") for p in doc.placeholders)
+
+
+def test_the_shipped_templates_check_clean_and_a_misspelt_field_is_caught_before_any_data():
+    from conftest import DONGGUAN_RAW
+
+    from jixiao.output.report import TemplateProblem, builtin_template, check_template
+
+    check_template(builtin_template(), "report.md")
+    check_template((DONGGUAN_RAW / "report.md").read_text(encoding="utf-8"), "report.md")
+    with pytest.raises(TemplateProblem) as caught:
+        check_template("# 一\n\n{% for s, m in milestones.items() %}{{ m.planned }}{% endfor %}\n{{ expenditure.budgt | 亿元 }}\n",
+                       "模板.md")
+    assert caught.value.line == 4 and "expenditure.budget" in str(caught.value)
+
+
+def _evaluation(tmp_path, template: str | None, final: bool = False):
+    from minimal import build
+
+    build(tmp_path / "raw")
+    params = tmp_path / "params.yaml"
+    settings = {"evaluation": "tpl", "project": "某县数字政府项目", "raw_dir": "raw", "span": "2020-2021",
+                "periods": ["2020-2021"], "out_dir": "out"}
+    if template is not None:
+        (tmp_path / "report.md").write_text(template, encoding="utf-8")
+        settings["report"] = {"template": "report.md", "final": final}
+    params.write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+    return params
+
+
+def test_a_misspelt_field_stops_that_report_names_file_and_line_and_the_rest_is_written(tmp_path):
+    from batchrun import jixiao
+
+    params = _evaluation(tmp_path, "# 一、概况\n\n支出率{{ expenditure.rat }}。\n")
+    checked = jixiao("validate", "--params", params)
+    assert checked.returncode == 2 and "report.md 第 3 行" in checked.stdout and "expenditure.rate" in checked.stdout
+    result = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "report.md 第 3 行" in result.stderr and "expenditure.rate" in result.stderr
+    tree = tmp_path / "out" / "tpl" / "2020-2021"
+    assert (tree / "expenditure.html").is_file() and (tree / "metrics.json").is_file()
+    assert not (tree / "report.html").exists() and not (tree / "report.docx").exists()
+
+
+def test_final_refuses_a_report_with_placeholders_and_says_how_many(tmp_path):
+    from batchrun import jixiao
+
+    params = _evaluation(tmp_path, "# 一、概况\n\n{{ 待撰写(\"背景\") }}\n\n支出率{{ expenditure.rate }}。\n", final=True)
+    result = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert result.returncode == 1 and "final" in result.stderr
+    # the cover's four blanks and the one in the text
+    assert "仍有 5 处占位" in result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / "out" / "tpl" / "2020-2021" / "report.html").exists()
+
+
+def test_a_reference_docx_gives_the_word_styles():
+    import io
+
+    from docx import Document as WordDocument
+    from docx.shared import Mm
+
+    from jixiao.output.docx import write_docx
+    from jixiao.output.report import Document
+
+    doc = Document(title="财政绩效评价报告", project="某项目", cover=[("报告编号", "X-1")],
+                   markdown="# 一、项目基本情况\n\n正文[^a]。\n\n[^a]: 注。\n", blocks=[])
+    plain = WordDocument(io.BytesIO(write_docx(doc)))
+    assert plain.styles["Normal"].font.name == "FangSong" and round(plain.sections[0].top_margin.mm) == 37
+    reference = WordDocument(io.BytesIO(write_docx(doc)))
+    reference.styles["Normal"].font.name = "某局字体"
+    reference.sections[0].top_margin = Mm(20)
+    buffer = io.BytesIO()
+    reference.save(buffer)
+    styled = WordDocument(io.BytesIO(write_docx(doc, reference_docx=buffer.getvalue())))
+    assert styled.styles["Normal"].font.name == "某局字体"  # the bureau's styles, not the built-in format
+    assert [p.text for p in styled.paragraphs if p.style.name == "Heading 1"] == ["一、项目基本情况"]
+
+
+def test_the_report_key_covers_its_template_a_changed_template_rebuilds_only_the_report(tmp_path):
+    from batchrun import jixiao
+
+    params = _evaluation(tmp_path, "# 一、概况\n\n支出率{{ expenditure.rate }}。\n")
+    first = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert first.returncode == 0, first.stderr[-2000:]
+    tree = tmp_path / "out" / "tpl"
+    html = tree / "2020-2021" / "report.html"
+    assert "一、概况" in html.read_text(encoding="utf-8")
+    (tmp_path / "report.md").write_text("# 一、资金使用情况\n\n支出{{ expenditure.spent }}。\n", encoding="utf-8")
+    second = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert second.returncode == 0, second.stderr[-2000:]
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    assert all(r["reused"] for r in index["results"])  # no section ran again
+    assert index["reports"]["2020-2021"]["built"] is True
+    assert "一、资金使用情况" in html.read_text(encoding="utf-8")
+    third = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert third.returncode == 0
+    assert json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]["2020-2021"]["built"] is False
