@@ -3,7 +3,7 @@
     python bench/bench_big.py [--rows 1000000] [--jobs 2]
 
 The Dongguan example with its spending.xlsx replaced by ``--rows`` synthetic payments (seeded: the
-example's subproject ids, dates across its span, amounts of 0.01–0.10 万元, so every figure stays plausible)
+example's funded subproject ids, dates across its span, amounts of 1–1,000 元, so every figure stays plausible)
 is validated (how many lines ``jixiao validate`` prints), run with ``jixiao run --force`` (all periods, HTML,
 PDF, Excel), then run again unchanged. While the run works, every process under it (the parent, the pool's
 workers, their kernels) is sampled for its kernel-kept high-water mark (VmHWM), and the largest is printed
@@ -38,7 +38,8 @@ def make_spending(path: Path, ids: list[str], rows: int, seed: int = 20221) -> N
     ws.append(["子项目编号", "支付日期", "支付金额(万元)", "摘要"])
     start = dt.date(2019, 1, 1)
     for _ in range(rows):
-        ws.append([rng.choice(ids), start + dt.timedelta(days=rng.randint(0, 1094)), rng.randint(1, 10) / 100,
+        # 1 元 to 1,000 元 to the fen: few exact repeats (a repeat is warned as a row entered twice)
+        ws.append([rng.choice(ids), start + dt.timedelta(days=rng.randint(0, 1094)), rng.randint(100, 100_000) / 1_000_000,
                    "进度款"])
     wb.save(path)
 
@@ -95,8 +96,11 @@ def main() -> int:
     try:
         raw = scratch / "raw"
         shutil.copytree(ROOT / "data" / "raw" / "dongguan-2019-2021", raw)
-        ids = [row[0] for row in load_workbook(raw / "subprojects.xlsx", read_only=True)["子项目"].iter_rows(
-            min_row=2, values_only=True) if row[0]]
+        sheet = load_workbook(raw / "subprojects.xlsx", read_only=True)["子项目"]
+        header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+        approved = next(i for i, h in enumerate(header) if str(h).startswith("立项批复金额"))
+        # funded subprojects only: a payment to one without an approved amount is warned, row by row
+        ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] and row[approved]]
         began = time.perf_counter()
         make_spending(raw / "spending.xlsx", ids, args.rows)
         print(f"jixiao big-input bench: {args.rows:,} payments (spending.xlsx {(raw / 'spending.xlsx').stat().st_size / 2**20:.0f} MB, "
