@@ -50,10 +50,11 @@ from jixiao.core.units import YUAN_PER_WAN, points, points_float, score_units, w
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
 from jixiao.contract.fingerprint import input_files, sha256_file
 from jixiao.contract.tables import Tables
+from jixiao.intake.normalised import Normalised
 from jixiao.intake.workbook import UnreadableWorkbook, open_workbook, read_sheet
 
 WRONG_FORMATS = (".xls", ".csv", ".xlsm", ".ods", ".et")
-CACHE_FORMAT = 3  # bump when the processed layout changes
+CACHE_FORMAT = 4  # bump when the processed layout changes
 OVERPAID_RATIO = Decimal("1.5")  # payments above 150% of the approved amount (or adjusted budgets) are implausible
 # a total this many times its basis reads as 元 typed under a 万元 header (1 万元 = 10,000 元)
 YUAN_AS_WAN = (1_000, 100_000)
@@ -72,6 +73,7 @@ class ValidatedInputs:
     problems: list[Problem] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
     published: dict | None = None
+    normalised: Normalised = field(default_factory=Normalised)  # cells read otherwise than typed: counts, first few
 
     def __post_init__(self) -> None:
         self.tables = Tables.from_mapping(self.tables)
@@ -102,6 +104,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
             "the folder does not exist; expected a folder of the contract's workbooks")))
         return ValidatedInputs(raw_dir.name, raw_dir, tables, problems)
     order: dict[tuple[str, str | None], int] = {}  # (file, sheet) -> rank, for sorting
+    normalised = Normalised()
     for file in FILES:
         specs = [s for s in SHEETS if s.file == file]
         own = layout.file(file)
@@ -119,7 +122,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
             continue
         try:
             for spec in specs:
-                frame, found = read_sheet(wb, spec, own, layout.aliases(file))
+                frame, found = read_sheet(wb, spec, own, layout.aliases(file), normalised=normalised)
                 for p in found:
                     order.setdefault((own, p.sheet), order[(own, spec.sheet)])
                 problems.extend(found)
@@ -133,7 +136,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
     published, published_problems = _read_published(raw_dir)
     problems.extend(published_problems)
     return ValidatedInputs(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
-                      published)
+                           published, normalised)
 
 
 def _unread_workbooks(raw_dir: Path, layout: Layout, order: dict) -> list[Problem]:
@@ -805,10 +808,11 @@ def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None)
             if entry is not None and tables[spec.key] is None:
                 return None
         problems = [Problem(**p) for p in manifest.get("problems", [])]
+        normalised = Normalised.from_dict(manifest.get("normalised"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     published, _ = _read_published(raw_dir)
-    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published)
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published, normalised)
 
 
 def _read_table(processed_dir: Path, entry: dict, spec: SheetSpec) -> pd.DataFrame | None:
@@ -855,6 +859,7 @@ def _write_cache(evaluation: ValidatedInputs, processed_dir: Path, span, layout:
         "input_stats": input_stats,
         "tables": tables,
         "problems": [p.as_dict() for p in evaluation.problems],
+        "normalised": evaluation.normalised.as_dict(),
     }
     # the manifest goes last: a run killed before it leaves parquets that no longer match it, so they are rebuilt
     atomic_write_text(processed_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
