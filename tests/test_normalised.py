@@ -115,3 +115,12 @@ def test_a_clean_folder_prints_no_summary(tmp_path, capsys):
     raw = build(tmp_path)
     assert main(["validate", str(raw), "--span", "2019-2021"]) == 0
     assert capsys.readouterr().out.splitlines() == [f"{raw}:有效(0 个警告)。"]
+
+
+def test_the_api_gives_the_record(tmp_path):
+    from jixiao.api import load
+    from jixiao.core.period import Period
+
+    ev = load(normalised_folder(tmp_path / "raw"), span=Period(2019, 2021))
+    assert ev.normalised.counts == COUNTS
+    assert ev.normalised.first["trimmed"][0]["typed"] == "' A-1 '"
