@@ -20,7 +20,10 @@ import pytest
 from conftest import write_workbook
 from openpyxl import Workbook
 
+from jixiao.intake import columns as columns_module
+from jixiao.intake import normalised as normalised_module
 from jixiao.intake import workbook as workbook_module
+from jixiao.intake.normalised import Normalised, normalisation
 from jixiao.intake.cells import PARSERS
 from jixiao.intake.columns import (
     BLANK_CELL,
@@ -146,6 +149,12 @@ def test_a_column_of_any_cells_converts_as_cell_by_cell():
         for _ in range(3):  # chunks after the first reuse what the converter learnt
             cells = tuple(rng.choice(MIXED) for _ in range(400)) + tuple(awkward_floats(rng, 200))
             column = converter.convert(cells)
+            kinds = {}  # the cells read otherwise than typed, as the cell-by-cell loop classifies them
+            for i, raw in enumerate(cells):
+                want = outcome(raw, kind)
+                if want is not BLANK_CELL and type(want) is not Failed and normalisation(raw, kind, want):
+                    kinds.setdefault(normalisation(raw, kind, want), []).append(i)
+            assert column.normalised == {k: [len(at), at[:normalised_module.KEPT]] for k, at in kinds.items()}, kind
             for i, raw in enumerate(cells):
                 want = outcome(raw, kind)
                 blank = column.blank is not None and column.blank[i]
@@ -176,16 +185,28 @@ def mixed_rows(header: list[str], rng: random.Random, n: int) -> list[list]:
     return rows
 
 
-def load_both(path, spec, monkeypatch, chunk_rows):
+def load_both(path, spec, monkeypatch, chunk_rows, kept=None):
+    """Both paths' (frame, problems); their records of the cells read otherwise than typed must be the same
+    (``kept``: cells kept per kind, to cut the record short across chunks)."""
     monkeypatch.setattr(workbook_module, "CHUNK_ROWS", chunk_rows)
-    results = []
+    if kept is not None:
+        monkeypatch.setattr(normalised_module, "KEPT", kept)
+        monkeypatch.setattr(columns_module, "KEPT", kept)
+    results, records = [], []
     for by_column in (False, True):
         wb = open_workbook(path)
+        record = Normalised()
         try:
-            results.append(read_sheet(wb, spec, by_column=by_column))
+            results.append(read_sheet(wb, spec, by_column=by_column, normalised=record))
         finally:
             wb.close()
+        records.append(record)
+    assert records[1] == records[0]
+    LAST_RECORDS[:] = records
     return results
+
+
+LAST_RECORDS: list = []  # the records of the last load_both, for a test to look at
 
 
 def assert_same(reference, column_path):
@@ -213,7 +234,9 @@ def test_a_mixed_sheet_loads_alike_by_column_and_by_cell(tmp_path, monkeypatch, 
     if spec.extra_columns:
         header += ["问题一", "问题二"]
     path = write_workbook(tmp_path / spec.file, {spec.sheet: [header, *mixed_rows(header, rng, 300)]})
-    reference, column_path = load_both(path, spec, monkeypatch, chunk_rows)
+    # the record is cut short (3 cells a kind) where the chunks are small, so the cut falls across chunks
+    reference, column_path = load_both(path, spec, monkeypatch, chunk_rows, kept=3 if chunk_rows == 7 else None)
+    assert LAST_RECORDS[0].total > 0  # the mixed cells hold normalised ones too
     assert len(reference[1]) > 20  # the sheet really is full of faults
     assert_same(reference, column_path)
 

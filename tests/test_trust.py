@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -338,3 +337,27 @@ def test_an_unchanged_rerun_imports_no_pandas_matplotlib_or_exporters(tmp_path, 
     done = subprocess.run([sys.executable, "-c", code, str(params)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines()[-1] == "0 []"
+
+
+def test_run_records_and_intake_json_hold_the_normalised_counts_and_first_cells(tmp_path, engine, capsys):
+    from minimal import rows
+
+    spending = rows("spending.xlsx", "支出") + [["A-1", f"2021.1.{day}", 1, "进度款"] for day in range(1, 31)]
+    build(tmp_path / "raw", {("spending.xlsx", "支出"): spending})
+    params = workspace(tmp_path)
+    capsys.readouterr()
+    assert run(params) == 0
+    assert "已自动规范 30 个单元格" in capsys.readouterr().err
+    snapshot = json.loads((tmp_path / "out" / EVALUATION / ".jixiao" / "run.json").read_text(encoding="utf-8"))
+    assert snapshot["normalised"]["counts"] == {"date_text": 30}
+    assert len(snapshot["normalised"]["first"]["date_text"]) == 20  # the first few, never every cell
+    intake = json.loads((tmp_path / "out" / EVALUATION / "intake.json").read_text(encoding="utf-8"))
+    assert intake["normalised"]["counts"] == {"date_text": 30}
+    assert intake["normalised"]["first"]["date_text"][0] == {
+        "file": "spending.xlsx", "sheet": "支出", "row": 5, "column": "支付日期", "typed": "'2021.1.1'",
+        "read": "2021-01-01"}
+    assert intake["normalised"]["kinds"]["date_text"]["zh"].startswith("以文本填写的日期")
+    assert intake["warnings"]["count"] == 0 and set(intake["inputs"]) >= {"spending.xlsx"}
+    assert run(params) == 0  # a no-op re-run keeps the record
+    snapshot = json.loads((tmp_path / "out" / EVALUATION / ".jixiao" / "run.json").read_text(encoding="utf-8"))
+    assert snapshot["normalised"]["counts"] == {"date_text": 30}

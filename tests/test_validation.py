@@ -320,3 +320,48 @@ def test_a_sheet_part_not_named_xml_is_checked_too(tmp_path):
     errors = [p for p in read_raw(raw).problems if p.severity == "error"]
     assert [(p.file, p.text) for p in errors] == [
         ("budget.xlsx", f"部件 {hidden} 声明了 DTD 或实体,Excel 从不这样写(实体扩展攻击?);应为普通工作簿")]
+
+
+YUAN_HINT = "像是以元填写,而表头要求万元"
+
+
+def test_a_budget_typed_in_yuan_is_a_warning(tmp_path):
+    budget = rows("budget.xlsx", "预算")
+    budget[1][3] = 4205000  # 420.5 万元 typed in 元 beside budgets of tens of 万元
+    folder = build(tmp_path, {("budget.xlsx", "预算"): budget})
+    assert messages(folder) == []
+    assert messages(folder, "warning") == [
+        "警告:budget.xlsx,工作表 预算,第 2 行,列 调整后预算(万元):发现 4205000;是本列金额中位数 40 万元的 105,125 倍"
+        f"(达到 1,000 倍):{YUAN_HINT};应为以万元计的金额(以元填写的话,即 420.5 万元)"]
+
+
+def test_an_approved_amount_typed_in_yuan_is_a_warning(tmp_path, monkeypatch):
+    subprojects = rows("subprojects.xlsx", "子项目")
+    subprojects[2][4] = 505000  # A-2's 50.5 万元 in 元
+    folder = build(tmp_path, {("subprojects.xlsx", "子项目"): subprojects})
+    warned = [m for m in messages(folder, "warning") if YUAN_HINT in m]
+    assert warned == [
+        "警告:subprojects.xlsx,工作表 子项目,第 3 行,列 立项批复金额(万元):发现 505000;是本列金额中位数 100 万元的 "
+        f"5,050 倍(达到 1,000 倍):{YUAN_HINT};应为以万元计的金额(以元填写的话,即 50.5 万元)"]
+    monkeypatch.setenv("JIXIAO_LANG", "en")
+    english = [str(p) for p in read_raw(folder, (2019, 2021)).problems if "元 under a 万元 header" in str(p)]
+    assert english == [
+        "warning: subprojects.xlsx, sheet 子项目, row 3, column 立项批复金额(万元): found 505000; 5,050 times the "
+        "column's median of 100 万元 (at least 1,000 times): it looks typed in 元 under a 万元 header; expected an "
+        "amount in 万元 (typed in 元, it is 50.5 万元)"]
+
+
+def test_a_genuine_large_project_is_not_warned(tmp_path):
+    """Hundreds of times the median is a big project, not a unit slip; nor is a column headed in 元."""
+    budget = rows("budget.xlsx", "预算")
+    budget[1][3] = 39_000  # 975 times the median of 40 万元
+    budget[1][2] = 39_000  # 488 times 80 万元
+    subprojects = rows("subprojects.xlsx", "子项目")
+    subprojects[1][4] = 39_000  # 772 times 50.5 万元
+    folder = build(tmp_path, {("budget.xlsx", "预算"): budget, ("subprojects.xlsx", "子项目"): subprojects})
+    assert not [m for m in messages(folder, "warning") if YUAN_HINT in m]
+    in_yuan = rows("budget.xlsx", "预算")
+    in_yuan[0][3] = "调整后预算(元)"
+    in_yuan[1][3], in_yuan[2][3] = 600_000, 400_000_000
+    folder = build(tmp_path / "yuan", {("budget.xlsx", "预算"): in_yuan})
+    assert not [m for m in messages(folder, "warning") if YUAN_HINT in m]

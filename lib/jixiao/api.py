@@ -8,6 +8,8 @@ keeps) and gives an ``Evaluation``:
 - ``ev.sheet("spending")`` or ``ev.sheet("支出")``: a copy with the contract's Chinese headers
   (``支付金额(万元)``), money in 万元 and scores in points;
 - ``ev.problems``: every validation problem, printed in Chinese;
+- ``ev.normalised``: the cells read otherwise than typed (text dates, trimmed ids, numbers stored as text):
+  ``.counts`` per kind and the ``.first`` cells of each, as ``jixiao validate --details`` lists them;
 - ``ev.period("2020")``: that period's results, computed once: ``.metrics`` (metrics.json), and one
   attribute per report section (``.expenditure``) holding its frames and figures, which the section's
   display blocks take (``sections.expenditure.by_domain(ev.period("2020").expenditure)``).
@@ -154,9 +156,12 @@ class Evaluation:
 
     def __init__(self, name: str, raw_dir: Path, span: Period | None, project: str, problems: list[Problem],
                  tables: Tables | None, published: dict | None = None, periods: list[Period] | None = None,
-                 params_file: Path | None = None, layout: Layout | None = None):
+                 params_file: Path | None = None, layout: Layout | None = None, normalised=None):
         self.name = name
         self.layout = layout or Layout()  # the params file's files, columns, milestone stages, absent sheets
+        # the cells intake read otherwise than typed (jixiao.intake.normalised.Normalised: .counts, .first);
+        # None when the inputs have errors
+        self.normalised = normalised
         self.raw_dir = raw_dir
         self.span = span
         self.project = project
@@ -323,7 +328,7 @@ def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, 
                           params_file=params_file, layout=layout)
     span = span or _span_of(loaded.tables)
     return Evaluation(name, raw_dir, span, project or name, loaded.problems, loaded.tables, loaded.published,
-                      periods, params_file, layout or loaded.layout)
+                      periods, params_file, layout or loaded.layout, loaded.normalised)
 
 
 def _span_of(tables: Tables) -> Period | None:

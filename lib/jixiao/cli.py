@@ -74,6 +74,10 @@ def cmd_validate(args) -> int:
             return 2
     evaluation = read_raw(raw_dir, span, layout)
     _print_problems(evaluation.problems, sys.stdout, details=args.details)
+    from jixiao.intake.normalised import summary_lines
+
+    for line in summary_lines(evaluation.normalised, details=args.details):
+        print(line)
     errors, warnings = len(evaluation.errors), len(evaluation.warnings)
     shown = args.raw_dir or raw_dir
     if errors:
@@ -328,8 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--span", help=t("评价期(例如 2019-2021),用于发现评价期之外的年度和日期",
                                     "the evaluation's period (e.g. 2019-2021), to flag years and dates outside it"))
     v.add_argument("--details", action="store_true", help=t(
-        "列出每一处问题(默认:同一问题超过 5 处时只列前 5 处和总数)",
-        "list every problem (default: a problem met more than 5 times shows its first 5 and a count)"))
+        "列出每一处问题和每个已自动规范的单元格(默认:同一问题超过 5 处时只列前 5 处和总数,规范的单元格只列每类的个数)",
+        "list every problem and every cell normalised automatically (default: a problem met more than 5 times shows "
+        "its first 5 and a count; normalised cells, a count of each kind)"))
     v.set_defaults(func=cmd_validate)
 
     tp = sub.add_parser("template", parents=[common], help=t(

@@ -99,6 +99,16 @@ def _scaled(number: Decimal, scale: int) -> int:
     return int((number * scale).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
+_ROUNDING_SCALES = {"money": FEN_PER_WAN, "money_yuan": FEN_PER_YUAN, "score": SCORE_SCALE}
+
+
+def is_rounded(value: object, kind: str) -> bool:
+    """Whether a cell ``parse_money``, ``parse_money_yuan`` or ``parse_score`` read has more decimals than its
+    unit keeps (万元 to the fen, 元 to the fen, points to 0.0001), so that it was rounded."""
+    number = _decimal(value, kind)
+    return number * _ROUNDING_SCALES[kind] != (number * _ROUNDING_SCALES[kind]).to_integral_value()
+
+
 def parse_money(value: object) -> int:
     """An amount in 万元 -> integer fen."""
     number = _decimal(value, "money")

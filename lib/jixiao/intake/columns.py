@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from jixiao.intake.cells import MAX_POINTS, MAX_WAN, MAX_WHOLE, PARSERS, CellError, is_blank
+from jixiao.intake.normalised import KEPT, normalisation
 from jixiao.core.units import FEN_PER_WAN, FEN_PER_YUAN, SCORE_SCALE, YUAN_PER_WAN
 
 MAX_TEXT = 2000  # a longer cell is almost certainly pasted by mistake
@@ -111,13 +113,15 @@ class ConvertedColumn:
 
     ``values``: int64 array for numeric kinds (``missing`` marks cells without a value),
     else a list of objects (None for no value). ``blank``: bool array, or None when no cell
-    is blank. ``failed``: index -> message pair of each refused cell.
+    is blank. ``failed``: index -> message pair of each refused cell. ``normalised``: kind -> [how many
+    cells, the indices of the first ``KEPT``] of the cells read otherwise than typed (``normalised.py``).
     """
 
     values: np.ndarray | list
     missing: np.ndarray | None
     blank: np.ndarray | None
     failed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    normalised: dict[str, list] = field(default_factory=dict)
 
 
 class ColumnConverter:
@@ -127,14 +131,49 @@ class ColumnConverter:
         self.kind = kind
         self.numeric = kind in NUMERIC
         self.known: dict[object, object] = {}
+        self.normal: dict[object, str] = {}  # a distinct value read otherwise than typed -> the kind of normalisation
 
     def convert(self, cells: tuple | list) -> ConvertedColumn:
         if self.numeric:
             return self._convert_numbers(cells)
         results = self._lookup(cells)
         column = ConvertedColumn(values=results, missing=None, blank=None)
+        self._normalised(column, None, cells, results)
         self._settle(column, range(len(results)), results, clear=True)
         return column
+
+    def _normalised(self, column: ConvertedColumn, indices: list | None, cells, results: list) -> None:
+        """Count the cells read otherwise than typed among ``cells`` (at ``indices`` of the chunk, None: all),
+        keeping the first ``KEPT`` indices of each kind. Clean columns cost one type check per chunk; keyed
+        values were classified once per distinct value (``_learn``)."""
+        normal = self.normal
+        types = set(map(type, cells))
+        if types <= KEYED_TYPES:
+            if not normal:
+                return
+            kinds = list(map(normal.get, cells))
+        else:
+            kind = self.kind
+            kinds = [normal.get(v) if type(v) in KEYED_TYPES
+                     else None if type(r) is Blank or type(r) is Failed else normalisation(v, kind, r)
+                     for v, r in zip(cells, results)]
+        counts = Counter(kinds)
+        counts.pop(None, None)
+        if not counts:
+            return
+        found = column.normalised
+        for k, n in counts.items():
+            found[k] = [n, []]
+        wanted = set(counts)
+        for at, k in enumerate(kinds):
+            if k is None or k not in wanted:
+                continue
+            first = found[k][1]
+            first.append(at if indices is None else indices[at])
+            if len(first) == KEPT:
+                wanted.discard(k)
+                if not wanted:
+                    break
 
     def _lookup(self, cells) -> list:
         """Each cell's outcome; keyed types are converted once per distinct value."""
@@ -153,6 +192,10 @@ class ColumnConverter:
         known, kind = self.known, self.kind
         for value in dict.fromkeys(cells).keys() - known.keys():
             result = outcome(value, kind)
+            if type(result) is not Blank and type(result) is not Failed:
+                normalised = normalisation(value, kind, result)
+                if normalised is not None:
+                    self.normal[value] = normalised
             # text already clean is kept as the cell's own string, not an equal copy
             known[value] = value if type(result) is str and result == value else result
 
@@ -196,7 +239,9 @@ class ColumnConverter:
         column = ConvertedColumn(values=values, missing=~exact, blank=None)
         rest = np.flatnonzero(~exact)
         if len(rest):
-            results = self._lookup([cells[i] for i in rest])
+            rest_cells = [cells[i] for i in rest]
+            results = self._lookup(rest_cells)
+            self._normalised(column, rest.tolist(), rest_cells, results)
             for i, r in zip(rest.tolist(), results):
                 if type(r) is not Blank and type(r) is not Failed:
                     values[i] = r

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import statistics
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,20 +42,25 @@ from jixiao.contract.sheets import (
     STAGES,
     Layout,
     SheetSpec,
+    split_unit,
 )
 from jixiao.contract.params import SettingsRefused, load_yaml
 from jixiao.contract.rules import RuleError, figure_key, parse_rule
-from jixiao.core.units import points, points_float, score_units, wan_decimal
+from jixiao.core.units import YUAN_PER_WAN, points, points_float, score_units, wan_decimal
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
 from jixiao.contract.fingerprint import input_files, sha256_file
 from jixiao.contract.tables import Tables
+from jixiao.intake.normalised import Normalised
 from jixiao.intake.workbook import UnreadableWorkbook, open_workbook, read_sheet
 
 WRONG_FORMATS = (".xls", ".csv", ".xlsm", ".ods", ".et")
-CACHE_FORMAT = 3  # bump when the processed layout changes
+CACHE_FORMAT = 4  # bump when the processed layout changes
 OVERPAID_RATIO = Decimal("1.5")  # payments above 150% of the approved amount (or adjusted budgets) are implausible
 # a total this many times its basis reads as 元 typed under a 万元 header (1 万元 = 10,000 元)
 YUAN_AS_WAN = (1_000, 100_000)
+# an amount this many times its column's median reads as 元 typed under a 万元 header (see _check_yuan_amounts)
+YUAN_AS_WAN_MEDIAN = 1_000
+YUAN_CHECKED = (("subprojects", "approved_amount"), ("budget", "initial_budget"), ("budget", "adjusted_budget"))
 
 
 @dataclass
@@ -68,6 +74,7 @@ class ValidatedInputs:
     inputs: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256
     published: dict | None = None
     layout: Layout = CONTRACT_LAYOUT  # what it was read through: the department's files, headers, stages
+    normalised: Normalised = field(default_factory=Normalised)  # cells read otherwise than typed: counts, first few
 
     def __post_init__(self) -> None:
         self.tables = Tables.from_mapping(self.tables)
@@ -98,6 +105,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
             "the folder does not exist; expected a folder of the contract's workbooks")))
         return ValidatedInputs(raw_dir.name, raw_dir, tables, problems)
     order: dict[tuple[str, str | None], int] = {}  # (file, sheet) -> rank, for sorting
+    normalised = Normalised()
     for file in FILES:
         specs = [s for s in SHEETS if s.file == file]
         own = layout.file(file)
@@ -118,7 +126,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
                 if layout.absent(spec.key):  # declared absent (sheets_absent): not required, not read
                     problems.extend(_declared_absent(wb, spec, own))
                     continue
-                frame, found = read_sheet(wb, spec, own, layout.aliases(file))
+                frame, found = read_sheet(wb, spec, own, layout.aliases(file), normalised=normalised)
                 for p in found:
                     order.setdefault((own, p.sheet), order[(own, spec.sheet)])
                 problems.extend(found)
@@ -132,7 +140,7 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
     published, published_problems = _read_published(raw_dir)
     problems.extend(published_problems)
     return ValidatedInputs(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
-                           published, layout)
+                           published, layout, normalised)
 
 
 def _declared_absent(wb, spec: SheetSpec, own: str) -> list[Problem]:
@@ -219,6 +227,7 @@ def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | 
         if frame is not None and spec.unique:
             problems.extend(_check_unique(frame, spec))
     problems.extend(_check_references(tables, layout))
+    problems.extend(_check_yuan_amounts(tables))
     problems.extend(_check_overpaid(tables))
     problems.extend(_check_repeated_payments(tables.get("spending")))
     problems.extend(_check_stages(tables.get("milestones"), layout.stages))
@@ -439,6 +448,51 @@ def _check_overpaid(tables) -> list[Problem]:
              f"(over 150%){cause_en}"),
             sheet=_sheet_name(spending, spec), rows=tuple(int(r) for r in group["excel_row"]), column=header))
     return problems
+
+
+def _check_yuan_amounts(tables) -> list[Problem]:
+    """An approved amount or a budget at least 1,000 times its column's median (the lower median of the column's
+    amounts above 0, at least two of them): 元 typed under a 万元 header, which multiplies it by 10,000.
+
+    Measured against the column, not a fixed bound, because a bureau's projects range from a few 万元 to
+    billions: a genuine large project is tens or hundreds of times the median, a 元 slip ten thousand times its
+    own value. A column typed wholly in 元 moves its median too and is not caught here (nor is a column headed
+    in 元, which is read in 元)."""
+    problems = []
+    for key, name in YUAN_CHECKED:
+        frame = tables.get(key)
+        if frame is None or name not in frame.columns:
+            continue
+        spec = SHEETS_BY_KEY[key]
+        header = _header(frame, spec, name)
+        if split_unit(header)[1] == "元":
+            continue
+        bad = _bad_rows(frame, name)
+        amounts = [(int(row), int(a)) for row, a in zip(frame["excel_row"], frame[name])
+                   if pd.notna(a) and int(a) > 0 and int(row) not in bad]
+        if len(amounts) < 2:
+            continue
+        median = statistics.median_low(a for _, a in amounts)
+        for row, amount in amounts:
+            if amount < YUAN_AS_WAN_MEDIAN * median:
+                continue
+            ratio = Decimal(amount) / Decimal(median)
+            times = f"{ratio.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+            as_wan = _wan(_scaled_down(amount))
+            problems.append(Problem(
+                WARNING, _file(frame, spec),
+                (f"是本列金额中位数 {_wan(median)} 万元的 {times} 倍(达到 {YUAN_AS_WAN_MEDIAN:,} 倍):像是以元填写,"
+                 f"而表头要求万元;应为以万元计的金额(以元填写的话,即 {as_wan} 万元)",
+                 f"{times} times the column's median of {_wan(median)} 万元 (at least {YUAN_AS_WAN_MEDIAN:,} times): "
+                 f"it looks typed in 元 under a 万元 header; expected an amount in 万元 (typed in 元, it is "
+                 f"{as_wan} 万元)"),
+                sheet=_sheet_name(frame, spec), row=row, column=header, value=Decimal(_wan(amount).replace(",", ""))))
+    return problems
+
+
+def _scaled_down(fen: int) -> int:
+    """An amount typed in 元 but read as 万元, in fen as it was meant (1 万元 = 10,000 元), rounded half-up."""
+    return int((Decimal(fen) / YUAN_PER_WAN).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _check_repeated_payments(spending) -> list[Problem]:
@@ -775,10 +829,11 @@ def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None)
             if entry is not None and tables[spec.key] is None:
                 return None
         problems = [Problem(**p) for p in manifest.get("problems", [])]
+        normalised = Normalised.from_dict(manifest.get("normalised"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     published, _ = _read_published(raw_dir)
-    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published, layout)
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published, layout, normalised)
 
 
 def _read_table(processed_dir: Path, entry: dict, spec: SheetSpec) -> pd.DataFrame | None:
@@ -825,6 +880,7 @@ def _write_cache(evaluation: ValidatedInputs, processed_dir: Path, span, layout:
         "input_stats": input_stats,
         "tables": tables,
         "problems": [p.as_dict() for p in evaluation.problems],
+        "normalised": evaluation.normalised.as_dict(),
     }
     # the manifest goes last: a run killed before it leaves parquets that no longer match it, so they are rebuilt
     atomic_write_text(processed_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))

@@ -26,6 +26,7 @@ import python_calamine
 
 from jixiao.intake.cells import BLANK_REQUIRED, is_blank
 from jixiao.intake.columns import BLANK_CELL, ColumnConverter, ConvertedColumn, Failed, blank_cells, outcome
+from jixiao.intake.normalised import Normalised, normalisation, shown_read
 from jixiao.contract.sheets import SHEETS, ColumnIndex, SheetSpec, header_key, split_unit
 from jixiao.core.i18n import t
 from jixiao.core.problems import ERROR, WARNING, Problem
@@ -315,7 +316,8 @@ def pick_sheet(wb: Workbook, spec: SheetSpec) -> str | None:
 
 def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
                aliases: dict[str, str] | None = None,
-               by_column: bool = True) -> tuple[pd.DataFrame | None, list[Problem]]:
+               by_column: bool = True,
+               normalised: Normalised | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read ``spec``'s sheet from an open workbook.
 
     ``file`` is the name problems give (the department's own file name, default the contract's);
@@ -329,6 +331,9 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
     Cells are converted a column at a time, chunk by chunk (``columns.py``); ``by_column=False``
     converts them one by one, the plain loop kept as the reference the column path is tested
     against: both give the same frame and the same problems in the same order.
+
+    ``normalised`` (when given) records the cells read otherwise than typed (a date typed "2022.5.8", an id
+    with a trailing space, "1,234.50" stored as text): both paths record the same cells in the same order.
     """
     file = file or spec.file
     problems: list[Problem] = []
@@ -461,7 +466,8 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
                for c in spec.columns]
     targets += [_Target(q, pos, spec.extra_columns, False, q, "object") for q, pos in extra.items()]
     cells = _Cells(file, sheet, excel_header_row + 1, problems,
-                   {(row, _col_index(letter)) for row, letter in facts.formulas_without_value})
+                   {(row, _col_index(letter)) for row, letter in facts.formulas_without_value},
+                   normalised=normalised)
     data = itertools.chain(rows[header_at + 1:], rest)
     del rows, rest  # the chain holds the only reference: converted chunks are freed as they go
     if by_column:
@@ -516,6 +522,13 @@ class _Cells:
     problems: list[Problem]
     formula_positions: set[tuple[int, int]]  # (Excel row, column index) of formulas without a value
     bad_cells: list[list] = field(default_factory=list)
+    normalised: Normalised | None = None
+
+    def _normalised(self, excel_row: int, target: _Target, raw: object, result: object, kind: str) -> None:
+        self.normalised.count(kind)
+        if self.normalised.room(kind):
+            self.normalised.keep(kind, self.file, self.sheet, excel_row, target.header, raw,
+                                 shown_read(target.kind, result))
 
     def _note(self, excel_row: int, target: _Target, result: object, raw: object) -> None:
         """Report a cell whose ``result`` is BLANK_CELL or Failed, and list it among the bad cells."""
@@ -548,8 +561,13 @@ class _Cells:
                 if result is BLANK_CELL or type(result) is Failed:
                     self._note(excel_row, target, result, raw)
                     result = None
-                elif (excel_row, target.pos) in self.formula_positions:
-                    self.bad_cells.append([excel_row, target.name])
+                else:
+                    if (excel_row, target.pos) in self.formula_positions:
+                        self.bad_cells.append([excel_row, target.name])
+                    if self.normalised is not None:
+                        kind = normalisation(raw, target.kind, result)
+                        if kind is not None:
+                            self._normalised(excel_row, target, raw, result, kind)
                 out[target.name].append(result)
         # explicit dtypes: pandas would otherwise turn None into NaN in text columns
         return ({t.name: pd.Series(out[t.name], dtype=t.dtype) for t in targets},
@@ -584,6 +602,8 @@ class _Cells:
             rows = self.first_row + offset + (np.arange(n) if kept is None else kept)
             excel_rows.append(rows)
             self._note_chunk(cells, columns, targets, offset, kept)
+            if self.normalised is not None:
+                self._note_normalised(cells, columns, targets, offset)
             for t in targets:
                 column = columns.get(t.pos)
                 if column is None:
@@ -640,6 +660,26 @@ class _Cells:
             t = targets[k]
             raw = cells[t.pos][i] if t.pos < len(cells) else None
             self._note(self.first_row + offset + i, t, found[i, k], raw)
+
+
+    def _note_normalised(self, cells, columns: dict[int, ConvertedColumn], targets, offset: int) -> None:
+        """The chunk's normalised cells counted, and the first of each kind kept in row, then column order, as
+        ``by_row`` meets them. (A normalised cell holds a value, so its row is never a blank row left out.)"""
+        candidates = []
+        for k, t in enumerate(targets):
+            column = columns.get(t.pos)
+            if column is None or not column.normalised:
+                continue
+            for kind, (count, first) in column.normalised.items():
+                self.normalised.count(kind, count)
+                if self.normalised.room(kind):
+                    candidates.extend((i, k, kind) for i in first)
+        for i, k, kind in sorted(candidates):
+            if self.normalised.room(kind):
+                t = targets[k]
+                value = columns[t.pos].values[i]
+                self.normalised.keep(kind, self.file, self.sheet, self.first_row + offset + i, t.header,
+                                     cells[t.pos][i], shown_read(t.kind, value))
 
 
 def _next_chunk(data: Iterator[list]) -> list[list]:

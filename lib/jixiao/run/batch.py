@@ -370,6 +370,8 @@ def open_run(request: Request) -> Opened:
 
 
 WARNINGS_SHOWN = 20  # a run names the first few; ``jixiao validate`` lists them all
+NORMALISED_KEPT = 20  # cells kept per kind of normalisation in the run record and intake.json
+INTAKE_FILE = "intake.json"  # beside index.json: what intake warned of and normalised, for the workpapers
 
 
 @dataclass(frozen=True)
@@ -398,6 +400,7 @@ class Prepared:
     warnings: Warnings
     not_applicable: list[tuple[str, str]]  # (period, section)
     tasks: list
+    normalised: dict | None = None  # Normalised.as_dict: counts per kind and the first NORMALISED_KEPT cells
 
 
 def reuse_last_figures(opened: Opened) -> Prepared:
@@ -406,7 +409,7 @@ def reuse_last_figures(opened: Opened) -> Prepared:
     warnings = Warnings(recorded.get("count", 0), recorded.get("first", [])) if isinstance(recorded, dict) else \
         Warnings(0, [])
     warnings.say()
-    return Prepared(opened.snapshot["figures"], warnings, [], [])
+    return Prepared(opened.snapshot["figures"], warnings, [], [], opened.snapshot.get("normalised"))
 
 
 def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
@@ -434,6 +437,8 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
         (opened.report_dir / stale).unlink(missing_ok=True)
     warnings = Warnings(len(evaluation.warnings), [str(w) for w in evaluation.warnings[:WARNINGS_SHOWN]])
     warnings.say()
+    normalised = evaluation.normalised.as_dict(kept=NORMALISED_KEPT)
+    write_intake(opened, evaluation, warnings, normalised)
     stale = opened.plan.stale
     titles = {s.key: s.title for s in SECTIONS}
     figures, not_applicable, tasks = {}, [], []
@@ -476,7 +481,32 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
     cost = {s.key: s.cost for s in SECTIONS}
     tasks.sort(key=lambda task: -(last_seconds[(task.period, task.section)]
                                   or cost[task.section] * (2 if task.period == params.span.label else 1)))
-    return Prepared(figures, warnings, not_applicable, tasks)
+    return Prepared(figures, warnings, not_applicable, tasks, normalised)
+
+
+def write_intake(opened: Opened, evaluation, warnings: Warnings, normalised: dict) -> None:
+    """``<out>/<evaluation>/intake.json``: the inputs' hashes, the warnings (count, first few) and the cells
+    intake normalised (count per kind with its words, first few cells), where a reviewer's workpapers find
+    them; a line on the terminal says how many cells were normalised and where they are listed."""
+    import json
+
+    from jixiao.intake.normalised import KINDS
+
+    params = opened.params
+    record = {"evaluation": params.evaluation, "project": params.project, "span": params.span.label,
+              "inputs": evaluation.inputs,
+              "warnings": {"count": warnings.count, "first": warnings.first},
+              "normalised": {**normalised, "kinds": {k: {"zh": KINDS[k][0], "en": KINDS[k][1]}
+                                                     for k in normalised["counts"]}}}
+    with disk_space(opened.report_dir, 1 << 16):
+        atomic_write_bytes(opened.report_dir / INTAKE_FILE,
+                           json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
+    total = sum(normalised["counts"].values())
+    if total:
+        _say(t(f"  已自动规范 {total:,} 个单元格(以文本填写的日期、去掉的空格、以文本存储的数字等);"
+               f"见 {INTAKE_FILE},jixiao validate --details 逐个列出",
+               f"  {total:,} cell(s) normalised automatically (dates typed as text, spaces trimmed, numbers stored as "
+               f"text, …); see {INTAKE_FILE}, jixiao validate --details lists each cell"))
 
 
 class Store:
@@ -626,7 +656,8 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
                                     "sections": [s.__dict__ for s in opened.sections], "run": opened.run_facts,
                                     "figures": executed.prepared.figures,
                                     "warnings": {"count": executed.prepared.warnings.count,
-                                                 "first": executed.prepared.warnings.first}})
+                                                 "first": executed.prepared.warnings.first},
+                                    "normalised": executed.prepared.normalised or {"counts": {}, "first": {}}})
     failed = [r for r in results if r.status is Status.FAILED]
     count = CellCounts.of(results)  # the same counts as the index and the progress bar
     if not quiet_summary:
