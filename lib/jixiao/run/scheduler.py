@@ -188,9 +188,6 @@ class SchedulerChoice:
     kind: str  # "local" | "dask" | "address"
     address: str | None = None
 
-    def __str__(self) -> str:
-        return self.address or self.kind
-
 
 LOCAL = SchedulerChoice("local")
 
