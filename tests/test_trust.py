@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -218,8 +220,6 @@ def test_scratch_of_ended_processes_is_removed_by_the_next_run(tmp_path, engine)
     finally:
         for path in (left, mine, other):
             if path.exists():
-                import shutil
-
                 shutil.rmtree(path)
 
 
@@ -361,3 +361,54 @@ def test_run_records_and_intake_json_hold_the_normalised_counts_and_first_cells(
     assert run(params) == 0  # a no-op re-run keeps the record
     snapshot = json.loads((tmp_path / "out" / EVALUATION / ".jixiao" / "run.json").read_text(encoding="utf-8"))
     assert snapshot["normalised"]["counts"] == {"date_text": 30}
+
+
+DRIVER = """
+import os, signal, sys
+sys.path.insert(0, {tests!r})
+from test_trust import InlineEngine
+import jixiao.run.scheduler, jixiao.run.batch as batch
+from jixiao import cli
+engine = InlineEngine()
+jixiao.run.scheduler.make_scheduler = lambda choice, jobs: engine
+point = sys.argv[2]
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+if point == "results":  # results written, nothing stored yet
+    batch.Store.begin = die
+elif point == "sections":  # the third page half done: its temp file written, not renamed
+    real, calls = batch.atomic_write_bytes, []
+    def write(target, data):
+        calls.append(target)
+        if len(calls) == 5:
+            with open(target.parent / f".{{target.name}}.jixiao-{{os.getpid()}}-abcd1234.part", "wb") as fh:
+                fh.write(data[: len(data) // 2])
+            die()
+        real(target, data)
+    batch.atomic_write_bytes = write
+elif point == "report":  # every section stored, no report yet
+    batch.Store.write_report = die
+sys.exit(cli.main(["run", "--params", sys.argv[1], "--quiet"]))
+"""
+
+
+def tree_files(tree: Path) -> dict[str, bytes]:
+    """What a reader gets: every file but the run's own records and the index (they carry times)."""
+    return {p.relative_to(tree).as_posix(): p.read_bytes() for p in sorted(tree.rglob("*"))
+            if p.is_file() and ".jixiao" not in p.relative_to(tree).parts and not p.name.startswith("index.")
+            and p.name != ".jixiao-run.lock"}
+
+
+@pytest.mark.parametrize("point", ["results", "sections", "report"])
+def test_a_run_killed_at_any_point_then_rerun_equals_a_clean_run(tmp_path, engine, point):
+    reference = workspace(tmp_path / "reference")
+    assert run(reference) == 0
+    shutil.copytree(tmp_path / "reference" / "raw", tmp_path / "killed" / "raw")  # the same bytes, the same inputs
+    params = workspace(tmp_path / "killed")
+    driver = DRIVER.format(tests=str(Path(__file__).parent))
+    killed = subprocess.run([sys.executable, "-c", driver, str(params), point], capture_output=True, text=True,
+                            timeout=120)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert run(params) == 0
+    clean = tree_files(tmp_path / "reference" / "out" / EVALUATION)
+    assert tree_files(tmp_path / "killed" / "out" / EVALUATION) == clean
