@@ -5,7 +5,8 @@
 1. The seed batch (params.yaml: 4 periods x 5 sections) as a papermill user would script it:
    `papermill` CLI, then `jupyter nbconvert --to html --no-input`, one notebook after another.
 2. `jixiao run --force` on the same machine (HTML + PDF + Excel + index, --jobs workers).
-3. An unchanged re-run (nothing to execute), and a re-run after one workbook changed.
+3. An unchanged re-run (nothing to execute: its time, peak RSS and the size of its run record), and a
+   re-run after one workbook changed.
 Where the time goes comes from the run's index.json (each notebook's execute / HTML / Excel / PDF
 seconds, as measured in the workers). Nothing here asserts a time: tests never time anything.
 """
@@ -31,6 +32,15 @@ def run(cmd: list, env: dict, cwd: Path = ROOT) -> float:
     subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     return time.perf_counter() - began
+
+
+def peak_rss_mb(cmd: list, env: dict) -> float:
+    """Peak resident memory of one run of ``cmd`` (measured in a fresh process, so no earlier run counts)."""
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+             "stderr=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe, *map(str, cmd)], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return int(out.split()[-1]) / 1024
 
 
 def main() -> int:
@@ -86,7 +96,10 @@ def main() -> int:
 
     # 3. re-runs
     unchanged = run(jixiao, env)
-    print(f"  unchanged re-run:                                          {unchanged:6.2f} s")
+    peak = peak_rss_mb(jixiao, env)
+    record = (scratch / "out" / params["evaluation"] / ".jixiao" / "run.json").stat().st_size
+    print(f"  unchanged re-run:                                          {unchanged:6.2f} s   "
+          f"peak RSS {peak:.0f} MB, run record {record / 1024:.1f} KiB")
     from openpyxl import load_workbook
 
     wb = load_workbook(raw / "survey.xlsx")
