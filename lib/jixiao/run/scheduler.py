@@ -109,7 +109,12 @@ class LocalScheduler:
                 os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        manager = getattr(self.pool, "_executor_manager_thread", None)
         self.pool.shutdown(wait=False, cancel_futures=True)
+        if manager is not None:
+            # let the pool's manager thread finish now: left running into interpreter exit, it races the
+            # exit hook that wakes it (a closed pipe) and Python prints a traceback after our one line
+            manager.join(timeout=30)
 
 
 class DaskScheduler:
