@@ -22,6 +22,7 @@ from html import escape, unescape
 from pathlib import Path
 
 from jixiao.output.export import provenance_footer, render_page
+from jixiao.output.report import NUMBERED_HEADING
 from jixiao.present.tables import TABLE_MIME
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -103,12 +104,11 @@ def chinese_number(n: int) -> str:
     return (CHINESE_NUMERALS[tens - 1] if tens > 1 else "") + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
 
 
-_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))]|\d+[.、])\s*")
 
 
 def section_heading(heading: str, number: int | None) -> str:
     """A notebook's ``## 一、X`` as the document prints it inside a chapter: ``(一)X``; 附 headings stay as they are."""
-    bare = _NUMBERED.sub("", heading).strip()
+    bare = NUMBERED_HEADING.sub("", heading).strip()
     return bare if number is None else f"({chinese_number(number)}){bare}"
 
 

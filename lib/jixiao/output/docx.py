@@ -39,7 +39,7 @@ def _cell_text(value, kind: str) -> str:
 
 
 def _pandoc_markdown(doc) -> str:
-    from jixiao.output.export import _zh_text
+    from jixiao.output.export import zh_text
 
     lines = []
     lines.append(f'::: {{custom-style="Title"}}\n{doc.title}\n:::\n')
@@ -50,7 +50,7 @@ def _pandoc_markdown(doc) -> str:
     lines.append(PAGE_BREAK + "\n")
     body = []
     for line in doc.markdown.splitlines():
-        body.append(line if TOKEN_RE.fullmatch(line.strip() or "-") else _zh_text(line))
+        body.append(line if TOKEN_RE.fullmatch(line.strip() or "-") else zh_text(line))
     return "\n".join(lines) + "\n" + "\n".join(body)
 
 

@@ -120,11 +120,11 @@ def zh_punctuation(html: str) -> str:
     and text inside tags, styles and images are left alone."""
     parts = re.split(r"(<style>.*?</style>|<script.*?</script>|<[^>]+>)", html, flags=re.S)
     for i in range(0, len(parts), 2):
-        parts[i] = _zh_text(parts[i])
+        parts[i] = zh_text(parts[i])
     return "".join(parts)
 
 
-def _zh_text(text: str) -> str:
+def zh_text(text: str) -> str:
     if not re.search(f"[{ZH}]", text):
         return text
     zh = f"[{ZH}]"

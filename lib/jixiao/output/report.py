@@ -112,20 +112,20 @@ def short_name(caption: str) -> str:
     return re.sub(r"\s*[（(][^（()）]*[)）]\s*", "", caption).strip() or caption
 
 
+# a heading's own numbering (一、 (二) 3.), which the document renumbers
+NUMBERED_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))]|\d+[.、])\s*")
 _ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
 
 
 def reader_text(text: str) -> str:
     """Text as a reader's page prints it: dates as 2021年12月31日 and full-width punctuation in Chinese prose."""
-    from jixiao.output.export import _zh_text
+    from jixiao.output.export import zh_text
 
-    return _zh_text(_ISO_DATE.sub(lambda m: f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日", text))
+    return zh_text(_ISO_DATE.sub(lambda m: f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日", text))
 
 
 def _heading(line: str, level: int) -> str:
-    from jixiao.output.document import _NUMBERED
-
-    return "#" * level + " " + _NUMBERED.sub("", line.lstrip("#").strip()).strip()
+    return "#" * level + " " + NUMBERED_HEADING.sub("", line.lstrip("#").strip()).strip()
 
 
 def _plain_text(html: str) -> str:
