@@ -67,6 +67,12 @@ def test_new_then_validate_then_run(tmp_path):
         "  .venv/bin/jixiao validate --params params.county.yaml",
         "  .venv/bin/jixiao run --params params.county.yaml",
     ]
+    from openpyxl import load_workbook
+
+    # the sample rows are dated inside the new span, like the rows they stand for (and are still found as samples)
+    (sample,) = load_workbook(raw / "spending.xlsx")["支出"].iter_rows(min_row=2, max_row=2, values_only=True)
+    (budget_sample,) = load_workbook(raw / "budget.xlsx")["预算"].iter_rows(min_row=2, max_row=2, values_only=True)
+    assert sample[1].year == 2022 and budget_sample[1] == 2022
     again = jixiao("new", "county", "--span", "2022-2023", cwd=root, env=env)
     assert again.returncode == 2 and "已存在" in again.stderr
 

@@ -183,7 +183,7 @@ def cmd_new(args) -> int:
         return _error(t(f"{'、'.join(str(p) for p in taken)} 已存在;评价 {name} 已建立过(换一个名称,或直接编辑这些文件)",
                         f"{', '.join(str(p) for p in taken)} already exist; the evaluation {name} was made before "
                         "(choose another name, or edit those files)"))
-    written = write_templates(raw, stages=stages or STAGES)
+    written = write_templates(raw, stages=stages or STAGES, first_year=span.first)
     from jixiao.output.report import builtin_template
 
     report_path = PROJECT_ROOT / f"report.{name}.md"

@@ -51,6 +51,15 @@ class Column:
     may_be_absent: bool = False  # the whole column may be left out (descriptive or optional-feature columns)
     help: str = ""  # what the column means, for the template's header comment
 
+    def example_in(self, first_year: int | None = None):
+        """The sample value, its year moved to ``first_year`` (a template for 2022-2023 shows 2022-06-30,
+        not the contract's 2021-06-30); unchanged without a year or for a column that holds none."""
+        if first_year is None or self.example is None or self.kind not in ("date", "year", "month"):
+            return self.example
+        if self.kind == "year":
+            return first_year
+        return f"{first_year}{str(self.example)[4:]}"
+
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(t(f"未知的列类型 {self.kind!r};应为 {'、'.join(KINDS)} 之一",

@@ -219,7 +219,7 @@ def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | 
     """Uniqueness, references, stages, survey answers, scores, plausibility of dates and amounts,
     template samples. No rule reads a cell already reported as an error."""
     layout = layout or CONTRACT_LAYOUT
-    problems: list[Problem] = _check_samples(tables, layout.stages)
+    problems: list[Problem] = _check_samples(tables, layout.stages, span)
     sample_options = tables.get("survey_options")  # a sample question's column still has its options
     tables = {key: _without_samples(frame) for key, frame in tables.items()}  # no other rule reads a sample row
     for spec in SHEETS:
@@ -292,9 +292,9 @@ def _check_unique(frame: pd.DataFrame, spec: SheetSpec) -> list[Problem]:
     return problems
 
 
-def _sample_values(spec: SheetSpec, stages: tuple[str, ...] = STAGES) -> dict[str, object]:
+def _sample_values(spec: SheetSpec, stages: tuple[str, ...] = STAGES, first_year: int | None = None) -> dict[str, object]:
     """The template's sample row of ``spec`` as loaded values, on the columns every sheet has (its 阶段 the
-    evaluation's first stage, as the template writes it)."""
+    evaluation's first stage, its dates in ``first_year`` when given, as the template writes them)."""
     out = {}
     for c in spec.columns:
         if c.may_be_absent or c.example is None:
@@ -303,7 +303,7 @@ def _sample_values(spec: SheetSpec, stages: tuple[str, ...] = STAGES) -> dict[st
             out[c.name] = stages[0]
             continue
         try:
-            out[c.name] = PARSERS[c.kind](c.example)
+            out[c.name] = PARSERS[c.kind](c.example_in(first_year))
         except CellError:  # pragma: no cover - the contract's examples are valid
             continue
     return out
@@ -313,8 +313,9 @@ SAMPLE_MESSAGE = ("这是模板的示例行;应删除示例行,只填本评价�
                   "this is the template's sample row; expected it deleted and only the evaluation's own rows kept")
 
 
-def _check_samples(tables, stages: tuple[str, ...] = STAGES) -> list[Problem]:
-    """Rows left from ``jixiao template``'s samples: taken for data, they would enter every figure."""
+def _check_samples(tables, stages: tuple[str, ...] = STAGES, span: tuple[int, int] | None = None) -> list[Problem]:
+    """Rows left from ``jixiao template``'s samples: taken for data, they would enter every figure. A sample
+    is dated in the contract's own year (``jixiao template``) or in the span's first (``jixiao new``)."""
     problems = []
     answers_left = False
     for spec in SHEETS:
@@ -325,12 +326,18 @@ def _check_samples(tables, stages: tuple[str, ...] = STAGES) -> list[Problem]:
             if SAMPLE_QUESTION not in frame.columns:
                 continue
             sample = {"respondent": spec.column("respondent").example, SAMPLE_QUESTION: SAMPLE_OPTIONS[0][0]}
+            samples = [sample]
         else:
-            sample = _sample_values(spec, stages)
-        hits = frame
-        for name, value in sample.items():
-            hits = hits[hits[name].astype(object) == value]
-        for row in hits["excel_row"]:
+            samples = [_sample_values(spec, stages)]
+            if span is not None:
+                samples.append(_sample_values(spec, stages, span[0]))
+        rows: list[int] = []
+        for sample in samples:
+            hits = frame
+            for name, value in sample.items():
+                hits = hits[hits[name].astype(object) == value]
+            rows += [int(r) for r in hits["excel_row"] if int(r) not in rows]
+        for row in sorted(rows):
             answers_left |= spec.key == "survey_answers"
             frame.attrs.setdefault("bad_cells", []).append([int(row), "*"])  # no other rule reads a sample
             problems.append(Problem(ERROR, _file(frame, spec), SAMPLE_MESSAGE, sheet=_sheet_name(frame, spec),

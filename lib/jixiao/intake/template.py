@@ -43,9 +43,9 @@ def _validation(ws, column: int, dv: DataValidation) -> None:
     ws.add_data_validation(dv)
 
 
-def _fill_sheet(ws, spec: SheetSpec, stages: tuple[str, ...] = STAGES) -> None:
+def _fill_sheet(ws, spec: SheetSpec, stages: tuple[str, ...] = STAGES, first_year: int | None = None) -> None:
     headers = [c.header for c in spec.columns]
-    sample = [stages[0] if c.name == "stage" else c.example for c in spec.columns]
+    sample = [stages[0] if c.name == "stage" else c.example_in(first_year) for c in spec.columns]
     if spec.key == "survey_answers":
         headers.append(SAMPLE_QUESTION)
         sample.append(SAMPLE_OPTIONS[0][0])
@@ -122,9 +122,11 @@ def _figure_list(wb, stages: tuple[str, ...] = STAGES) -> str:
     return f"'{FIGURE_LIST_SHEET}'!$A$2:$A${len(figures) + 1}"
 
 
-def write_templates(folder: Path, overwrite: bool = False, stages: tuple[str, ...] | list[str] = STAGES) -> list[Path]:
+def write_templates(folder: Path, overwrite: bool = False, stages: tuple[str, ...] | list[str] = STAGES,
+                    first_year: int | None = None) -> list[Path]:
     """Write the blank workbooks into ``folder``; refuses to overwrite unless asked. ``stages``: the evaluation's
-    milestone stages (the 阶段 dropdown, the sample row and the stage figures 计分依据 offers)."""
+    milestone stages (the 阶段 dropdown, the sample row and the stage figures 计分依据 offers); ``first_year``:
+    the span's first year, which the sample rows' dates take (inside the span, like the rows they stand for)."""
     stages = tuple(stages)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -137,7 +139,7 @@ def write_templates(folder: Path, overwrite: bool = False, stages: tuple[str, ..
         wb = Workbook()
         wb.remove(wb.active)
         for spec in (s for s in SHEETS if s.file == target.name):
-            _fill_sheet(wb.create_sheet(spec.sheet), spec, stages)
+            _fill_sheet(wb.create_sheet(spec.sheet), spec, stages, first_year)
         with atomic_path(target) as tmp:
             wb.save(tmp)
     return targets
