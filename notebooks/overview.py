@@ -35,10 +35,5 @@ jx.heading(r)
 # %%
 overview.key_figures(r)
 
-# %% [markdown]
-# ## 与已发布报告核对
-#
-# 评价文件夹中有已发布报告刊印的数字时，逐项列出刊印值与由原始数据重新计算的值。不一致的项目通常是报告自身的算术或口径问题，以数据计算值为准。
-
 # %%
-overview.published_check(r)
+overview.published_check(r)  # 与已发布报告核对:只在有已发布报告数字的整个评价期出现

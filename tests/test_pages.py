@@ -241,3 +241,12 @@ def test_the_template_offers_the_approval_date_and_says_what_it_does(tmp_path):
     header = next(c for c in ws[1] if c.value == "批复日期")
     assert "各报告期间只计期末前已批复的子项目" in header.comment.text
     assert ws.cell(2, header.column).value == dt.datetime(2020, 5, 20) and ws.cell(2, header.column).number_format == "yyyy-mm-dd"
+
+
+def test_the_published_check_shows_only_where_there_are_published_figures(dongguan, monkeypatch):
+    whole = compute_period(dongguan.tables, SPAN, SPAN, "x", dongguan.published)
+    assert shown_texts("overview", "published_check", whole, monkeypatch=monkeypatch)  # the check, its heading
+    one_year = compute_period(dongguan.tables, Period(2020, 2020), SPAN, "x", dongguan.published)
+    assert shown_texts("overview", "published_check", one_year, period=Period(2020, 2020), monkeypatch=monkeypatch) == []
+    unpublished = compute_period(dongguan.tables, SPAN, SPAN, "x", None)
+    assert shown_texts("overview", "published_check", unpublished, monkeypatch=monkeypatch) == []

@@ -29,6 +29,9 @@ class SectionResult:
 class Block:
     heading: str  # the notebook's markdown heading above the block
     show: Callable[["SectionView"], None]
+    # a block that has something to show only for some periods or evaluations: it prints its own heading, and
+    # nothing at all when this says so (its notebook has no markdown heading for it)
+    shows: Callable[["SectionView"], bool] | None = None
 
 
 @dataclass(frozen=True)

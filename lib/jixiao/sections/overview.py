@@ -77,13 +77,25 @@ def key_figures(r: SectionView) -> None:
             break
 
 
+PUBLISHED_CHECK = "与已发布报告核对"
+
+
+def has_published_check(r: SectionView) -> bool:
+    """Only the whole span of an evaluation with published figures has a check (or a word on its published.yaml)."""
+    return "published" in r.frames or bool(r.metrics.get("notes", {}).get("published"))
+
+
 def published_check(r: SectionView) -> None:
+    if not has_published_check(r):
+        return  # no published figures to check here: no heading, no page of "nothing to check"
+    from IPython.display import HTML  # here: computing a period (the batch's parent) never imports IPython
+
+    display(HTML(f"<h2>{PUBLISHED_CHECK}</h2>"))
+    display(note("评价文件夹中有已发布报告刊印的数字时，逐项列出刊印值与由原始数据重新计算的值。不一致的项目通常是报告"
+                 "自身的算术或口径问题，以数据计算值为准。"))
     problem = r.metrics.get("notes", {}).get("published")
     if problem:
         display(note(problem))
-        return
-    if "published" not in r.frames:
-        display(note("已发布报告的数字只与整个评价期的报告核对；本评价没有可核对的数字，或本报告期间不是整个评价期。"))
         return
     comparison = r.frame("published")
     differing = published_disagreements(comparison)
@@ -110,7 +122,7 @@ SECTION = Section(
     title="评价概况",
     figures=None,  # it shows the other sections' numbers, and the published ones beside them
     finish=finish,
-    blocks=(Block("主要指标", key_figures), Block("与已发布报告核对", published_check)),
+    blocks=(Block("主要指标", key_figures), Block(PUBLISHED_CHECK, published_check, shows=has_published_check)),
     index_figures=index_figures,
     reads_published=True,
     after=("expenditure", "milestones", "satisfaction", "scoring"),
