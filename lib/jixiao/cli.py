@@ -384,7 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     if chosen in LANGUAGES:
         set_lang(chosen)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `jixiao fields | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python flushes stdout
+        return 0
 
 
 if __name__ == "__main__":
