@@ -87,6 +87,21 @@ def test_a_tampered_parquet_is_detected_and_rebuilt(tmp_path, dongguan):
     assert pd.read_parquet(cache / "spending.parquet")["amount"].tolist() == spending["amount"].floordiv(2).tolist()
 
 
+def test_the_problems_are_cached_a_line_each_and_an_edited_file_is_rebuilt(tmp_path):
+    spending = [*rows("spending.xlsx", "支出"), *[["A-1", "2021-03-01", 1, "进度款"]] * 3]  # a payment entered 3 times
+    raw = build(tmp_path / "raw", {("spending.xlsx", "支出"): spending})
+    cache = tmp_path / "cache"
+    first = load_evaluation(raw, cache)
+    warned = [str(p) for p in first.problems]
+    assert warned and json.loads((cache / "manifest.json").read_text(encoding="utf-8"))["problems"]["count"] == len(warned)
+    lines = (cache / "problems.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(warned)  # one JSON line a problem, streamed: no list of them in the manifest
+    assert [str(p) for p in load_evaluation(raw, cache).problems] == warned  # read back as they were
+    (cache / "problems.jsonl").write_text(lines[0] + "\n", encoding="utf-8")  # a problem removed by hand
+    assert [str(p) for p in load_evaluation(raw, cache).problems] == warned  # not trusted: rebuilt from the raw folder
+    assert len((cache / "problems.jsonl").read_text(encoding="utf-8").splitlines()) == len(warned)
+
+
 def test_a_parquet_of_the_same_size_and_time_is_trusted_without_hashing(tmp_path, monkeypatch):
     from jixiao.intake import folder
 

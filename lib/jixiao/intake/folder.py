@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - not POSIX: loads are then not serialis
     fcntl = None
 
 from jixiao.core.version import __version__
-from jixiao.core.atomic import atomic_write_bytes, atomic_write_text
+from jixiao.core.atomic import atomic_path, atomic_write_bytes, atomic_write_text
 from jixiao.intake.cells import PARSERS, CellError
 from jixiao.core.config import PROCESSED_DIR
 from jixiao.contract.sheets import (
@@ -54,7 +54,7 @@ from jixiao.intake.normalised import Normalised
 from jixiao.intake.workbook import UnreadableWorkbook, open_workbook, read_sheet
 
 WRONG_FORMATS = (".xls", ".csv", ".xlsm", ".ods", ".et")
-CACHE_FORMAT = 4  # bump when the processed layout changes
+CACHE_FORMAT = 5  # bump when the processed layout changes
 OVERPAID_RATIO = Decimal("1.5")  # payments above 150% of the approved amount (or adjusted budgets) are implausible
 # a total this many times its basis reads as 元 typed under a 万元 header (1 万元 = 10,000 元)
 YUAN_AS_WAN = (1_000, 100_000)
@@ -835,12 +835,49 @@ def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None)
             tables[spec.key] = None if entry is None else _read_table(processed_dir, entry, spec)
             if entry is not None and tables[spec.key] is None:
                 return None
-        problems = [Problem(**p) for p in manifest.get("problems", [])]
+        problems = _read_problems(processed_dir, manifest["problems"])
+        if problems is None:
+            return None
         normalised = Normalised.from_dict(manifest.get("normalised"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     published, _ = _read_published(raw_dir)
     return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published, layout, normalised)
+
+
+PROBLEMS_FILE = "problems.jsonl"
+
+
+def _write_problems(problems: list[Problem], processed_dir: Path) -> dict:
+    """The problems one JSON line each, streamed: a million-row sheet with a warning on every row must not be
+    held as one list of dicts and one JSON text beside the problems themselves. Returns the manifest's entry."""
+    digest = hashlib.sha256()
+    with atomic_path(processed_dir / PROBLEMS_FILE, suffix=".jsonl.part") as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for p in problems:
+                line = json.dumps(p.as_dict(), ensure_ascii=False) + "\n"
+                digest.update(line.encode("utf-8"))
+                fh.write(line)
+    size, mtime_ns = _stat(processed_dir / PROBLEMS_FILE)
+    return {"file": PROBLEMS_FILE, "sha256": digest.hexdigest(), "size": size, "mtime_ns": mtime_ns,
+            "count": len(problems)}
+
+
+def _read_problems(processed_dir: Path, entry: dict) -> list[Problem] | None:
+    """The cached problems, None when the file is not the one the manifest recorded."""
+    path = processed_dir / PROBLEMS_FILE
+    if entry.get("file") != PROBLEMS_FILE or not path.is_file():
+        return None
+    if [*_stat(path)] != [entry["size"], entry["mtime_ns"]]:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != entry["sha256"]:
+            return None
+    with open(path, encoding="utf-8") as fh:
+        problems = [Problem(**json.loads(line)) for line in fh if line.strip()]
+    return problems if len(problems) == entry["count"] else None
 
 
 def _read_table(processed_dir: Path, entry: dict, spec: SheetSpec) -> pd.DataFrame | None:
@@ -886,7 +923,7 @@ def _write_cache(evaluation: ValidatedInputs, processed_dir: Path, span, layout:
         "raw_dir": str(evaluation.raw_dir),
         "input_stats": input_stats,
         "tables": tables,
-        "problems": [p.as_dict() for p in evaluation.problems],
+        "problems": _write_problems(evaluation.problems, processed_dir),
         "normalised": evaluation.normalised.as_dict(),
     }
     # the manifest goes last: a run killed before it leaves parquets that no longer match it, so they are rebuilt
