@@ -13,12 +13,14 @@ from jixiao.sections.base import Block, Section, SectionView, display, note
 from jixiao.sections.common import charts
 from jixiao.sections.satisfaction import WHOLE_EVALUATION_NOTE
 
-ACHIEVEMENT_WORDING = {
-    "全部完成": "预期产出目标全部完成",
-    "大部分完成": "预期产出目标大部分完成",
-    "部分完成": "预期产出目标部分完成",
-    "不太明显": "预期产出不太明显",
-}
+def achievement_wording(level: str, achievement: str | None) -> str:
+    """Each goal graded in its own words: 预期产出目标部分完成 for 产出, 预期效益目标部分完成 for 效益 (the published
+    Dongguan report's 预期产出目标 on its 效益 row is a slip of that report, not a rule)."""
+    if not achievement:
+        return "—"
+    if achievement == "不太明显":
+        return f"预期{level}不太明显"
+    return f"预期{level}目标{achievement}"
 
 
 def summary(r: SectionView) -> None:
@@ -38,10 +40,12 @@ def summary(r: SectionView) -> None:
                  "(优:得分≥90;良:80≤得分<90;中:60≤得分<80;差:得分<60)。"))
     goals = levels[levels["level1"].isin(ACHIEVEMENT_LEVELS)]
     if not goals.empty:  # the wording grades output and effect goals only, not 决策 or 过程
-        display(note("等级评价结果分为：预期产出目标全部完成（得分率≥90%）、大部分完成（80%≤得分率<90%）、"
-                     "部分完成（60%≤得分率<80%）、预期产出不太明显（得分率<60%），只用于产出和效益目标。"))
+        display(note("等级评价结果分为：预期目标全部完成（得分率≥90%）、大部分完成（80%≤得分率<90%）、"
+                     "部分完成（60%≤得分率<80%）、不太明显（得分率<60%），只用于产出和效益目标，各以其目标表述"
+                     "（预期产出目标……、预期效益目标……）。"))
+        goals = goals.assign(wording=[achievement_wording(level, a) for level, a in zip(goals["level1"], goals["achievement"])])
         display(table(goals, {"level1": ("一级指标", None), "rate": ("得分率", fmt_pct),
-                              "achievement": ("等级评价结果", lambda a: ACHIEVEMENT_WORDING.get(a, "—"))},
+                              "wording": ("等级评价结果", None)},
                       caption="产出、效益目标完成等级"))
 
 
