@@ -395,8 +395,9 @@ def build(rng: random.Random) -> dict:
             for f, sheets in CONTRACT.items()}
 
 
-def write_workbook(path: Path, sheets: list[tuple]) -> None:
-    """Write sheets (title, headers, rows) atomically, with fixed timestamps so the bytes are stable."""
+def write_workbook(path: Path, sheets: list[tuple], stamp: datetime = STAMP) -> None:
+    """Write sheets (title, headers, rows) atomically, with fixed timestamps (``stamp``) so the bytes are stable.
+    Shared with the other seeded examples (scripts/make_education_inputs.py)."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for title, headers, rows in sheets:
@@ -407,7 +408,7 @@ def write_workbook(path: Path, sheets: list[tuple]) -> None:
         for row in rows:
             ws.append(row)
         for j, h in enumerate(headers, start=1):
-            money = "万元" in h or h in ("分值", "得分")
+            money = "万元" in h or "(元)" in h or h in ("分值", "得分")
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 if isinstance(cell.value, date):
                     cell.number_format = "yyyy-mm-dd"
@@ -416,15 +417,15 @@ def write_workbook(path: Path, sheets: list[tuple]) -> None:
             width = max(len(str(v)) + sum(ord(ch) > 127 for ch in str(v)) for v in [h] + [r[j - 1] for r in rows])
             ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 10), 60)
         ws.freeze_panes = "A2"
-    wb.properties.created = wb.properties.modified = STAMP
+    wb.properties.created = wb.properties.modified = stamp
     buf, out = io.BytesIO(), io.BytesIO()
     wb.save(buf)
     with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename == "docProps/core.xml":   # openpyxl stamps 'modified' with now() on save
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2022-09-30T00:00:00Z", data)
-            zi = zipfile.ZipInfo(info.filename, date_time=(2022, 9, 30, 0, 0, 0))
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", stamp.strftime(r"\g<1>%Y-%m-%dT00:00:00Z").encode(), data)
+            zi = zipfile.ZipInfo(info.filename, date_time=(stamp.year, stamp.month, stamp.day, 0, 0, 0))
             zi.compress_type, zi.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
             zout.writestr(zi, data)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -17,20 +17,17 @@ computed here with plain arithmetic, so the report's score checks agree.
 from __future__ import annotations
 
 import argparse
-import io
-import os
 import random
-import re
 import sys
-import zipfile
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 
-import openpyxl
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the Dongguan generator's writer (fixed timestamps, the standard library's XML whatever is installed); imported
+# before anything imports openpyxl, which reads its XML switch once
+from make_dongguan_inputs import write_workbook as write_stamped  # noqa: E402
 
 SEED = 20240115
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,43 +172,6 @@ def scoring_rows(facts: dict) -> list[list]:
     return rows
 
 
-def write_workbook(path: Path, sheets: list[tuple]) -> None:
-    """Write sheets (title, headers, rows) atomically, with fixed timestamps so the bytes are stable."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, headers, rows in sheets:
-        ws = wb.create_sheet(title)
-        ws.append(headers)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append(row)
-        for j, h in enumerate(headers, start=1):
-            money = "万元" in h or "(元)" in h or h in ("分值", "得分")
-            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                if isinstance(cell.value, date):
-                    cell.number_format = "yyyy-mm-dd"
-                elif money and cell.value is not None:
-                    cell.number_format = "0.00"
-            width = max(len(str(v)) + sum(ord(ch) > 127 for ch in str(v)) for v in [h] + [r[j - 1] for r in rows])
-            ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 10), 60)
-        ws.freeze_panes = "A2"
-    wb.properties.created = wb.properties.modified = STAMP
-    buf, out = io.BytesIO(), io.BytesIO()
-    wb.save(buf)
-    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' with now() on save
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-15T00:00:00Z", data)
-            zi = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 15, 0, 0, 0))
-            zi.compress_type, zi.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            zout.writestr(zi, data)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(out.getvalue())
-    os.replace(tmp, path)
-
-
 def workbooks(built: dict) -> dict[str, list[tuple]]:
     questions = list(QUESTIONS)
     return {
@@ -237,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     built = build(random.Random(SEED))
     books = workbooks(built)
     for name, sheets in books.items():
-        write_workbook(args.out / name, sheets)
+        write_stamped(args.out / name, sheets, STAMP)
     facts = built["facts"]
     print(f"wrote {len(books)} workbooks to {args.out} (seed {SEED}, SYNTHETIC)")
     print(f"adjusted budget {wan(facts['adjusted_total']):,.2f} 万元, paid {yuan(facts['paid_total']):,.2f} 元; "
