@@ -122,10 +122,11 @@ SHORT_TABLE_ROWS = 20
 
 
 def table(frame: pd.DataFrame, columns: dict[str, tuple[str, object]] | None = None, *, caption: str = "",
-          align: dict[str, str] | None = None) -> Table:
+          align: dict[str, str] | None = None, may_split: bool = False) -> Table:
     """A display table: ``columns`` maps a column to (Chinese header, formatter); text is HTML-escaped.
     Numbers are right-aligned and Chinese text left-aligned (``align`` overrides a column: "left"/"right");
-    short cells (ids, domains, ranges, dates, numbers) never wrap, long text may."""
+    short cells (ids, domains, ranges, dates, numbers) never wrap, long text may. A short table is kept on one
+    page unless ``may_split`` (a list of figures that would otherwise leave its page nearly empty)."""
     from html import escape
 
     if columns:
@@ -157,7 +158,7 @@ def table(frame: pd.DataFrame, columns: dict[str, tuple[str, object]] | None = N
     body = "".join("<tr>" + "".join(f'<td class="{classes[h]}">{escape(cells[h][i])}</td>'
                                     for h in headers) + "</tr>\n" for i in range(len(shown)))
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    short = " jx-short" if len(shown) <= SHORT_TABLE_ROWS else ""  # a short table is never split across pages
+    short = " jx-short" if len(shown) <= SHORT_TABLE_ROWS and not may_split else ""  # kept on one page
     # prose (a column with a cell over PROSE_AFTER characters) gets the page's width to wrap in
     short += " jx-wide" if any(max((len(v) for v in cells[h]), default=0) > PROSE_AFTER for h in headers
                                if "jx-wrap" in classes[h]) else ""

@@ -66,15 +66,19 @@ def finish(inputs: PeriodInputs) -> SectionResult:
 
 
 def key_figures(r: SectionView) -> None:
-    display(table(r.frame("key_figures"), {"item": ("项目", None), "value": ("数值", None)}, caption=f"主要指标（{r.period.label}，截至 {r.period.end.isoformat()}）",
-                  align={"value": "right"}))
-    e = r.metrics.get("expenditure") or {}
-    if e.get("approvals_as_of") == "evaluation":
-        display(note("子项目表没有“批复日期”：已批复子项目按评价时已知的批复情况计入本期。"))
+    # what the period leaves out comes first: read before the table, and the table then ends the page's text
     for key in ("survey", "scoring"):
         if r.metrics.get(key) is None and key in r.metrics.get("notes", {}):
             display(note(r.metrics["notes"][key]))
             break
+    # a list of figures, one a row: it may continue on the next page (its header repeated) rather than leave
+    # the first page with its title alone
+    display(table(r.frame("key_figures"), {"item": ("项目", None), "value": ("数值", None)},
+                  caption=f"主要指标（{r.period.label}，截至 {r.period.end.isoformat()}）", align={"value": "right"},
+                  may_split=True))
+    e = r.metrics.get("expenditure") or {}
+    if e.get("approvals_as_of") == "evaluation":
+        display(note("子项目表没有“批复日期”：已批复子项目按评价时已知的批复情况计入本期。"))
 
 
 PUBLISHED_CHECK = "与已发布报告核对"
