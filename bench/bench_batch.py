@@ -57,6 +57,9 @@ def main() -> int:
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     raw = scratch / "raw"
     shutil.copytree(ROOT / params["raw_dir"], raw)
+    template = (params.get("report") or {}).get("template")
+    if template:  # the evaluation's own report template, copied with its raw folder
+        params["report"]["template"] = str(Path("raw") / Path(template).relative_to(params["raw_dir"]))
     bench_params = scratch / "params.yaml"
     bench_params.write_text(yaml.safe_dump({**params, "raw_dir": "raw", "out_dir": "out"}, allow_unicode=True),
                             encoding="utf-8")
