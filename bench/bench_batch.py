@@ -86,7 +86,7 @@ def main() -> int:
     jixiao = [BIN / "jixiao", "run", "--params", bench_params, "--jobs", str(args.jobs), "--quiet"]
     full = run([*jixiao, "--force"], env)
     index = json.loads((scratch / "out" / params["evaluation"] / "index.json").read_text(encoding="utf-8"))
-    print(f"  jixiao run --force (HTML + PDF + Excel + index):          {full:6.1f} s   ratio {naive / full:4.1f}x")
+    print(f"  jixiao run --force (pages, Excel, reports with Word, index):          {full:6.1f} s   ratio {naive / full:4.1f}x")
     phases: dict[str, float] = {}
     for r in index["results"]:
         for k, v in r["phases"].items():
