@@ -111,7 +111,11 @@ def test_a_kill_mid_run_never_leaves_a_record_of_unfinished_outputs(tmp_path):
     while time.monotonic() < deadline and finished() < 2:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=60)
+    # the parent is gone at once; its workers and kernels notice and end on their own, and may hold the pipes a
+    # while longer (once, on a loaded machine, past a minute): what this test checks is on disk, not in the pipes
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    proc.stderr.close()
     records = list(tree.glob(".jixiao/keys/*/*.json"))
     assert finished() >= 2 and len(records) < cells, "the kill came too early or too late to test anything"
     for path in records:  # every record that says done describes whole files
