@@ -799,24 +799,20 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix_str(f"{task.evaluation}/{task.period}/{task.section} {output.status}")
-    except (KeyboardInterrupt, Terminated):
+    except (KeyboardInterrupt, Terminated, MachineryLost) as exc:
+        # stopped part-way: the workers go at once, and no temp file of this run stays behind
         if bar is not None:
             bar.close()
         if engine is not None:
             engine.kill()
         for run in runs:
             remove_partials(run.report_dir, include_own=True)
+        if isinstance(exc, MachineryLost):
+            raise
+        for run in runs:
             _say(t(f"已中断:{run.report_dir} 中的报告不完整;再次运行即可补全",
                    f"interrupted: the reports in {run.report_dir} are incomplete; run again to complete them"))
         raise Interrupted() from None
-    except MachineryLost:
-        if bar is not None:
-            bar.close()
-        if engine is not None:
-            engine.kill()
-        for run in runs:
-            remove_partials(run.report_dir, include_own=True)
-        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
         if bar is not None:
