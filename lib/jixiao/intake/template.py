@@ -130,7 +130,8 @@ def write_templates(folder: Path, overwrite: bool = False, stages: tuple[str, ..
     stages = tuple(stages)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    targets = [folder / f for f in FILES]
+    # an optional workbook (年度指标) is not written: a blank one with its sample row would be an error to delete
+    targets = [folder / f for f in FILES if not all(s.optional for s in SHEETS if s.file == f)]
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
         raise FileExistsError(t(f"{'、'.join(str(e) for e in existing)} 已存在;要覆盖请加 --force",
