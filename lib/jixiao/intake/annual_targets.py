@@ -66,7 +66,7 @@ def check_annual_targets(targets: pd.DataFrame | None, scoring: pd.DataFrame | N
                                               "percentage; a qualitative indicator takes ="), r.target)
             linked = known.get(r.level3)
             basis = getattr(linked, "calculation_basis", None) if linked is not None else None
-            if basis is not None and not target.percent:
+            if basis is not None and not target.percent and (target.numeric or nature == "="):  # one fault a cell
                 error(r.excel_row, "target", (f"该指标由数据计算(计分依据 {basis}),是一个比率;年度指标值应为百分数,如 95%",
                                               f"the indicator is computed from the data (basis {basis}), a rate; "
                                               "expected a percentage such as 95%"), r.target)

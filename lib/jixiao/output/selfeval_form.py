@@ -102,7 +102,7 @@ def _put(cell, value, kind: str, nature: object = None) -> str:
         cell.value = _number(value.number)
         sign = _SIGN_FORMAT.get(nature, "") if nature is not None else ""
         cell.number_format = sign + (RATE_FORMAT if value.percent else NUMBER_FORMAT)
-        return fmt_pct(value.number) if value.percent else str(value.number)
+        return fmt_pct(value.number) if value.percent else _plain(value.number)
     if kind == "money":
         cell.value = float(value)
         cell.number_format = MONEY_FORMAT
@@ -298,9 +298,15 @@ def shown_value(value, nature: object = None) -> str | None:
         return None
     if is_pending(value):
         return PLACEHOLDER
-    text = (fmt_pct(value.number) if value.percent else f"{Decimal(value.number.numerator) / value.number.denominator:,f}"
-            .rstrip("0").rstrip(".")) if value.numeric else value.text
+    text = (fmt_pct(value.number) if value.percent else _plain(value.number)) if value.numeric else value.text
     return f"{nature}{text}" if isinstance(nature, str) and nature != "=" else text
+
+
+def _plain(number: Fraction) -> str:
+    """A number as typed, with thousands separators: 1200.5 -> '1,200.5', 420 -> '420'."""
+    if number.denominator == 1:
+        return f"{number.numerator:,}"
+    return f"{(Decimal(number.numerator) / number.denominator).normalize():,f}"
 
 
 def _text(value) -> str | None:
