@@ -75,7 +75,7 @@ class SheetSpec:
     unique: tuple[str, ...] = ()  # columns whose combination is unique
     extra_columns: str | None = None  # kind of the free columns (survey questions), if any
     section: str = ""  # the report section that needs it
-    optional: bool = False  # its workbook may be left out without a note, and the blank templates leave it out
+    optional: bool = False  # its workbook may be left out without a note; the blank templates give it headers only
 
     @property
     def column_names(self) -> list[str]:

@@ -58,7 +58,7 @@ def _fill_sheet(ws, spec: SheetSpec, stages: tuple[str, ...] = STAGES, first_yea
     if spec.key == "survey_options":
         for order, (option, positive) in enumerate(SAMPLE_OPTIONS, start=1):
             write_row(ws, [SAMPLE_QUESTION, option, order, positive])
-    else:
+    elif not spec.optional:  # an optional sheet (年度指标) comes with its headers only: left empty, it is valid
         write_row(ws, sample)
     ws.freeze_panes = "A2"
     for i, header in enumerate(headers, start=1):
@@ -130,8 +130,7 @@ def write_templates(folder: Path, overwrite: bool = False, stages: tuple[str, ..
     stages = tuple(stages)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    # an optional workbook (年度指标) is not written: a blank one with its sample row would be an error to delete
-    targets = [folder / f for f in FILES if not all(s.optional for s in SHEETS if s.file == f)]
+    targets = [folder / f for f in FILES]
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:
         raise FileExistsError(t(f"{'、'.join(str(e) for e in existing)} 已存在;要覆盖请加 --force",
