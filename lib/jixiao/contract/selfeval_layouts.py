@@ -83,7 +83,7 @@ NATIONAL = FormLayout(
     name="national",
     title="项目支出绩效自评表",
     width=9,
-    column_widths=(10, 10, 12, 18, 13, 13, 9, 9, 26),
+    column_widths=(14, 10, 12, 22, 13, 13, 11, 11, 26),
     header_rows=(
         (_h("项目名称", 2), _f("project", 7)),
         (_h("主管部门", 2), _f("department", 3), _h("实施单位", 2), _f("implementer", 2)),
@@ -113,7 +113,7 @@ PROVINCIAL = FormLayout(
     name="provincial",
     title="项目支出绩效自评表",
     width=11,
-    column_widths=(10, 10, 12, 18, 8, 12, 8, 12, 8, 9, 26),
+    column_widths=(14, 10, 12, 22, 11, 12, 11, 12, 11, 11, 26),
     header_rows=(
         (_h("项目名称", 2), _f("project", 9)),
         (_h("主管部门", 2), _f("department", 4), _h("实施单位", 2), _f("implementer", 3)),

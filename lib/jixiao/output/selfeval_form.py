@@ -48,6 +48,7 @@ _HEADING_FILL = PatternFill("solid", fgColor="F2F2F2")
 _PENDING_FILL = PatternFill("solid", fgColor="FFF2CC")
 _LINE_POINTS = 15  # the height of one line of 11-point text
 _MONEY_COLUMNS = ("initial", "adjusted", "spent")
+_CENTRED = ("level1", "level2", "nature", "unit", "total.grade")  # short words, as a printed form centres them
 
 
 # --- cells --------------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ class _Sheet:
         return sum(self.layout.column_widths[column - 1:column - 1 + span])
 
     def cell(self, column: int, span: int, *, text: str = "", heading: bool = False, field: bool = False,
-             value=None, kind: str = "text", nature=None, rows: int = 1) -> int:
+             value=None, kind: str = "text", nature=None, rows: int = 1, centred: bool = False) -> int:
         """One (merged) cell at the cursor's row: a field's ``value`` or a fixed ``text``; returns the lines its text
         needs."""
         ws, row = self.ws, self.row_at
@@ -156,7 +157,7 @@ class _Sheet:
         if span > 1 or rows > 1:
             ws.merge_cells(start_row=row, start_column=column, end_row=last_row, end_column=last_column)
         numeric = isinstance(target.value, (int, float)) and not isinstance(target.value, bool)
-        target.alignment = Alignment(horizontal="center" if heading else ("right" if numeric else "left"),
+        target.alignment = Alignment(horizontal="center" if heading or centred else ("right" if numeric else "left"),
                                      vertical="center", wrap_text=True)
         target.font = Font(name=_FONT, size=10, bold=heading)
         if heading:
@@ -165,11 +166,11 @@ class _Sheet:
             for c in range(column, last_column + 1):
                 ws.cell(row=r, column=c).border = _BORDER
         width = self.span_width(column, span)
-        return max(1, math.ceil(display_width(shown) * 1.1 / max(width, 1))) if shown else 1
+        # a 10-point character takes about 0.85 of the width unit (the default font's digit)
+        return max(1, math.ceil(display_width(shown) * 0.85 / max(width - 1, 1))) if shown else 1
 
     def finish_row(self, lines: int) -> None:
-        if lines > 1:
-            self.ws.row_dimensions[self.row_at].height = lines * _LINE_POINTS
+        self.ws.row_dimensions[self.row_at].height = lines * _LINE_POINTS + 4
         self.row_at += 1
 
 
@@ -179,7 +180,8 @@ def _lay_row(sheet: _Sheet, cells, first: int, form: SelfEvaluationForm, indicat
         if c.field:
             value, kind = _value_of(form, c.field, indicator)
             nature = indicator.nature if indicator is not None and c.field == "target" and not _has_nature(sheet) else None
-            lines = max(lines, sheet.cell(column, c.span, field=True, value=value, kind=kind, nature=nature))
+            lines = max(lines, sheet.cell(column, c.span, field=True, value=value, kind=kind, nature=nature,
+                                          centred=c.field in _CENTRED))
         else:
             lines = max(lines, sheet.cell(column, c.span, text=c.text, heading=c.heading))
         column += c.span
