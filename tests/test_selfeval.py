@@ -23,7 +23,7 @@ from jixiao.core.problems import ParameterError
 from jixiao.core.units import FEN_PER_WAN, SCORE_SCALE
 from jixiao.figures.scoring import grade
 from jixiao.figures.selfeval import PENDING, self_evaluation_form
-from jixiao.intake.folder import read_raw
+from jixiao.intake.folder import load_evaluation, read_raw
 from jixiao.output.selfeval_form import (
     FILE_NAME,
     PLACEHOLDER,
@@ -159,13 +159,14 @@ def test_weights_that_do_not_make_100_with_the_declared_execution_weight_are_ref
 
 
 def _sheet_folder(tmp_path, rows, header=("年度", "三级指标", "指标性质", "年度指标值", "度量单位", "分值", "实际完成值")):
-    write_workbook(tmp_path / "scoring.xlsx", {"指标": [
+    folder = tmp_path / "raw"
+    write_workbook(folder / "scoring.xlsx", {"指标": [
         ["一级指标", "二级指标", "三级指标", "分值", "得分", "计分依据", "计分方法"],
         ["决策", "项目立项", "立项依据充分性", 10, 8, None, None],
         ["产出", "产出数量", "启动完成率", 50, 40, "stage_completion_rate:启动", "比例"],
         ["效益", "满意度", "公众满意度", 40, 35, None, None]]})
-    write_workbook(tmp_path / "annual_targets.xlsx", {"年度指标": [list(header), *rows]})
-    return tmp_path
+    write_workbook(folder / "annual_targets.xlsx", {"年度指标": [list(header), *rows]})
+    return folder
 
 
 def test_the_annual_targets_sheet_is_read_through_the_departments_headers_and_its_absence_is_no_news(tmp_path):
@@ -178,6 +179,9 @@ def test_the_annual_targets_sheet_is_read_through_the_departments_headers_and_it
     frame = found.tables.annual_targets
     assert frame["level3"].tolist() == ["启动完成率", "公众满意度"] and frame["weight"].tolist() == [50 * SCORE_SCALE,
                                                                                                   40 * SCORE_SCALE]
+    first = load_evaluation(folder, tmp_path / "cache", span=(2020, 2020), layout=layout)
+    again = load_evaluation(folder, tmp_path / "cache", span=(2020, 2020), layout=layout)  # from the parquet cache
+    pd.testing.assert_frame_equal(first.tables.annual_targets, again.tables.annual_targets)
     (folder / "annual_targets.xlsx").unlink()
     absent = read_raw(folder, (2020, 2020))
     assert absent.tables.annual_targets is None
