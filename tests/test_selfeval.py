@@ -205,6 +205,19 @@ def test_each_refusal_of_the_annual_targets_sheet_names_its_cell(tmp_path, row, 
     assert says in error.text
 
 
+def test_the_weight_sum_follows_the_execution_weight_the_params_file_declares(tmp_path):
+    folder = _sheet_folder(tmp_path, [[2020, "启动完成率", "≥", "95%", "%", 40, None],
+                                      [2020, "公众满意度", "≥", "90%", "%", 40, "0.92"]])
+    assert [e.column for e in read_raw(folder, (2020, 2020)).errors] == ["分值"]  # 80 + the default 10
+    params = tmp_path / "params.yaml"
+    params.write_text("evaluation: raw\nraw_dir: raw\nspan: 2020\nself_evaluation: {分值: 20}\n", encoding="utf-8")
+    from jixiao.contract.params import load_params
+
+    layout = load_params(params).layout
+    assert layout.execution_weight == "20" and Layout.from_dict(layout.as_dict()) == layout
+    assert read_raw(folder, (2020, 2020), layout).errors == []
+
+
 def test_the_declared_layouts_are_sound_and_a_third_is_a_declaration():
     assert {name: check_layout(layout) for name, layout in LAYOUTS.items()} == {"national": [], "provincial": []}
     narrow = dataclasses.replace(NATIONAL, name="narrow", column_widths=NATIONAL.column_widths[:-1])

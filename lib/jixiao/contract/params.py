@@ -252,8 +252,11 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     layout = replace(layout, **parse_stages(data.get("milestone_stages"), data.get("stage_roles"), path),
                      sheets_absent=parse_sheets_absent(data.get("sheets_absent"), path))
     report = parse_report(data.get("report"), base, path)
-    return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout, report,
-                     parse_self_evaluation(data.get("self_evaluation"), path))
+    self_evaluation = parse_self_evaluation(data.get("self_evaluation"), path)
+    if self_evaluation.weight != SelfEvaluationSettings().weight:  # the 年度指标 sheet's weights are checked with it
+        weight = self_evaluation.weight
+        layout = replace(layout, execution_weight=str(Decimal(weight.numerator) / weight.denominator))
+    return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout, report, self_evaluation)
 
 
 REPORT_KEYS = ("template", "final", "reference_docx", "报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")

@@ -267,6 +267,8 @@ class Layout:
     stages: tuple[str, ...] = STAGES  # the evaluation's milestone stages, in order (params' milestone_stages)
     stage_roles: dict[str, str] = field(default_factory=dict)  # role (STAGE_ROLES) -> stage; blank: the default
     sheets_absent: tuple[str, ...] = ()  # sheets (keys) the evaluation lacks inside a present workbook
+    # params' self_evaluation.分值 as text ("20"; None: the default 10): the 年度指标 weights of a year make 100 with it
+    execution_weight: str | None = None
 
     def file(self, contract_file: str) -> str:
         return self.files.get(contract_file, contract_file)
@@ -291,6 +293,8 @@ class Layout:
             out["stage_roles"] = self.roles()
         if self.sheets_absent:
             out["sheets_absent"] = list(self.sheets_absent)
+        if self.execution_weight is not None:
+            out["self_evaluation_weight"] = self.execution_weight
         return out
 
     @classmethod
@@ -299,7 +303,8 @@ class Layout:
         data = data or {}
         return cls(files=dict(data.get("files") or {}), columns={k: dict(v) for k, v in (data.get("columns") or {}).items()},
                    stages=tuple(data.get("milestone_stages") or STAGES), stage_roles=dict(data.get("stage_roles") or {}),
-                   sheets_absent=tuple(data.get("sheets_absent") or ()))
+                   sheets_absent=tuple(data.get("sheets_absent") or ()),
+                   execution_weight=data.get("self_evaluation_weight"))
 
 
 def default_roles(stages: tuple[str, ...] | list[str]) -> dict[str, str]:

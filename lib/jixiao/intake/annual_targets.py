@@ -8,6 +8,7 @@ span; and each year's 分值, with the 分值 of budget execution on the form, a
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
@@ -25,9 +26,12 @@ FORM_TOTAL = 100
 
 def check_annual_targets(targets: pd.DataFrame | None, scoring: pd.DataFrame | None,
                          span: tuple[int, int] | None = None,
-                         execution_weight: Fraction = EXECUTION_WEIGHT) -> list[Problem]:
+                         execution_weight: Fraction | str | None = None) -> list[Problem]:
+    """Every problem of the 年度指标 rows; ``execution_weight``: budget execution's 分值 (params'
+    self_evaluation.分值, default 10)."""
     if targets is None:
         return []
+    execution_weight = EXECUTION_WEIGHT if execution_weight is None else Fraction(Decimal(str(execution_weight)))
     spec = SHEETS_BY_KEY["annual_targets"]
     file, sheet = targets.attrs.get("file", spec.file), targets.attrs.get("sheet", spec.sheet)
     headers = targets.attrs.get("headers", {})

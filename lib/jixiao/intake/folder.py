@@ -236,7 +236,8 @@ def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | 
     problems.extend(_check_survey(tables.get("survey_answers"), sample_options))
     problems.extend(_check_scores(tables.get("scoring")))
     problems.extend(_check_indicator_rules(tables.get("scoring"), layout.stages))
-    problems.extend(check_annual_targets(tables.get("annual_targets"), tables.get("scoring"), span))
+    problems.extend(check_annual_targets(tables.get("annual_targets"), tables.get("scoring"), span,
+                                         layout.execution_weight))
     problems.extend(_check_span(tables, span))
     problems.extend(_check_dates(tables, span))
     return problems
