@@ -54,7 +54,7 @@ def test_new_then_validate_then_run(tmp_path):
     assert made.returncode == 0, made.stderr
     raw = root / "data" / "raw" / "county"
     params = root / "params.county.yaml"
-    assert sorted(p.name for p in raw.iterdir()) == sorted(f for f in FILES if f != "annual_targets.xlsx")  # optional
+    assert sorted(p.name for p in raw.iterdir()) == sorted(FILES)
     settings = yaml.safe_load(params.read_text(encoding="utf-8"))
     assert settings == {"evaluation": "county", "project": PROJECT, "raw_dir": "data/raw/county", "span": "2022-2023",
                         "periods": [2022, 2023, "2022-2023"], "out_dir": "reports",
