@@ -83,17 +83,19 @@ def check_annual_targets(targets: pd.DataFrame | None, scoring: pd.DataFrame | N
             error(r.excel_row, "year", (f"年度在评价期 {span[0]}-{span[1]} 之外;应为 {span[0]} 至 {span[1]} 年",
                                         f"the year is outside the evaluation {span[0]}-{span[1]}; expected "
                                         f"{span[0]} to {span[1]}"), int(r.year))
-    _weight_sums(targets, execution_weight, error, ok)
+    _weight_sums(targets, execution_weight, error, ok, span)
     return problems
 
 
-def _weight_sums(targets: pd.DataFrame, execution_weight: Fraction, error, ok) -> None:
+def _weight_sums(targets: pd.DataFrame, execution_weight: Fraction, error, ok, span) -> None:
     """Each year's 分值 and budget execution's add up to 100 (the form's 总分); a year with a weight already
-    reported is not summed."""
+    reported, or outside the span (reported as such), is not summed."""
     expected = Fraction(FORM_TOTAL) - execution_weight
     years = targets.dropna(subset=["year"])
     for year, rows in years.groupby("year", sort=True):
         if not all(ok(row, "weight") for row in rows["excel_row"]) or rows["weight"].isna().any():
+            continue
+        if span is not None and not span[0] <= int(year) <= span[1]:
             continue
         total = Fraction(int(rows["weight"].sum()), SCORE_SCALE)
         if total != expected:
