@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -108,7 +108,6 @@ class SelfEvaluationForm:
     grade: object
     explanation: object = None  # why execution fell short of the layout's threshold; None when not needed
     from_annual_targets: bool = False  # the indicators come from the sheet 年度指标
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def execution(self) -> Funds:
