@@ -233,6 +233,30 @@ class Evaluation:
             self._computed[chosen] = PeriodReport(self, chosen, results.metrics, results.frames)
         return self._computed[chosen]
 
+    def self_evaluation_form(self, year: str | int):
+        """The 项目支出绩效自评表 of ``year`` as data (``jixiao.figures.selfeval.SelfEvaluationForm``), in the layout and
+        with the budget-execution rule of the params file's ``self_evaluation`` block (default: national, 10 points,
+        执行率 × 分值 capped at 分值)."""
+        from jixiao.contract.params import SelfEvaluationSettings
+        from jixiao.contract.selfeval_layouts import layout_named
+        from jixiao.figures.selfeval import self_evaluation_form
+
+        chosen = Period.parse(year)
+        if chosen.first != chosen.last:
+            raise ParameterError(t(f"自评表按年度填报;应为评价期内的一个年度,而不是 {chosen.label}",
+                                   f"the self-evaluation form is filed per year; expected one year, not {chosen.label}"))
+        report = self.period(chosen)
+        settings = load_params(self.params_file).self_evaluation if self.params_file else SelfEvaluationSettings()
+        return self_evaluation_form(self._require_valid(), chosen.first, report.metrics, settings, project=self.project,
+                                    stages=self.stages, note_below=layout_named(settings.layout).note_below)
+
+    def self_evaluation(self, year: str | int) -> pd.DataFrame:
+        """The 项目支出绩效自评表 of ``year`` as a table with typed columns (``jixiao.output.selfeval_form.form_frame``):
+        one row per funds row, indicator and the total; 待填写 names what the data does not give."""
+        from jixiao.output.selfeval_form import form_frame
+
+        return form_frame(self.self_evaluation_form(year))
+
     def _repr_html_(self) -> str:
         from html import escape
 

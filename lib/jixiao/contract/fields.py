@@ -134,6 +134,41 @@ FIELDS: dict[str, Kind] = {
     "trends.public_reviews_by_month.*.five_star_rate": RATE,
 }
 
+# the annual 项目支出绩效自评表 of a single year (output.selfeval_form.selfeval_fields): 自评.…; null where the form
+# shows 【待填写】. Indicators by their 三级指标; funds rows 年度资金总额, 财政拨款, 其他资金.
+SELF_EVALUATION_FIELDS: dict[str, Kind] = {
+    "自评.年度": YEAR,
+    "自评.项目名称": TEXT,
+    "自评.主管部门": TEXT,
+    "自评.实施单位": TEXT,
+    "自评.年初预算数": MONEY,
+    "自评.全年预算数": MONEY,
+    "自评.全年执行数": MONEY,
+    "自评.执行率": RATE,
+    "自评.分值": WEIGHT,
+    "自评.得分": SCORE,
+    "自评.资金.*.年初预算数": MONEY,
+    "自评.资金.*.全年预算数": MONEY,
+    "自评.资金.*.全年执行数": MONEY,
+    "自评.年度总体目标.预期目标": TEXT,
+    "自评.年度总体目标.实际完成情况": TEXT,
+    "自评.指标.*.一级指标": TEXT,
+    "自评.指标.*.二级指标": TEXT,
+    "自评.指标.*.指标性质": TEXT,
+    "自评.指标.*.年度指标值": TEXT,
+    "自评.指标.*.度量单位": TEXT,
+    "自评.指标.*.实际完成值": TEXT,
+    "自评.指标.*.分值": WEIGHT,
+    "自评.指标.*.得分": SCORE,
+    "自评.指标.*.偏差原因": TEXT,
+    "自评.满分": WEIGHT,
+    "自评.总分": SCORE,
+    "自评.等级": TEXT,
+    "自评.待填写": count("处"),
+    "自评.状态": TEXT,
+}
+FIELDS.update(SELF_EVALUATION_FIELDS)
+
 _PATTERNS = [(tuple(k.split(".")), v) for k, v in FIELDS.items()]
 
 

@@ -6,6 +6,8 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import yaml
@@ -15,6 +17,7 @@ from jixiao.contract.sheets import CONTRACT_LAYOUT, FILES, SHEETS, STAGE_ROLES, 
 from jixiao.core.i18n import t
 from jixiao.core.period import Period
 from jixiao.core.problems import ParameterError
+from jixiao.contract.rules import Rule, RuleError, parse_rule
 
 PARAMS_KEYS = {
     "evaluation": "folder name of the evaluation under data/raw/ and the reports folder",
@@ -30,6 +33,7 @@ PARAMS_KEYS = {
     "stage_roles": "which stage plays each role the report names: 启动, 初验, 终验 (default: first, last but one, last)",
     "sheets_absent": "sheets the evaluation lacks inside a present workbook, e.g. [好差评]: not required, shown as 不适用",
     "report": "the period report: template, final, reference_docx and the cover's 报告编号/委托单位/受委托单位/提交日期/评价基准日",
+    "self_evaluation": "the annual 项目支出绩效自评表: layout (national, provincial), 分值, rule of budget execution, 主管部门 …",
 }
 NOTEBOOK_PARAMETERS = ("evaluation", "period", "span", "project", "raw_dir", "results_dir")
 
@@ -84,6 +88,7 @@ class RunParams:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     layout: Layout = CONTRACT_LAYOUT  # the department's own file names and headers (params' files, columns)
     report: "ReportSettings" = field(default_factory=lambda: ReportSettings())  # params' report: block
+    self_evaluation: "SelfEvaluationSettings" = field(default_factory=lambda: SelfEvaluationSettings())
 
     @property
     def report_dir(self) -> Path:
@@ -247,7 +252,11 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     layout = replace(layout, **parse_stages(data.get("milestone_stages"), data.get("stage_roles"), path),
                      sheets_absent=parse_sheets_absent(data.get("sheets_absent"), path))
     report = parse_report(data.get("report"), base, path)
-    return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout, report)
+    self_evaluation = parse_self_evaluation(data.get("self_evaluation"), path)
+    if self_evaluation.weight != SelfEvaluationSettings().weight:  # the 年度指标 sheet's weights are checked with it
+        weight = self_evaluation.weight
+        layout = replace(layout, execution_weight=str(Decimal(weight.numerator) / weight.denominator))
+    return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout, report, self_evaluation)
 
 
 REPORT_KEYS = ("template", "final", "reference_docx", "报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
@@ -436,3 +445,81 @@ def check_notebook_parameters(**given) -> dict:
     period, span = Period.parse(given["period"]), Period.parse(given["span"])
     period.require_within(span)
     return given
+
+
+# --- self_evaluation: the annual 项目支出绩效自评表 -------------------------------------------------
+
+SELF_EVALUATION_KEYS = ("layout", "分值", "rule", "主管部门", "实施单位", "年度总体目标", "执行率说明")
+SELF_EVALUATION_GOAL_KEYS = ("预期目标", "实际完成情况")
+RULE_KEYS = ("计分方法", "目标值", "计分参数")
+
+
+@dataclass(frozen=True)
+class SelfEvaluationSettings:
+    """params' ``self_evaluation:`` block. ``weight``: the 分值 of budget execution (default 10); ``rule``: how its
+    execution rate becomes a score (``contract.rules``: default 比例 to 100%, i.e. 执行率 × 分值 capped at 分值);
+    ``goals``: year -> {预期目标, 实际完成情况}; ``explanations``: year -> why execution fell short."""
+
+    layout: str = "national"
+    weight: Fraction = Fraction(10)
+    rule: Rule = Rule("比例")
+    department: str | None = None
+    implementer: str | None = None
+    goals: dict = field(default_factory=dict)
+    explanations: dict = field(default_factory=dict)
+
+
+def _text_by_year(value: object, where: str, path) -> dict[int, object]:
+    if not isinstance(value, dict) or not all(re.fullmatch(r"[0-9]{4}", str(k)) for k in value):
+        raise ParameterError(t(f"{path}:self_evaluation.{where} 应为按年度的映射,例如 {{2020: …}}",
+                               f"{path}: self_evaluation.{where} must be a mapping by year, such as {{2020: …}}"))
+    return {int(k): v for k, v in value.items()}
+
+
+def parse_self_evaluation(block: object, path: Path | str = "params.yaml") -> SelfEvaluationSettings:
+    """params' ``self_evaluation:`` block, checked; a ParameterError names the bad entry."""
+    from jixiao.contract.selfeval_layouts import LAYOUTS
+
+    if block is None:
+        return SelfEvaluationSettings()
+    if not isinstance(block, dict):
+        raise ParameterError(t(f"{path}:'self_evaluation' 应为映射,例如 {{layout: national, 分值: 10}}",
+                               f"{path}: 'self_evaluation' must be a mapping such as {{layout: national, 分值: 10}}"))
+    unknown = sorted(str(k) for k in set(block) - set(SELF_EVALUATION_KEYS))
+    if unknown:
+        raise ParameterError(t(f"{path}:self_evaluation 中未知的项 {'、'.join(unknown)};可用的项:{'、'.join(SELF_EVALUATION_KEYS)}",
+                               f"{path}: unknown self_evaluation entries {', '.join(unknown)}; "
+                               f"known: {', '.join(SELF_EVALUATION_KEYS)}"))
+    layout = str(block.get("layout", "national"))
+    if layout not in LAYOUTS:
+        raise ParameterError(t(f"{path}:self_evaluation.layout {layout!r} 未声明;应为 {'、'.join(LAYOUTS)} 之一",
+                               f"{path}: self_evaluation.layout {layout!r} is not declared; expected one of "
+                               f"{', '.join(LAYOUTS)}"))
+    weight = block.get("分值", 10)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 100:
+        raise ParameterError(t(f"{path}:self_evaluation.分值 {weight!r} 应为 0 到 100 之间的数",
+                               f"{path}: self_evaluation.分值 {weight!r} must be a number between 0 and 100"))
+    rule_block = block.get("rule") or {}
+    if not isinstance(rule_block, dict) or set(rule_block) - set(RULE_KEYS):
+        raise ParameterError(t(f"{path}:self_evaluation.rule 应为映射,其中的项为 {'、'.join(RULE_KEYS)}",
+                               f"{path}: self_evaluation.rule must be a mapping of {', '.join(RULE_KEYS)}"))
+    try:
+        rule = parse_rule(rule_block.get("计分方法", "比例"), rule_block.get("目标值"), rule_block.get("计分参数"))
+    except RuleError as exc:
+        raise ParameterError(t(f"{path}:self_evaluation.rule:{exc.message[0]}",
+                               f"{path}: self_evaluation.rule: {exc.message[1]}")) from None
+    goals = _text_by_year(block.get("年度总体目标") or {}, "年度总体目标", path)
+    for year, goal in goals.items():
+        if not isinstance(goal, dict) or set(goal) - set(SELF_EVALUATION_GOAL_KEYS):
+            raise ParameterError(t(f"{path}:self_evaluation.年度总体目标.{year} 应为映射,其中的项为 预期目标、实际完成情况",
+                                   f"{path}: self_evaluation.年度总体目标.{year} must be a mapping of 预期目标, 实际完成情况"))
+    texts = {k: block.get(k) for k in ("主管部门", "实施单位")}
+    for key, value in texts.items():
+        if value is not None:
+            _check_text(path, f"self_evaluation.{key}", str(value), MAX_TITLE)
+    return SelfEvaluationSettings(
+        layout, Fraction(Decimal(str(weight))), rule,
+        None if texts["主管部门"] is None else str(texts["主管部门"]),
+        None if texts["实施单位"] is None else str(texts["实施单位"]),
+        {y: {k: str(v) for k, v in g.items() if v is not None} for y, g in goals.items()},
+        {y: str(v) for y, v in _text_by_year(block.get("执行率说明") or {}, "执行率说明", path).items() if v is not None})

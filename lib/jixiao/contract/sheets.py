@@ -75,6 +75,7 @@ class SheetSpec:
     unique: tuple[str, ...] = ()  # columns whose combination is unique
     extra_columns: str | None = None  # kind of the free columns (survey questions), if any
     section: str = ""  # the report section that needs it
+    optional: bool = False  # its workbook may be left out without a note; the blank templates give it headers only
 
     @property
     def column_names(self) -> list[str]:
@@ -206,6 +207,32 @@ SCORING = SheetSpec(
     ),
 )
 
+# optional: the year's own targets of the 项目支出绩效自评表 (jixiao.contract.targets reads 指标性质 and the values)
+ANNUAL_TARGETS = SheetSpec(
+    key="annual_targets",
+    file="annual_targets.xlsx",
+    sheet="年度指标",
+    section="绩效自评",
+    unique=("year", "level3"),
+    optional=True,
+    columns=(
+        Column("year", "年度", "year", example=2021),
+        Column("level3", "三级指标", "text", example="立项依据充分性",
+               help="评分表 scoring.xlsx 指标 工作表中的三级指标。"),
+        Column("nature", "指标性质", "text", example="≥", help="≥、≤ 或 =。"),
+        Column("target", "年度指标值", "text", example="95%",
+               help="数值、百分数(如 95%)或文字(定性指标,指标性质为 =)。"),
+        Column("unit", "度量单位", "text", required=False, example="%", may_be_absent=True),
+        Column("weight", "分值", "score", example=10),
+        Column("actual", "实际完成值", "text", required=False, may_be_absent=True,
+               help="可选。由数据计算的指标(评分表的计分依据)不必填写。"),
+        Column("score", "得分", "score", required=False, may_be_absent=True,
+               help="可选。未由数据计算的指标的得分。"),
+        Column("reason", "偏差原因", "text", required=False, may_be_absent=True,
+               help="未完成年度指标值时必填(偏差原因分析及改进措施)。"),
+    ),
+)
+
 # the template's sample survey: the one question of sheet 问卷 and its options in sheet 选项 (option, counts as satisfied)
 SAMPLE_QUESTION = "您对项目的整体满意程度?"
 SAMPLE_OPTIONS = (("十分满意", 1), ("较为满意", 1), ("一般", 0), ("不满意", 0))
@@ -219,6 +246,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     SURVEY_OPTIONS,
     PUBLIC_REVIEWS,
     SCORING,
+    ANNUAL_TARGETS,
 )
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}
 FILES: tuple[str, ...] = tuple(dict.fromkeys(s.file for s in SHEETS))
@@ -239,6 +267,8 @@ class Layout:
     stages: tuple[str, ...] = STAGES  # the evaluation's milestone stages, in order (params' milestone_stages)
     stage_roles: dict[str, str] = field(default_factory=dict)  # role (STAGE_ROLES) -> stage; blank: the default
     sheets_absent: tuple[str, ...] = ()  # sheets (keys) the evaluation lacks inside a present workbook
+    # params' self_evaluation.分值 as text ("20"; None: the default 10): the 年度指标 weights of a year make 100 with it
+    execution_weight: str | None = None
 
     def file(self, contract_file: str) -> str:
         return self.files.get(contract_file, contract_file)
@@ -263,6 +293,8 @@ class Layout:
             out["stage_roles"] = self.roles()
         if self.sheets_absent:
             out["sheets_absent"] = list(self.sheets_absent)
+        if self.execution_weight is not None:
+            out["self_evaluation_weight"] = self.execution_weight
         return out
 
     @classmethod
@@ -271,7 +303,8 @@ class Layout:
         data = data or {}
         return cls(files=dict(data.get("files") or {}), columns={k: dict(v) for k, v in (data.get("columns") or {}).items()},
                    stages=tuple(data.get("milestone_stages") or STAGES), stage_roles=dict(data.get("stage_roles") or {}),
-                   sheets_absent=tuple(data.get("sheets_absent") or ()))
+                   sheets_absent=tuple(data.get("sheets_absent") or ()),
+                   execution_weight=data.get("self_evaluation_weight"))
 
 
 def default_roles(stages: tuple[str, ...] | list[str]) -> dict[str, str]:

@@ -26,6 +26,7 @@ class Tables:
     survey_options: pd.DataFrame | None = None
     public_reviews: pd.DataFrame | None = None
     scoring: pd.DataFrame | None = None
+    annual_targets: pd.DataFrame | None = None
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

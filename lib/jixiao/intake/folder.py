@@ -50,6 +50,7 @@ from jixiao.core.units import YUAN_PER_WAN, points, points_float, score_units, w
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
 from jixiao.contract.fingerprint import input_files, sha256_file
 from jixiao.contract.tables import Tables
+from jixiao.intake.annual_targets import check_annual_targets
 from jixiao.intake.normalised import Normalised
 from jixiao.intake.workbook import UnreadableWorkbook, open_workbook, read_sheet
 
@@ -114,7 +115,8 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
             order[(own, spec.sheet)] = len(order)
         path = raw_dir / own
         if not path.is_file():
-            problems.extend(_absent(raw_dir, own, file, specs))
+            if not all(s.optional for s in specs):  # an optional workbook left out is no news
+                problems.extend(_absent(raw_dir, own, file, specs))
             continue
         try:
             wb = open_workbook(path, raw_dir)
@@ -234,6 +236,8 @@ def check_rules(tables: dict[str, pd.DataFrame | None], span: tuple[int, int] | 
     problems.extend(_check_survey(tables.get("survey_answers"), sample_options))
     problems.extend(_check_scores(tables.get("scoring")))
     problems.extend(_check_indicator_rules(tables.get("scoring"), layout.stages))
+    problems.extend(check_annual_targets(tables.get("annual_targets"), tables.get("scoring"), span,
+                                         layout.execution_weight))
     problems.extend(_check_span(tables, span))
     problems.extend(_check_dates(tables, span))
     return problems

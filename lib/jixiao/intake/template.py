@@ -58,7 +58,7 @@ def _fill_sheet(ws, spec: SheetSpec, stages: tuple[str, ...] = STAGES, first_yea
     if spec.key == "survey_options":
         for order, (option, positive) in enumerate(SAMPLE_OPTIONS, start=1):
             write_row(ws, [SAMPLE_QUESTION, option, order, positive])
-    else:
+    elif not spec.optional:  # an optional sheet (年度指标) comes with its headers only: left empty, it is valid
         write_row(ws, sample)
     ws.freeze_panes = "A2"
     for i, header in enumerate(headers, start=1):
