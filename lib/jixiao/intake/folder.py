@@ -41,6 +41,7 @@ from jixiao.contract.sheets import (
     SHEETS,
     SHEETS_BY_KEY,
     STAGES,
+    TABLE_SUFFIXES,
     Layout,
     SheetSpec,
     split_unit,
@@ -49,7 +50,7 @@ from jixiao.contract.params import SettingsRefused, load_yaml
 from jixiao.contract.rules import RuleError, figure_key, parse_rule
 from jixiao.core.units import YUAN_PER_WAN, points, points_float, score_units, wan_decimal
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
-from jixiao.contract.fingerprint import input_files, sha256_file
+from jixiao.contract.fingerprint import input_files, input_paths, sha256_file
 from jixiao.contract.tables import Tables
 from jixiao.intake.adjust import Adjusted, load_adjustments
 from jixiao.intake.normalised import Normalised
@@ -300,8 +301,9 @@ def _declared_absent(wb, spec: SheetSpec, own: str) -> list[Problem]:
 
 
 def _unread_workbooks(raw_dir: Path, layout: Layout, order: dict) -> list[Problem]:
-    """Workbooks in the folder that no contract file names: a department's file whose name was not declared."""
-    read = {layout.file(f) for f in FILES}
+    """Workbooks in the folder that no contract file names: a department's file whose name was not declared.
+    (A CSV or another format is only a workbook of the evaluation when declared: a folder may hold others.)"""
+    read = set(layout.department_files())
     problems = []
     for path in sorted(raw_dir.glob("*.xlsx")):
         if path.name not in read and not path.name.startswith("~$"):  # ~$ files are Excel's locks
@@ -330,6 +332,12 @@ def _absent(raw_dir: Path, own: str, contract_file: str, specs: list[SheetSpec])
     for suffix in WRONG_FORMATS:
         other = raw_dir / f"{stem}{suffix}"
         if other.is_file() and other.name != own:
+            if suffix in TABLE_SUFFIXES:  # read as it is, once the params file names it
+                return [Problem(ERROR, other.name, (
+                    f"是 {suffix} 文件,而本评价读取 {own};在参数文件的 files 中声明它即可按原样读取"
+                    f"({contract_file}: {other.name})",
+                    f"is a {suffix} file while the evaluation reads {own}; declare it under files in the params "
+                    f"file and it is read as it is ({contract_file}: {other.name})"))]
             return [Problem(ERROR, other.name, (f"是 {suffix} 文件;应为 {own}(请另存为 Excel .xlsx 工作簿)",
                                                 f"is a {suffix} file; expected {own} (save it as an Excel .xlsx workbook)"))]
     sections = "、".join(dict.fromkeys(s.section for s in specs))
@@ -909,19 +917,21 @@ def _stat(path: Path) -> list[int] | None:
 
 
 def _input_stats(raw_dir: Path, layout: Layout) -> dict[str, list[int]]:
-    """Size and mtime of each input present (the names ``input_files`` hashes)."""
-    names = (*(layout.file(f) for f in FILES), PUBLISHED_FILE)
-    return {name: found for name in names if (raw_dir / name).is_file() and (found := _stat(raw_dir / name))}
+    """Size and mtime of each input present (the files ``input_files`` hashes: every department file a table is
+    read from, published.yaml and the adjustments file)."""
+    return {name: found for name, path in input_paths(raw_dir, layout).items()
+            if path.is_file() and (found := _stat(path))}
 
 
 def _current_inputs(raw_dir: Path, layout: Layout, recorded: dict[str, str], stats: dict) -> dict[str, str]:
     """SHA-256 of each input present: the recorded one while size and mtime are those recorded, else hashed."""
     out = {}
+    paths = input_paths(raw_dir, layout)
     for name, now in _input_stats(raw_dir, layout).items():
         if name in recorded and stats.get(name) == now:
             out[name] = recorded[name]
         else:
-            out[name] = sha256_file(raw_dir / name)
+            out[name] = sha256_file(paths[name])
     return out
 
 
@@ -983,10 +993,12 @@ def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None)
         if problems is None:
             return None
         normalised = Normalised.from_dict(manifest.get("normalised"))
+        adjustments = list(manifest.get("adjustments") or [])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     published, _ = _read_published(raw_dir)
-    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published, layout, normalised)
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published, layout, normalised,
+                           adjustments)
 
 
 PROBLEMS_FILE = "problems.jsonl"
@@ -1069,6 +1081,7 @@ def _write_cache(evaluation: ValidatedInputs, processed_dir: Path, span, layout:
         "tables": tables,
         "problems": _write_problems(evaluation.problems, processed_dir),
         "normalised": evaluation.normalised.as_dict(),
+        "adjustments": evaluation.adjustments,
     }
     # the manifest goes last: a run killed before it leaves parquets that no longer match it, so they are rebuilt
     atomic_write_text(processed_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
