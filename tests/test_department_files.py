@@ -360,3 +360,30 @@ def test_a_utf8_csv_with_a_bom_is_read_and_said(tmp_path):
     assert evaluation.normalised.encodings == {"2021年支付.csv": "UTF-8(带 BOM)"}
     assert int(evaluation.tables.spending["amount"].sum()) == spent(None, adjusted=False)
     assert evaluation.problems[0].severity != ERROR
+
+
+# --- the smaller intake-side points of issue 24 ---------------------------------------------------------------
+
+
+def test_template_takes_the_evaluations_stages(tmp_path):
+    from openpyxl import load_workbook
+
+    assert main(["template", str(tmp_path / "t"), "--stages", "立项,招标,施工,交工验收,审计决算"]) == 0
+    ws = load_workbook(tmp_path / "t" / "milestones.xlsx")["进度"]
+    assert ws["B2"].value == "立项"
+    lists = [dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert any("审计决算" in f for f in lists), lists
+    assert main(["template", str(tmp_path / "u"), "--stages", "立项,立项"]) == 2
+
+
+def test_new_help_says_chinese_names_are_accepted(capsys):
+    with pytest.raises(SystemExit):
+        main(["new", "--help"])
+    assert "中文或英文字母" in capsys.readouterr().out
+
+
+def test_every_template_filter_is_described_in_chinese():
+    from jixiao.cli import FILTER_WORDS
+    from jixiao.output.fields import FILTERS
+
+    assert set(FILTER_WORDS) == set(FILTERS)

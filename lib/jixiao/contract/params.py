@@ -68,8 +68,9 @@ def check_name(name: object, what: str = "evaluation") -> str:
     text = str(name) if name is not None else ""
     if not _SAFE_NAME.fullmatch(text) or ".." in text or len(text) > 100:
         raise ParameterError(t(
-            f"{what} 名称 {text!r} 不可用;只能用字母、数字、'.'、'-' 或 '_'(不能有斜杠或 '..',最多 100 个字符)",
-            f"{what} name {text!r} is not allowed; expected letters, digits, '.', '-' or '_' "
+            f"{what} 名称 {text!r} 不可用;只能用中文或英文字母、数字、'.'、'-' 或 '_'(不能有空格、斜杠或 '..',"
+            "最多 100 个字符)",
+            f"{what} name {text!r} is not allowed; expected letters of any script (Chinese too), digits, '.', '-' or '_' "
             "(no slashes or '..', at most 100 characters)"
         ))
     return text
