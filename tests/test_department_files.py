@@ -198,6 +198,11 @@ def test_a_problem_in_a_union_names_the_departments_file_and_row(tmp_path):
 def test_validate_says_valid_and_the_cache_keeps_the_adjustments(tmp_path, capsys):
     params = department(tmp_path)
     assert main(["validate", "--params", str(params)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "提示:2021年支付.csv:按 GB18030(GBK) 编码读取"
+    assert out[-4:-1] == ["评价人员的调整 2 条(读取时应用,原始文件未改动):",
+                          "  第 1 条:2021年支付.csv 第 3 行,整行剔除(重复录入)",
+                          "  第 2 条:2021年支付.csv 第 9 行,列 支付金额(万元):'120.50' 更正为 100(审减;依据 审计报告第5页)"]
     run = load_params(params)
     built = load_evaluation(run.raw_dir, tmp_path / "cache", span=(2019, 2021), layout=run.layout)
     cached = load_evaluation(run.raw_dir, tmp_path / "cache", span=(2019, 2021), layout=run.layout)

@@ -76,7 +76,9 @@ def cmd_validate(args) -> int:
     _print_problems(evaluation.problems, sys.stdout, details=args.details)
     from jixiao.intake.normalised import summary_lines
 
-    for line in summary_lines(evaluation.normalised, details=args.details):
+    from jixiao.intake.adjust import adjustment_lines
+
+    for line in [*summary_lines(evaluation.normalised, details=args.details), *adjustment_lines(evaluation.adjustments)]:
         print(line)
     errors, warnings = len(evaluation.errors), len(evaluation.warnings)
     shown = args.raw_dir or raw_dir

@@ -339,3 +339,22 @@ def _entry(adjusted: Adjusted, number: int, item: object, files: set[str]) -> Ad
     source = item.get("source")
     return Adjustment(number, file, sheet, row, action, None if column is None else str(column).strip(), value,
                       reason, None if source is None else str(source))
+
+
+def adjustment_lines(records: list[dict]) -> list[str]:
+    """The adjustments applied, one line each, as ``jixiao validate`` prints them after the normalised cells."""
+    if not records:
+        return []
+    lines = [t(f"评价人员的调整 {len(records)} 条(读取时应用,原始文件未改动):",
+               f"the evaluator's adjustments, {len(records)} (applied as read; the raw files are unchanged):")]
+    for r in records:
+        sheet = t(f" 工作表 {r['sheet']}", f", sheet {r['sheet']}") if r.get("sheet") else ""
+        where = t(f"{r['file']}{sheet} 第 {r['row']} 行", f"{r['file']}{sheet}, row {r['row']}")
+        source = t(f";依据 {r['source']}", f"; source: {r['source']}") if r.get("source") else ""
+        if r["action"] == "exclude":
+            what = t(f"整行剔除({r['reason']}{source})", f"row excluded ({r['reason']}{source})")
+        else:
+            what = t(f"列 {r['column']}:{r['before']} 更正为 {r['after']}({r['reason']}{source})",
+                     f"column {r['column']}: {r['before']} corrected to {r['after']} ({r['reason']}{source})")
+        lines.append(t(f"  第 {r['entry']} 条:{where},{what}", f"  adjustment {r['entry']}: {where}, {what}"))
+    return lines
