@@ -192,6 +192,9 @@ def _open_with_calamine(path: Path, archive: zipfile.ZipFile | None, states: dic
             raise UnreadableWorkbook("受密码保护;应为未加密的工作簿(在 Excel 中打开,取消密码后另存)",
                                      "is password-protected; expected an unprotected workbook (open it in Excel, "
                                      "remove the password and save it)") from None
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            raise UnreadableWorkbook(f"无法读取({exc});应为有效的 .xlsx",
+                                     f"cannot be read ({exc}); expected a valid .xlsx") from None
         raise UnreadableWorkbook(f"无法读取({exc});应为 Excel、WPS 或 LibreOffice 保存的有效工作簿",
                                  f"cannot be read ({exc}); expected a valid workbook saved by Excel, WPS or "
                                  "LibreOffice") from None
