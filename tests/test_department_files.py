@@ -392,3 +392,20 @@ def test_every_template_filter_is_described_in_chinese():
     from jixiao.output.fields import FILTERS
 
     assert set(FILTER_WORDS) == set(FILTERS)
+
+
+def test_a_correction_on_a_named_sheet_below_a_title(tmp_path):
+    # 年度预算's header is on row 3, so its 7th budget row (R-03, 2021) is the row the department sees as 10
+    params = department(tmp_path, adjustments=[
+        {"file": "项目台账.xlsx", "sheet": "年度预算", "row": 10, "column": "调整后预算(万元)", "value": 450,
+         "reason": "预算调减"}])
+    ev = jx.open(tmp_path / "data" / "raw" / "roads", params=params)
+    assert ev.problems.errors == []
+    record = ev.adjustments["records"][0]
+    assert (record["table"], record["sheet"], record["before_value"], record["after_value"]) == (
+        "budget", "年度预算", 500 * FEN, 450 * FEN)
+    m = ev.period("2021").metrics["expenditure"]
+    assert m["budget"] == (budget(2021) - 50 * FEN) / FEN
+    assert m["rate"] == spent(2021, adjusted=False) / (budget(2021) - 50 * FEN)
+    effects = {e["figure"]: (e["with"], e["without"]) for e in ev.adjustments["effects"]["each"][1]}
+    assert effects["by_year.2021.budget"] == ((budget(2021) - 50 * FEN) / FEN, budget(2021) / FEN)

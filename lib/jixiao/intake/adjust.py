@@ -218,10 +218,14 @@ class Adjusted:
             elif a.sheet is None and a.file in shared_files:
                 self.refuse(a, (f"{a.file} 中读取了多张表;应用 sheet: 写明工作表",
                                 f"several tables are read from {a.file}; expected its sheet named with sheet:"))
+            elif a.sheet is None and not any(f == a.file for f, _ in self.last_rows):
+                self.refuse(a, ("未能应用:该文件的表未能读取(见它的错误)",
+                                "not applied: the file's table could not be read (see its errors)"))
             elif not any(f == a.file and (a.sheet is None or s.strip() == a.sheet.strip())
                          for f, s in self.last_rows):
-                self.refuse(a, (f"{a.file} 中没有读取工作表 {a.sheet};应为读取的工作表",
-                                f"no sheet {a.sheet} of {a.file} is read; expected a sheet read"), value=a.sheet)
+                self.refuse(a, (f"{a.file} 中没有读取工作表 {a.sheet}(或它未能读取);应为读取的工作表",
+                                f"no sheet {a.sheet} of {a.file} is read (or it could not be read); expected a "
+                                "sheet read"), value=a.sheet)
             else:
                 last = max(r for (f, s), r in self.last_rows.items()
                            if f == a.file and (a.sheet is None or s.strip() == a.sheet.strip()))
