@@ -409,3 +409,48 @@ def test_a_correction_on_a_named_sheet_below_a_title(tmp_path):
     assert m["rate"] == spent(2021, adjusted=False) / (budget(2021) - 50 * FEN)
     effects = {e["figure"]: (e["with"], e["without"]) for e in ev.adjustments["effects"]["each"][1]}
     assert effects["by_year.2021.budget"] == ((budget(2021) - 50 * FEN) / FEN, budget(2021) / FEN)
+
+
+def write_ods(path: Path, sheet: str, rows: list[list]) -> None:
+    """The smallest OpenDocument spreadsheet LibreOffice and calamine read: text and number cells."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(value) -> str:
+        if isinstance(value, (int, float)):
+            return (f'<table:table-cell office:value-type="float" office:value="{value}">'
+                    f"<text:p>{value}</text:p></table:table-cell>")
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+
+    body = "".join(f"<table:table-row>{''.join(cell(v) for v in row)}</table:table-row>" for row in rows)
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="{escape(sheet)}">{body}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+
+
+def test_an_ods_reads_as_the_xls_does(tmp_path):
+    params = department(tmp_path, adjustments=None)
+    raw = tmp_path / "data" / "raw" / "roads"
+    (raw / XLS).unlink()
+    write_ods(raw / "2019-2020年支付.ods", "支付明细",
+              [["子项目编号", "支付日期", "支付金额(万元)", "摘要"], *[[i, d, float(a), "款"] for i, d, a in XLS_ROWS]])
+    data = yaml.safe_load(params.read_text(encoding="utf-8"))
+    data["files"]["spending.xlsx"][0] = {"file": "2019-2020年支付.ods", "sheet": "支付明细"}
+    params.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run = load_params(params)
+    evaluation = read_raw(run.raw_dir, (2019, 2021), run.layout)
+    assert evaluation.errors == []
+    assert int(evaluation.tables.spending["amount"].sum()) == spent(None, adjusted=False)
