@@ -276,7 +276,7 @@ class Layout:
 
     def sources_of(self, spec: "SheetSpec") -> tuple[Source, ...]:
         """Where the table ``spec`` is read from: the declared sources, else the contract's sheet in its file."""
-        return self.sources.get(spec.key) or (Source(self.file(spec.file)),)
+        return self.sources.get(spec.key) or (Source(self.files.get(spec.file, spec.file)),)
 
     def department_files(self) -> list[str]:
         """Every file of the raw folder a contract table is read from, in the contract's order, once each."""
