@@ -454,3 +454,19 @@ def test_an_ods_reads_as_the_xls_does(tmp_path):
     evaluation = read_raw(run.raw_dir, (2019, 2021), run.layout)
     assert evaluation.errors == []
     assert int(evaluation.tables.spending["amount"].sum()) == spent(None, adjusted=False)
+
+
+def test_the_sheets_of_one_contract_workbook_may_each_be_declared(tmp_path):
+    params = department(tmp_path, adjustments=None)
+    raw = tmp_path / "data" / "raw" / "roads"
+    (raw / "答卷.csv").write_text("受访者,养护效果?\n张三,满意\n李四,一般\n", encoding="utf-8")
+    data = yaml.safe_load(params.read_text(encoding="utf-8"))
+    del data["files"]["survey.xlsx"]
+    data["files"]["问卷"] = {"file": "答卷.csv"}
+    data["files"]["选项"] = {"file": "问卷调查.xlsx", "sheet": "选项"}
+    params.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run = load_params(params)
+    evaluation = read_raw(run.raw_dir, (2019, 2021), run.layout)
+    assert evaluation.errors == []
+    assert evaluation.tables.survey_answers["respondent"].tolist() == ["张三", "李四"]
+    assert evaluation.normalised.encodings == {"2021年支付.csv": "GB18030(GBK)", "答卷.csv": "UTF-8"}
