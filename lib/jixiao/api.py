@@ -189,8 +189,9 @@ class Evaluation:
 
         if self._tables is None or self.span is None:
             return {"records": list(self._adjustments), "effects": {"all": [], "each": {}}}
-        return {"records": list(self._adjustments),
-                "effects": adjustment_effects(self._tables, self._adjustments, self.span)}
+        if getattr(self, "_effects", None) is None:
+            self._effects = adjustment_effects(self._tables, self._adjustments, self.span)
+        return {"records": list(self._adjustments), "effects": self._effects}
 
     @property
     def stages(self) -> tuple[str, ...]:
