@@ -422,9 +422,11 @@ CASES: tuple[Case, ...] = (
     Case("blank_row_inside", blank_row_inside, "error",
          lines=(f"错误:spending.xlsx,工作表 支出,第 8 行,列 支付金额(万元):发现 '12万元';{MONEY}",)),
     Case("csv_instead_of_xlsx", csv_instead, "error",
-         lines=("错误:subprojects.csv:是 .csv 文件;应为 subprojects.xlsx(请另存为 Excel .xlsx 工作簿)",)),
+         lines=("错误:subprojects.csv:是 .csv 文件,而本评价读取 subprojects.xlsx;在参数文件的 files 中声明它即可按原样读取"
+                "(subprojects.xlsx: subprojects.csv)",)),
     Case("xls_instead_of_xlsx", xls_instead, "error",
-         lines=("错误:budget.xls:是 .xls 文件;应为 budget.xlsx(请另存为 Excel .xlsx 工作簿)",)),
+         lines=("错误:budget.xls:是 .xls 文件,而本评价读取 budget.xlsx;在参数文件的 files 中声明它即可按原样读取"
+                "(budget.xlsx: budget.xls)",)),
     Case("csv_renamed_xlsx", csv_renamed, "error", lines=(f"错误:subprojects.xlsx:{NOT_A_ZIP}",)),
     Case("random_bytes", random_bytes, "error", lines=(f"错误:spending.xlsx:{NOT_A_ZIP}",)),
     Case("empty_file", empty_file, "error", lines=(f"错误:milestones.xlsx:{NOT_A_ZIP}",)),

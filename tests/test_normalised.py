@@ -29,11 +29,13 @@ def normalised_folder(tmp_path):
     reviews = rows("survey.xlsx", "好差评")
     reviews[1][0] = "2020/12"
     scoring = rows("scoring.xlsx", "指标")
-    scoring[1][5] = 12.0
+    scoring[1][5] = 0.95  # a number in a free-text column is what was written: not listed
+    answers = rows("survey.xlsx", "问卷")
+    answers[1][0] = 12.0  # a number in an id column is listed (a code typed as a number may have lost its zeros)
     return build(tmp_path, {("spending.xlsx", "支出"): spending, ("subprojects.xlsx", "子项目"): subprojects,
                             ("budget.xlsx", "预算"): budget, ("milestones.xlsx", "进度"): milestones,
                             ("survey.xlsx", "选项"): options, ("survey.xlsx", "好差评"): reviews,
-                            ("scoring.xlsx", "指标"): scoring})
+                            ("survey.xlsx", "问卷"): answers, ("scoring.xlsx", "指标"): scoring})
 
 
 COUNTS = {"date_text": 2, "time_dropped": 1, "month_text": 1, "number_text": 2, "rounded": 1, "flag_word": 1,

@@ -156,8 +156,10 @@ class Evaluation:
 
     def __init__(self, name: str, raw_dir: Path, span: Period | None, project: str, problems: list[Problem],
                  tables: Tables | None, published: dict | None = None, periods: list[Period] | None = None,
-                 params_file: Path | None = None, layout: Layout | None = None, normalised=None):
+                 params_file: Path | None = None, layout: Layout | None = None, normalised=None,
+                 adjustments: list[dict] | None = None):
         self.name = name
+        self._adjustments = adjustments or []  # the evaluator's adjustments applied (intake.adjust records)
         self.layout = layout or Layout()  # the params file's files, columns, milestone stages, absent sheets
         # the cells intake read otherwise than typed (jixiao.intake.normalised.Normalised: .counts, .first);
         # None when the inputs have errors
@@ -172,6 +174,24 @@ class Evaluation:
         self._tables = tables  # what every period is computed from; never handed out
         self._copy: Tables | None = None
         self._computed: dict[Period, PeriodReport] = {}
+
+    @property
+    def respondents(self) -> tuple[str, str]:
+        """Who answered the survey and the word counting them (params' survey_respondents; default 单位, 个)."""
+        return tuple(self.layout.respondents)
+
+    @property
+    def adjustments(self) -> dict:
+        """The evaluator's adjustments (params' ``adjustments``): ``records``, one per entry applied (the table and
+        row, the value before and after, the reason), and ``effects`` on the whole span's expenditure figures
+        (``all``: with against without every adjustment; ``each``: entry -> with against without that one)."""
+        from jixiao.figures.adjustments import adjustment_effects
+
+        if self._tables is None or self.span is None:
+            return {"records": list(self._adjustments), "effects": {"all": [], "each": {}}}
+        if getattr(self, "_effects", None) is None:
+            self._effects = adjustment_effects(self._tables, self._adjustments, self.span)
+        return {"records": list(self._adjustments), "effects": self._effects}
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -352,7 +372,7 @@ def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, 
                           params_file=params_file, layout=layout)
     span = span or _span_of(loaded.tables)
     return Evaluation(name, raw_dir, span, project or name, loaded.problems, loaded.tables, loaded.published,
-                      periods, params_file, layout or loaded.layout, loaded.normalised)
+                      periods, params_file, layout or loaded.layout, loaded.normalised, loaded.adjustments)
 
 
 def _span_of(tables: Tables) -> Period | None:

@@ -76,7 +76,9 @@ def cmd_validate(args) -> int:
     _print_problems(evaluation.problems, sys.stdout, details=args.details)
     from jixiao.intake.normalised import summary_lines
 
-    for line in summary_lines(evaluation.normalised, details=args.details):
+    from jixiao.intake.adjust import adjustment_lines
+
+    for line in [*summary_lines(evaluation.normalised, details=args.details), *adjustment_lines(evaluation.adjustments)]:
         print(line)
     errors, warnings = len(evaluation.errors), len(evaluation.warnings)
     shown = args.raw_dir or raw_dir
@@ -96,11 +98,16 @@ def _shown_path(path: Path) -> str:
 
 
 def cmd_template(args) -> int:
+    from jixiao.contract.params import parse_stages
+    from jixiao.contract.sheets import STAGES
     from jixiao.intake.template import write_templates
 
     try:
-        written = write_templates(Path(args.dir), overwrite=args.force)
-    except FileExistsError as exc:
+        stages = split_stages(args.stages) if args.stages else None
+        if stages:
+            parse_stages(stages, None, "--stages")
+        written = write_templates(Path(args.dir), overwrite=args.force, stages=stages or STAGES)
+    except (FileExistsError, ParameterError) as exc:
         return _error(exc)
     for path in written:
         print(t(f"已写入 {path}", f"wrote {path}"))
@@ -136,8 +143,15 @@ def new_params_text(name: str, project: str, span, raw_dir: str, stages: list[st
         "# The department's own file names and headers (optional; a money header with (元) is read in 元):\n"
         "# files:\n"
         "#   spending.xlsx: 2021年支付明细.xlsx\n"
+        "#   subprojects.xlsx: {file: 项目台账.xlsx, sheet: 项目清单}        # 一个工作簿的一张表 / a sheet of a workbook\n"
+        "#   budget.xlsx: {file: 项目台账.xlsx, sheet: 年度预算, header_row: 3}\n"
+        "#   # spending.xlsx: [{file: 2019-2020年支付.xls}, {file: 2021年支付.csv}]   # 几个文件合为一张表 / one table\n"
         "# columns:\n"
         "#   spending.xlsx: {项目编号: 子项目编号, 付款金额(元): 支付金额(元)}\n"
+        "# 问卷由谁填写、量词、列出受访者的列(默认 单位/个) / who answered the survey (default 单位/个):\n"
+        "# survey_respondents: {word: 群众, unit: 人, column: 受访者}\n"
+        "# 评价人员的剔除与更正,原始文件不动(见 docs/errors.md) / the evaluator's adjustments:\n"
+        "# adjustments: adjustments.yaml\n"
         "# 报告:模板(内置模板的副本,撰写其中【待撰写】处)、封面信息;final: true 时有占位的报告不发布\n"
         "# The report: its template (a copy of the built-in one: write the 【待撰写】 parts), the cover; final: true\n"
         "# refuses to publish a report that still has a placeholder\n"
@@ -252,8 +266,18 @@ def cmd_fields(args) -> int:
         print(name)
     print(t("# 过滤器 {{ 字段 | 过滤器 }}", "# filters {{ field | filter }}"))
     for name, fn in FILTERS.items():
-        print(f"{name}\t{(fn.__doc__ or '').strip()}")
+        print(f"{name}\t{t(FILTER_WORDS.get(name, (fn.__doc__ or '').strip()), (fn.__doc__ or '').strip())}")
     return 0
+
+
+# what each template filter does, as ``jixiao fields`` says it in Chinese (in English: the filter's own docstring)
+FILTER_WORDS = {
+    "亿元": "万元换算为亿元,保留两位小数:80,692.06万元 → 8.07亿元",
+    "数值": "只要数,不带单位:80,692.06 / 98.42 / 75 / 77.20",
+    "千分位": "数字加千分位分隔符:35806422 → 35,806,422",
+    "百分比": "已印出的百分数(如 published.yaml 的 98.42)加上百分号:98.42%",
+    "年月": "日期只写年月:2022年9月",
+}
 
 
 def cmd_run(args) -> int:
@@ -315,7 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser("new", parents=[common], help=t(
         "建立一次新的评价:data/raw/NAME/ 下的空白工作簿和参数文件 params.NAME.yaml",
         "make a new evaluation: blank workbooks in data/raw/NAME/ and its params file params.NAME.yaml"))
-    n.add_argument("name", help=t("评价名称(字母、数字、'.'、'-'、'_')", "the evaluation's name (letters, digits, '.', '-', '_')"))
+    n.add_argument("name", help=t(
+        "评价名称,用作文件夹名:中文或英文字母、数字、'.'、'-'、'_'(不含空格或斜杠),例如 某县2022",
+        "the evaluation's name, used as a folder name: letters of any script (Chinese too), digits, '.', '-', '_' "
+        "(no spaces or slashes), e.g. 某县2022"))
     n.add_argument("--span", required=True, help=t("评价期,例如 2022-2023", "the evaluation's period, e.g. 2022-2023"))
     n.add_argument("--project", help=t("被评价项目的标题,印在每一页上", "the evaluated project's title, printed on every page"))
     n.add_argument("--stages", help=t(
@@ -341,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
         "写出合同规定的空白工作簿供分析人员填写", "write the contract's blank workbooks for an analyst to fill"))
     tp.add_argument("dir", help=t("写入的文件夹(不存在时创建)", "folder to write into (created when missing)"))
     tp.add_argument("--force", action="store_true", help=t("覆盖已有的工作簿", "overwrite existing workbooks"))
+    tp.add_argument("--stages", help=t(
+        "进度阶段(按先后,逗号分隔),写入 阶段 下拉列表,例如 申报,审核,拨付,公示,验收;默认为信息化项目的七个阶段",
+        "the milestone stages in order, comma-separated, for the 阶段 dropdown, e.g. 申报,审核,拨付,公示,验收; "
+        "default: an IT project's seven"))
     tp.set_defaults(func=cmd_template)
 
     r = sub.add_parser("run", parents=[common], help=t(

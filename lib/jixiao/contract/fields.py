@@ -80,6 +80,8 @@ FIELDS: dict[str, Kind] = {
     "milestones.*.on_time_strict": RATE,
     # survey
     "survey.respondents": GE,
+    "survey.respondent_word": TEXT,  # who answered: 单位 by default, 群众, 学生家长 … (params' survey_respondents)
+    "survey.respondent_unit": TEXT,  # the word counting them: 个 by default, 人, 家 …
     "survey.questions.*.answered": GE,
     "survey.questions.*.positive": GE,
     "survey.questions.*.positive_share": RATE,

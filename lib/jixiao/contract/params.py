@@ -13,7 +13,18 @@ from pathlib import Path
 import yaml
 
 from jixiao.core.config import PROCESSED_DIR
-from jixiao.contract.sheets import CONTRACT_LAYOUT, FILES, SHEETS, STAGE_ROLES, STAGES, ColumnIndex, Layout
+from jixiao.contract.sheets import (
+    CONTRACT_LAYOUT,
+    FILES,
+    RESPONDENTS,
+    SHEETS,
+    STAGE_ROLES,
+    STAGES,
+    TABLE_SUFFIXES,
+    ColumnIndex,
+    Layout,
+    Source,
+)
 from jixiao.core.i18n import t
 from jixiao.core.period import Period
 from jixiao.core.problems import ParameterError
@@ -27,11 +38,14 @@ PARAMS_KEYS = {
     "periods": "the periods to report: years and/or spans (default: each year of the span and the span)",
     "out_dir": "where reports go (relative to params.yaml's folder); each evaluation gets a subfolder",
     "jobs": "how many notebooks run at once (default: the machine's cores)",
-    "files": "the department's own file names: contract workbook -> the department's file",
+    "files": "the department's own files: contract workbook (or sheet) -> a file name, {file, sheet, header_row} "
+             "or a list of them (read as one table)",
     "columns": "the department's own headers, per contract workbook: the department's header -> a contract header",
     "milestone_stages": "the evaluation's milestone stages in order (default: 启动 … 终验, an IT project's seven)",
     "stage_roles": "which stage plays each role the report names: 启动, 初验, 终验 (default: first, last but one, last)",
     "sheets_absent": "sheets the evaluation lacks inside a present workbook, e.g. [好差评]: not required, shown as 不适用",
+    "adjustments": "the evaluator's adjustments file (relative to the params file): rows excluded, cells corrected",
+    "survey_respondents": "who answered the survey: {word: 群众, unit: 人, column: the department's header naming them}",
     "report": "the period report: template, final, reference_docx and the cover's 报告编号/委托单位/受委托单位/提交日期/评价基准日",
     "self_evaluation": "the annual 项目支出绩效自评表: layout (national, provincial), 分值, rule of budget execution, 主管部门 …",
 }
@@ -58,8 +72,9 @@ def check_name(name: object, what: str = "evaluation") -> str:
     text = str(name) if name is not None else ""
     if not _SAFE_NAME.fullmatch(text) or ".." in text or len(text) > 100:
         raise ParameterError(t(
-            f"{what} 名称 {text!r} 不可用;只能用字母、数字、'.'、'-' 或 '_'(不能有斜杠或 '..',最多 100 个字符)",
-            f"{what} name {text!r} is not allowed; expected letters, digits, '.', '-' or '_' "
+            f"{what} 名称 {text!r} 不可用;只能用中文或英文字母、数字、'.'、'-' 或 '_'(不能有空格、斜杠或 '..',"
+            "最多 100 个字符)",
+            f"{what} name {text!r} is not allowed; expected letters of any script (Chinese too), digits, '.', '-' or '_' "
             "(no slashes or '..', at most 100 characters)"
         ))
     return text
@@ -251,6 +266,13 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     layout = parse_layout(data.get("files"), data.get("columns"), path)
     layout = replace(layout, **parse_stages(data.get("milestone_stages"), data.get("stage_roles"), path),
                      sheets_absent=parse_sheets_absent(data.get("sheets_absent"), path))
+    layout = parse_respondents(data.get("survey_respondents"), layout, path)
+    if data.get("adjustments") is not None:
+        adjustments = inside(base, data["adjustments"], "adjustments")
+        if not adjustments.is_file() or adjustments.suffix.lower() not in (".yaml", ".yml"):
+            raise ParameterError(t(f"{path}:adjustments {data['adjustments']!r} 应为 {base} 中已有的 .yaml 文件",
+                                   f"{path}: adjustments {data['adjustments']!r} must be an existing .yaml file in {base}"))
+        layout = replace(layout, adjustments=str(adjustments))
     report = parse_report(data.get("report"), base, path)
     self_evaluation = parse_self_evaluation(data.get("self_evaluation"), path)
     if self_evaluation.weight != SelfEvaluationSettings().weight:  # the 年度指标 sheet's weights are checked with it
@@ -300,7 +322,11 @@ def parse_report(block: object, base: Path, path: Path | str = "params.yaml") ->
 
 
 def parse_layout(files: object, columns: object, path: Path | str = "params.yaml") -> Layout:
-    """params' ``files`` and ``columns``, checked against the contract; a ParameterError names the bad entry."""
+    """params' ``files`` and ``columns``, checked against the contract; a ParameterError names the bad entry.
+
+    A ``files`` entry maps a contract workbook (or one of its sheets: 问卷, 选项, 好差评 …) to the department's
+    file name, to ``{file, sheet, header_row}``, or to a list of them read as one table (their rows' union).
+    Several contract tables may be read from one file, each from its own sheet."""
     files = files or {}
     columns = columns or {}
     if not isinstance(files, dict):
@@ -310,23 +336,46 @@ def parse_layout(files: object, columns: object, path: Path | str = "params.yaml
         raise ParameterError(t(f"{path}:'columns' 应为映射:合同工作簿: {{部门的表头: 合同的表头}}",
                                f"{path}: 'columns' must be a mapping: contract workbook: {{the department's header: "
                                "a contract header}"))
-    for key in (*files, *columns):
+    by_sheet = {s.sheet: s for s in SHEETS} | {s.key: s for s in SHEETS}
+    for key in columns:
         if key not in FILES:
             raise ParameterError(t(f"{path}:{key!r} 不是合同的工作簿;应为 {'、'.join(FILES)} 之一",
                                    f"{path}: {key!r} is not a contract workbook; expected one of {', '.join(FILES)}"))
-    own_names: dict[str, str] = {}
-    for contract_file, own in files.items():
-        text = str(own) if own is not None else ""
-        _check_text(path, f"files.{contract_file}", text, MAX_NAME)
-        if (not text.lower().endswith(".xlsx") or "/" in text or "\\" in text or text.startswith(".")
-                or len(text) > 200):
-            raise ParameterError(t(f"{path}:files 中 {contract_file} 的文件名 {text!r} 不可用;应为原始数据文件夹中的 .xlsx 文件名(不含路径)",
-                                   f"{path}: the file name {text!r} given for {contract_file} is not allowed; "
-                                   "expected the name of an .xlsx in the raw folder (no path)"))
-        if text in own_names:
-            raise ParameterError(t(f"{path}:{own_names[text]} 和 {contract_file} 指向同一个文件 {text}",
-                                   f"{path}: {own_names[text]} and {contract_file} name the same file {text}"))
-        own_names[text] = contract_file
+    for key in files:
+        if key not in FILES and key not in by_sheet:
+            raise ParameterError(t(f"{path}:{key!r} 不是合同的工作簿;应为 {'、'.join(FILES)} 之一"
+                                   f"(或其中的工作表 {'、'.join(s.sheet for s in SHEETS)})",
+                                   f"{path}: {key!r} is not a contract workbook; expected one of {', '.join(FILES)} "
+                                   f"(or one of their sheets {', '.join(s.sheet for s in SHEETS)})"))
+    plain: dict[str, str] = {}
+    sources: dict[str, tuple[Source, ...]] = {}
+    for key, value in files.items():
+        specs = [s for s in SHEETS if s.file == key] if key in FILES else [by_sheet[key]]
+        if isinstance(value, str) or value is None or isinstance(value, (int, float)):
+            name = _source_name(path, key, value)
+            if key in FILES:
+                plain[key] = name
+            else:
+                sources[specs[0].key] = (Source(name),)
+            continue
+        entries = value if isinstance(value, list) else [value]
+        if not entries:
+            raise ParameterError(t(f"{path}:files 中 {key} 的文件列表为空;应至少有一个文件",
+                                   f"{path}: the list of files for {key} is empty; expected at least one file"))
+        parsed = tuple(_source(path, key, entry) for entry in entries)
+        if len(specs) > 1:
+            if any(s.sheet is not None or s.header_row is not None for s in parsed) or len(parsed) > 1:
+                names = "、".join(s.sheet for s in specs)
+                raise ParameterError(t(
+                    f"{path}:{key} 有多个工作表({names}),不能只写一个 sheet;请按工作表分别声明,例如 "
+                    f"{specs[0].sheet}: {{file: 文件.xlsx, sheet: 部门的工作表}}",
+                    f"{path}: {key} has several sheets ({names}), so one sheet cannot be given for it; declare each "
+                    f"sheet apart, e.g. {specs[0].sheet}: {{file: file.xlsx, sheet: the department's sheet}}"))
+            plain[key] = parsed[0].file
+            continue
+        sources[specs[0].key] = parsed
+    layout = Layout(files=plain, sources=sources)
+    _check_shared_sheets(layout, path)
     checked: dict[str, dict[str, str]] = {}
     for contract_file, mapping in columns.items():
         if not isinstance(mapping, dict):
@@ -345,7 +394,105 @@ def parse_layout(files: object, columns: object, path: Path | str = "params.yaml
                     f"{path}: columns of {contract_file} map {own!r} to {target!r}, which is not a header of "
                     f"{contract_file}; expected one of {headers} (a money column may be …(万元) or …(元))"))
         checked[contract_file] = {str(k): str(v) for k, v in mapping.items()}
-    return Layout(files={k: str(v) for k, v in files.items()}, columns=checked)
+    return replace(layout, columns=checked)
+
+
+SOURCE_KEYS = ("file", "sheet", "header_row")
+
+
+def _source_name(path: Path | str, key: str, value: object) -> str:
+    """A department's file name given for ``key``: a file of the raw folder (no path) in a format read."""
+    text = str(value) if value is not None else ""
+    _check_text(path, f"files.{key}", text, MAX_NAME)
+    if (not text.lower().endswith(TABLE_SUFFIXES) or "/" in text or "\\" in text or text.startswith(".")
+            or len(text) > 200):
+        formats = "、".join(TABLE_SUFFIXES)
+        raise ParameterError(t(f"{path}:files 中 {key} 的文件名 {text!r} 不可用;应为原始数据文件夹中的文件名(不含路径),"
+                               f"格式为 {formats} 之一",
+                               f"{path}: the file name {text!r} given for {key} is not allowed; expected the name of "
+                               f"a file in the raw folder (no path), one of {', '.join(TABLE_SUFFIXES)}"))
+    return text
+
+
+def _source(path: Path | str, key: str, entry: object) -> Source:
+    """One ``{file, sheet, header_row}`` (or a bare file name) of ``files``' entry ``key``, checked."""
+    if not isinstance(entry, dict):
+        return Source(_source_name(path, key, entry))
+    unknown = sorted(str(k) for k in set(entry) - set(SOURCE_KEYS))
+    if unknown or "file" not in entry:
+        raise ParameterError(t(f"{path}:files 中 {key} 的 {entry!r} 应为 {{file: 文件名, sheet: 工作表, header_row: 表头所在行}}"
+                               "(sheet、header_row 可省略)",
+                               f"{path}: {entry!r} given for {key} in files must be {{file: name, sheet: sheet, "
+                               "header_row: the header's row}} (sheet and header_row optional)"))
+    name = _source_name(path, key, entry["file"])
+    sheet = entry.get("sheet")
+    if sheet is not None:
+        sheet = str(sheet).strip()
+        _check_text(path, f"files.{key}.sheet", sheet, MAX_NAME)
+        if not sheet:
+            raise ParameterError(t(f"{path}:files 中 {key} 的 sheet 为空;应为工作表名称",
+                                   f"{path}: the sheet given for {key} in files is blank; expected a sheet's name"))
+        if name.lower().endswith(".csv"):
+            raise ParameterError(t(f"{path}:files 中 {key} 的 {name} 是 CSV 文件,没有工作表;请删去 sheet: {sheet}",
+                                   f"{path}: {name} given for {key} in files is a CSV file, which has no sheets; "
+                                   f"remove sheet: {sheet}"))
+    header_row = entry.get("header_row")
+    if header_row is not None and (not isinstance(header_row, int) or isinstance(header_row, bool)
+                                   or not 1 <= header_row <= 1000):
+        raise ParameterError(t(f"{path}:files 中 {key} 的 header_row {header_row!r} 应为表头所在的行号(1 到 1000)",
+                               f"{path}: header_row {header_row!r} given for {key} in files must be the header's "
+                               "row number (1 to 1000)"))
+    return Source(name, sheet, header_row)
+
+
+def _check_shared_sheets(layout: Layout, path: Path | str) -> None:
+    """Two contract tables may share a file, never a sheet: each would read the other's rows."""
+    seen: dict[tuple[str, str], str] = {}
+    for spec in SHEETS:
+        sources = layout.sources_of(spec)
+        for source in sources:
+            csv = source.file.lower().endswith(".csv")
+            sheet = "" if csv else source.sheet or spec.sheet
+            where = (source.file, sheet)
+            if where in seen:
+                shown = source.file + ("" if csv else f" 的工作表 {sheet}")
+                shown_en = source.file + ("" if csv else f", sheet {sheet}")
+                raise ParameterError(t(f"{path}:{seen[where]} 和 {spec.sheet} 都指向 {shown};"
+                                       "每张表应在自己的文件或工作表中(用 sheet: 指明工作表)",
+                                       f"{path}: {seen[where]} and {spec.sheet} both name {shown_en}; each table "
+                                       "must be in a file or sheet of its own (name the sheet with sheet:)"))
+            seen[where] = spec.sheet
+
+
+def parse_respondents(block: object, layout: Layout, path: Path | str = "params.yaml") -> Layout:
+    """params' ``survey_respondents`` (``{word: 群众, unit: 人, column: 受访者}``) into the layout: the words, and
+    the department's column naming the respondents as an alias of 单位名称."""
+    if block is None:
+        return layout
+    if not isinstance(block, dict) or set(block) - {"word", "unit", "column"}:
+        raise ParameterError(t(f"{path}:'survey_respondents' 应为映射 {{word: 群众, unit: 人, column: 部门的列名}}"
+                               "(各项均可省略)",
+                               f"{path}: 'survey_respondents' must be a mapping {{word: 群众, unit: 人, column: "
+                               "the department's header}} (each optional)"))
+    words = []
+    for key, default in zip(("word", "unit"), RESPONDENTS):
+        value = block.get(key, default)
+        text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        if not text or len(text) > 20 or any(not c.isprintable() or c.isspace() for c in text):
+            raise ParameterError(t(f"{path}:survey_respondents.{key} {value!r} 不可用;应为简短的词(如 群众、人)",
+                                   f"{path}: survey_respondents.{key} {value!r} is not allowed; expected a short "
+                                   "word (such as 群众 or 人)"))
+        words.append(text)
+    columns = {k: dict(v) for k, v in layout.columns.items()}
+    if block.get("column") is not None:
+        column = str(block["column"]).strip()
+        _check_text(path, "survey_respondents.column", column, MAX_NAME)
+        if not column:
+            raise ParameterError(t(f"{path}:survey_respondents.column 为空;应为部门问卷中列出受访者的表头",
+                                   f"{path}: survey_respondents.column is blank; expected the header of the "
+                                   "department's survey naming the respondents"))
+        columns.setdefault("survey.xlsx", {})[column] = "单位名称"
+    return replace(layout, respondents=(words[0], words[1]), columns=columns)
 
 
 def parse_stages(stages: object, roles: object, path: Path | str = "params.yaml") -> dict:

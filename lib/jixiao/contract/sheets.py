@@ -253,6 +253,27 @@ FILES: tuple[str, ...] = tuple(dict.fromkeys(s.file for s in SHEETS))
 PUBLISHED_FILE = "published.yaml"
 
 
+# the formats a department's table may come in: workbooks through calamine, text tables as CSV
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+TABLE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")
+# who answered the survey and the word counting them, by default (an IT project surveys the units using it)
+RESPONDENTS = ("单位", "个")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where (part of) a contract table is in the department's files: a file of the raw folder, the sheet
+    (None: the contract's sheet name, or the only sheet of a file read for one table; a CSV has none) and the
+    header's row as the department sees it (None: found among the first rows)."""
+
+    file: str
+    sheet: str | None = None
+    header_row: int | None = None
+
+    def as_list(self) -> list:
+        return [self.file, self.sheet, self.header_row]
+
+
 @dataclass(frozen=True)
 class Layout:
     """A department's own layout of the contract's workbooks, declared in the params file.
@@ -269,9 +290,31 @@ class Layout:
     sheets_absent: tuple[str, ...] = ()  # sheets (keys) the evaluation lacks inside a present workbook
     # params' self_evaluation.分值 as text ("20"; None: the default 10): the 年度指标 weights of a year make 100 with it
     execution_weight: str | None = None
+    # table key -> where it is, when the params file names a sheet, a header row or several files (``files``)
+    sources: dict[str, tuple[Source, ...]] = field(default_factory=dict)
+    adjustments: str | None = None  # the evaluator's adjustments file (absolute path), when the params file names one
+    respondents: tuple[str, str] = RESPONDENTS  # the survey's respondents: their word and its counting unit
 
     def file(self, contract_file: str) -> str:
-        return self.files.get(contract_file, contract_file)
+        """The department's file holding the contract workbook ``contract_file`` (the first, when several)."""
+        if contract_file in self.files:
+            return self.files[contract_file]
+        for spec in SHEETS:
+            if spec.file == contract_file and spec.key in self.sources:
+                return self.sources[spec.key][0].file
+        return contract_file
+
+    def sources_of(self, spec: "SheetSpec") -> tuple[Source, ...]:
+        """Where the table ``spec`` is read from: the declared sources, else the contract's sheet in its file."""
+        return self.sources.get(spec.key) or (Source(self.files.get(spec.file, spec.file)),)
+
+    def department_files(self) -> list[str]:
+        """Every file of the raw folder a contract table is read from, in the contract's order, once each."""
+        return list(dict.fromkeys(s.file for spec in SHEETS for s in self.sources_of(spec)))
+
+    def tables_in(self, own: str) -> list[str]:
+        """The contract tables (keys) read from the department's file ``own``."""
+        return [spec.key for spec in SHEETS if any(s.file == own for s in self.sources_of(spec))]
 
     def aliases(self, contract_file: str) -> dict[str, str]:
         return self.columns.get(contract_file, {})
@@ -295,6 +338,12 @@ class Layout:
             out["sheets_absent"] = list(self.sheets_absent)
         if self.execution_weight is not None:
             out["self_evaluation_weight"] = self.execution_weight
+        if self.sources:
+            out["sources"] = {k: [s.as_list() for s in v] for k, v in self.sources.items()}
+        if self.adjustments:
+            out["adjustments"] = self.adjustments
+        if self.respondents != RESPONDENTS:
+            out["survey_respondents"] = list(self.respondents)
         return out
 
     @classmethod
@@ -304,7 +353,10 @@ class Layout:
         return cls(files=dict(data.get("files") or {}), columns={k: dict(v) for k, v in (data.get("columns") or {}).items()},
                    stages=tuple(data.get("milestone_stages") or STAGES), stage_roles=dict(data.get("stage_roles") or {}),
                    sheets_absent=tuple(data.get("sheets_absent") or ()),
-                   execution_weight=data.get("self_evaluation_weight"))
+                   execution_weight=data.get("self_evaluation_weight"),
+                   sources={k: tuple(Source(*s) for s in v) for k, v in (data.get("sources") or {}).items()},
+                   adjustments=data.get("adjustments"),
+                   respondents=tuple(data.get("survey_respondents") or RESPONDENTS))
 
 
 def default_roles(stages: tuple[str, ...] | list[str]) -> dict[str, str]:

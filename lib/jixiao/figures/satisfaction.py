@@ -101,6 +101,8 @@ def compute(inputs: PeriodInputs) -> Computed:
     if not whole:
         notes["survey"] = WHOLE_SPAN_ONLY
     if survey is not None:
+        # who answered and the word counting them (params' survey_respondents), for the pages' and report's words
+        survey["respondent_word"], survey["respondent_unit"] = inputs.layout.respondents
         shares = survey_shares(tables.survey_answers, tables.survey_options)
         frames["survey_shares"] = shares
         frames["survey_summary"] = survey_summary(shares)

@@ -14,9 +14,10 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import statistics
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from jixiao.contract.sheets import (
     SHEETS,
     SHEETS_BY_KEY,
     STAGES,
+    TABLE_SUFFIXES,
     Layout,
     SheetSpec,
     split_unit,
@@ -48,8 +50,9 @@ from jixiao.contract.params import SettingsRefused, load_yaml
 from jixiao.contract.rules import RuleError, figure_key, parse_rule
 from jixiao.core.units import YUAN_PER_WAN, points, points_float, score_units, wan_decimal
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, Problem
-from jixiao.contract.fingerprint import input_files, sha256_file
+from jixiao.contract.fingerprint import input_files, input_paths, sha256_file
 from jixiao.contract.tables import Tables
+from jixiao.intake.adjust import Adjusted, load_adjustments
 from jixiao.intake.annual_targets import check_annual_targets
 from jixiao.intake.normalised import Normalised
 from jixiao.intake.workbook import UnreadableWorkbook, open_workbook, read_sheet
@@ -76,6 +79,7 @@ class ValidatedInputs:
     published: dict | None = None
     layout: Layout = CONTRACT_LAYOUT  # what it was read through: the department's files, headers, stages
     normalised: Normalised = field(default_factory=Normalised)  # cells read otherwise than typed: counts, first few
+    adjustments: list[dict] = field(default_factory=list)  # the evaluator's adjustments applied (adjust.Adjustment.record)
 
     def __post_init__(self) -> None:
         self.tables = Tables.from_mapping(self.tables)
@@ -92,10 +96,16 @@ class ValidatedInputs:
         return self.tables.get(key)
 
 
+ORIGIN_STRIDE = 10 ** 9  # while rules run, a table read from several sources numbers source k's rows from k × this
+
+
 def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout | None = None) -> ValidatedInputs:
     """Read and check every workbook of ``raw_dir``; never raises for bad data.
 
-    Problems come in file, sheet, row order (the contract's order of files and sheets)."""
+    A table may come from several files or sheets (the params file's ``files``): it is their rows' union, each
+    problem naming the file, sheet and row the department sees. The evaluator's adjustments (``adjustments``)
+    are applied as the rows are read. Problems come in file, sheet, row order (the contract's order of files
+    and sheets)."""
     raw_dir = Path(raw_dir)
     layout = layout or CONTRACT_LAYOUT
     problems: list[Problem] = []
@@ -107,42 +117,177 @@ def read_raw(raw_dir: Path, span: tuple[int, int] | None = None, layout: Layout 
         return ValidatedInputs(raw_dir.name, raw_dir, tables, problems)
     order: dict[tuple[str, str | None], int] = {}  # (file, sheet) -> rank, for sorting
     normalised = Normalised()
-    for file in FILES:
-        specs = [s for s in SHEETS if s.file == file]
-        own = layout.file(file)
-        order[(own, None)] = len(order)
-        for spec in specs:
-            order[(own, spec.sheet)] = len(order)
-        path = raw_dir / own
-        if not path.is_file():
-            if not all(s.optional for s in specs):  # an optional workbook left out is no news
-                problems.extend(_absent(raw_dir, own, file, specs))
-            continue
-        try:
-            wb = open_workbook(path, raw_dir)
-        except UnreadableWorkbook as exc:
-            problems.append(Problem(ERROR, own, exc.message))
-            continue
-        try:
+    adjusted = load_adjustments(layout)
+    opened: dict[str, object] = {}  # department file -> Workbook, or None when absent or unreadable
+    origins: dict[str, list[list]] = {}  # table read from several sources -> [file, sheet, rows] of each
+
+    def workbook(own: str):
+        if own not in opened:
+            opened[own] = None
+            path = raw_dir / own
+            if path.is_file():
+                try:
+                    opened[own] = open_workbook(path, raw_dir)
+                except UnreadableWorkbook as exc:
+                    problems.append(Problem(ERROR, own, exc.message))
+                else:
+                    if opened[own].encoding:
+                        normalised.encodings[own] = opened[own].encoding
+                        problems.append(Problem(NOTE, own, (f"按 {opened[own].encoding} 编码读取",
+                                                            f"read as {opened[own].encoding} text")))
+        return opened[own]
+
+    try:
+        for file in FILES:
+            specs = [s for s in SHEETS if s.file == file]
+            owns = list(dict.fromkeys(src.file for spec in specs for src in layout.sources_of(spec)))
+            for own in owns:
+                order.setdefault((own, None), len(order))
+            if not any((raw_dir / own).is_file() for own in owns):
+                if not all(s.optional for s in specs):  # an optional workbook left out is no news
+                    problems.extend(_absent(raw_dir, owns[0], file, specs))
+                continue
             for spec in specs:
+                sources = layout.sources_of(spec)
+                for src in sources:
+                    order.setdefault((src.file, src.sheet or spec.sheet), len(order))
                 if layout.absent(spec.key):  # declared absent (sheets_absent): not required, not read
-                    problems.extend(_declared_absent(wb, spec, own))
+                    wb = workbook(sources[0].file)
+                    if wb is not None:
+                        problems.extend(_declared_absent(wb, spec, sources[0].file))
                     continue
-                frame, found = read_sheet(wb, spec, own, layout.aliases(file), normalised=normalised)
-                for p in found:
-                    order.setdefault((own, p.sheet), order[(own, spec.sheet)])
-                problems.extend(found)
-                if frame is not None:
-                    frame.attrs["file"] = own
-                tables[spec.key] = frame
-        finally:
-            wb.close()
+                frames = []
+                for src in sources:
+                    own = src.file
+                    if not (raw_dir / own).is_file():
+                        problems.append(Problem(ERROR, own, (
+                            f"不存在;参数文件 files 声明{spec.sheet}在这个文件中,应把它放进原始数据文件夹",
+                            f"does not exist; the params file's files says {spec.sheet} is in it: expected it in "
+                            "the raw folder")))
+                        frames.append(None)
+                        continue
+                    wb = workbook(own)
+                    if wb is None:
+                        frames.append(None)
+                        continue
+                    shared = len(layout.tables_in(own)) > 1
+                    frame, found = read_sheet(wb, spec, own, layout.aliases(file), normalised=normalised,
+                                              sheet=src.sheet, header_row=src.header_row, alone=not shared,
+                                              adjusted=adjusted)
+                    rank = order[(src.file, src.sheet or spec.sheet)]
+                    for p in found:
+                        order.setdefault((own, p.sheet), rank)
+                    problems.extend(found)
+                    if frame is not None:
+                        frame.attrs["file"] = own
+                        order.setdefault((own, frame.attrs["sheet"]), rank)
+                    frames.append(frame)
+                tables[spec.key] = _union(spec, frames, origins)
+                _place_corrections(adjusted, spec.key, frames)
+    finally:
+        for wb in opened.values():
+            if wb is not None:
+                wb.close()
+    adjusted.unmet({f for f in opened if len(layout.tables_in(f)) > 1},
+                   {f for f, wb in opened.items() if wb is not None})
     problems.extend(check_rules(tables, span, layout))
     problems.extend(_unread_workbooks(raw_dir, layout, order))
     published, published_problems = _read_published(raw_dir)
     problems.extend(published_problems)
-    return ValidatedInputs(raw_dir.name, raw_dir, tables, sort_problems(problems, order), input_files(raw_dir, layout),
-                           published, layout, normalised)
+    if origins:
+        problems = [_from_origin(p, tables, origins) for p in problems]
+        for key in origins:
+            frame = tables[key]
+            frame["excel_row"] = frame["excel_row"] % ORIGIN_STRIDE
+            frame.attrs.pop("bad_cells", None)
+    if adjusted.name:
+        order.setdefault((adjusted.name, None), -1)  # the evaluator's own file first: its errors explain others
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, sort_problems(adjusted.problems + problems, order),
+                           input_files(raw_dir, layout), published, layout, normalised, adjusted.records)
+
+
+def _union(spec: SheetSpec, frames: list, origins: dict[str, list[list]]) -> pd.DataFrame | None:
+    """One table from its sources' frames (None when any could not be read). Rows of source k are numbered
+    k × ORIGIN_STRIDE + their row while the rules run, so every row stays one row (``_from_origin``)."""
+    if any(f is None for f in frames):
+        return None
+    if len(frames) == 1:
+        return frames[0]
+    parts = []
+    for k, frame in enumerate(frames):
+        part = frame.copy()
+        part["excel_row"] = part["excel_row"] + k * ORIGIN_STRIDE
+        parts.append(part)
+    union = pd.concat(parts, ignore_index=True)
+    for name, dtype in frames[0].dtypes.items():  # an empty part must not turn a column of ints into floats
+        if union[name].dtype != dtype:
+            union[name] = union[name].astype(dtype)
+    first = frames[0].attrs
+    headers = {}
+    for frame in frames:
+        headers = {**frame.attrs.get("headers", {}), **headers}
+    union.attrs = {"file": first["file"], "sheet": first["sheet"], "header_row": first.get("header_row"),
+                   "headers": headers,
+                   "bad_cells": [[int(r) + k * ORIGIN_STRIDE, n] for k, f in enumerate(frames)
+                                 for r, n in f.attrs.get("bad_cells", [])],
+                   "origins": [[f.attrs["file"], f.attrs["sheet"], len(f)] for f in frames]}
+    origins[spec.key] = union.attrs["origins"]
+    return union
+
+
+def _place_corrections(adjusted: Adjusted, key: str, frames: list) -> None:
+    """Each correction applied to table ``key``: its row's place in the table (the union's order)."""
+    offset = 0
+    for frame in frames:
+        if frame is None:
+            return
+        for a in adjusted.entries:
+            if a.table == key and a.action == "correct" and a.after_value is not None and a.position is None \
+                    and a.file == frame.attrs.get("file") and (a.sheet_read or "") == (frame.attrs.get("sheet") or ""):
+                at = (frame["excel_row"] == a.row).to_numpy().nonzero()[0]
+                if len(at):
+                    a.position = offset + int(at[0])
+        offset += len(frame)
+
+
+def _from_origin(problem: Problem, tables: dict, origins: dict[str, list[list]]) -> Problem:
+    """A problem a rule found in a table of several sources, naming the source's file, sheet and row."""
+    for key, sources in origins.items():
+        attrs = tables[key].attrs
+        rows = problem.rows or ((problem.row,) if problem.row is not None else ())
+        if (problem.file, problem.sheet) != (attrs["file"], attrs["sheet"]) or not rows:
+            continue
+        where = [(int(r) // ORIGIN_STRIDE, int(r) % ORIGIN_STRIDE) for r in rows]
+        if any(k >= len(sources) for k, _ in where):
+            continue
+        message, message_en = _origin_text(problem.message, sources), _origin_text(problem.message_en, sources)
+        kinds = {k for k, _ in where}
+        if len(kinds) == 1:
+            k = kinds.pop()
+            return replace(problem, file=sources[k][0], sheet=sources[k][1] or None, row=where[0][1],
+                           rows=None if problem.rows is None else tuple(r for _, r in where),
+                           message=message, message_en=message_en)
+        files = "、".join(dict.fromkeys(sources[k][0] for k, _ in where))
+        shown = "、".join(f"{sources[k][0]}{' ' + sources[k][1] if sources[k][1] else ''} 第 {r} 行" for k, r in where)
+        shown_en = ", ".join(f"{sources[k][0]}{' ' + sources[k][1] if sources[k][1] else ''} row {r}" for k, r in where)
+        return replace(problem, file=files, sheet=None, row=None, rows=None,
+                       message=f"{message}({shown})", message_en=f"{message_en} ({shown_en})")
+    return problem
+
+
+def _origin_text(text: str | None, sources: list[list]) -> str | None:
+    """Row numbers of a union's rule message (``与第 1000000003 行重复``) as the department's row and file."""
+    if not text:
+        return text
+
+    def shown(m: re.Match) -> str:
+        number = int(m.group(0))
+        k, row = divmod(number, ORIGIN_STRIDE)
+        if number < ORIGIN_STRIDE or k >= len(sources):
+            return m.group(0)
+        return f"{row}({sources[k][0]}{' ' + sources[k][1] if sources[k][1] else ''})"
+
+    return re.sub(r"\d{10,}", shown, text)
 
 
 def _declared_absent(wb, spec: SheetSpec, own: str) -> list[Problem]:
@@ -158,8 +303,9 @@ def _declared_absent(wb, spec: SheetSpec, own: str) -> list[Problem]:
 
 
 def _unread_workbooks(raw_dir: Path, layout: Layout, order: dict) -> list[Problem]:
-    """Workbooks in the folder that no contract file names: a department's file whose name was not declared."""
-    read = {layout.file(f) for f in FILES}
+    """Workbooks in the folder that no contract file names: a department's file whose name was not declared.
+    (A CSV or another format is only a workbook of the evaluation when declared: a folder may hold others.)"""
+    read = set(layout.department_files())
     problems = []
     for path in sorted(raw_dir.glob("*.xlsx")):
         if path.name not in read and not path.name.startswith("~$"):  # ~$ files are Excel's locks
@@ -188,6 +334,12 @@ def _absent(raw_dir: Path, own: str, contract_file: str, specs: list[SheetSpec])
     for suffix in WRONG_FORMATS:
         other = raw_dir / f"{stem}{suffix}"
         if other.is_file() and other.name != own:
+            if suffix in TABLE_SUFFIXES:  # read as it is, once the params file names it
+                return [Problem(ERROR, other.name, (
+                    f"是 {suffix} 文件,而本评价读取 {own};在参数文件的 files 中声明它即可按原样读取"
+                    f"({contract_file}: {other.name})",
+                    f"is a {suffix} file while the evaluation reads {own}; declare it under files in the params "
+                    f"file and it is read as it is ({contract_file}: {other.name})"))]
             return [Problem(ERROR, other.name, (f"是 {suffix} 文件;应为 {own}(请另存为 Excel .xlsx 工作簿)",
                                                 f"is a {suffix} file; expected {own} (save it as an Excel .xlsx workbook)"))]
     sections = "、".join(dict.fromkeys(s.section for s in specs))
@@ -769,19 +921,21 @@ def _stat(path: Path) -> list[int] | None:
 
 
 def _input_stats(raw_dir: Path, layout: Layout) -> dict[str, list[int]]:
-    """Size and mtime of each input present (the names ``input_files`` hashes)."""
-    names = (*(layout.file(f) for f in FILES), PUBLISHED_FILE)
-    return {name: found for name in names if (raw_dir / name).is_file() and (found := _stat(raw_dir / name))}
+    """Size and mtime of each input present (the files ``input_files`` hashes: every department file a table is
+    read from, published.yaml and the adjustments file)."""
+    return {name: found for name, path in input_paths(raw_dir, layout).items()
+            if path.is_file() and (found := _stat(path))}
 
 
 def _current_inputs(raw_dir: Path, layout: Layout, recorded: dict[str, str], stats: dict) -> dict[str, str]:
     """SHA-256 of each input present: the recorded one while size and mtime are those recorded, else hashed."""
     out = {}
+    paths = input_paths(raw_dir, layout)
     for name, now in _input_stats(raw_dir, layout).items():
         if name in recorded and stats.get(name) == now:
             out[name] = recorded[name]
         else:
-            out[name] = sha256_file(raw_dir / name)
+            out[name] = sha256_file(paths[name])
     return out
 
 
@@ -843,10 +997,12 @@ def _read_cache(raw_dir: Path, processed_dir: Path, span, layout: Layout | None)
         if problems is None:
             return None
         normalised = Normalised.from_dict(manifest.get("normalised"))
+        adjustments = list(manifest.get("adjustments") or [])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     published, _ = _read_published(raw_dir)
-    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published, layout, normalised)
+    return ValidatedInputs(raw_dir.name, raw_dir, tables, problems, key["inputs"], published, layout, normalised,
+                           adjustments)
 
 
 PROBLEMS_FILE = "problems.jsonl"
@@ -929,6 +1085,7 @@ def _write_cache(evaluation: ValidatedInputs, processed_dir: Path, span, layout:
         "tables": tables,
         "problems": _write_problems(evaluation.problems, processed_dir),
         "normalised": evaluation.normalised.as_dict(),
+        "adjustments": evaluation.adjustments,
     }
     # the manifest goes last: a run killed before it leaves parquets that no longer match it, so they are rebuilt
     atomic_write_text(processed_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))

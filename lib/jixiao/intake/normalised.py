@@ -37,8 +37,8 @@ KINDS = {
     "flag_word": ("是/否 已读作 1/0", "是/否 read as 1/0"),
     "trimmed": ("文本首尾或中间多余的空格(含全角空格、换行)已去掉", "text with spaces trimmed (leading, trailing, "
                                                        "repeated, full-width or line breaks)"),
-    "as_text": ("填在文本列中的数字或日期,已读作文本(如 101.0 读作 \"101\")",
-                "numbers or dates in a text column, read as text (101.0 as \"101\")"),
+    "as_text": ("填在编号列中的数字、或文本列中的日期,已读作文本(如 101.0 读作 \"101\")",
+                "numbers in an id column or dates in a text column, read as text (101.0 as \"101\")"),
 }
 _SCALES = {"money": 1_000_000, "money_yuan": 100, "score": 10_000}  # units per number typed, as cells.py keeps
 
@@ -50,6 +50,10 @@ def normalisation(raw: object, kind: str, value: object) -> str | None:
     if kind in ("id", "text"):
         if typed is str:
             return "trimmed" if value != raw else None
+        if kind == "text" and typed in (int, float):
+            # a number in a free-text column (目标值 0.95, 计分参数 90) is read as the number written: nothing to
+            # check. In an id column it is worth a look: 00123 typed as a number has lost its zeros.
+            return None
         return "as_text"
     if kind == "date":
         if typed is str:
@@ -86,6 +90,7 @@ class Normalised:
 
     counts: dict[str, int] = field(default_factory=dict)
     first: dict[str, list[dict]] = field(default_factory=dict)
+    encodings: dict[str, str] = field(default_factory=dict)  # a CSV file -> the text encoding it was read in
 
     def room(self, kind: str) -> bool:
         return len(self.first.get(kind, ())) < KEPT
@@ -105,20 +110,24 @@ class Normalised:
     def as_dict(self, kept: int | None = None) -> dict:
         """JSON-ready, kinds in the summary's order; ``kept`` cells per kind at most (all kept: None)."""
         kinds = [k for k in KINDS if k in self.counts]
-        return {"counts": {k: self.counts[k] for k in kinds},
-                "first": {k: self.first.get(k, [])[:kept] for k in kinds}}
+        out = {"counts": {k: self.counts[k] for k in kinds},
+               "first": {k: self.first.get(k, [])[:kept] for k in kinds}}
+        if self.encodings:
+            out["encodings"] = dict(self.encodings)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Normalised":
         data = data or {}
-        return cls(dict(data.get("counts", {})), {k: list(v) for k, v in data.get("first", {}).items()})
+        return cls(dict(data.get("counts", {})), {k: list(v) for k, v in data.get("first", {}).items()},
+                   dict(data.get("encodings") or {}))
 
 
 def cell_line(cell: dict) -> str:
     """One kept cell: where it is, as typed, as read."""
     zh = lang() != "en"
-    where = (f"{cell['file']},工作表 {cell['sheet']},第 {cell['row']} 行" if zh
-             else f"{cell['file']}, sheet {cell['sheet']}, row {cell['row']}")
+    sheet = (f",工作表 {cell['sheet']}" if zh else f", sheet {cell['sheet']}") if cell.get("sheet") else ""
+    where = f"{cell['file']}{sheet},第 {cell['row']} 行" if zh else f"{cell['file']}{sheet}, row {cell['row']}"
     if cell.get("column"):
         where += t(f",列 {cell['column']}", f", column {cell['column']}")
     return t(f"{where}:填写为 {cell['typed']},读作 {cell['read']}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import io
 import gc
 import itertools
 import re
@@ -57,23 +58,30 @@ class SheetXmlFacts:
 
 @dataclass
 class Workbook:
-    """An opened, checked workbook: the calamine handle plus what only the XML tells."""
+    """An opened, checked workbook: the calamine handle plus what only the XML tells (an .xlsx's: an .xls or
+    .ods has no XML read here, a CSV is one table of text)."""
 
     path: Path
     book: python_calamine.CalamineWorkbook
     sheet_states: dict[str, str]  # sheet name -> 'visible' | 'hidden' | 'veryHidden'
     sheet_parts: dict[str, str]  # sheet name -> zip member of its XML
-    archive: zipfile.ZipFile
+    archive: zipfile.ZipFile | None
     plain_parts: frozenset[str] = frozenset()  # sheet parts seen to hold no formula and no hidden row
+    encoding: str | None = None  # a CSV's text encoding, as detected (shown to the analyst)
+
+    @property
+    def is_csv(self) -> bool:
+        return self.encoding is not None
 
     def close(self) -> None:
-        self.archive.close()
+        if self.archive is not None:
+            self.archive.close()
         self.book.close()
 
     def xml_facts(self, sheet: str) -> SheetXmlFacts:
         facts = SheetXmlFacts()
         part = self.sheet_parts.get(sheet)
-        if part is None or part in self.plain_parts:
+        if part is None or part in self.plain_parts or self.archive is None:
             return facts
         data = self.archive.read(part)
         for m in re.finditer(rb"<(?:\w+:)?row\b[^>]*>", data):
@@ -93,11 +101,19 @@ class Workbook:
 
 
 def open_workbook(path: Path, folder: Path | None = None) -> Workbook:
-    """Check and open ``path`` (a workbook of ``folder``, when given); raises UnreadableWorkbook with the reason."""
+    """Check and open ``path`` (a workbook of ``folder``, when given); raises UnreadableWorkbook with the reason.
+
+    An .xlsx, .xlsm or .ods is checked as a zip first; an .xls (an OLE container) goes to calamine directly; a
+    .csv is decoded as UTF-8 (with or without a BOM) or GB18030 (GBK's superset), whichever reads it."""
     if folder is not None:
         _require_inside(Path(path), Path(folder))
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return open_csv(Path(path))
     with open(path, "rb") as fh:
         head = fh.read(8)
+    if head.startswith(OLE_MAGIC) and suffix == ".xls":
+        return _open_with_calamine(Path(path), None, {}, {}, frozenset())
     if head.startswith(OLE_MAGIC):
         raise UnreadableWorkbook(
             "是受密码保护的工作簿或旧格式的 .xls 工作簿;应为未加密的 .xlsx(在 Excel 中打开,取消密码后另存为 .xlsx)",
@@ -156,17 +172,120 @@ def open_workbook(path: Path, folder: Path | None = None) -> Workbook:
         archive.close()
         raise UnreadableWorkbook(f"是已损坏的 .xlsx({type(exc).__name__}: {exc});应为可读取的工作簿",
                                  f"is a damaged .xlsx ({type(exc).__name__}: {exc}); expected a readable workbook") from None
+    return _open_with_calamine(Path(path), archive, states, parts, frozenset(plain))
+
+
+def _open_with_calamine(path: Path, archive: zipfile.ZipFile | None, states: dict, parts: dict,
+                        plain: frozenset) -> Workbook:
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
-        archive.close()
-        raise UnreadableWorkbook("受密码保护;应为未加密的 .xlsx", "is password-protected; expected an unprotected .xlsx") from None
+        if archive is not None:
+            archive.close()
+        raise UnreadableWorkbook("受密码保护;应为未加密的工作簿(在 Excel 中打开,取消密码后另存)",
+                                 "is password-protected; expected an unprotected workbook (open it in Excel, remove "
+                                 "the password and save it)") from None
     except Exception as exc:  # calamine raises several types for damaged files
-        archive.close()
-        raise UnreadableWorkbook(f"无法读取({type(exc).__name__}: {exc});应为有效的 .xlsx",
-                                 f"cannot be read ({type(exc).__name__}: {exc}); expected a valid .xlsx") from None
+        if archive is not None:
+            archive.close()
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise UnreadableWorkbook("受密码保护;应为未加密的工作簿(在 Excel 中打开,取消密码后另存)",
+                                     "is password-protected; expected an unprotected workbook (open it in Excel, "
+                                     "remove the password and save it)") from None
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            raise UnreadableWorkbook(f"无法读取({exc});应为有效的 .xlsx",
+                                     f"cannot be read ({exc}); expected a valid .xlsx") from None
+        raise UnreadableWorkbook(f"无法读取({exc});应为 Excel、WPS 或 LibreOffice 保存的有效工作簿",
+                                 f"cannot be read ({exc}); expected a valid workbook saved by Excel, WPS or "
+                                 "LibreOffice") from None
     return Workbook(path=path, book=book, sheet_states=states, sheet_parts=parts, archive=archive,
-                    plain_parts=frozenset(plain))
+                    plain_parts=plain)
+
+
+# --- CSV: one table of text -----------------------------------------------------------------------
+
+MAX_CSV_BYTES = MAX_UNCOMPRESSED
+CSV_ENCODINGS = (("utf-8", "UTF-8"), ("gb18030", "GB18030(GBK)"))
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """(the text, the encoding as said to the analyst): a byte-order mark decides; else UTF-8 when the bytes are
+    UTF-8 (GBK text almost never is), else GB18030, which reads every GBK and GB2312 file."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", "replace"), "UTF-8(带 BOM)"
+    for mark, name in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(mark):
+            return data[len(mark):].decode(name, "replace"), "UTF-16"
+    for name, said in CSV_ENCODINGS:
+        try:
+            return data.decode(name), said
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableWorkbook("的文字编码无法识别;应为 UTF-8 或 GBK(GB18030)编码的 CSV(在 Excel 中另存为“CSV UTF-8”)",
+                             "has a text encoding that cannot be told; expected a CSV in UTF-8 or GBK (GB18030) "
+                             "(save it from Excel as \"CSV UTF-8\")")
+
+
+class _CsvSheet:
+    """A CSV's rows with the little of calamine's sheet interface ``read_sheet`` uses."""
+
+    merged_cell_ranges: list = []
+
+    def __init__(self, rows: list[list]):
+        width = max((len(r) for r in rows), default=0)
+        self.rows = [r + [""] * (width - len(r)) for r in rows]
+        self.start = (0, 0) if rows and width else None
+        self.end = (len(rows) - 1, width - 1)
+
+    def iter_rows(self) -> Iterator[list]:
+        return iter(self.rows)
+
+    def to_python(self, skip_empty_area: bool = False) -> list[list]:
+        return [list(r) for r in self.rows]
+
+
+class _CsvBook:
+    """A CSV as a workbook of one nameless sheet (problems name the file, row and column)."""
+
+    def __init__(self, rows: list[list]):
+        self.sheet = _CsvSheet(rows)
+        self.sheet_names = [""]
+
+    def get_sheet_by_name(self, name: str) -> _CsvSheet:
+        return self.sheet
+
+    def close(self) -> None:
+        pass
+
+
+def open_csv(path: Path) -> Workbook:
+    """A CSV file as a one-sheet workbook of text cells; its encoding detected (``Workbook.encoding``)."""
+    import csv
+
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise UnreadableWorkbook(f"超过 {MAX_CSV_BYTES // 2**20} MiB;应不超过这个大小",
+                                 f"is over {MAX_CSV_BYTES // 2**20} MiB; expected at most that")
+    data = path.read_bytes()
+    if data.startswith(OLE_MAGIC) or data.startswith(b"PK\x03\x04"):
+        raise UnreadableWorkbook("扩展名是 .csv,内容却是 Excel 工作簿;应为文本的 CSV(或改回 .xlsx/.xls 扩展名)",
+                                 "is named .csv but holds an Excel workbook; expected a text CSV (or name it "
+                                 ".xlsx/.xls)")
+    text, encoding = decode_csv(data)
+    if "\0" in text:
+        raise UnreadableWorkbook("含有空字符(不是文本文件,或已损坏);应为文本的 CSV",
+                                 "holds NUL characters (not a text file, or damaged); expected a text CSV")
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise UnreadableWorkbook(f"不是有效的 CSV({exc});应为逗号分隔的文本表格",
+                                 f"is not a valid CSV ({exc}); expected a comma-separated table of text") from None
+    return Workbook(path=path, book=_CsvBook(rows), sheet_states={}, sheet_parts={}, archive=None,
+                    encoding=encoding)
 
 
 def _require_inside(path: Path, folder: Path) -> None:
@@ -300,24 +419,49 @@ def _unescape(text: str) -> str:
     )
 
 
-def pick_sheet(wb: Workbook, spec: SheetSpec) -> str | None:
-    """The declared sheet, else the only sheet of a one-sheet workbook, else None."""
+def pick_sheet(wb: Workbook, spec: SheetSpec, sheet: str | None = None, alone: bool | None = None) -> str | None:
+    """The sheet named (``sheet``, else the contract's), else the only sheet of a one-sheet workbook read for one
+    table (``alone``; by default when the contract's workbook has one sheet), else None. A CSV is its one table."""
     names = wb.book.sheet_names
-    if spec.sheet in names:
-        return spec.sheet
+    if wb.is_csv:
+        return names[0]
+    wanted = sheet or spec.sheet
+    if wanted in names:
+        return wanted
     stripped = {n.strip(): n for n in names}
-    if spec.sheet in stripped:
-        return stripped[spec.sheet]
-    declared = [s for s in SHEETS if s.file == spec.file]
-    if len(names) == 1 and len(declared) == 1:
+    if wanted.strip() in stripped:
+        return stripped[wanted.strip()]
+    if sheet is not None:
+        return None  # a sheet the params file names is that sheet, never another
+    if alone is None:
+        alone = len([s for s in SHEETS if s.file == spec.file]) == 1
+    if len(names) == 1 and alone:
         return names[0]
     return None
+
+
+NUMBER_KINDS = ("money", "money_yuan", "score", "year", "flag", "count", "order")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _csv_numbers(rows: Iterator[list], positions: list[int]) -> Iterator[list]:
+    """A CSV's cells are all text: in the number columns, a plain number ("1234.5", "-3") becomes the number a
+    workbook would hold, so it is not reported as a number stored as text. Anything else ("1,234.50", " 12")
+    stays text, read (and recorded as normalised) as in a workbook."""
+    for row in rows:
+        for pos in positions:
+            if pos < len(row):
+                cell = row[pos]
+                if type(cell) is str and _PLAIN_NUMBER.fullmatch(cell):
+                    row[pos] = float(cell)
+        yield row
 
 
 def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
                aliases: dict[str, str] | None = None,
                by_column: bool = True,
-               normalised: Normalised | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
+               normalised: Normalised | None = None, *, sheet: str | None = None, header_row: int | None = None,
+               alone: bool | None = None, adjusted=None) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read ``spec``'s sheet from an open workbook.
 
     ``file`` is the name problems give (the department's own file name, default the contract's);
@@ -334,16 +478,22 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
 
     ``normalised`` (when given) records the cells read otherwise than typed (a date typed "2022.5.8", an id
     with a trailing space, "1,234.50" stored as text): both paths record the same cells in the same order.
+
+    ``sheet`` and ``header_row`` are the params file's (``files: {file, sheet, header_row}``); ``alone``: the
+    file is read for this one table (so its only sheet may be taken whatever its name); ``adjusted``
+    (``adjust.Adjusted``) applies the evaluator's adjustments to the rows before they are converted.
     """
     file = file or spec.file
     problems: list[Problem] = []
-    sheet = pick_sheet(wb, spec)
+    declared_sheet = sheet
+    sheet = pick_sheet(wb, spec, declared_sheet, alone)
     if sheet is None:
         names = wb.book.sheet_names
+        wanted = declared_sheet or spec.sheet
         problems.append(
-            Problem(ERROR, file, (f"缺少工作表 {spec.sheet};该工作簿中有:{'、'.join(names)}",
-                                  f"sheet {spec.sheet} is missing; the workbook has: {', '.join(names)}"),
-                    sheet=spec.sheet)
+            Problem(ERROR, file, (f"缺少工作表 {wanted};该工作簿中有:{'、'.join(names)}",
+                                  f"sheet {wanted} is missing; the workbook has: {', '.join(names)}"),
+                    sheet=wanted)
         )
         return None, problems
     if wb.sheet_states.get(sheet, "visible") != "visible":
@@ -362,7 +512,18 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
         problems.append(_unreadable_sheet(file, sheet, exc))
         return None, problems
     index = ColumnIndex(spec, aliases or {})
-    header_at = _find_header(rows, index)
+    if header_row is not None:
+        if len(rows) < header_row:
+            rows += list(itertools.islice(rest, header_row - len(rows)))
+        header_at = header_row - 1
+        if header_at >= len(rows) or all(is_blank(v) for v in rows[header_at]):
+            problems.append(Problem(ERROR, file, (
+                f"第 {header_row} 行(参数文件 header_row 所指的表头行)为空或不存在;应为表头行",
+                f"row {header_row} (the header row the params file's header_row names) is blank or missing; "
+                "expected the header row"), sheet=sheet, row=header_row))
+            return None, problems
+    else:
+        header_at = _find_header(rows, index)
     if header_at is None:
         problems.append(Problem(ERROR, file, ("该工作表为空;应有表头行和数据行",
                                               "the sheet is empty; expected a header row and data rows"), sheet=sheet))
@@ -470,6 +631,13 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
                    normalised=normalised)
     data = itertools.chain(rows[header_at + 1:], rest)
     del rows, rest  # the chain holds the only reference: converted chunks are freed as they go
+    entries = adjusted.for_sheet(file, sheet, alone is False) if adjusted is not None else []
+    if entries and not header_failed:
+        data = adjusted.wrap(data, entries, file=file, sheet=sheet, table=spec.key, first_row=excel_header_row + 1,
+                             header_row=excel_header_row, header_positions=headers_seen, targets=targets,
+                             headers=[" ".join(str(c).split()) for c in header_cells if not is_blank(c)])
+    if wb.is_csv:
+        data = _csv_numbers(data, [tg.pos for tg in targets if tg.pos is not None and tg.kind in NUMBER_KINDS])
     if by_column:
         try:
             columns, excel_rows = cells.by_column(data, targets)
