@@ -211,13 +211,19 @@ def test_scratch_of_ended_processes_is_removed_by_the_next_run(tmp_path, engine)
     pid = dead_pid()
     left = Path(tempfile.mkdtemp(prefix=f"jixiao-task-{pid}-"))
     (left / "executed.ipynb").write_text("{}", encoding="utf-8")
+    (left / ".jixiao-scratch").write_text(json.dumps({"pid": pid, "start": None}), encoding="utf-8")
     mine = scratch_dir("task")  # this process is alive: its scratch stays
     other = Path(tempfile.mkdtemp(prefix="jixiao-notes-"))  # not a jixiao scratch name: stays
+    # a user's folder that looks like scratch (letters, a number no process has, more): not ours, stays
+    lookalike = Path(tempfile.gettempdir()) / f"jixiao-backup-{pid}-final"
+    lookalike.mkdir()
+    (lookalike / "notes.txt").write_text("mine", encoding="utf-8")
     try:
         assert run(params) == 0
         assert not left.exists() and mine.is_dir() and other.is_dir()
+        assert (lookalike / "notes.txt").read_text(encoding="utf-8") == "mine"
     finally:
-        for path in (left, mine, other):
+        for path in (left, mine, other, lookalike):
             if path.exists():
                 shutil.rmtree(path)
 
