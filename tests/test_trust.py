@@ -204,10 +204,12 @@ def test_a_refused_run_leaves_the_last_good_index(tmp_path, engine):
     assert {name: (tree / name).read_bytes() for name in index} == index
 
 
-def test_scratch_of_ended_processes_is_removed_by_the_next_run(tmp_path, engine):
+def test_scratch_of_ended_processes_is_removed_by_the_next_run(tmp_path, engine, monkeypatch):
     from jixiao.core.scratch import scratch_dir
 
     params = workspace(tmp_path)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # a temp folder no other run sweeps
     pid = dead_pid()
     left = Path(tempfile.mkdtemp(prefix=f"jixiao-task-{pid}-"))
     (left / "executed.ipynb").write_text("{}", encoding="utf-8")
