@@ -10,10 +10,13 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -419,3 +422,18 @@ def test_a_run_killed_at_any_point_then_rerun_equals_a_clean_run(tmp_path, engin
     assert run(params) == 0
     clean = tree_files(tmp_path / "reference" / "out" / EVALUATION)
     assert tree_files(tmp_path / "killed" / "out" / EVALUATION) == clean
+
+
+@pytest.mark.parametrize("second", [signal.SIGTERM, signal.SIGINT])
+def test_a_second_stop_while_cleaning_up_is_the_same_stop(tmp_path, engine, capsys, second):
+    # GNU timeout's two SIGTERMs 10 ms apart, or Ctrl-C pressed twice: the second arrives during the cleanup
+    params = workspace(tmp_path)
+    capsys.readouterr()
+    engine.interrupt_before_report = True
+    engine.kill = lambda: (os.kill(os.getpid(), second), time.sleep(0.05))
+    assert run(params) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert [line for line in err.splitlines() if line] == [
+        f"已中断:{tmp_path / 'out' / EVALUATION} 中的报告不完整;再次运行即可补全"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are restored

@@ -389,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `jixiao fields | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python flushes stdout
         return 0
+    except KeyboardInterrupt:  # Ctrl-C outside a batch's own handling (validating, a second press): one line
+        print(t("已中断", "interrupted"), file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

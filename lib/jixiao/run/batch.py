@@ -273,7 +273,15 @@ def _failure_text(exc: BaseException) -> str:
 
 
 def _raise_terminated(signum, frame):
+    _ignore_further_stops()
     raise Terminated()
+
+
+def _ignore_further_stops() -> None:
+    """The run is stopping: a second SIGTERM (GNU ``timeout`` may send two) or Ctrl-C is the same request,
+    not a new exception in the middle of the cleanup (``execute_runs`` restores the handlers after it)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _say(text: str) -> None:
@@ -734,6 +742,7 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
     engine = None
     bar = None
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_int = signal.getsignal(signal.SIGINT)
     try:
         for run in runs:
             store = Store(run)
@@ -801,6 +810,7 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                     bar.set_postfix_str(f"{task.evaluation}/{task.period}/{task.section} {output.status}")
     except (KeyboardInterrupt, Terminated, MachineryLost) as exc:
         # stopped part-way: the workers go at once, and no temp file of this run stays behind
+        _ignore_further_stops()
         if bar is not None:
             bar.close()
         if engine is not None:
@@ -815,6 +825,8 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
         raise Interrupted() from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:  # None: a handler not set from Python, left as it is
+            signal.signal(signal.SIGINT, previous_int)
         if bar is not None:
             bar.close()
     if engine is not None:
