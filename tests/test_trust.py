@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import re
 import os
 import shutil
 import signal
@@ -56,6 +57,7 @@ class InlineEngine:
     fail = ()  # sections that fail
     lose_after = None  # the scheduler is lost after this many outputs
     raise_on_result = None  # an exception every result raises (a worker lost beyond its retries)
+    padding = 0  # bytes of white space added to every page and report
 
     def __init__(self):
         self.tasks: dict = {}
@@ -71,14 +73,14 @@ class InlineEngine:
             future.set_exception(self.raise_on_result)
         elif task.kind is TaskKind.REPORT:
             digest = hashlib.sha256(task.files.get("metrics.json", b"")).hexdigest()
-            html = f"<html>{task.project} {digest}</html>"
+            html = f"<html>{task.project} {digest}</html>" + " " * self.padding
             future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
                                          files={"html": html.encode()}))
         elif task.section in self.fail:
             future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0,
                                          error="ValueError: broken", files={"ipynb": b"{}"}))
         else:
-            html = f"<html>{task.title} {task.parameters['project']}</html>"
+            html = f"<html>{task.title} {task.parameters['project']}</html>" + " " * self.padding
             future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
                                          files={"ipynb": b"{}", "html": html.encode()}))
         return future
@@ -309,6 +311,37 @@ def test_run_records_hold_warning_counts_not_every_warning(tmp_path, engine, cap
     assert "另有" in capsys.readouterr().err
     index = json.loads((tmp_path / "out" / EVALUATION / "index.json").read_text(encoding="utf-8"))
     assert index["executed"] == 0
+
+
+def test_a_full_disk_says_about_how_much_the_rest_of_the_run_needs(tmp_path, engine, monkeypatch, capsys):
+    from jixiao.core.atomic import atomic_write_bytes
+
+    engine.padding = 1_000_000
+    written = []
+
+    def counted(target, data):
+        written.append(len(data))
+        atomic_write_bytes(target, data)
+
+    monkeypatch.setattr("jixiao.run.batch.atomic_write_bytes", counted)
+    assert run(workspace(tmp_path / "whole")) == 0
+    whole = list(written)
+    assert len(whole) > 8  # enough writes for the full disk to come part-way
+    written.clear()
+    room = sum(whole[:4])  # the disk fills after the fourth write
+
+    def filling(target, data):
+        if sum(written) + len(data) > room:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        counted(target, data)
+
+    monkeypatch.setattr("jixiao.run.batch.atomic_write_bytes", filling)
+    capsys.readouterr()
+    assert run(workspace(tmp_path / "full")) == 3
+    [line] = [line for line in capsys.readouterr().err.splitlines() if "磁盘" in line]
+    estimate = float(re.search(r"还需约 ([0-9.]+) MB", line).group(1)) * 1e6
+    needed = sum(whole) - room
+    assert needed / 1.5 <= estimate <= needed * 1.5, (estimate, needed)
 
 
 def test_a_full_disk_while_writing_an_index_gives_exit_3_for_a_portfolio_too(tmp_path, engine, monkeypatch, capsys):

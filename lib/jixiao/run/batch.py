@@ -246,6 +246,7 @@ class SchedulerLost(MachineryLost):
 
 class DiskFull(MachineryLost):
     def __init__(self, folder: Path, needed: int):
+        self.folder, self.needed = folder, needed
         mb = max(needed / 1e6, 0.1)
         super().__init__(t(f"错误:磁盘已满,无法写入 {folder}(还需约 {mb:.1f} MB)。腾出空间后重新运行,已完成的部分将沿用。",
                            f"error: the disk is full: cannot write to {folder} (about {mb:.1f} MB more needed). "
@@ -737,6 +738,7 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
 
     executed: list[Executed] = []
     finished = 0  # outputs received
+    stored_bytes = stored_outputs = 0  # what was written so far: the measure of what the rest will need
     pending: dict = {}  # future -> (index in executed, task)
     waiting: dict = {}  # (index, period) -> cells not stored yet (the period's report waits for them)
     engine = None
@@ -795,8 +797,12 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                 finished += 1
                 if task.kind is TaskKind.REPORT:
                     store.store_report(output)
+                else:
+                    store.store(output)
+                stored_bytes += sum(len(data) for data in output.files.values())
+                stored_outputs += 1
+                if task.kind is TaskKind.REPORT:
                     continue
-                store.store(output)
                 cells = waiting.get((index, task.period))
                 if cells is not None:
                     cells.discard((task.period, task.section))
@@ -817,6 +823,10 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
             engine.kill()
         for run in runs:
             remove_partials(run.report_dir, include_own=True)
+        if isinstance(exc, DiskFull):  # what the whole rest of the run needs, not only the write that failed
+            outputs_to_come = len(pending) + sum(1 for cells in waiting.values() if cells)
+            each = stored_bytes / stored_outputs if stored_outputs else exc.needed
+            raise DiskFull(exc.folder, exc.needed + int(outputs_to_come * each)) from None
         if isinstance(exc, MachineryLost):
             raise
         for run in runs:
