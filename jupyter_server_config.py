@@ -1,6 +1,7 @@
-# Loaded by `make lab` (--config): JupyterLab rooted at the project folder, opening on notebooks/, and a
-# project notebook's outputs (those in notebooks/) never written to disk, so saving in Lab leaves git clean and the committed notebooks
-# stay output-free (tests/test_environment.py checks both).
+# Loaded by `make lab` (--config): JupyterLab rooted at the project folder, opening on notebooks/, and the
+# outputs of the project's notebooks (those in notebooks/) never written to disk, so saving in Lab leaves git
+# clean and the committed notebooks stay output-free (tests/test_environment.py checks both); the user's
+# other notebooks keep theirs.
 # ruff: noqa
 c = get_config()  # noqa: F821 (Jupyter's config loader provides it)
 
