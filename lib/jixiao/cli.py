@@ -66,11 +66,26 @@ def cmd_validate(args) -> int:
         return _error(exc)
     if args.params and params.report.template is not None:
         from jixiao.output.report import TemplateProblem, check_template
+        from jixiao.output.template_source import TemplateSourceError, read_template
 
         try:
-            check_template(params.report.template.read_text(encoding="utf-8"), _shown_path(params.report.template))
+            text, note = read_template(params.report.template)
+            if note:
+                print(t(f"注意:{note}", f"note: {note}"))
+            check_template(text, _shown_path(params.report.template))
+        except TemplateSourceError as exc:
+            print(t(f"错误:{exc}", f"error: {exc}"))
+            return 2
         except TemplateProblem as exc:
             print(t(f"错误:报告模板 {exc}", f"error: report template {exc}"))
+            return 2
+    if args.params and params.report.reference_docx is not None:
+        from jixiao.output.template_source import TemplateSourceError, read_reference_docx
+
+        try:
+            read_reference_docx(params.report.reference_docx)
+        except TemplateSourceError as exc:
+            print(t(f"错误:{exc}", f"error: {exc}"))
             return 2
     evaluation = read_raw(raw_dir, span, layout)
     _print_problems(evaluation.problems, sys.stdout, details=args.details)

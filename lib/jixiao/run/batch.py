@@ -42,6 +42,7 @@ from jixiao.core.scratch import remove_temp_files, sweep_scratch
 from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
 from jixiao.contract.params import RunParams
 from jixiao.output.index import CellCounts, CellResult, Status, write_index
+from jixiao.output.template_source import TemplateSourceError, read_reference_docx, read_template
 from jixiao.run.execute import TaskKind, TaskOutput
 from jixiao.run.runkeys import RunState, read_record, environment_digest, files_read, fingerprint, section_key
 from jixiao.run.scheduler import LOCAL, SchedulerChoice
@@ -152,8 +153,8 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
            "template_name": relative_to_project(str(settings.template)) if settings.template else ""}
     if with_bytes:
         published = params.raw_dir / "published.yaml"
-        out["template_text"] = settings.template.read_text(encoding="utf-8") if settings.template else None
-        out["reference_docx"] = settings.reference_docx.read_bytes() if settings.reference_docx else None
+        out["template_text"] = read_template(settings.template)[0] if settings.template else None
+        out["reference_docx"] = read_reference_docx(settings.reference_docx) if settings.reference_docx else None
         out["published"] = published.read_bytes() if published.is_file() else None
     return out
 
@@ -360,6 +361,16 @@ def open_run(request: Request) -> Opened:
         _say(t(f"错误:{request.notebooks_dir} 中缺少 notebook:{'、'.join(missing)}",
                f"error: notebooks missing in {request.notebooks_dir}: {', '.join(missing)}"))
         raise Refused()
+    try:  # before anything is written: a template or reference document that will not be read is one line
+        if request.params.report.template is not None:
+            _, note = read_template(request.params.report.template)
+            if note:
+                _say(t(f"注意:{note}", f"note: {note}"))
+        if request.params.report.reference_docx is not None:
+            read_reference_docx(request.params.report.reference_docx)
+    except TemplateSourceError as exc:
+        _say(t(f"错误:{exc}", f"error: {exc}"))
+        raise Refused() from None
     try:
         check_writable(request.report_dir)
         lock = Lock(request.report_dir).acquire()

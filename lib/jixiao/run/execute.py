@@ -207,6 +207,8 @@ def run_report_task(task: ReportTask) -> TaskOutput:
                                                   parameters=task.parameters, inputs=task.inputs,
                                                   run_time=task.run_time, leave_out=frozenset(task.leave_out)).encode("utf-8")
         out.phases["placeholders"] = len(doc.placeholders)
+        if doc.word_error:  # the HTML and PDF are written; the Word file's failure is the report's one line
+            out.status, out.error = Status.FAILED, doc.word_error
     except Exception as exc:  # noqa: BLE001 - say which report failed; the sections stand
         out.status, out.error, out.files = Status.FAILED, f"{type(exc).__name__}: {exc}", {}
     finally:
