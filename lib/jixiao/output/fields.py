@@ -158,8 +158,10 @@ def _is_branch(value) -> bool:
 class Node:
     """A mapping of metrics.json (or published.yaml) whose leaves are Fields."""
 
-    def __init__(self, key: str, data, counter: Placeholders | None = None):
+    def __init__(self, key: str, data, counter: Placeholders | None = None, parts: tuple | None = None):
         self._key, self._data, self._counter = key, data, counter
+        # the path as parts: a name from the data ("4.您对…") may hold a dot, so the dotted key is for reading only
+        self._parts = parts if parts is not None else (tuple(key.split(".")) if key else ())
 
     def _names(self) -> list[str]:
         if isinstance(self._data, dict):
@@ -181,12 +183,13 @@ class Node:
                 raise UnknownName(key, [], t("字段", "field")) from None
         else:
             raise UnknownName(key, [], t("字段", "field"))
-        kind = kind_of(key)
+        parts = (*self._parts, str(name))
+        kind = kind_of(parts)
         if kind is not None and kind.kind != "printed":
             return Field(key, kind, value, self._counter)
         if isinstance(value, dict) or _is_branch(value):
-            return Node(key, value, self._counter)
-        if value is None and kind is None and is_declared_branch(key):
+            return Node(key, value, self._counter, parts)
+        if value is None and kind is None and is_declared_branch(parts):
             return Field(key, Kind("text"), None, self._counter)
         if kind is None:
             raise UnknownName(key, [], t("字段(未在 contract/fields.py 中声明类别)", "field (no kind declared in contract/fields.py)"))

@@ -427,7 +427,7 @@ def check_template(template_text: str, template_name: str) -> None:
             parts = parts[:-1]
         key = ".".join([root, *parts])
         probe = ".".join([root, *("*" if p == "*" else p for p in parts)])
-        if not parts or kind_of(key) or is_declared_branch(key) or _matches_star(probe):
+        if not parts or kind_of((root, *parts)) or is_declared_branch((root, *parts)) or _matches_star(probe):
             continue
         near = nearest(key, FIELDS)
         raise TemplateProblem(template_name, node.lineno, t(f"未知的字段 {key!r}", f"unknown field {key!r}") + (
