@@ -1,0 +1,78 @@
+"""What validate accepts, the run prints: odd characters in cells are normalised (invisible ones, counted under
+已自动规范) or refused naming file, sheet, row and column (control characters, characters no bundled font has);
+messages show a control character escaped, never raw."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from minimal import build, rows
+
+from jixiao import cli
+from jixiao.core.problems import ParameterError
+from jixiao.intake.cells import CellError, parse_text
+
+
+def subprojects_with(domain: str):
+    table = rows("subprojects.xlsx", "子项目")
+    table[2][2] = domain  # A-2's 领域: Excel row 3, column C
+    return {("subprojects.xlsx", "子项目"): table}
+
+
+def validate(raw, capsys) -> tuple[int, str]:
+    capsys.readouterr()
+    code = cli.main(["validate", str(raw), "--span", "2020-2021"])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_invisible_characters_are_removed_and_counted(tmp_path, capsys):
+    raw = build(tmp_path / "raw", subprojects_with("民生\u200b保障\ufeff域\u00ad"))
+    code, out = validate(raw, capsys)
+    assert code == 0, out
+    assert "已自动规范" in out and "不可见的字符" in out
+    assert parse_text("民生\u200b保障\u200d域") == "民生保障域"
+
+
+def test_an_emoji_is_refused_naming_the_cell(tmp_path, capsys):
+    raw = build(tmp_path / "raw", subprojects_with("民生保障域😀"))
+    code, out = validate(raw, capsys)
+    assert code != 0
+    [line] = [line for line in out.splitlines() if "无法打印" in line]
+    assert line.startswith("错误:subprojects.xlsx,工作表 子项目,第 3 行,列 领域:")
+    assert "😀(U+1F600)" in line
+
+
+def test_an_escape_character_from_excel_is_refused_and_shown_escaped(tmp_path, capsys):
+    raw = build(tmp_path / "raw", subprojects_with("民生_x001B_[2J保障域"))  # Excel's way of writing ESC
+    code, out = validate(raw, capsys)
+    assert code != 0 and "\x1b" not in out
+    [line] = [line for line in out.splitlines() if "控制字符" in line]
+    assert "subprojects.xlsx" in line and "第 3 行" in line and "\\x1b(U+001B" in line
+
+
+def test_a_control_character_in_a_text_cell_is_refused():
+    with pytest.raises(CellError) as refused:
+        parse_text("甲\x07乙")
+    assert "\\x07(U+0007,第 2 个字符)" in str(refused.value)
+
+
+def test_a_control_character_in_a_cover_field_is_refused(tmp_path):
+    from jixiao.contract.params import load_params
+
+    build(tmp_path / "raw")
+    params = tmp_path / "params.yaml"
+    params.write_text(json.dumps({"evaluation": "odd", "project": "项目", "raw_dir": "raw", "span": "2020-2021",
+                                  "out_dir": "out", "report": {"委托单位": "某局\u001b[2J"}}, ensure_ascii=False),
+                      encoding="utf-8")
+    with pytest.raises(ParameterError) as refused:
+        load_params(params)
+    assert "report.委托单位 含有控制字符 '\\x1b'(U+001B)" in str(refused.value)
+
+
+def test_the_glyph_check_reads_the_font_the_pages_use():
+    from jixiao.intake.glyphs import CJK_FONT_FILE, font_path
+    from jixiao.present.fonts import CJK_FONT_FILE as PRESENT_FONT, cjk_font_path
+
+    assert CJK_FONT_FILE == PRESENT_FONT and font_path() == cjk_font_path()
