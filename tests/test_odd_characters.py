@@ -76,3 +76,45 @@ def test_the_glyph_check_reads_the_font_the_pages_use():
     from jixiao.present.fonts import CJK_FONT_FILE as PRESENT_FONT, cjk_font_path
 
     assert CJK_FONT_FILE == PRESENT_FONT and font_path() == cjk_font_path()
+
+
+def edit_spending(raw, edit):
+    from openpyxl import load_workbook
+
+    path = raw / "spending.xlsx"
+    wb = load_workbook(path)
+    edit(wb.active)
+    wb.save(path)
+
+
+def test_excel_error_values_are_reported_as_such_not_as_blank(tmp_path, capsys):
+    raw = build(tmp_path / "raw")
+
+    def errors(ws):
+        for ref, value in (("C3", "#N/A"), ("C4", "#DIV/0!")):
+            ws[ref] = value
+            ws[ref].data_type = "e"
+
+    edit_spending(raw, errors)
+    code, out = validate(raw, capsys)
+    assert code != 0
+    lines = [line for line in out.splitlines() if "错误值" in line]
+    assert lines == [
+        "错误:spending.xlsx,工作表 支出,第 3 行,列 支付金额(万元):该单元格是 Excel 的错误值 #N/A(公式或引用出错);应为数值或文本",
+        "错误:spending.xlsx,工作表 支出,第 4 行,列 支付金额(万元):该单元格是 Excel 的错误值 #DIV/0!(公式或引用出错);应为数值或文本"]
+    assert "为空" not in out
+
+
+def test_excels_1900_02_29_is_warned(tmp_path, capsys):
+    raw = build(tmp_path / "raw")
+
+    def serial_60(ws):
+        ws["B2"] = 60  # what Excel shows as 1900-02-29
+        ws["B2"].number_format = "yyyy-mm-dd"
+
+    edit_spending(raw, serial_60)
+    capsys.readouterr()
+    cli.main(["validate", str(raw), "--span", "2020-2021"])
+    out = capsys.readouterr().out
+    [line] = [line for line in out.splitlines() if "1900-02-29" in line]
+    assert "spending.xlsx,工作表 支出,第 2 行,列 支付日期" in line and "已读作 1900-02-28" in line
