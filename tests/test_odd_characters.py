@@ -118,3 +118,13 @@ def test_excels_1900_02_29_is_warned(tmp_path, capsys):
     out = capsys.readouterr().out
     [line] = [line for line in out.splitlines() if "1900-02-29" in line]
     assert "spending.xlsx,工作表 支出,第 2 行,列 支付日期" in line and "已读作 1900-02-28" in line
+
+
+def test_an_emoji_in_the_project_title_is_refused_by_validate(tmp_path, capsys):
+    build(tmp_path / "raw")
+    params = tmp_path / "params.yaml"
+    params.write_text(json.dumps({"evaluation": "odd", "project": "智慧城市😀", "raw_dir": "raw", "span": "2020-2021",
+                                  "out_dir": "out"}, ensure_ascii=False), encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["validate", "--params", str(params)]) == 2
+    assert "错误:参数 project 含有报告字体无法打印的字符 😀(U+1F600)" in capsys.readouterr().err

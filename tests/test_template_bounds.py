@@ -150,3 +150,10 @@ def test_a_bad_reference_document_fails_the_word_file_in_one_line():
     line = word_failure(failed.value, True)
     assert line.startswith("report.docx:参考文档(reference_docx)无法使用:")
     assert "\n" not in line and "CallStack" not in line and "backtrace" not in line
+
+
+def test_a_control_character_in_a_template_is_refused_naming_its_line(tmp_path):
+    (tmp_path / "esc.md").write_bytes("# 一\n\n正文\x1b[2J\n".encode("utf-8"))
+    with pytest.raises(TemplateSourceError) as refused:
+        read_template(tmp_path / "esc.md")
+    assert str(refused.value) == "报告模板 esc.md 第 3 行含控制字符 \\x1b(U+001B);应删去"

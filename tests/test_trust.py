@@ -470,3 +470,30 @@ def test_a_second_stop_while_cleaning_up_is_the_same_stop(tmp_path, engine, caps
     assert [line for line in err.splitlines() if line] == [
         f"已中断:{tmp_path / 'out' / EVALUATION} 中的报告不完整;再次运行即可补全"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are restored
+
+
+def test_an_unprintable_title_is_refused_before_anything_is_replaced(tmp_path, engine, capsys):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and ".jixiao" not in p.parts}
+    workspace(tmp_path, project="信任测试😀")
+    capsys.readouterr()
+    assert run(params) == 2
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.strip()] == [
+        "错误:参数 project 含有报告字体无法打印的字符 😀(U+1F600);应删去或换成常用字符"]
+    assert {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and ".jixiao" not in p.parts} == before
+
+
+@pytest.mark.parametrize("encoding, note", [("utf-8-sig", False), ("gbk", True)])
+def test_a_bom_or_gbk_template_runs(tmp_path, engine, capsys, encoding, note):
+    params = workspace(tmp_path)
+    data = json.loads(params.read_text(encoding="utf-8"))
+    (tmp_path / "report.md").write_bytes("# 一、概况\n\n支出率{{ expenditure.rate }}。\n".encode(encoding))
+    data["report"] = {"template": "report.md"}
+    params.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    capsys.readouterr()
+    assert run(params) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "GB18030" in line]
+    assert said == (["注意:报告模板 report.md 以 GB18030(GBK)编码读取;建议另存为 UTF-8"] if note else [])

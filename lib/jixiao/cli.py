@@ -64,6 +64,12 @@ def cmd_validate(args) -> int:
             span = (p.first, p.last)
     except ParameterError as exc:
         return _error(exc)
+    if args.params:
+        from jixiao.intake.glyphs import unprintable_settings
+
+        refused = unprintable_settings(params.project, params.report.cover)
+        if refused:
+            return _error(refused)
     if args.params and params.report.template is not None:
         from jixiao.output.report import TemplateProblem, check_template
         from jixiao.output.template_source import TemplateSourceError, read_template

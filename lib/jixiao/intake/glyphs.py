@@ -42,3 +42,19 @@ def unprintable(text: str) -> list[str]:
     if cmap is None:
         return []
     return [c for c in dict.fromkeys(text) if not c.isspace() and ord(c) not in cmap]
+
+
+def unprintable_settings(project: str, cover: dict) -> str | None:
+    """The first of the params' printed texts (the project's title, the cover's fields) holding a character the
+    bundled font cannot draw, as a line naming it; None when every one prints."""
+    from jixiao.core.i18n import t
+
+    for where, text in (("project", project), *((f"report.{k}", v) for k, v in cover.items())):
+        missing = unprintable(str(text))
+        if missing:
+            shown = "".join(missing[:5])
+            codes = "、".join(f"U+{ord(c):04X}" for c in missing[:5])
+            return t(f"参数 {where} 含有报告字体无法打印的字符 {shown}({codes});应删去或换成常用字符",
+                     f"the parameter {where} holds character(s) the report's font cannot print: {shown} ({codes}); "
+                     "expected them removed or replaced")
+    return None

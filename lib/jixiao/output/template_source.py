@@ -28,6 +28,7 @@ import codecs
 import io
 import math
 import operator
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -79,7 +80,7 @@ def decode_template(data: bytes, name: str) -> tuple[str, str | None]:
         raise TemplateSourceError(t(f"{name} 是 UTF-16 编码;应为 UTF-8(在编辑器中另存为 UTF-8)",
                                     f"{name} is UTF-16; expected UTF-8 (save it as UTF-8 in the editor)"))
     try:
-        return data.decode("utf-8"), None
+        return _without_control(data.decode("utf-8"), name), None
     except UnicodeDecodeError as exc:
         utf8_error = exc
     try:
@@ -89,8 +90,23 @@ def decode_template(data: bytes, name: str) -> tuple[str, str | None]:
             f"{name} 既不是 UTF-8 也不是 GB18030/GBK 编码(第 {utf8_error.start} 字节起无法解码);应另存为 UTF-8",
             f"{name} is neither UTF-8 nor GB18030/GBK (undecodable from byte {utf8_error.start}); "
             "save it as UTF-8")) from None
-    return text, t(f"{name} 以 GB18030(GBK)编码读取;建议另存为 UTF-8",
-                   f"{name} was read as GB18030 (GBK); saving it as UTF-8 is advised")
+    return _without_control(text, name), t(f"{name} 以 GB18030(GBK)编码读取;建议另存为 UTF-8",
+                                           f"{name} was read as GB18030 (GBK); saving it as UTF-8 is advised")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _without_control(text: str, name: str) -> str:
+    """The text, refused when it holds a control character (it would reach the report and the terminal raw)."""
+    found = _CONTROL.search(text)
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        shown = repr(found.group())[1:-1]
+        raise TemplateSourceError(t(f"{name} 第 {line} 行含控制字符 {shown}(U+{ord(found.group()):04X});应删去",
+                                    f"{name} line {line} holds the control character {shown} "
+                                    f"(U+{ord(found.group()):04X}); expected it removed"))
+    return text
 
 
 def check_reference_docx(data: bytes, name: str) -> None:

@@ -41,6 +41,7 @@ from jixiao.core.i18n import t
 from jixiao.core.scratch import remove_temp_files, sweep_scratch
 from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
 from jixiao.contract.params import RunParams
+from jixiao.intake.glyphs import unprintable_settings
 from jixiao.output.index import CellCounts, CellResult, Status, write_index
 from jixiao.output.template_source import TemplateSourceError, read_reference_docx, read_template
 from jixiao.run.execute import TaskKind, TaskOutput
@@ -360,6 +361,10 @@ def open_run(request: Request) -> Opened:
     if missing:
         _say(t(f"错误:{request.notebooks_dir} 中缺少 notebook:{'、'.join(missing)}",
                f"error: notebooks missing in {request.notebooks_dir}: {', '.join(missing)}"))
+        raise Refused()
+    refused = unprintable_settings(request.params.project, request.params.report.cover)
+    if refused:  # the index and every page print the title: refused before any of them is replaced
+        _say(t(f"错误:{refused}", f"error: {refused}"))
         raise Refused()
     try:  # before anything is written: a template or reference document that will not be read is one line
         if request.params.report.template is not None:
