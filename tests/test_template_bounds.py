@@ -157,3 +157,14 @@ def test_a_control_character_in_a_template_is_refused_naming_its_line(tmp_path):
     with pytest.raises(TemplateSourceError) as refused:
         read_template(tmp_path / "esc.md")
     assert str(refused.value) == "报告模板 esc.md 第 3 行含控制字符 \\x1b(U+001B);应删去"
+
+
+def test_a_bad_reference_document_leaves_the_html_and_fails_only_word(tmp_path):
+    from jixiao.output.document import build_report
+
+    doc, html, pdf, docx = build_report(tmp_path, project="某项目", period="2021", span="2020-2021", published=None,
+                                        template_text="# 一、概况\n\n正文。\n", template_name="report.md", settings={},
+                                        pdf=False, reference_docx=b"PK\x03\x04garbage")
+    assert "正文" in html and docx is None
+    assert doc.word_error.startswith("report.docx:参考文档(reference_docx)无法使用:")
+    assert "\n" not in doc.word_error
