@@ -82,6 +82,8 @@ def test_a_huge_power_is_refused_by_validate_in_under_a_second(tmp_path, capsys)
 @pytest.mark.parametrize("text", [
     '{{ "x" * 1000000000 }}',
     '{{ "x"|center(1000000000) }}',
+    '{{ "%0999999999d"|format(1) }}',
+    '{{ "{:>999999999}".format(1) }}',
     '{{ ("xxxxxxxx"' + '|replace("x", "xxxxxxxx")' * 12 + ')|length }}',  # 8**13 characters when folded
 ])
 def test_constant_expressions_are_not_folded_beyond_the_bounds(text):
@@ -109,8 +111,9 @@ def test_runtime_only_errors_are_found_by_validate_with_their_line(text, line, w
     assert refused.value.line == line and words in refused.value.message
 
 
-def test_data_names_do_not_fail_the_validate_rendering():
-    check_template("{% for stage, m in milestones.items() %}{{ stage }} {{ m.done }}{% endfor %}"
+def test_data_names_and_ordinary_numbers_do_not_fail_the_validate_rendering():
+    check_template('{{ "%d"|format(35806422) }}{{ "{:,}".format(35806422) }}{{ "x"|center(20) }}{{ 2**10 * 3 }}'
+                   "{% for stage, m in milestones.items() %}{{ stage }} {{ m.done }}{% endfor %}"
                    "{{ milestones.启动.done }}{{ table('子项目支出率分布') }}{{ expenditure.by_year[0].rate }}", "report.md")
 
 

@@ -14,6 +14,8 @@ The bounds and why:
   ``10**(10**9)`` would hold the process for hours. Jinja folds constant expressions while compiling, so
   the sandbox intercepts ``**`` and ``*`` (an intercepted operator is never folded) and folds nothing
   but plain constants (``optimized=False``; a filter on constants is evaluated when rendering, in bounds).
+  The same bound holds for widths a filter fills (``center``, ``indent``), field widths in ``format`` and
+  ``str.format`` (seven digits or more), what ``replace`` would make, and any filter's result.
 - A reference document (``reference_docx``): at most ``MAX_REFERENCE_BYTES`` (20 MiB) on disk and
   ``MAX_REFERENCE_UNCOMPRESSED`` (64 MiB) unpacked, no part expanding more than the workbooks' ``MAX_RATIO``,
   no DTD or entity declaration (Word never writes one): the workbooks' zip and XML guards.
@@ -216,6 +218,16 @@ def bounded_environment(**options):
             self._tick()
             return bounded_binop(left, operator_name, right)
 
+        def wrap_str_format(self, value):
+            text = getattr(value, "__self__", None)
+            if isinstance(text, str) and getattr(value, "__name__", "") in ("format", "format_map") \
+                    and _WIDE_FORMAT.search(text):
+                def refuse(*args, **kwargs):  # "{:>999999999}".format(1)
+                    raise _too_big()
+
+                return refuse
+            return SandboxedEnvironment.wrap_str_format(self, value)
+
         def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
             __self._tick()
             return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
@@ -240,11 +252,16 @@ def bounded_environment(**options):
 
     env.globals["range"] = BoundedRange
     for name, function in list(env.filters.items()):
-        env.filters[name] = _bounded_filter(function, env, replaces=name == "replace")
+        env.filters[name] = _bounded_filter(function, env, replaces=name == "replace", sizes=name in _SIZED_FILTERS,
+                                            formats=name == "format")
     return env
 
 
-def _bounded_filter(function, env, replaces: bool = False):
+_WIDE_FORMAT = re.compile(r"\d{7,}")  # a field width or precision of a million or more ("%0999999999d")
+_SIZED_FILTERS = frozenset({"center", "indent"})
+
+
+def _bounded_filter(function, env, replaces: bool = False, sizes: bool = False, formats: bool = False):
     """A filter whose number arguments are bounded (``center(10**9)`` and ``indent(10**9)`` would fill memory)
     and that watches the clock; it keeps the filter's own way of being called (``pass_environment``…)."""
     import functools
@@ -254,9 +271,12 @@ def _bounded_filter(function, env, replaces: bool = False):
     @functools.wraps(function)
     def bounded(*args, **kwargs):
         env._tick()
-        for value in (*args[first_argument:], *kwargs.values()):
-            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_REPEAT:
-                raise _too_big()
+        if sizes:  # a width the filter fills with spaces
+            for value in (*args[first_argument:], *kwargs.values()):
+                if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_REPEAT:
+                    raise _too_big()
+        if formats and args and _WIDE_FORMAT.search(str(args[first_argument - 1])):
+            raise _too_big()
         if replaces and len(args) >= 3 + first_argument - 1:  # known before it is made: a chain grows 8-fold a step
             value, old, new = (str(a) for a in args[first_argument - 1:first_argument + 2])
             if old and len(value) + value.count(old) * (len(new) - len(old)) > MAX_OUTPUT_CHARS:
