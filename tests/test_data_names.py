@@ -24,3 +24,12 @@ def test_a_question_numbered_4_and_a_stage_7_render_by_key():
     check_template(text, "report.md")
     doc = render(text, "report.md", metrics=METRICS, published=None, cat=Catalogue(), cover={}, title="t")
     assert doc.markdown == f"75.00%|50.00%|{QUESTION}:9个|7.终验:1个"
+
+
+def test_jixiao_fields_lists_a_dotted_name_by_key():
+    from jixiao.output.fields import listed
+
+    rows = dict(listed(METRICS))
+    assert rows[f'survey.questions["{QUESTION}"].positive_share'] == "75.00%"
+    assert rows['milestones["7.终验"].done'] == "1个"
+    assert rows["survey.respondents"] == "12个"

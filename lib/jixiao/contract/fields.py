@@ -147,7 +147,7 @@ def kind_of(key) -> Kind | None:
     """The declared kind of a dotted metrics.json key (``expenditure.domains.基础平台.approved_total``) or of its
     parts, else None. ``published.…`` keys are ``printed``."""
     parts = _parts(key)
-    if parts[0] == "published":
+    if parts[:1] == ("published",):
         return PRINTED
     for pattern, kind in _PATTERNS:
         if len(pattern) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern, parts)):
@@ -158,6 +158,6 @@ def kind_of(key) -> Kind | None:
 def is_declared_branch(key) -> bool:
     """True when ``key`` (dotted, or its parts) is a prefix of a declared field (a mapping the template may go into)."""
     parts = _parts(key)
-    if parts[0] == "published":
+    if parts[:1] == ("published",):
         return True
     return any(len(p) > len(parts) and all(a == "*" or a == b for a, b in zip(p, parts)) for p, _ in _PATTERNS)

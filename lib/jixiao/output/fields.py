@@ -239,15 +239,29 @@ def flatten(data, prefix: str = "") -> list[tuple[str, object]]:
     return out
 
 
+def _flatten_parts(data, parts: tuple) -> list[tuple[tuple, object]]:
+    """``flatten`` keeping each key as its parts: a name from the data may hold a dot ("4.您对…")."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) and data and isinstance(data[0], (dict, list)) else None
+    if items is None:
+        return [(parts, data)]
+    return [found for k, v in items for found in _flatten_parts(v, (*parts, str(k)))]
+
+
+def template_key(parts: tuple) -> str:
+    """A key as a template writes it: dotted, a part holding a dot by its key (``survey.questions["4.您对…"]``)."""
+    return parts[0] + "".join(f'["{p}"]' if "." in p else f".{p}" for p in parts[1:]) if parts else ""
+
+
 def listed(data, prefix: str = "") -> list[tuple[str, str]]:
     """(key, printed value) of every declared field in ``data`` (for ``jixiao fields``)."""
     rows = []
-    for key, value in flatten(data, prefix):
-        kind = kind_of(key) or (kind_of(key.rsplit(".", 1)[0]) if "." in key else None)
-        if kind is not None and kind.kind == "list" and kind_of(key) is None:
+    for parts, value in _flatten_parts(data, (prefix,) if prefix else ()):
+        kind = kind_of(parts) or (kind_of(parts[:-1]) if len(parts) > 1 else None)
+        if kind is not None and kind.kind == "list" and kind_of(parts) is None:
             continue  # an item of a list field: the list is listed whole
         if kind is None:
             continue
+        key = template_key(parts)
         rows.append((key, NO_DATA.format(key=key) if value is None else format_value(kind, value)))
     return rows
 
