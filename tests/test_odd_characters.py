@@ -128,3 +128,12 @@ def test_an_emoji_in_the_project_title_is_refused_by_validate(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["validate", "--params", str(params)]) == 2
     assert "错误:参数 project 含有报告字体无法打印的字符 😀(U+1F600)" in capsys.readouterr().err
+
+
+def test_failure_lines_show_control_characters_escaped(capsys):
+    from jixiao.core.problems import escape_controls
+    from jixiao.run.batch import _say
+
+    assert escape_controls("失败:\x1b[2J\x07\t行\n下一行\x9b") == "失败:\\x1b[2J\\x07\t行\n下一行\\x9b"
+    _say("失败:report:ValueError: 单位\x1b[2J")
+    assert capsys.readouterr().err == "失败:report:ValueError: 单位\\x1b[2J\n"

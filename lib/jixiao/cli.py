@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jixiao.core.version import __version__
 from jixiao.core.i18n import LANGUAGES, set_lang, t
-from jixiao.core.problems import ERROR, NOTE, WARNING, ParameterError
+from jixiao.core.problems import ERROR, NOTE, WARNING, ParameterError, escape_controls
 
 
 def _print_problems(problems, stream, details: bool = False) -> None:
@@ -30,7 +30,7 @@ def _print_problems(problems, stream, details: bool = False) -> None:
 
 
 def _error(message: object) -> int:
-    print(t(f"错误:{message}", f"error: {message}"), file=sys.stderr)
+    print(escape_controls(t(f"错误:{message}", f"error: {message}")), file=sys.stderr)
     return 2
 
 
@@ -256,9 +256,9 @@ def cmd_fields(args) -> int:
     published = yaml.safe_load(published_path.read_text(encoding="utf-8")) if published_path.is_file() else {}
     print(t("# 字段({{ 名称 }})", "# fields ({{ name }})"))
     for key, value in listed(metrics):
-        print(f"{key}\t{value}")
+        print(escape_controls(f"{key}\t{value}"))
     for key, value in listed(published or {}, "published"):
-        print(f"{key}\t{value}")
+        print(escape_controls(f"{key}\t{value}"))
     print(t("# 其他名称", "# other names"))
     print("period\tspan\tis_span\tproject\tcover[\"报告编号\"] …\t待撰写(\"…\")\tcontents()")
     cat = catalogue(folder, SECTIONS)

@@ -38,6 +38,7 @@ from pathlib import Path
 from jixiao.core.atomic import atomic_write_bytes
 from jixiao.core.config import NOTEBOOKS_DIR, relative_to_project
 from jixiao.core.i18n import t
+from jixiao.core.problems import escape_controls
 from jixiao.core.scratch import remove_temp_files, sweep_scratch
 from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
 from jixiao.contract.params import RunParams
@@ -288,7 +289,7 @@ def _ignore_further_stops() -> None:
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    print(escape_controls(text), file=sys.stderr)
 
 
 @dataclass(frozen=True)
