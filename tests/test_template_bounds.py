@@ -171,3 +171,19 @@ def test_a_bad_reference_document_leaves_the_html_and_fails_only_word(tmp_path):
     assert "正文" in html and docx is None
     assert doc.word_error.startswith("report.docx:参考文档(reference_docx)无法使用:")
     assert "\n" not in doc.word_error
+
+
+def test_a_refused_reference_document_in_a_run_fails_only_the_word_file(tmp_path):
+    from jixiao.output.index import Status
+    from jixiao.run.batch import report_settings
+    from jixiao.run.execute import ReportTask, run_report_task
+    from jixiao.contract.params import load_params
+
+    params = load_params(evaluation(tmp_path, "# 一、概况\n\n正文。\n".encode("utf-8"), reference=b"PK\x03\x04garbage"))
+    settings = report_settings(params)
+    assert settings["reference_docx"] is None and "不是 .docx" in settings["reference_error"]
+    task = ReportTask("tpl", "2020-2021", "2020-2021", "某县数字政府项目", "2024-01-01 00:00", {}, {}, {},
+                      pdf=False, report=settings)
+    out = run_report_task(task)
+    assert out.status is Status.FAILED and "html" in out.files and "docx" not in out.files
+    assert out.error.startswith("report.docx:参考文档 reference.docx 不是 .docx") and "\n" not in out.error

@@ -156,7 +156,10 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
     if with_bytes:
         published = params.raw_dir / "published.yaml"
         out["template_text"] = read_template(settings.template)[0] if settings.template else None
-        out["reference_docx"] = read_reference_docx(settings.reference_docx) if settings.reference_docx else None
+        try:
+            out["reference_docx"] = read_reference_docx(settings.reference_docx) if settings.reference_docx else None
+        except TemplateSourceError as exc:  # fails the Word file only; validate refuses it
+            out["reference_docx"], out["reference_error"] = None, str(exc)
         out["published"] = published.read_bytes() if published.is_file() else None
     return out
 
@@ -367,13 +370,11 @@ def open_run(request: Request) -> Opened:
     if refused:  # the index and every page print the title: refused before any of them is replaced
         _say(t(f"错误:{refused}", f"error: {refused}"))
         raise Refused()
-    try:  # before anything is written: a template or reference document that will not be read is one line
+    try:  # before anything is written: a template that will not be read is one line
         if request.params.report.template is not None:
             _, note = read_template(request.params.report.template)
             if note:
                 _say(t(f"注意:{note}", f"note: {note}"))
-        if request.params.report.reference_docx is not None:
-            read_reference_docx(request.params.report.reference_docx)
     except TemplateSourceError as exc:
         _say(t(f"错误:{exc}", f"error: {exc}"))
         raise Refused() from None
