@@ -1,6 +1,7 @@
-# Loaded by `make lab` (--config): JupyterLab rooted at the project folder, opening on notebooks/, and a
-# notebook's outputs never written to disk, so saving in Lab leaves git clean and the committed notebooks
-# stay output-free (tests/test_environment.py checks both).
+# Loaded by `make lab` (--config): JupyterLab rooted at the project folder, opening on notebooks/, and the
+# outputs of the project's notebooks (those in notebooks/) never written to disk, so saving in Lab leaves git
+# clean and the committed notebooks stay output-free (tests/test_environment.py checks both); the user's
+# other notebooks keep theirs.
 # ruff: noqa
 c = get_config()  # noqa: F821 (Jupyter's config loader provides it)
 
@@ -8,11 +9,20 @@ CELL_RUN_METADATA = ("execution", "collapsed", "scrolled")  # what running a cel
 NOTEBOOK_RUN_METADATA = ("language_info", "widgets")  # what running a kernel adds to the notebook's
 
 
-def strip_outputs(model, **kwargs):
-    """Pre-save hook: the notebook as committed: no outputs, no execution counts, no run metadata."""
+def project_notebook(path) -> bool:
+    """One of the project's notebooks: directly in notebooks/, where notebooks/jupytext.toml pairs each with
+    its .py and git keeps them output-free. The user's notebooks anywhere else keep their outputs."""
+    parts = str(path or "").strip("/").split("/")
+    return len(parts) == 2 and parts[0] == "notebooks" and parts[1].endswith(".ipynb")
+
+
+def strip_outputs(model, path=None, **kwargs):
+    """Pre-save hook: a project notebook as committed: no outputs, no execution counts, no run metadata."""
     if model.get("type") != "notebook" or not model.get("content"):
         return
     notebook = model["content"]
+    if not project_notebook(path):
+        return
     for key in NOTEBOOK_RUN_METADATA:
         notebook.get("metadata", {}).pop(key, None)
     for cell in notebook.get("cells", []):

@@ -20,6 +20,7 @@ def normalised_folder(tmp_path):
     subprojects = rows("subprojects.xlsx", "子项目")
     subprojects[1][0] = " A-1 "
     subprojects[1][4] = "1,234.50"
+    subprojects[2][2] = "民生\u200b保障域"  # a zero-width space pasted from the web
     budget = rows("budget.xlsx", "预算")
     budget[1][1] = "2020"
     budget[1][3] = 60.0000001
@@ -39,7 +40,7 @@ def normalised_folder(tmp_path):
 
 
 COUNTS = {"date_text": 2, "time_dropped": 1, "month_text": 1, "number_text": 2, "rounded": 1, "flag_word": 1,
-          "trimmed": 1, "as_text": 1}
+          "trimmed": 1, "invisible": 1, "as_text": 1}
 
 
 def test_each_kind_of_normalisation_is_counted_with_its_cells(tmp_path):
@@ -74,7 +75,7 @@ def test_validate_prints_a_count_of_each_kind_and_details_lists_each_cell(tmp_pa
     raw = normalised_folder(tmp_path)
     assert main(["validate", str(raw), "--span", "2019-2021"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "已自动规范 10 个单元格(按下列方式读取,原文件未改动):"
+    assert lines[0] == "已自动规范 11 个单元格(按下列方式读取,原文件未改动):"
     assert lines[1] == ("  以文本填写的日期(如 2022.5.8、2022/5/8、2022年5月8日),已读作日期:2 个;"
                         "例如 spending.xlsx,工作表 支出,第 2 行,列 支付日期:填写为 '2020.5.1',读作 2020-05-01")
     assert len(lines) == 1 + len(COUNTS) + 2  # a line per kind, the --details hint, the verdict
@@ -102,7 +103,7 @@ def test_the_summary_and_details_in_english(tmp_path, capsys, chosen_language):
     raw = normalised_folder(tmp_path)
     assert main(["validate", str(raw), "--span", "2019-2021", "--lang", "en"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "normalised automatically: 10 cell(s), read as follows (the files are unchanged):"
+    assert lines[0] == "normalised automatically: 11 cell(s), read as follows (the files are unchanged):"
     assert lines[1] == ("  dates typed as text (2022.5.8, 2022/5/8, 2022年5月8日), read as dates: 2; e.g. spending.xlsx, "
                         "sheet 支出, row 2, column 支付日期: typed '2020.5.1', read as 2020-05-01")
     assert lines[-2] == "  jixiao validate --details lists each cell"

@@ -164,6 +164,13 @@ def test_chinese_prose_gets_full_width_punctuation_and_numbers_stay_as_they_are(
     assert zh_punctuation('<a href="x(1),y">评价(2019)</a>') == '<a href="x(1),y">评价（2019）</a>'
 
 
+def test_full_width_punctuation_leaves_escaped_characters_whole():
+    # &gt; &quot; &#39; are one character each: their semicolon is not punctuation
+    assert zh_punctuation("<p>得分&gt;九十;优秀</p>") == "<p>得分&gt;九十；优秀</p>"
+    assert zh_punctuation("<p>建设&quot;智慧&quot;城市,已完成</p>") == "<p>建设&quot;智慧&quot;城市，已完成</p>"
+    assert zh_punctuation("<p>项目&#39;甲&#x27;(一期)</p>") == "<p>项目&#39;甲&#x27;（一期）</p>"
+
+
 def test_tables_align_numbers_right_text_left_and_never_wrap_short_cells():
     frame = pd.DataFrame({"id": ["DG-2021-001"], "band": ["[80%,90%)"], "amount": [1234.5],
                           "note": ["这是一段超过三十个字的较长的中文评分说明文字，在页面宽度之内需要折成两行或者更多行"]})

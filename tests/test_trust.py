@@ -10,10 +10,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import re
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -53,6 +57,7 @@ class InlineEngine:
     fail = ()  # sections that fail
     lose_after = None  # the scheduler is lost after this many outputs
     raise_on_result = None  # an exception every result raises (a worker lost beyond its retries)
+    padding = 0  # bytes of white space added to every page and report
 
     def __init__(self):
         self.tasks: dict = {}
@@ -68,14 +73,14 @@ class InlineEngine:
             future.set_exception(self.raise_on_result)
         elif task.kind is TaskKind.REPORT:
             digest = hashlib.sha256(task.files.get("metrics.json", b"")).hexdigest()
-            html = f"<html>{task.project} {digest}</html>"
+            html = f"<html>{task.project} {digest}</html>" + " " * self.padding
             future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
                                          files={"html": html.encode()}))
         elif task.section in self.fail:
             future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0,
                                          error="ValueError: broken", files={"ipynb": b"{}"}))
         else:
-            html = f"<html>{task.title} {task.parameters['project']}</html>"
+            html = f"<html>{task.title} {task.parameters['project']}</html>" + " " * self.padding
             future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
                                          files={"ipynb": b"{}", "html": html.encode()}))
         return future
@@ -204,20 +209,28 @@ def test_a_refused_run_leaves_the_last_good_index(tmp_path, engine):
     assert {name: (tree / name).read_bytes() for name in index} == index
 
 
-def test_scratch_of_ended_processes_is_removed_by_the_next_run(tmp_path, engine):
+def test_scratch_of_ended_processes_is_removed_by_the_next_run(tmp_path, engine, monkeypatch):
     from jixiao.core.scratch import scratch_dir
 
     params = workspace(tmp_path)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # a temp folder no other run sweeps
     pid = dead_pid()
     left = Path(tempfile.mkdtemp(prefix=f"jixiao-task-{pid}-"))
     (left / "executed.ipynb").write_text("{}", encoding="utf-8")
+    (left / ".jixiao-scratch").write_text(json.dumps({"pid": pid, "start": None}), encoding="utf-8")
     mine = scratch_dir("task")  # this process is alive: its scratch stays
     other = Path(tempfile.mkdtemp(prefix="jixiao-notes-"))  # not a jixiao scratch name: stays
+    # a user's folder that looks like scratch (letters, a number no process has, more): not ours, stays
+    lookalike = Path(tempfile.gettempdir()) / f"jixiao-backup-{pid}-final"
+    lookalike.mkdir()
+    (lookalike / "notes.txt").write_text("mine", encoding="utf-8")
     try:
         assert run(params) == 0
         assert not left.exists() and mine.is_dir() and other.is_dir()
+        assert (lookalike / "notes.txt").read_text(encoding="utf-8") == "mine"
     finally:
-        for path in (left, mine, other):
+        for path in (left, mine, other, lookalike):
             if path.exists():
                 shutil.rmtree(path)
 
@@ -298,6 +311,37 @@ def test_run_records_hold_warning_counts_not_every_warning(tmp_path, engine, cap
     assert "另有" in capsys.readouterr().err
     index = json.loads((tmp_path / "out" / EVALUATION / "index.json").read_text(encoding="utf-8"))
     assert index["executed"] == 0
+
+
+def test_a_full_disk_says_about_how_much_the_rest_of_the_run_needs(tmp_path, engine, monkeypatch, capsys):
+    from jixiao.core.atomic import atomic_write_bytes
+
+    engine.padding = 1_000_000
+    written = []
+
+    def counted(target, data):
+        written.append(len(data))
+        atomic_write_bytes(target, data)
+
+    monkeypatch.setattr("jixiao.run.batch.atomic_write_bytes", counted)
+    assert run(workspace(tmp_path / "whole")) == 0
+    whole = list(written)
+    assert len(whole) > 8  # enough writes for the full disk to come part-way
+    written.clear()
+    room = sum(whole[:4])  # the disk fills after the fourth write
+
+    def filling(target, data):
+        if sum(written) + len(data) > room:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        counted(target, data)
+
+    monkeypatch.setattr("jixiao.run.batch.atomic_write_bytes", filling)
+    capsys.readouterr()
+    assert run(workspace(tmp_path / "full")) == 3
+    [line] = [line for line in capsys.readouterr().err.splitlines() if "磁盘" in line]
+    estimate = float(re.search(r"还需约 ([0-9.]+) MB", line).group(1)) * 1e6
+    needed = sum(whole) - room
+    assert needed / 1.5 <= estimate <= needed * 1.5, (estimate, needed)
 
 
 def test_a_full_disk_while_writing_an_index_gives_exit_3_for_a_portfolio_too(tmp_path, engine, monkeypatch, capsys):
@@ -411,3 +455,45 @@ def test_a_run_killed_at_any_point_then_rerun_equals_a_clean_run(tmp_path, engin
     assert run(params) == 0
     clean = tree_files(tmp_path / "reference" / "out" / EVALUATION)
     assert tree_files(tmp_path / "killed" / "out" / EVALUATION) == clean
+
+
+@pytest.mark.parametrize("second", [signal.SIGTERM, signal.SIGINT])
+def test_a_second_stop_while_cleaning_up_is_the_same_stop(tmp_path, engine, capsys, second):
+    # GNU timeout's two SIGTERMs 10 ms apart, or Ctrl-C pressed twice: the second arrives during the cleanup
+    params = workspace(tmp_path)
+    capsys.readouterr()
+    engine.interrupt_before_report = True
+    engine.kill = lambda: (os.kill(os.getpid(), second), time.sleep(0.05))
+    assert run(params) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert [line for line in err.splitlines() if line] == [
+        f"已中断:{tmp_path / 'out' / EVALUATION} 中的报告不完整;再次运行即可补全"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are restored
+
+
+def test_an_unprintable_title_is_refused_before_anything_is_replaced(tmp_path, engine, capsys):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and ".jixiao" not in p.parts}
+    workspace(tmp_path, project="信任测试😀")
+    capsys.readouterr()
+    assert run(params) == 2
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.strip()] == [
+        "错误:参数 project 含有报告字体无法打印的字符 😀(U+1F600);应删去或换成常用字符"]
+    assert {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and ".jixiao" not in p.parts} == before
+
+
+@pytest.mark.parametrize("encoding, note", [("utf-8-sig", False), ("gbk", True)])
+def test_a_bom_or_gbk_template_runs(tmp_path, engine, capsys, encoding, note):
+    params = workspace(tmp_path)
+    data = json.loads(params.read_text(encoding="utf-8"))
+    (tmp_path / "report.md").write_bytes("# 一、概况\n\n支出率{{ expenditure.rate }}。\n".encode(encoding))
+    data["report"] = {"template": "report.md"}
+    params.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    capsys.readouterr()
+    assert run(params) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "GB18030" in line]
+    assert said == (["注意:报告模板 report.md 以 GB18030(GBK)编码读取;建议另存为 UTF-8"] if note else [])

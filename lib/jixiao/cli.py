@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jixiao.core.version import __version__
 from jixiao.core.i18n import LANGUAGES, set_lang, t
-from jixiao.core.problems import ERROR, NOTE, WARNING, ParameterError
+from jixiao.core.problems import ERROR, NOTE, WARNING, ParameterError, escape_controls
 
 
 def _print_problems(problems, stream, details: bool = False) -> None:
@@ -30,7 +30,7 @@ def _print_problems(problems, stream, details: bool = False) -> None:
 
 
 def _error(message: object) -> int:
-    print(t(f"错误:{message}", f"error: {message}"), file=sys.stderr)
+    print(escape_controls(t(f"错误:{message}", f"error: {message}")), file=sys.stderr)
     return 2
 
 
@@ -64,13 +64,34 @@ def cmd_validate(args) -> int:
             span = (p.first, p.last)
     except ParameterError as exc:
         return _error(exc)
+    if args.params:
+        from jixiao.intake.glyphs import unprintable_settings
+
+        refused = unprintable_settings(params.project, params.report.cover)
+        if refused:
+            return _error(refused)
     if args.params and params.report.template is not None:
         from jixiao.output.report import TemplateProblem, check_template
+        from jixiao.output.template_source import TemplateSourceError, read_template
 
         try:
-            check_template(params.report.template.read_text(encoding="utf-8"), _shown_path(params.report.template))
+            text, note = read_template(params.report.template)
+            if note:
+                print(t(f"注意:{note}", f"note: {note}"))
+            check_template(text, _shown_path(params.report.template))
+        except TemplateSourceError as exc:
+            print(t(f"错误:{exc}", f"error: {exc}"))
+            return 2
         except TemplateProblem as exc:
             print(t(f"错误:报告模板 {exc}", f"error: report template {exc}"))
+            return 2
+    if args.params and params.report.reference_docx is not None:
+        from jixiao.output.template_source import TemplateSourceError, read_reference_docx
+
+        try:
+            read_reference_docx(params.report.reference_docx)
+        except TemplateSourceError as exc:
+            print(t(f"错误:{exc}", f"error: {exc}"))
             return 2
     evaluation = read_raw(raw_dir, span, layout)
     _print_problems(evaluation.problems, sys.stdout, details=args.details)
@@ -249,9 +270,9 @@ def cmd_fields(args) -> int:
     published = yaml.safe_load(published_path.read_text(encoding="utf-8")) if published_path.is_file() else {}
     print(t("# 字段({{ 名称 }})", "# fields ({{ name }})"))
     for key, value in listed(metrics):
-        print(f"{key}\t{value}")
+        print(escape_controls(f"{key}\t{value}"))
     for key, value in listed(published or {}, "published"):
-        print(f"{key}\t{value}")
+        print(escape_controls(f"{key}\t{value}"))
     print(t("# 其他名称", "# other names"))
     print("period\tspan\tis_span\tproject\tcover[\"报告编号\"] …\t待撰写(\"…\")\tcontents()")
     cat = catalogue(folder, SECTIONS)
@@ -420,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `jixiao fields | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python flushes stdout
         return 0
+    except KeyboardInterrupt:  # Ctrl-C outside a batch's own handling (validating, a second press): one line
+        print(t("已中断", "interrupted"), file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -174,21 +174,27 @@ FIELDS.update(SELF_EVALUATION_FIELDS)
 _PATTERNS = [(tuple(k.split(".")), v) for k, v in FIELDS.items()]
 
 
-def kind_of(key: str) -> Kind | None:
-    """The declared kind of a dotted metrics.json key (``expenditure.domains.基础平台.approved_total``), else None.
-    ``published.…`` keys are ``printed``."""
-    if key == "published" or key.startswith("published."):
+def _parts(key) -> tuple:
+    """A key's parts: a dotted string, or the parts themselves when a part from the data may hold a dot
+    (a question "4.您对…", a stage "7.终验")."""
+    return tuple(key.split(".")) if isinstance(key, str) else tuple(str(p) for p in key)
+
+
+def kind_of(key) -> Kind | None:
+    """The declared kind of a dotted metrics.json key (``expenditure.domains.基础平台.approved_total``) or of its
+    parts, else None. ``published.…`` keys are ``printed``."""
+    parts = _parts(key)
+    if parts[:1] == ("published",):
         return PRINTED
-    parts = tuple(key.split("."))
     for pattern, kind in _PATTERNS:
         if len(pattern) == len(parts) and all(p == "*" or p == q for p, q in zip(pattern, parts)):
             return kind
     return None
 
 
-def is_declared_branch(key: str) -> bool:
-    """True when ``key`` is a prefix of a declared field (a mapping the template may go into)."""
-    if key == "published" or key.startswith("published."):
+def is_declared_branch(key) -> bool:
+    """True when ``key`` (dotted, or its parts) is a prefix of a declared field (a mapping the template may go into)."""
+    parts = _parts(key)
+    if parts[:1] == ("published",):
         return True
-    parts = tuple(key.split("."))
     return any(len(p) > len(parts) and all(a == "*" or a == b for a, b in zip(p, parts)) for p, _ in _PATTERNS)

@@ -318,6 +318,12 @@ def parse_report(block: object, base: Path, path: Path | str = "params.yaml") ->
     if not isinstance(final, bool):
         raise ParameterError(t(f"{path}:report.final 应为 true 或 false", f"{path}: report.final must be true or false"))
     cover = {k: str(block[k]) for k in REPORT_KEYS[3:] if block.get(k) not in (None, "")}
+    for key, text in cover.items():  # printed on the cover as typed: a control character would reach the page raw
+        control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+        if control is not None:
+            raise ParameterError(t(f"{path}:report.{key} 含有控制字符 {control!r}(U+{ord(control):04X});应为一行文字",
+                                   f"{path}: report.{key} holds the control character {control!r} "
+                                   f"(U+{ord(control):04X}); expected one line of text"))
     return ReportSettings(files.get("template"), final, files.get("reference_docx"), cover)
 
 

@@ -7,6 +7,8 @@ trip (``Problem(**json.loads(...))``), which is how the processed cache keeps it
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from jixiao.core.i18n import lang, t
@@ -71,6 +73,15 @@ class Problem:
         """JSON-ready: the value as text (it may be a date)."""
         return self.__dict__ | {"value": None if self.value is None else str(self.value),
                                 "rows": None if self.rows is None else list(self.rows)}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` for a terminal: a control character shown escaped (``\\x1b``), never sent raw (an ESC from a
+    cell or a failure's message could clear the screen); line breaks and tabs stay."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def show_value(value: object, limit: int = 60) -> str:

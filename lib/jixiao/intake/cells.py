@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from jixiao.core.i18n import t
 from jixiao.core.units import FEN_PER_WAN, FEN_PER_YUAN, SCORE_SCALE, YUAN_PER_WAN
+from jixiao.intake.glyphs import unprintable
 
 EXPECTED = {
     "id": ("应为编号(文本)", "expected an identifier (text)"),
@@ -201,10 +203,42 @@ def parse_month(value: object) -> str:
     raise CellError(EXPECTED["month"])
 
 
+# control characters: C0 and C1 but tab and line breaks (which clean_text turns into spaces), and DEL;
+# Excel writes ESC as _x001B_, which the reader decodes
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def shown_character(c: str) -> str:
+    """A character as a message shows it: a control or invisible one escaped (``\\x1b``), never raw."""
+    return repr(c)[1:-1] if not c.isprintable() or unicodedata.category(c) == "Cf" else c
+
+
+def without_invisible(text: str) -> str:
+    """``text`` without invisible format characters (zero-width space and joiners, BOM, soft hyphen, direction
+    marks: Unicode's Cf), which a paste from the web leaves and no font draws."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf") if not text.isascii() else text
+
+
 def parse_text(value: object) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    return clean_text(value)
+    if isinstance(value, str):
+        control = _CONTROL.search(value)
+        if control:
+            c = control.group()
+            raise CellError((f"含控制字符 {shown_character(c)}(U+{ord(c):04X},第 {control.start() + 1} 个字符);应删去",
+                             f"holds the control character {shown_character(c)} (U+{ord(c):04X}, character "
+                             f"{control.start() + 1}); expected it removed"))
+        value = without_invisible(value)
+    text = clean_text(value)
+    missing = unprintable(text)
+    if missing:
+        shown = "".join(shown_character(c) for c in missing[:5])
+        codes = "、".join(f"U+{ord(c):04X}" for c in missing[:5])
+        raise CellError((f"含有报告字体无法打印的字符 {shown}({codes});应删去或换成常用字符",
+                         f"holds character(s) the report's font cannot print: {shown} ({codes}); "
+                         "expected them removed or replaced by common characters"))
+    return text
 
 
 PARSERS = {

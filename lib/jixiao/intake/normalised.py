@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from jixiao.core.i18n import lang, t
 from jixiao.core.problems import show_value
-from jixiao.intake.cells import is_rounded
+from jixiao.intake.cells import is_rounded, without_invisible
 
 KEPT = 1_000  # cells kept per kind: ``validate --details`` lists these, the run's workpapers the first few
 MIDNIGHT = dt.time()
@@ -37,6 +37,9 @@ KINDS = {
     "flag_word": ("是/否 已读作 1/0", "是/否 read as 1/0"),
     "trimmed": ("文本首尾或中间多余的空格(含全角空格、换行)已去掉", "text with spaces trimmed (leading, trailing, "
                                                        "repeated, full-width or line breaks)"),
+    "invisible": ("文本中不可见的字符(零宽空格、零宽连接符、BOM、软连字符等,多为网页粘贴)已去掉",
+                  "invisible characters in text (zero-width spaces and joiners, BOM, soft hyphens, often pasted "
+                  "from the web) removed"),
     "as_text": ("填在编号列中的数字、或文本列中的日期,已读作文本(如 101.0 读作 \"101\")",
                 "numbers in an id column or dates in a text column, read as text (101.0 as \"101\")"),
 }
@@ -49,6 +52,8 @@ def normalisation(raw: object, kind: str, value: object) -> str | None:
     typed = type(raw)
     if kind in ("id", "text"):
         if typed is str:
+            if value != raw and without_invisible(raw) != raw:
+                return "invisible"
             return "trimmed" if value != raw else None
         if kind == "text" and typed in (int, float):
             # a number in a free-text column (目标值 0.95, 计分参数 90) is read as the number written: nothing to

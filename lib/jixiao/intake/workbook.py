@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
+from jixiao.intake.excel_values import (CALAMINE_READS_IT_AS, excel_error_problem, excel_errors,
+                                        feb_29_1900_problem, serial_60_cells)
 from jixiao.intake.cells import BLANK_REQUIRED, is_blank
 from jixiao.intake.columns import BLANK_CELL, ColumnConverter, ConvertedColumn, Failed, blank_cells, outcome
 from jixiao.intake.normalised import Normalised, normalisation, shown_read
@@ -54,6 +56,7 @@ class UnreadableWorkbook(Exception):
 class SheetXmlFacts:
     hidden_rows: list[int] = field(default_factory=list)
     formulas_without_value: list[tuple[int, str]] = field(default_factory=list)  # (row, column letter)
+    error_values: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column letter, #N/A …)
 
 
 @dataclass
@@ -97,6 +100,7 @@ class Workbook:
                     ref = re.search(rb'\br="([A-Z]+)(\d+)"', m.group(1))
                     if ref:
                         facts.formulas_without_value.append((int(ref.group(2)), ref.group(1).decode()))
+        facts.error_values = excel_errors(data)
         return facts
 
 
@@ -353,7 +357,7 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, facts: bool) -
             if b"!" in chunk and (b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk):
                 return True, True
             # every match of xml_facts' patterns holds one of these
-            marked = marked or b"hidden" in chunk or names_an_f(chunk)
+            marked = marked or b"hidden" in chunk or names_an_f(chunk) or b't="e"' in chunk
             tail = chunk[-16:]
     return False, marked
 
@@ -611,6 +615,11 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
                                   "the cell holds a formula with no saved result; expected a value "
                                   "(open and save the file in Excel, or paste values)"), sheet=sheet, row=row, column=header)
         )
+    read_positions = set(positions.values()) | set(extra.values())
+    errors = [(row, letter, value) for row, letter, value in facts.error_values
+              if row > excel_header_row and _col_index(letter) in read_positions]
+    problems.extend(excel_error_problem(file, sheet, row, _header_of(header_cells, letter), value)
+                    for row, letter, value in errors)
     hidden = [r for r in facts.hidden_rows if r > excel_header_row]
     if hidden:
         shown = ", ".join(str(r) for r in hidden[:10]) + (" …" if len(hidden) > 10 else "")
@@ -627,7 +636,8 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
                for c in spec.columns]
     targets += [_Target(q, pos, spec.extra_columns, False, q, "object") for q, pos in extra.items()]
     cells = _Cells(file, sheet, excel_header_row + 1, problems,
-                   {(row, _col_index(letter)) for row, letter in facts.formulas_without_value},
+                   {(row, _col_index(letter)) for row, letter in facts.formulas_without_value}
+                   | {(row, _col_index(letter)) for row, letter, _ in errors},  # said above, not as blank
                    normalised=normalised)
     data = itertools.chain(rows[header_at + 1:], rest)
     del rows, rest  # the chain holds the only reference: converted chunks are freed as they go
@@ -650,6 +660,7 @@ def read_sheet(wb: Workbook, spec: SheetSpec, file: str | None = None,
     if header_failed:
         return None, problems
     frame = pd.DataFrame({"excel_row": excel_rows, **columns})
+    problems.extend(_feb_29_1900(wb, file, sheet, frame, targets))
     frame.attrs["sheet"] = sheet
     frame.attrs["header_row"] = excel_header_row
     frame.attrs["headers"] = {**headers_by_name, **{q: q for q in extra}}
@@ -925,6 +936,25 @@ def _merged_header(calamine_sheet, header_at: int) -> str | None:
         if r0 <= header_at <= r1 and (c1 > c0 or r1 > r0):
             return f"{_col_letter(c0)}{r0 + 1}:{_col_letter(c1)}{r1 + 1}"
     return None
+
+
+def _feb_29_1900(wb: Workbook, file: str, sheet: str, frame: pd.DataFrame, targets: list) -> list[Problem]:
+    """A warning per date read as 1900-02-28 that Excel stored as its serial 60, the 1900-02-29 that never was
+    (a rare date: the sheet's XML is read again only when one is there)."""
+    suspects = [(int(row), _col_letter(target.pos), target.header) for target in targets
+                if target.kind == "date" and target.pos is not None
+                for row in frame.loc[frame[target.name] == CALAMINE_READS_IT_AS, "excel_row"]]
+    part = wb.sheet_parts.get(sheet)
+    if not suspects or part is None:
+        return []
+    headers = {(row, letter): header for row, letter, header in suspects}
+    found = serial_60_cells(wb.archive.read(part), [(row, letter) for row, letter, _ in suspects])
+    return [feb_29_1900_problem(file, sheet, row, headers[(row, letter)]) for row, letter in found]
+
+
+def _header_of(header_cells: list, letter: str) -> str:
+    pos = _col_index(letter)
+    return " ".join(str(header_cells[pos]).split()) if pos < len(header_cells) and not is_blank(header_cells[pos]) else letter
 
 
 def _col_index(letters: str) -> int:

@@ -430,5 +430,21 @@ def build_report(period_dir: Path, *, project: str, period: str, span: str, publ
     if docx:
         from jixiao.output.docx import write_docx
 
-        docx_data = write_docx(doc, reference_docx=reference_docx)
+        try:
+            docx_data = write_docx(doc, reference_docx=reference_docx)
+        except Exception as exc:  # noqa: BLE001 - a bad reference document fails the Word file only
+            doc.word_error = word_failure(exc, reference_docx is not None)
     return doc, html, pdf_data, docx_data
+
+
+def word_failure(exc: BaseException, with_reference: bool) -> str:
+    """One line for a Word build that failed: pandoc's first line, not its Haskell backtrace."""
+    from jixiao.core.i18n import t
+
+    text = str(exc)
+    text = text.split("during conversion:", 1)[-1].strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)[:200]
+    if with_reference:
+        return t(f"report.docx:参考文档(reference_docx)无法使用:{first}",
+                 f"report.docx: the reference document (reference_docx) cannot be used: {first}")
+    return t(f"report.docx:无法生成:{first}", f"report.docx: cannot be made: {first}")

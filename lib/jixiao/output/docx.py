@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
-from pathlib import Path
+import shutil
 
+from jixiao.core.scratch import scratch_dir
 from jixiao.output.report import TOKEN_RE, ChartBlock, ContentsBlock, TableBlock
 
 TITLE_FONT = "方正小标宋简体"
@@ -275,16 +275,19 @@ def write_docx(doc, reference_docx: bytes | None = None) -> bytes:
     from docx import Document as WordDocument
     from docx.shared import Cm
 
-    with tempfile.TemporaryDirectory(prefix="jixiao-docx-") as scratch:
-        out = Path(scratch) / "report.docx"
+    scratch = scratch_dir("docx")  # owned scratch: a later run sweeps it if this build is killed
+    try:
+        out = scratch / "report.docx"
         args = []
         if reference_docx:
-            ref = Path(scratch) / "reference.docx"
+            ref = scratch / "reference.docx"
             ref.write_bytes(reference_docx)
             args.append(f"--reference-doc={ref}")
         pypandoc.convert_text(_pandoc_markdown(doc), "docx", format="markdown+east_asian_line_breaks-smart",
                               outputfile=str(out), extra_args=args)
         document = WordDocument(str(out))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     if not reference_docx:
         _government_format(document)
     for paragraph in list(document.paragraphs):

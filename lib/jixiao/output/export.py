@@ -124,9 +124,26 @@ def zh_punctuation(html: str) -> str:
     return "".join(parts)
 
 
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
 def zh_text(text: str) -> str:
     if not re.search(f"[{ZH}]", text):
         return text
+    # an escaped character (&gt; &quot; &#39;) is one character, not an ampersand, letters and a semicolon:
+    # it is held aside as a private-use mark while the punctuation changes, so its ; never becomes ；
+    held = _CHARACTER_REFERENCE.findall(text)
+    if held:
+        mark = next(chr(c) for c in range(0xF0000, 0xFFFFE) if chr(c) not in text)
+        text = _CHARACTER_REFERENCE.sub(mark, text)
+    text = _zh_text(text)
+    if held:
+        first, *rest = text.split(mark)
+        text = first + "".join(reference + after for reference, after in zip(held, rest))
+    return text
+
+
+def _zh_text(text: str) -> str:
     zh = f"[{ZH}]"
 
     def paren(m: re.Match) -> str:

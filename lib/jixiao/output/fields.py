@@ -158,8 +158,10 @@ def _is_branch(value) -> bool:
 class Node:
     """A mapping of metrics.json (or published.yaml) whose leaves are Fields."""
 
-    def __init__(self, key: str, data, counter: Placeholders | None = None):
+    def __init__(self, key: str, data, counter: Placeholders | None = None, parts: tuple | None = None):
         self._key, self._data, self._counter = key, data, counter
+        # the path as parts: a name from the data ("4.您对…") may hold a dot, so the dotted key is for reading only
+        self._parts = parts if parts is not None else (tuple(key.split(".")) if key else ())
 
     def _names(self) -> list[str]:
         if isinstance(self._data, dict):
@@ -181,12 +183,13 @@ class Node:
                 raise UnknownName(key, [], t("字段", "field")) from None
         else:
             raise UnknownName(key, [], t("字段", "field"))
-        kind = kind_of(key)
+        parts = (*self._parts, str(name))
+        kind = kind_of(parts)
         if kind is not None and kind.kind != "printed":
             return Field(key, kind, value, self._counter)
         if isinstance(value, dict) or _is_branch(value):
-            return Node(key, value, self._counter)
-        if value is None and kind is None and is_declared_branch(key):
+            return Node(key, value, self._counter, parts)
+        if value is None and kind is None and is_declared_branch(parts):
             return Field(key, Kind("text"), None, self._counter)
         if kind is None:
             raise UnknownName(key, [], t("字段(未在 contract/fields.py 中声明类别)", "field (no kind declared in contract/fields.py)"))
@@ -236,15 +239,29 @@ def flatten(data, prefix: str = "") -> list[tuple[str, object]]:
     return out
 
 
+def _flatten_parts(data, parts: tuple) -> list[tuple[tuple, object]]:
+    """``flatten`` keeping each key as its parts: a name from the data may hold a dot ("4.您对…")."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) and data and isinstance(data[0], (dict, list)) else None
+    if items is None:
+        return [(parts, data)]
+    return [found for k, v in items for found in _flatten_parts(v, (*parts, str(k)))]
+
+
+def template_key(parts: tuple) -> str:
+    """A key as a template writes it: dotted, a part holding a dot by its key (``survey.questions["4.您对…"]``)."""
+    return parts[0] + "".join(f'["{p}"]' if "." in p else f".{p}" for p in parts[1:]) if parts else ""
+
+
 def listed(data, prefix: str = "") -> list[tuple[str, str]]:
     """(key, printed value) of every declared field in ``data`` (for ``jixiao fields``)."""
     rows = []
-    for key, value in flatten(data, prefix):
-        kind = kind_of(key) or (kind_of(key.rsplit(".", 1)[0]) if "." in key else None)
-        if kind is not None and kind.kind == "list" and kind_of(key) is None:
+    for parts, value in _flatten_parts(data, (prefix,) if prefix else ()):
+        kind = kind_of(parts) or (kind_of(parts[:-1]) if len(parts) > 1 else None)
+        if kind is not None and kind.kind == "list" and kind_of(parts) is None:
             continue  # an item of a list field: the list is listed whole
         if kind is None:
             continue
+        key = template_key(parts)
         rows.append((key, NO_DATA.format(key=key) if value is None else format_value(kind, value)))
     return rows
 

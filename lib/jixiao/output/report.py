@@ -74,6 +74,7 @@ class Document:
     blocks: list
     placeholders: list = field(default_factory=list)
     template: str = ""
+    word_error: str = ""  # why report.docx could not be made (the HTML and PDF stand)
 
     def numbered(self) -> list:
         """The blocks in reading order (tables and charts carry their 表N / 图N)."""
@@ -206,10 +207,11 @@ def builtin_template() -> str:
 
 def _environment():
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
-                               trim_blocks=True, lstrip_blocks=True)
+    from jixiao.output.template_source import bounded_environment
+
+    env = bounded_environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True)
     env.filters.update(FILTERS)
     return env
 
@@ -286,8 +288,17 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
             message = t(f"模板语法错误:{message}", f"template syntax error: {message}")
         raise TemplateProblem(template_name, exc.lineno, message) from None
     # Jinja compiles a template from a string under the name "<template>"
+    from jinja2.exceptions import SecurityError
+
+    from jixiao.output.template_source import RenderBound, render_bounded
+
     try:
-        markdown = template.render(context)
+        markdown = render_bounded(template, context)
+    except (RenderBound, SecurityError, OverflowError, RecursionError, MemoryError, ZeroDivisionError) as exc:
+        line = _template_line(sys.exc_info()[2], "<template>")
+        what = str(exc) if isinstance(exc, RenderBound) else t(
+            f"无法渲染:{type(exc).__name__}: {exc}", f"cannot render: {type(exc).__name__}: {exc}")
+        raise TemplateProblem(template_name, line, what) from None
     except UnknownName as exc:
         raise TemplateProblem(template_name, _template_line(sys.exc_info()[2], "<template>"), str(exc)) from None
     except UndefinedError as exc:
@@ -416,11 +427,14 @@ def check_template(template_text: str, template_name: str) -> None:
             parts = parts[:-1]
         key = ".".join([root, *parts])
         probe = ".".join([root, *("*" if p == "*" else p for p in parts)])
-        if not parts or kind_of(key) or is_declared_branch(key) or _matches_star(probe):
+        if not parts or kind_of((root, *parts)) or is_declared_branch((root, *parts)) or _matches_star(probe):
             continue
         near = nearest(key, FIELDS)
         raise TemplateProblem(template_name, node.lineno, t(f"未知的字段 {key!r}", f"unknown field {key!r}") + (
             t(f";最接近的名称:{'、'.join(near)}", f"; nearest known: {', '.join(near)}") if near else ""))
+    from jixiao.output.template_source import check_renders
+
+    check_renders(template_text, template_name)  # what only running finds, with its line
 
 
 def _matches_star(probe: str) -> bool:

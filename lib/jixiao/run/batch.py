@@ -38,10 +38,13 @@ from pathlib import Path
 from jixiao.core.atomic import atomic_write_bytes
 from jixiao.core.config import NOTEBOOKS_DIR, relative_to_project
 from jixiao.core.i18n import t
+from jixiao.core.problems import escape_controls
 from jixiao.core.scratch import remove_temp_files, sweep_scratch
 from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
 from jixiao.contract.params import RunParams
+from jixiao.intake.glyphs import unprintable_settings
 from jixiao.output.index import CellCounts, CellResult, Status, write_index
+from jixiao.output.template_source import TemplateSourceError, read_reference_docx, read_template
 from jixiao.run.execute import TaskKind, TaskOutput
 from jixiao.run.runkeys import RunState, read_record, environment_digest, files_read, fingerprint, section_key
 from jixiao.run.scheduler import LOCAL, SchedulerChoice
@@ -152,8 +155,11 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
            "template_name": relative_to_project(str(settings.template)) if settings.template else ""}
     if with_bytes:
         published = params.raw_dir / "published.yaml"
-        out["template_text"] = settings.template.read_text(encoding="utf-8") if settings.template else None
-        out["reference_docx"] = settings.reference_docx.read_bytes() if settings.reference_docx else None
+        out["template_text"] = read_template(settings.template)[0] if settings.template else None
+        try:
+            out["reference_docx"] = read_reference_docx(settings.reference_docx) if settings.reference_docx else None
+        except TemplateSourceError as exc:  # fails the Word file only; validate refuses it
+            out["reference_docx"], out["reference_error"] = None, str(exc)
         out["published"] = published.read_bytes() if published.is_file() else None
     return out
 
@@ -246,6 +252,7 @@ class SchedulerLost(MachineryLost):
 
 class DiskFull(MachineryLost):
     def __init__(self, folder: Path, needed: int):
+        self.folder, self.needed = folder, needed
         mb = max(needed / 1e6, 0.1)
         super().__init__(t(f"错误:磁盘已满,无法写入 {folder}(还需约 {mb:.1f} MB)。腾出空间后重新运行,已完成的部分将沿用。",
                            f"error: the disk is full: cannot write to {folder} (about {mb:.1f} MB more needed). "
@@ -273,11 +280,19 @@ def _failure_text(exc: BaseException) -> str:
 
 
 def _raise_terminated(signum, frame):
+    _ignore_further_stops()
     raise Terminated()
 
 
+def _ignore_further_stops() -> None:
+    """The run is stopping: a second SIGTERM (GNU ``timeout`` may send two) or Ctrl-C is the same request,
+    not a new exception in the middle of the cleanup (``execute_runs`` restores the handlers after it)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    print(escape_controls(text), file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -351,6 +366,18 @@ def open_run(request: Request) -> Opened:
         _say(t(f"错误:{request.notebooks_dir} 中缺少 notebook:{'、'.join(missing)}",
                f"error: notebooks missing in {request.notebooks_dir}: {', '.join(missing)}"))
         raise Refused()
+    refused = unprintable_settings(request.params.project, request.params.report.cover)
+    if refused:  # the index and every page print the title: refused before any of them is replaced
+        _say(t(f"错误:{refused}", f"error: {refused}"))
+        raise Refused()
+    try:  # before anything is written: a template that will not be read is one line
+        if request.params.report.template is not None:
+            _, note = read_template(request.params.report.template)
+            if note:
+                _say(t(f"注意:{note}", f"note: {note}"))
+    except TemplateSourceError as exc:
+        _say(t(f"错误:{exc}", f"error: {exc}"))
+        raise Refused() from None
     try:
         check_writable(request.report_dir)
         lock = Lock(request.report_dir).acquire()
@@ -737,11 +764,13 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
 
     executed: list[Executed] = []
     finished = 0  # outputs received
+    stored_bytes = stored_outputs = 0  # what was written so far: the measure of what the rest will need
     pending: dict = {}  # future -> (index in executed, task)
     waiting: dict = {}  # (index, period) -> cells not stored yet (the period's report waits for them)
     engine = None
     bar = None
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_int = signal.getsignal(signal.SIGINT)
     try:
         for run in runs:
             store = Store(run)
@@ -794,8 +823,12 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                 finished += 1
                 if task.kind is TaskKind.REPORT:
                     store.store_report(output)
+                else:
+                    store.store(output)
+                stored_bytes += sum(len(data) for data in output.files.values())
+                stored_outputs += 1
+                if task.kind is TaskKind.REPORT:
                     continue
-                store.store(output)
                 cells = waiting.get((index, task.period))
                 if cells is not None:
                     cells.discard((task.period, task.section))
@@ -809,12 +842,17 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                     bar.set_postfix_str(f"{task.evaluation}/{task.period}/{task.section} {output.status}")
     except (KeyboardInterrupt, Terminated, MachineryLost) as exc:
         # stopped part-way: the workers go at once, and no temp file of this run stays behind
+        _ignore_further_stops()
         if bar is not None:
             bar.close()
         if engine is not None:
             engine.kill()
         for run in runs:
             remove_partials(run.report_dir, include_own=True)
+        if isinstance(exc, DiskFull):  # what the whole rest of the run needs, not only the write that failed
+            outputs_to_come = len(pending) + sum(1 for cells in waiting.values() if cells)
+            each = stored_bytes / stored_outputs if stored_outputs else exc.needed
+            raise DiskFull(exc.folder, exc.needed + int(outputs_to_come * each)) from None
         if isinstance(exc, MachineryLost):
             raise
         for run in runs:
@@ -823,6 +861,8 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
         raise Interrupted() from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:  # None: a handler not set from Python, left as it is
+            signal.signal(signal.SIGINT, previous_int)
         if bar is not None:
             bar.close()
     if engine is not None:

@@ -193,7 +193,9 @@ def run_report_task(task: ReportTask) -> TaskOutput:
             scratch, project=task.project, period=task.period, span=task.span, published=published,
             template_text=settings.get("template_text"), template_name=settings.get("template_name", ""),
             settings=settings.get("cover", {}), pdf=task.pdf, reference_docx=settings.get("reference_docx"),
-            leave_out=frozenset(task.leave_out))
+            docx=not settings.get("reference_error"), leave_out=frozenset(task.leave_out))
+        if settings.get("reference_error"):  # a reference document refused by its guards: no Word file
+            doc.word_error = f"report.docx:{settings['reference_error']}"
         if settings.get("final") and doc.placeholders:
             raise ValueError(t(f"report: final 为 true,但报告仍有 {len(doc.placeholders)} 处占位(如 {doc.placeholders[0]}),不发布",
                                f"report: final is true but the report still has {len(doc.placeholders)} placeholder(s) "
@@ -207,6 +209,8 @@ def run_report_task(task: ReportTask) -> TaskOutput:
                                                   parameters=task.parameters, inputs=task.inputs,
                                                   run_time=task.run_time, leave_out=frozenset(task.leave_out)).encode("utf-8")
         out.phases["placeholders"] = len(doc.placeholders)
+        if doc.word_error:  # the HTML and PDF are written; the Word file's failure is the report's one line
+            out.status, out.error = Status.FAILED, doc.word_error
     except Exception as exc:  # noqa: BLE001 - say which report failed; the sections stand
         out.status, out.error, out.files = Status.FAILED, f"{type(exc).__name__}: {exc}", {}
     finally:
