@@ -67,7 +67,8 @@ def read_section_results(period_dir: Path, section: str, expected: dict) -> tupl
     frames = {}
     for name in manifest["frames"].get(section, []):
         data = (period_dir / FRAMES_DIR / f"{section}.{name}.parquet").read_bytes()
-        frames[name] = _text_as_objects(pd.read_parquet(pa.BufferReader(data))  # see intake.folder._read_table)
+        # an Arrow buffer, not io.BytesIO: see intake.folder._read_table (an abort at process exit)
+        frames[name] = _text_as_objects(pd.read_parquet(pa.BufferReader(data)))
     return metrics, frames
 
 
