@@ -45,3 +45,21 @@ def dongguan_metrics(dongguan):
 
     span = Period(2019, 2021)
     return compute_period(dongguan.tables, span, span, "东莞").metrics
+
+
+DONGGUAN_PERIODS = ("2019-2021", "2019")  # the whole span and one year: what test_batch and test_document read
+
+
+@pytest.fixture(scope="session")
+def dongguan_batch(tmp_path_factory):
+    """``jixiao run`` of params.yaml for DONGGUAN_PERIODS, once for the whole session: (result, tree). Read it
+    only; a test that changes outputs or re-runs works on its own copy (``tree_copy``)."""
+    from batchrun import jixiao
+
+    out = tmp_path_factory.mktemp("dongguan-batch")
+    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", out, "--jobs", "2", "--quiet"]
+    for period in DONGGUAN_PERIODS:
+        args += ["--period", period]
+    result = jixiao(*args)
+    evaluation = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))["evaluation"]
+    return result, out / evaluation

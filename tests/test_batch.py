@@ -9,7 +9,8 @@ import shutil
 import nbformat
 import pytest
 from batchrun import jixiao
-from conftest import DONGGUAN_RAW, FIGURES, PROJECT_ROOT
+from conftest import DONGGUAN_PERIODS, DONGGUAN_RAW, FIGURES, PROJECT_ROOT
+from helpers import assert_carries_its_own_font
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -19,19 +20,15 @@ from jixiao.sections import SECTIONS as REGISTRY
 SECTIONS = tuple(s.key for s in REGISTRY)
 SECTION_TITLES = {s.key: s.title for s in REGISTRY}
 
-PERIODS = ("2019-2021", "2019")
+PERIODS = DONGGUAN_PERIODS
 # 2019 has no survey, no reviews and no score sheet: those sections are 不适用 there and get no page
 APPLICABLE = {"2019-2021": SECTIONS, "2019": ("overview", "expenditure", "milestones")}
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", out, "--jobs", "2", "--quiet"]
-    for p in PERIODS:
-        args += ["--period", p]
-    result = jixiao(*args)
-    return result, out / "dongguan-2019-2021"
+@pytest.fixture
+def batch(dongguan_batch):
+    """The session's one run of params.yaml (conftest): read only."""
+    return dongguan_batch
 
 
 def test_the_run_succeeds_and_writes_the_whole_tree(batch):
@@ -162,24 +159,6 @@ def test_no_pdf_page_is_near_blank_or_ends_with_a_heading(batch, period):
             where = f"{period}/{section}.pdf page {number}"
             assert len(body) >= 3 or charts, f"{where} holds only {lines}"
             assert lines[-1] not in headings, f"{where} ends with the heading {lines[-1]}"
-
-
-def assert_carries_its_own_font(html):
-    """The page draws every character it shows from the font it embeds: no reader's fonts needed."""
-    import base64
-    import io
-
-    from fontTools.ttLib import TTFont
-
-    from jixiao.output.export import page_text
-
-    m = re.search(r'@font-face \{ font-family: "JixiaoCJK"; src: url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)', html)
-    assert m, "no embedded font"
-    assert re.search(r'body \{ font-family: "JixiaoCJK"', html)
-    with TTFont(io.BytesIO(base64.b64decode(m.group(1)))) as font:
-        cmap = font.getBestCmap()
-    shown = {ch for ch in page_text(html) if not ch.isspace()}
-    assert shown and not [ch for ch in shown if ord(ch) not in cmap]
 
 
 @pytest.mark.parametrize("section", SECTIONS)

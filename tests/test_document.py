@@ -12,9 +12,9 @@ import yaml
 
 import pytest
 from batchrun import jixiao
-from conftest import PROJECT_ROOT
+from conftest import DONGGUAN_PERIODS, PROJECT_ROOT
 from pypdf import PdfReader
-from test_batch import assert_carries_its_own_font
+from helpers import assert_carries_its_own_font, copy_of
 
 from jixiao.output.document import (
     build_period_report,
@@ -29,20 +29,18 @@ from jixiao.core.period import Period
 from jixiao.contract.params import load_params
 from jixiao.sections import SECTIONS, compute_period
 
-PERIODS = ("2019-2021", "2019")
+PERIODS = DONGGUAN_PERIODS
 PARAMS = load_params(PROJECT_ROOT / "params.yaml")
 PROJECT = PARAMS.project
 
 
-@pytest.fixture(scope="module")
-def tree(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", out, "--jobs", "2", "--quiet"]
-    for p in PERIODS:
-        args += ["--period", p]
-    result = jixiao(*args)
+@pytest.fixture
+def tree(dongguan_batch):
+    """The session's one run of params.yaml (conftest): read only."""
+    result, tree = dongguan_batch
     assert result.returncode == 0, result.stderr[-3000:]
-    return out / PARAMS.evaluation
+    assert tree.name == PARAMS.evaluation
+    return tree
 
 
 def pdf_pages(path) -> list[str]:
@@ -295,7 +293,8 @@ def test_the_run_trends_equal_the_single_year_metrics_json(tree):
     assert trends["milestones_in_year"]["2019"]["启动"]["done"] == own["milestones"]["启动"]["done"]
 
 
-def test_a_rerun_keeps_the_reports_and_a_missing_one_is_rebuilt(tree):
+def test_a_rerun_keeps_the_reports_and_a_missing_one_is_rebuilt(tree, tmp_path):
+    tree = copy_of(tree, tmp_path)  # this test deletes a report and runs again: not on the shared run
     pdf = tree / "2019" / "report.pdf"
     before = pdf.stat().st_mtime_ns
     (tree / "2019-2021" / "report.html").unlink()

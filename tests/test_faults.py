@@ -60,7 +60,12 @@ def test_a_killed_run_leaves_no_partial_file_and_a_rerun_completes(tmp_path, sig
         time.sleep(0.2)
     assert proc.poll() is None, "the run ended before it could be killed"
     os.kill(proc.pid, sig)
-    _, err = proc.communicate(timeout=60)
+    if sig == signal.SIGTERM:  # the run stops its workers and kernels itself: the pipes close with it
+        _, err = proc.communicate(timeout=60)
+    else:  # its orphaned workers and their kernels hold the pipes until they notice and end: wait for it only
+        proc.wait(timeout=60)
+        proc.stdout.close()
+        proc.stderr.close()
     assert proc.returncode != 0
     time.sleep(1.5)  # orphaned workers notice their parent is gone and end
     assert not (tree / "index.html").exists()

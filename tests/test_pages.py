@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from helpers import shown_texts
 
 from jixiao.intake.cells import parse_money
 from jixiao.output.export import provenance_footer, zh_punctuation
@@ -207,22 +208,6 @@ def test_achievement_wording_only_for_output_and_effect(dongguan, monkeypatch):
     assert len(graded) == 1
     # each goal in its own words: the published 预期产出目标 on the 效益 row is a slip of that report, not a rule
     assert graded[0]["rows"] == [["产出", 0.796, "预期产出目标部分完成"], ["效益", 0.78, "预期效益目标部分完成"]]
-
-
-def shown_texts(section_key, block, results, period=SPAN, monkeypatch=None):
-    """The text of what a display block shows (notes as text, tables by caption)."""
-    from jixiao.present.tables import Table
-    from jixiao.sections import get_section
-    from jixiao.sections.base import SectionView
-
-    module = __import__(f"jixiao.sections.{section_key}", fromlist=["x"])
-    shown = []
-    monkeypatch.setattr(module, "display", lambda *objs: shown.extend(objs))
-    monkeypatch.setattr("jixiao.sections.base.display", lambda *objs: shown.extend(objs))
-    getattr(module, block)(SectionView(get_section(section_key), "e", "x", period, SPAN, results.metrics,
-                                       results.frames[section_key]))
-    texts = [o.data["caption"] if isinstance(o, Table) else getattr(o, "data", "") for o in shown]
-    return [t for t in texts if isinstance(t, str)]
 
 
 def test_a_figure_that_differs_from_the_printed_one_gets_a_footnote_on_its_page(dongguan, monkeypatch):

@@ -7,6 +7,7 @@ from fractions import Fraction
 from types import SimpleNamespace
 
 import pandas as pd
+from helpers import shown_texts
 
 from jixiao.core.period import Period
 from jixiao.core.units import FEN_PER_WAN
@@ -57,8 +58,6 @@ def test_fewer_than_three_years_get_no_score_and_a_reason():
 
 
 def test_dongguan_whole_span_carries_pefa_and_its_page_says_how(dongguan, monkeypatch):
-    from test_pages import shown_texts
-
     from jixiao.sections import compute_period
 
     span = Period(2019, 2021)

@@ -18,87 +18,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
+from helpers import InlineEngine
 from minimal import build
 
 from jixiao import cli
-from jixiao.output.index import Status
-from jixiao.run.execute import TaskKind, TaskOutput
 
 EVALUATION = "trust"
-
-
-class Completed:
-    """Futures in submission order; more may be added while iterating (as the batch does for reports)."""
-
-    def __init__(self, futures, engine):
-        self.pending, self.engine = list(futures), engine
-
-    def add(self, future) -> None:
-        self.pending.append(future)
-
-    def __iter__(self):
-        while self.pending:
-            future = self.pending.pop(0)
-            if self.engine.interrupt_before_report and self.engine.tasks[future].kind is TaskKind.REPORT:
-                raise KeyboardInterrupt()
-            yield future
-
-
-class InlineEngine:
-    """Runs a task at submission: a section page is its title and project, a report its project and the
-    SHA-256 of the metrics.json it was given."""
-
-    shared_filesystem = True
-    interrupt_before_report = False
-    fail = ()  # sections that fail
-    lose_after = None  # the scheduler is lost after this many outputs
-    raise_on_result = None  # an exception every result raises (a worker lost beyond its retries)
-    padding = 0  # bytes of white space added to every page and report
-
-    def __init__(self):
-        self.tasks: dict = {}
-        self.submitted = 0
-
-    def submit(self, task):
-        future = Future()
-        self.tasks[future] = task
-        self.submitted += 1
-        if self.lose_after is not None and self.submitted > self.lose_after:
-            future.set_exception(ConnectionError("lost"))
-        elif self.raise_on_result is not None:
-            future.set_exception(self.raise_on_result)
-        elif task.kind is TaskKind.REPORT:
-            digest = hashlib.sha256(task.files.get("metrics.json", b"")).hexdigest()
-            html = f"<html>{task.project} {digest}</html>" + " " * self.padding
-            future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
-                                         files={"html": html.encode()}))
-        elif task.section in self.fail:
-            future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0,
-                                         error="ValueError: broken", files={"ipynb": b"{}"}))
-        else:
-            html = f"<html>{task.title} {task.parameters['project']}</html>" + " " * self.padding
-            future.set_result(TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0,
-                                         files={"ipynb": b"{}", "html": html.encode()}))
-        return future
-
-    def as_completed(self, futures):
-        return Completed(futures, self)
-
-    def lost(self, exc):
-        return "tcp://127.0.0.1:8786" if isinstance(exc, ConnectionError) else None
-
-    def worker_lost(self, exc):
-        return isinstance(exc, ChildProcessError)
-
-    def shutdown(self) -> None:
-        pass
-
-    def kill(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -409,7 +337,7 @@ def test_run_records_and_intake_json_hold_the_normalised_counts_and_first_cells(
 DRIVER = """
 import os, signal, sys
 sys.path.insert(0, {tests!r})
-from test_trust import InlineEngine
+from helpers import InlineEngine
 import jixiao.run.scheduler, jixiao.run.batch as batch
 from jixiao import cli
 engine = InlineEngine()

@@ -7,7 +7,6 @@ wrote them (evaluation, period, span, project, inputs' SHA-256) and is written l
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -50,6 +49,7 @@ def read_section_results(period_dir: Path, section: str, expected: dict) -> tupl
     """(metrics, frames) of ``section`` from a results folder the batch wrote; raises ResultsMismatch when
     the folder's manifest is missing or names another evaluation, period, span or project than ``expected``."""
     import pandas as pd
+    import pyarrow as pa
 
     period_dir = Path(period_dir)
     manifest_path = period_dir / FRAMES_DIR / MANIFEST
@@ -67,7 +67,8 @@ def read_section_results(period_dir: Path, section: str, expected: dict) -> tupl
     frames = {}
     for name in manifest["frames"].get(section, []):
         data = (period_dir / FRAMES_DIR / f"{section}.{name}.parquet").read_bytes()
-        frames[name] = _text_as_objects(pd.read_parquet(io.BytesIO(data)))
+        # an Arrow buffer, not io.BytesIO: see intake.folder._read_table (an abort at process exit)
+        frames[name] = _text_as_objects(pd.read_parquet(pa.BufferReader(data)))
     return metrics, frames
 
 

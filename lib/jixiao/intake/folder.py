@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 import statistics
@@ -22,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 try:
     import fcntl
@@ -1049,7 +1049,10 @@ def _read_table(processed_dir: Path, entry: dict, spec: SheetSpec) -> pd.DataFra
     if [len(data), path.stat().st_mtime_ns] != [entry["size"], entry["mtime_ns"]]:
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             return None
-    return _restore(pd.read_parquet(io.BytesIO(data)), spec)
+    # an Arrow buffer, not io.BytesIO: pyarrow reads a Python file object on its own IO threads, which may also
+    # drop the last reference to it; a process that exits just then has such a thread take the GIL during
+    # interpreter shutdown, and the C++ runtime aborts ("terminate called without an active exception")
+    return _restore(pd.read_parquet(pa.BufferReader(data)), spec)
 
 
 def _restore(frame: pd.DataFrame, spec: SheetSpec) -> pd.DataFrame:

@@ -870,23 +870,75 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
     return executed
 
 
-def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bool = True, force: bool = False,
-              pdf: bool = True, scheduler: SchedulerChoice = LOCAL) -> int:
-    """One evaluation; returns the exit code (0 ok, 1 a notebook failed, 2 bad inputs or output folder)."""
+@dataclass(frozen=True)
+class Evaluated:
+    """One requested evaluation after ``run_evaluations``: its Opened and Finished, None where it was refused
+    before either (its notebooks or output folder)."""
+
+    request: Request
+    opened: Opened | None
+    finished: Finished | None
+
+    @property
+    def refused(self) -> bool:
+        return self.finished is None or self.finished.exit_code == 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``run_evaluations`` gives back: the exit code and each evaluation, in the order asked (none when the
+    run was stopped: interrupted, 130, or the machinery lost, 3)."""
+
+    exit_code: int
+    evaluations: list[Evaluated]
+
+    @property
+    def stopped(self) -> bool:
+        return not self.evaluations
+
+
+def exit_code(codes) -> int:
+    """One exit code for many parts: the machinery lost (3) over a refusal (2) over a failed part (1) over 0."""
+    codes = set(codes)
+    return next((code for code in (3, 2, 1) if code in codes), 0)
+
+
+def run_evaluations(requests: list[Request], *, jobs: int, scheduler: SchedulerChoice = LOCAL, progress: bool = True,
+                    then=None) -> Outcome:
+    """Open, execute on one scheduler, finish and close every evaluation asked for; ``then(evaluations)`` runs
+    while their folders are still locked (a portfolio's index). The one path of ``jixiao run``, for one
+    evaluation and for a portfolio alike."""
+    opened: list[Opened | None] = []
     try:
-        opened = open_run(Request(params, Path(notebooks_dir or NOTEBOOKS_DIR), force, pdf))
-    except Refused:
-        return 2
-    try:
-        [executed] = execute_runs([opened], jobs=params.jobs, scheduler=scheduler, progress=progress)
-        return finish(executed).exit_code
+        for request in requests:
+            try:
+                opened.append(open_run(request))
+            except Refused:
+                opened.append(None)
+        executed = iter(execute_runs([run for run in opened if run is not None], jobs=jobs, scheduler=scheduler,
+                                     progress=progress))
+        evaluations = [Evaluated(request, run, None if run is None else finish(next(executed)))
+                       for request, run in zip(requests, opened)]
+        if then is not None:
+            then(evaluations)
     except Interrupted:
-        return 130
+        return Outcome(130, [])
     except MachineryLost as exc:
         say_lost(exc)
-        return 3
+        return Outcome(3, [])
     finally:
-        opened.close()
+        for run in opened:
+            if run is not None:
+                run.close()
+    return Outcome(exit_code(2 if e.finished is None else e.finished.exit_code for e in evaluations), evaluations)
+
+
+def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bool = True, force: bool = False,
+              pdf: bool = True, scheduler: SchedulerChoice = LOCAL) -> int:
+    """One evaluation; returns the exit code (0 ok, 1 a notebook failed, 2 bad inputs or output folder, 3 the
+    machinery lost, 130 interrupted)."""
+    request = Request(params, Path(notebooks_dir or NOTEBOOKS_DIR), force, pdf)
+    return run_evaluations([request], jobs=params.jobs, scheduler=scheduler, progress=progress).exit_code
 
 
 def say_lost(exc: MachineryLost) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import warnings
 
 from jixiao.core.scratch import scratch_dir
@@ -158,6 +159,21 @@ class WarmKernel:
             except Exception:  # noqa: BLE001
                 pass
         self.km = self.kc = None
+
+    def kill_now(self) -> None:
+        """SIGKILL the kernel's process group at once. Safe from another thread while this one runs a notebook
+        (``stop`` is not: it closes channels and talks to the kernel that the running notebook is using, and
+        can hang there)."""
+        pgid = getattr(getattr(self.km, "provisioner", None), "pgid", None)
+        if pgid:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except OSError:  # already gone
+                pass
+            try:
+                self.km.cleanup_connection_file()
+            except Exception:  # noqa: BLE001 - a file already removed
+                pass
 
 
 _kernel: WarmKernel | None = None

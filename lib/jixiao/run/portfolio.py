@@ -57,8 +57,7 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
     import sys
     import time
 
-    from jixiao.run.batch import (Interrupted, MachineryLost, Refused, Request, disk_space, execute_runs, finish,
-                                  open_run, say_lost)
+    from jixiao.run.batch import Request, disk_space, exit_code, run_evaluations
     from jixiao.core.config import NOTEBOOKS_DIR
     from jixiao.contract.params import load_params
 
@@ -84,47 +83,29 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
         seen[params.evaluation] = params_file
         requests.append(Request(params, Path(notebooks_dir or NOTEBOOKS_DIR), force, pdf))
     bad_inputs = t("输入或输出文件夹有误,见上方错误", "bad inputs or output folder: see the errors above")
-    opened: dict[str, object] = {}  # evaluation -> its Opened, when its folder and notebooks were fine
-    rows, codes, notebooks = [], [], 0
-    try:
-        for request in requests:
-            try:
-                opened[request.params.evaluation] = open_run(request)
-            except Refused:
-                pass
-        executed = {run.opened.params.evaluation: run
-                    for run in execute_runs(list(opened.values()), jobs=jobs, scheduler=scheduler, progress=progress)}
-        for request in requests:
-            evaluation = request.params.evaluation
-            finished = finish(executed[evaluation]) if evaluation in executed else None
-            if finished is not None:
-                codes.append(finished.exit_code)
-                notebooks += len(finished.results)
-            if finished is None or finished.exit_code == 2:
-                refused.append({"params": str(seen[evaluation]), "evaluation": evaluation, "reason": bad_inputs})
-                continue
-            rows.append(evaluation_row(executed[evaluation].opened, finished.results))
-        elapsed = time.monotonic() - started
+    rows: list[dict] = []
+
+    def write_index(evaluations) -> None:  # while every evaluation's folder is still locked
+        for evaluation in evaluations:
+            if evaluation.refused:
+                refused.append({"params": str(seen[evaluation.request.params.evaluation]),
+                                "evaluation": evaluation.request.params.evaluation, "reason": bad_inputs})
+            else:
+                rows.append(evaluation_row(evaluation.opened, evaluation.finished.results))
         with disk_space(portfolio.out_dir, 1 << 20):
-            write_portfolio_index(portfolio.out_dir, rows, refused, elapsed)
-    except Interrupted:
-        return 130
-    except MachineryLost as exc:
-        say_lost(exc)
-        return 3
-    finally:
-        for run in opened.values():
-            run.close()
+            write_portfolio_index(portfolio.out_dir, rows, refused, time.monotonic() - started)
+
+    outcome = run_evaluations(requests, jobs=jobs, scheduler=scheduler, progress=progress, then=write_index)
+    if outcome.stopped:
+        return outcome.exit_code
+    elapsed = time.monotonic() - started
+    notebooks = sum(len(e.finished.results) for e in outcome.evaluations if e.finished is not None)
     failing = sum(row["sections_failed"] > 0 for row in rows)  # 不适用 is not a failure
     print(t(f"组合:{len(rows) - failing} 个评价已生成,{failing} 个有失败的章节,{len(refused)} 个被拒绝;"
             f"{notebooks} 个章节,用时 {elapsed:.1f} 秒;索引:{portfolio.out_dir / 'index.html'}",
             f"portfolio: {len(rows) - failing} evaluations reported, {failing} with failed sections, "
             f"{len(refused)} refused; {notebooks} sections in {elapsed:.1f} s; index: {portfolio.out_dir / 'index.html'}"))
-    if any(code == 3 for code in codes):
-        return 3
-    if refused:
-        return 2
-    return 1 if any(code == 1 for code in codes) else 0
+    return exit_code([outcome.exit_code, *(2 for _ in refused)])
 
 
 def verified_metrics(opened, period: str) -> dict:

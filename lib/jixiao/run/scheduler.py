@@ -49,7 +49,7 @@ def _worker_init(parent: int | None = None) -> None:
             if os.getppid() != parent:
                 from jixiao.run.kernel import warm_kernel
 
-                warm_kernel().stop()
+                warm_kernel().kill_now()  # the kernel leads its own session: the killpg below misses it
                 os.killpg(0, signal.SIGKILL)
 
     threading.Thread(target=watch_parent, daemon=True).start()
