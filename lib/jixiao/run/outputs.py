@@ -198,19 +198,25 @@ class ReportFiles:
         except OSError as exc:
             for src, dst in reversed(done):
                 os.replace(dst, src)
+            self._tidy_aside()
             raise Locked(src, exc) from None
         for src, dst in moves:
             self.ledger.settle(self.rel(dst), known[src])
             self.ledger.settle(self.rel(src), None)
         self.ledger.save()
 
+    def _tidy_aside(self) -> None:
+        if self.aside_dir.is_dir() and not any(self.aside_dir.iterdir()):
+            self.aside_dir.rmdir()
+
     def move_aside(self) -> Placed:
         """The pages are about to be rewritten: the last set goes to 上一版/ (not deleted) until its
         replacement exists. The user's edits stay where they are."""
+        current = self.current()
         moves = [(p, self._aside_slot(p)) for p in self._movable()]
         self._move(moves)
         where = {p: dst for p, dst in moves}
-        files = {kind: self.rel(where.get(p, p)) for kind, p in self.current().items()}
+        files = {kind: self.rel(where.get(p, p)) for kind, p in current.items()}
         digests = {self.rel(where.get(self.report_dir / rel, self.report_dir / rel)): fp
                    for rel, fp in (self.record.get("digests") or {}).items()}
         self.record = {**self.record, "files": files, "digests": digests, "previous": True}
@@ -250,6 +256,7 @@ class ReportFiles:
                     target.unlink(missing_ok=True)
                 for src, dst in reversed(superseded):
                     os.replace(dst, src)
+                self._tidy_aside()
                 raise Locked(target, exc) from None
         except BaseException:
             for tmp in temps.values():
@@ -263,8 +270,7 @@ class ReportFiles:
                 if self.ours(path):
                     path.unlink()
                     self.ledger.settle(self.rel(path), None)
-            if not any(self.aside_dir.iterdir()):
-                self.aside_dir.rmdir()
+        self._tidy_aside()
         self.ledger.save()
         files = {kind: self.rel(target) for kind, target in slots.items()}
         self.record = {"files": files, "digests": {files[k]: fingerprints[k] for k in files}}
