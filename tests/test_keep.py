@@ -275,3 +275,28 @@ def test_final_with_a_placeholder_keeps_the_last_report_and_the_index_says_it_is
     entry = json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]["2020-2021"]
     assert entry["stale"].startswith("旧版") and "仍有 5 处占位" in entry["error"]
     assert entry["files"]["docx"] == "2020-2021/report.docx"
+
+
+def test_the_placeholders_a_template_makes_certain_are_counted_not_those_that_depend_on_data():
+    from jixiao.output.unwritten import certain_placeholders
+
+    text = ("# 一\n\n{{ 待撰写(\"背景\") }}【待撰写:手写的一处】\n{% if is_span %}{{ 待撰写(\"全期\") }}{% endif %}\n"
+            "{% for s in milestones %}{{ 待撰写(s) }}{% endfor %}\n受{{ cover[\"委托单位\"] or 待撰写(\"委托单位\") }}委托,"
+            "{{ cover[\"受委托单位\"] or 待撰写(\"受委托单位\") }}评价。\n")
+    found = certain_placeholders(text, {"受委托单位": "某评价机构", "报告编号": ""})
+    assert (found.in_text, found.cover) == (3, ("报告编号", "委托单位", "提交日期"))
+    assert found.count == 6
+
+
+def test_validate_warns_of_the_placeholders_a_final_report_would_still_have(tmp_path, capsys):
+    params = workspace(tmp_path, report={"template": "report.md", "final": True, "报告编号": "甲-1",
+                                         "委托单位": "某局", "受委托单位": "某机构"})
+    (tmp_path / "report.md").write_text("# 一、概况\n\n{{ 待撰写(\"背景\") }}\n", encoding="utf-8")
+    assert cli.main(["validate", "--params", str(params)]) == 0
+    out = capsys.readouterr().out
+    [line] = [line for line in out.splitlines() if "final" in line]
+    assert line.startswith("警告:") and "至少有 2 处占位(正文 1 处【待撰写】,封面未填 提交日期)" in line
+    assert "有效(1 个警告)" in out
+    workspace(tmp_path, report={"template": "report.md", "final": False})
+    assert cli.main(["validate", "--params", str(params)]) == 0
+    assert "占位" not in capsys.readouterr().out  # a draft may have them
