@@ -300,3 +300,25 @@ def test_validate_warns_of_the_placeholders_a_final_report_would_still_have(tmp_
     workspace(tmp_path, report={"template": "report.md", "final": False})
     assert cli.main(["validate", "--params", str(params)]) == 0
     assert "占位" not in capsys.readouterr().out  # a draft may have them
+
+
+def test_a_gbk_template_is_refused_in_one_line_with_every_report_kept_and_a_bom_is_read(tmp_path, engine, capsys):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    good = {**files_of(tree), **{n: (tree / n).read_bytes() for n in ("index.html", "index.json")}}
+    template = "# 一、概况\n\n支出率{{ expenditure.rate }}。\n"
+    (tmp_path / "report.md").write_bytes(template.encode("gbk"))
+    workspace(tmp_path, report={"template": "report.md"})
+    capsys.readouterr()
+    assert run(params) == 2
+    err = capsys.readouterr().err
+    [line] = err.strip().splitlines()
+    assert "report.md" in line and "不是 UTF-8" in line and "GBK" in line and "Traceback" not in err
+    assert {**files_of(tree), **{n: (tree / n).read_bytes() for n in ("index.html", "index.json")}} == good
+    (tmp_path / "report.md").write_bytes(b"\xef\xbb\xbf" + template.encode("utf-8"))
+    assert cli.main(["validate", "--params", str(params)]) == 0
+    from jixiao.contract.params import load_params
+    from jixiao.run.batch import report_settings
+
+    assert report_settings(load_params(params))["template_text"] == template  # no '\ufeff' reaches the renderer

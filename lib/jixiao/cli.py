@@ -65,10 +65,11 @@ def cmd_validate(args) -> int:
     except ParameterError as exc:
         return _error(exc)
     if args.params and params.report.template is not None:
+        from jixiao.contract.params import TEMPLATE_ENCODING
         from jixiao.output.report import TemplateProblem, check_template
 
         try:
-            check_template(params.report.template.read_text(encoding="utf-8"), _shown_path(params.report.template))
+            check_template(params.report.template.read_text(encoding=TEMPLATE_ENCODING), _shown_path(params.report.template))
         except TemplateProblem as exc:
             print(t(f"错误:报告模板 {exc}", f"error: report template {exc}"))
             return 2
@@ -93,11 +94,12 @@ def cmd_validate(args) -> int:
 def _warn_unwritten(params) -> int:
     """``final: true``: the placeholders the report will have whatever the data (the template and cover
     alone say); 1 when there are any (a warning: the run will not publish the report), else 0."""
+    from jixiao.contract.params import TEMPLATE_ENCODING
     from jixiao.output.report import builtin_template
     from jixiao.output.unwritten import certain_placeholders
 
     template = params.report.template
-    text = template.read_text(encoding="utf-8") if template is not None else builtin_template()
+    text = template.read_text(encoding=TEMPLATE_ENCODING) if template is not None else builtin_template()
     found = certain_placeholders(text, params.report.cover)
     if not found.count:
         return 0

@@ -40,7 +40,7 @@ from jixiao.core.config import NOTEBOOKS_DIR, relative_to_project
 from jixiao.core.i18n import t
 from jixiao.core.scratch import remove_temp_files, sweep_scratch
 from jixiao.contract.fingerprint import contract_inputs, input_files, sha256_file, sha256_json
-from jixiao.contract.params import RunParams
+from jixiao.contract.params import TEMPLATE_ENCODING, RunParams
 from jixiao.output.index import CellCounts, CellResult, Status, write_index
 from jixiao.run.execute import TaskKind, TaskOutput
 from jixiao.run.outputs import Ledger, Locked, Placed, ReportFiles, check_replaceable
@@ -153,7 +153,7 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
            "template_name": relative_to_project(str(settings.template)) if settings.template else ""}
     if with_bytes:
         published = params.raw_dir / "published.yaml"
-        out["template_text"] = settings.template.read_text(encoding="utf-8") if settings.template else None
+        out["template_text"] = settings.template.read_text(encoding=TEMPLATE_ENCODING) if settings.template else None
         out["reference_docx"] = settings.reference_docx.read_bytes() if settings.reference_docx else None
         out["published"] = published.read_bytes() if published.is_file() else None
     return out

@@ -33,6 +33,7 @@ from pathlib import Path
 from jixiao.core.atomic import _UMASK  # read once at import, as every atomic write does
 from jixiao.core.i18n import t
 from jixiao.core.scratch import temp_prefix
+from jixiao.contract.fingerprint import sha256_file
 from jixiao.run.runkeys import STATE_DIR, read_record, unchanged, write_record
 
 PREVIOUS_DIR = "上一版"  # the last set, while its replacement is not yet whole
@@ -73,7 +74,11 @@ class Ledger:
         folder written before the ledger existed)."""
         known = self.entries.get(rel) or ([fallback] if fallback else [])
         path = self.report_dir / rel
-        return any(unchanged(path, fp) for fp in known)
+        if any(unchanged(path, fp) for fp in known):
+            return True
+        # bytes the run wrote elsewhere (the dated version the user renamed to the report's name) are no edit
+        written = {fp.get("sha256") for fps in self.entries.values() for fp in fps}
+        return path.is_file() and sha256_file(path) in written
 
     def expect(self, rel: str, fingerprints: list[dict]) -> None:
         self.entries[rel] = [*self.entries.get(rel, []), *(fp for fp in fingerprints if fp)]
