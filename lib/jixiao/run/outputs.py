@@ -257,10 +257,13 @@ class ReportFiles:
                     os.replace(temps[kind], target)
                     placed_now.append(target)
             except OSError as exc:
-                for target in placed_now:
-                    target.unlink(missing_ok=True)
+                for placed in placed_now:
+                    placed.unlink(missing_ok=True)
                 for src, dst in reversed(superseded):
                     os.replace(dst, src)
+                    self.ledger.settle(self.rel(src), self.ledger.entries.get(self.rel(dst)))
+                    self.ledger.settle(self.rel(dst), None)
+                self.ledger.save()
                 self._tidy_aside()
                 raise Locked(target, exc) from None
         except BaseException:
