@@ -170,8 +170,8 @@ class ReportFiles:
 
     def replaceable(self) -> list[Path]:
         """Every file a swap of this period would move or replace (the user's edits are never among them)."""
-        aside = [self._aside_slot(p) for p in self._movable()]
-        return [*self._movable(), *(p for p in aside if p.exists())]
+        aside = sorted(self.aside_dir.iterdir()) if self.aside_dir.is_dir() else []
+        return [*self._movable(), *(p for p in aside if self.ours(p))]
 
     def _aside_slot(self, path: Path) -> Path:
         slot = self.aside_dir / path.name
@@ -276,7 +276,10 @@ class ReportFiles:
         if self.aside_dir.is_dir():
             for path in sorted(self.aside_dir.iterdir()):
                 if self.ours(path):
-                    path.unlink()
+                    try:
+                        path.unlink()
+                    except OSError:  # made immutable meanwhile: the new set stands, the old copy waits
+                        continue
                     self.ledger.settle(self.rel(path), None)
         self._tidy_aside()
         self.ledger.save()
