@@ -322,3 +322,19 @@ def test_a_gbk_template_is_refused_in_one_line_with_every_report_kept_and_a_bom_
     from jixiao.run.batch import report_settings
 
     assert report_settings(load_params(params))["template_text"] == template  # no '\ufeff' reaches the renderer
+
+
+def test_the_new_version_renamed_to_the_reports_name_is_taken_back_as_the_runs_own(tmp_path, engine):
+    params = workspace(tmp_path)
+    tree = tmp_path / "out" / EVALUATION
+    assert run(params) == 0
+    word = tree / "2021" / "report.docx"
+    word.write_bytes(word.read_bytes() + "(改)".encode())
+    workspace(tmp_path, project="第二版")
+    assert run(params) == 0
+    [beside] = (tree / "2021").glob("report.20*.docx")
+    beside.replace(word)  # the user keeps the new version under the usual name
+    assert run(params) == 0
+    assert not list((tree / "2021").glob("report.20*.docx")) and "第二版" in word.read_text(encoding="utf-8")
+    entry = index_reports(tree)["2021"]
+    assert entry["files"]["docx"] == "2021/report.docx" and entry["edited"] == {} and entry["note"] == ""
