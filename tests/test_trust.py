@@ -64,7 +64,11 @@ def test_a_tampered_metrics_json_is_rebuilt_and_so_is_the_report(tmp_path, engin
     (tree / "2020-2021" / "report.html").write_text("<html>edited</html>", encoding="utf-8")
     assert run(params) == 0
     assert metrics.read_bytes() == good
-    assert hashlib.sha256(good).hexdigest() in (tree / "2020-2021" / "report.html").read_text(encoding="utf-8")
+    # the edited report is the user's (run.outputs): left as it is, the rebuilt one beside it and linked
+    assert (tree / "2020-2021" / "report.html").read_text(encoding="utf-8") == "<html>edited</html>"
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    rebuilt = tree / index["reports"]["2020-2021"]["files"]["html"]
+    assert rebuilt.name != "report.html" and hashlib.sha256(good).hexdigest() in rebuilt.read_text(encoding="utf-8")
 
 
 def test_an_edited_page_or_run_record_is_made_again(tmp_path, engine):

@@ -102,6 +102,8 @@ def cmd_validate(args) -> int:
     for line in [*summary_lines(evaluation.normalised, details=args.details), *adjustment_lines(evaluation.adjustments)]:
         print(line)
     errors, warnings = len(evaluation.errors), len(evaluation.warnings)
+    if args.params and params.report.final:
+        warnings += _warn_unwritten(params)
     shown = args.raw_dir or raw_dir
     if errors:
         print(t(f"{shown}:{errors} 个错误,{warnings} 个警告;请改正错误后再运行。",
@@ -109,6 +111,30 @@ def cmd_validate(args) -> int:
         return 2
     print(t(f"{shown}:有效({warnings} 个警告)。", f"{shown}: valid ({warnings} warning(s))."))
     return 0
+
+
+def _warn_unwritten(params) -> int:
+    """``final: true``: the placeholders the report will have whatever the data (the template and cover
+    alone say); 1 when there are any (a warning: the run will not publish the report), else 0."""
+    from jixiao.output.report import builtin_template
+    from jixiao.output.template_source import read_template
+    from jixiao.output.unwritten import certain_placeholders
+
+    template = params.report.template
+    text = read_template(template)[0] if template is not None else builtin_template()
+    found = certain_placeholders(text, params.report.cover)
+    if not found.count:
+        return 0
+    cover_zh = f",封面未填 {'、'.join(found.cover)}" if found.cover else ""
+    cover_en = f", cover fields left blank: {', '.join(found.cover)}" if found.cover else ""
+    print(t(f"警告:report.final 为 true,但仅凭模板和封面即可确定报告至少有 {found.count} 处占位(正文 {found.in_text} 处"
+            f"【待撰写】{cover_zh});有占位的报告不会发布,上次生成的报告保留。条件或循环中的占位和数据中的空值"
+            "(【无数据】)要运行时才知道,不计在内",
+            f"warning: report.final is true, but the template and cover alone make at least {found.count} "
+            f"placeholder(s) certain ({found.in_text} 【待撰写】 in the text{cover_en}); a report with placeholders is "
+            "not published and the last one made is kept. Placeholders inside conditions or loops and blanks in "
+            "the data (【无数据】) are known only when the report is built and are not counted"))
+    return 1
 
 
 def _shown_path(path: Path) -> str:

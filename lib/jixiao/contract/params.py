@@ -295,6 +295,30 @@ class ReportSettings:
     cover: dict = field(default_factory=dict)
 
 
+TEMPLATE_ENCODING = "utf-8-sig"  # UTF-8, with or without the BOM Windows editors put first
+
+
+def _check_template_encoding(target: Path, named: object, path: Path | str) -> None:
+    """The template reads as UTF-8 (a BOM is fine) or as GB18030/GBK (Chinese Windows Notepad's default; the run
+    says so), or the run is refused here, before anything is written: a report half-rebuilt from it would help
+    no one."""
+    data = target.read_bytes()
+    try:
+        data.decode(TEMPLATE_ENCODING)
+        return
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+    try:
+        data.decode("gb18030")
+        return
+    except UnicodeDecodeError:
+        pass
+    raise ParameterError(t(f"{path}:report.template {named!r} 既不是 UTF-8 也不是 GB18030/GBK 编码(第 {offset} 字节起"
+                           "无法解码);请用“另存为”选 UTF-8 编码后重新运行",
+                           f"{path}: report.template {named!r} is neither UTF-8 nor GB18030/GBK (undecodable from "
+                           f"byte {offset}); save it as UTF-8 and run again"))
+
+
 def parse_report(block: object, base: Path, path: Path | str = "params.yaml") -> ReportSettings:
     """params' ``report:`` block, checked; a ParameterError names the bad entry."""
     if block is None:
@@ -314,6 +338,8 @@ def parse_report(block: object, base: Path, path: Path | str = "params.yaml") ->
                 raise ParameterError(t(f"{path}:report.{key} {block[key]!r} 应为 {base} 中已有的 {suffix} 文件",
                                        f"{path}: report.{key} {block[key]!r} must be an existing {suffix} file in {base}"))
             files[key] = target
+    if "template" in files:
+        _check_template_encoding(files["template"], block["template"], path)
     final = block.get("final", False)
     if not isinstance(final, bool):
         raise ParameterError(t(f"{path}:report.final 应为 true 或 false", f"{path}: report.final must be true or false"))

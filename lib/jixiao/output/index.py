@@ -81,6 +81,10 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
         if report.get("placeholders") and report.get("files"):
             whole = (f"<span class='draft'>草稿(尚有 {int(report['placeholders'])} 处【待撰写】或【无数据】)</span><br>"
                      + whole)
+        if report.get("stale"):  # which version is linked, and why it is not this run's
+            whole = f"<span class='stale'>{escape(report['stale'])}</span><br>" + whole
+        if report.get("note"):  # the user's edited file, left as it is, and where this run's version is
+            whole += f"<br><small class='note'>{escape(report['note'])}</small>"
         if report.get("error"):
             whole += f"<br><small class='err'>报告生成失败:{escape(report['error'][:300])}</small>"
         cells = [f"<td><b>{escape(period)}</b>" + (f"<br>{whole}" if whole else "") + f"<br><small>{lines}</small>"

@@ -46,6 +46,7 @@ from jixiao.intake.glyphs import unprintable_settings
 from jixiao.output.index import CellCounts, CellResult, Status, write_index
 from jixiao.output.template_source import TemplateSourceError, read_reference_docx, read_template
 from jixiao.run.execute import TaskKind, TaskOutput
+from jixiao.run.outputs import Ledger, Locked, Placed, ReportFiles, check_replaceable
 from jixiao.run.runkeys import RunState, read_record, environment_digest, files_read, fingerprint, section_key
 from jixiao.run.scheduler import LOCAL, SchedulerChoice
 
@@ -250,6 +251,11 @@ class SchedulerLost(MachineryLost):
                            "Running again reuses what was finished."))
 
 
+class OutputLocked(MachineryLost):
+    """A report file the run must move or replace could not be, part-way through (``run.outputs.Locked``):
+    that period's report was put back as it was."""
+
+
 class DiskFull(MachineryLost):
     def __init__(self, folder: Path, needed: int):
         self.folder, self.needed = folder, needed
@@ -390,6 +396,11 @@ def open_run(request: Request) -> Opened:
         inputs = input_files(request.params.raw_dir, request.params.layout)
         plan = make_plan(request.params, request.notebooks_dir, sections, environment, state, request.force,
                          request.pdf, inputs)
+        check_replaceable(request.report_dir, plan, REPORT_NAMES)  # a locked file: refused, nothing touched
+    except Locked as exc:
+        lock.release()
+        _say(str(exc))
+        raise Refused() from None
     except BaseException:
         lock.release()
         raise
@@ -458,10 +469,7 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
             if p.severity == "error":
                 _say(f"  {p}")
         raise Refused() from None
-    # no index while the tree is being rewritten: a reviewer must not take a half-done run for a finished one
-    # (a refused run rewrites nothing, so the last good index stays)
-    for stale in ("index.html", "index.json"):
-        (opened.report_dir / stale).unlink(missing_ok=True)
+    # the last index stays until the new one is written (``finish``): nothing is deleted before its replacement
     warnings = Warnings(len(evaluation.warnings), [str(w) for w in evaluation.warnings[:WARNINGS_SHOWN]])
     warnings.say()
     normalised = evaluation.normalised.as_dict(kept=NORMALISED_KEPT)
@@ -553,6 +561,10 @@ class Store:
         self.results: list[CellResult] = []
         self.reports: dict[str, dict] = {}  # period -> {"files", "built", "error"}: each period's whole report
         self.workers_lost = 0  # tasks whose worker died beyond its retries
+        self.ledger = Ledger(opened.report_dir)  # what the run wrote: a report file otherwise is the user's
+
+    def report_files(self, period: str) -> ReportFiles:
+        return report_files(self.opened, period, self.ledger)
 
     def store(self, output) -> CellResult:
         """``write`` the task's outputs; a full disk is DiskFull."""
@@ -564,17 +576,31 @@ class Store:
         """``write_report``; a full disk is DiskFull."""
         folder = self.opened.report_dir / output.period
         with disk_space(folder, sum(len(data) for data in output.files.values()) + 4096):
-            self.write_report(output)
+            try:
+                self.write_report(output)
+            except Locked as exc:
+                raise OutputLocked(str(exc)) from None
 
     def begin(self, prepared: Prepared) -> None:
-        """The records of what is about to be replaced go first, and the reports to be rebuilt with them:
-        an interrupted run must leave no report beside sections it no longer matches."""
-        for cell in self.opened.plan.stale:
+        """The records of what is about to be replaced go first. A report whose pages are rewritten no longer
+        matches them: it is moved to 上一版/ (an interrupted run leaves no report beside pages it does not
+        match, and loses none); a report rebuilt over the same pages (a new template) stays until its
+        replacement exists."""
+        plan = self.opened.plan
+        for cell in plan.stale:
             self.opened.state.forget(*cell)
+        rewritten = set(plan.results_due) | {period for period, _ in plan.stale}
         for period in self.opened.reports_due:
-            self.opened.state.forget_report(period)
-            for path in _report_files(self.opened.report_dir / period, True):
-                path.unlink(missing_ok=True)
+            if period not in rewritten:
+                continue
+            files = self.report_files(period)
+            if not files.record.get("files"):
+                continue
+            try:
+                files.move_aside()
+            except Locked as exc:
+                raise OutputLocked(str(exc)) from None
+            self.opened.state.save_report(period, {**files.record, "key": None})  # says where, vouches for nothing
         for period, section in prepared.not_applicable:
             self.store(TaskOutput(self.opened.params.evaluation, period, section, Status.NOT_APPLICABLE, 0.0))
 
@@ -600,25 +626,46 @@ class Store:
         return result
 
     def write_report(self, output) -> None:
-        """report.html (and report.pdf) atomically; a failed report leaves none beside the sections."""
+        """The period's report formats swapped in as a set (``run.outputs``), its record last; a failed or
+        refused report touches nothing, and the index calls the last one 旧版 and says why."""
         opened = self.opened
-        folder = opened.report_dir / output.period
-        files, digests = {}, {}
-        for kind, target in _report_targets(folder, True).items():
-            if kind in output.files:
-                atomic_write_bytes(target, output.files[kind])
-                files[kind] = f"{output.period}/{target.name}"
-                digests[files[kind]] = fingerprint(target, output.files[kind])
-            else:
-                target.unlink(missing_ok=True)
+        files = self.report_files(output.period)
+        if output.status is not Status.OK or not output.files:
+            placed = files.placed()
+            self.reports[output.period] = report_entry(placed, files.record, built=True, error=output.error)
+            return
+        placed = files.replace({kind: output.files[kind] for kind in REPORT_KINDS if kind in output.files})
         placeholders = int(output.phases.get("placeholders", 0))
-        self.reports[output.period] = {"files": files, "built": True, "error": output.error,
-                                       "placeholders": placeholders}
+        self.reports[output.period] = report_entry(placed, {"placeholders": placeholders}, built=True,
+                                                   error=output.error)
         key = report_key(opened.state, opened.plan, opened.sections, output.period, opened.inputs, opened.request.pdf,
                          report_settings_digest(opened.params))
-        if output.status is Status.OK and key is not None:  # written last: it vouches for the files above
-            opened.state.save_report(output.period, {"key": key, "files": files, "digests": digests,
-                                                     "placeholders": placeholders})
+        # written last: it vouches for the files above (a None key is never reused, but says where they are)
+        opened.state.save_report(output.period, {"key": key, "files": placed.files, "digests": placed.digests,
+                                                 "placeholders": placeholders})
+
+
+def report_files(opened: Opened, period: str, ledger: Ledger | None = None) -> ReportFiles:
+    """``period``'s report files as its last record left them."""
+    return ReportFiles(opened.report_dir, period, REPORT_NAMES, ledger or Ledger(opened.report_dir),
+                       read_record(opened.state.dir / "reports" / f"{period}.json"))
+
+
+def report_entry(placed: Placed, record: dict, *, built: bool, error: str) -> dict:
+    """What the index says of a period's report: its files, and which version they are and why."""
+    stale = ""
+    if error and placed.files:
+        stale = (t("旧版:数据已更新,本次未能重建,上一版/ 中为上次生成的报告(原因见下)",
+                   "previous version: the data changed and the report could not be rebuilt; 上一版/ holds the "
+                   "last one made (why: below)") if placed.previous else
+                 t("旧版:本次未能重建,这是上次生成的报告(原因见下)",
+                   "previous version: the report could not be rebuilt; this is the last one made (why: below)"))
+    elif placed.previous and placed.files:
+        stale = t("旧版:数据已更新,报告尚未重建;上一版/ 中为上次生成的报告",
+                  "previous version: the data changed and the report is not rebuilt yet; 上一版/ holds the last one")
+    return {"files": placed.files, "built": built, "error": error,
+            "placeholders": int(record.get("placeholders", 0) or 0), "stale": stale, "edited": placed.edited,
+            "note": placed.note()}
 
 
 def report_task(opened: Opened, period: str):
@@ -668,11 +715,8 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
     reports = dict(store.reports)
     for period in params.periods:
         if period.label not in reports:  # kept from an earlier run
-            kept = read_record(opened.state.dir / "reports" / f"{period.label}.json") or {}
-            reports[period.label] = {"files": {kind: f"{period.label}/{f.name}" for kind, f in
-                                               _report_targets(opened.report_dir / period.label,
-                                                               opened.request.pdf).items() if f.is_file()},
-                                     "placeholders": kept.get("placeholders", 0), "built": False, "error": ""}
+            files = store.report_files(period.label)
+            reports[period.label] = report_entry(files.placed(), files.record, built=False, error="")
     elapsed = time.monotonic() - opened.started
     try:
         with disk_space(opened.report_dir, 1 << 20):
@@ -705,6 +749,9 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
                 f"index: {opened.report_dir / 'index.html'}"))
     for r in sorted(failed, key=lambda r: (r.period, r.section)):
         _say(t(f"失败:{r.period}/{r.section}:{r.error}", f"failed: {r.period}/{r.section}: {r.error}"))
+    for period, report in reports.items():
+        if report.get("note") and report.get("built"):  # said once, when the new version is written beside
+            _say(t(f"注意:{report['note']}", f"note: {report['note']}"))
     failed_reports = {p: r["error"] for p, r in reports.items() if r["error"]}
     for period, error in failed_reports.items():
         _say(t(f"失败:{period}/report:{error}", f"failed: {period}/report: {error}"))
@@ -720,14 +767,6 @@ REPORT_KINDS = ("html", "pdf", "docx", "workpapers")
 
 
 REPORT_NAMES = {"html": "report.html", "pdf": "report.pdf", "docx": "report.docx", "workpapers": "workpapers.html"}
-
-
-def _report_targets(period_dir: Path, pdf: bool) -> dict[str, Path]:
-    return {k: period_dir / REPORT_NAMES[k] for k in REPORT_KINDS if pdf or k != "pdf"}
-
-
-def _report_files(period_dir: Path, pdf: bool) -> list[Path]:
-    return list(_report_targets(period_dir, pdf).values())
 
 
 def _results_files(period_dir: Path) -> dict[str, bytes]:

@@ -174,6 +174,18 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
         out.phases["pdf"] = round(time.monotonic() - began, 3)
 
 
+class Unpublished(Exception):
+    """``final: true`` and placeholders left: the report is not published (the batch keeps the last one)."""
+
+
+def _report_failure(exc: Exception) -> str:
+    """The analyst's line: the project's own refusals and template problems say what is wrong in words;
+    only an unforeseen failure names its exception's class, for the bug report."""
+    from jixiao.output.report import TemplateProblem
+
+    return str(exc) if isinstance(exc, (Unpublished, TemplateProblem)) else f"{type(exc).__name__}: {exc}"
+
+
 def run_report_task(task: ReportTask) -> TaskOutput:
     """The period's report.html (and report.pdf) as bytes, from its executed notebooks."""
     started = time.monotonic()
@@ -197,9 +209,10 @@ def run_report_task(task: ReportTask) -> TaskOutput:
         if settings.get("reference_error"):  # a reference document refused by its guards: no Word file
             doc.word_error = f"report.docx:{settings['reference_error']}"
         if settings.get("final") and doc.placeholders:
-            raise ValueError(t(f"report: final 为 true,但报告仍有 {len(doc.placeholders)} 处占位(如 {doc.placeholders[0]}),不发布",
-                               f"report: final is true but the report still has {len(doc.placeholders)} placeholder(s) "
-                               f"(e.g. {doc.placeholders[0]}); not published"))
+            raise Unpublished(t(f"final 为 true,但报告仍有 {len(doc.placeholders)} 处占位(如 {doc.placeholders[0]}),"
+                                "未发布;上次生成的报告保留",
+                                f"final is true but the report still has {len(doc.placeholders)} placeholder(s) "
+                                f"(e.g. {doc.placeholders[0]}); not published, the last report made is kept"))
         out.files["html"] = html.encode("utf-8")
         if pdf is not None:
             out.files["pdf"] = pdf
@@ -212,7 +225,7 @@ def run_report_task(task: ReportTask) -> TaskOutput:
         if doc.word_error:  # the HTML and PDF are written; the Word file's failure is the report's one line
             out.status, out.error = Status.FAILED, doc.word_error
     except Exception as exc:  # noqa: BLE001 - say which report failed; the sections stand
-        out.status, out.error, out.files = Status.FAILED, f"{type(exc).__name__}: {exc}", {}
+        out.status, out.error, out.files = Status.FAILED, _report_failure(exc), {}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     out.seconds = round(time.monotonic() - started, 2)

@@ -149,11 +149,12 @@ class RunState:
         write_record(self.dir / "results" / f"{period}.json", record)
 
     def report(self, period: str, key: str) -> dict | None:
-        """The record of a period's whole report with this key, when its files are as written."""
+        """The record of a period's whole report with this key, when its files are all there: as written, or
+        edited since by the user (``run.outputs``: the user's, never rebuilt over while nothing changed)."""
         rec = read_record(self.dir / "reports" / f"{period}.json")
-        if not rec or rec.get("key") != key or not all_unchanged(self.report_dir, rec.get("digests")):
+        if not rec or rec.get("key") != key or rec.get("previous"):
             return None
-        return rec
+        return rec if all((self.report_dir / rel).is_file() for rel in rec.get("digests") or {}) else None
 
     def forget_report(self, period: str) -> None:
         (self.dir / "reports" / f"{period}.json").unlink(missing_ok=True)
