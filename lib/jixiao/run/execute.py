@@ -42,6 +42,7 @@ class NotebookTask:
     results_dir: str = ""  # the period's results on a shared file system, or
     results: dict = field(default_factory=dict)  # relative path -> bytes, when they travel with the task
     pdf: bool = True
+    synthetic: bool = False  # the params' synthetic: the page says 示例（模拟数据）
 
 
 @dataclass
@@ -155,6 +156,11 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
     if out.status is Status.FAILED:
         body = f'<div class="jx-failed"><h1>本节生成失败</h1><p>{escape(out.error)}</p></div>' + body
     footer = provenance_footer(task.footer_parameters, task.inputs, now_text(), time.monotonic() - started)
+    pdf_css = ""
+    if task.synthetic:
+        from jixiao.output.example import BANNER_CSS, PAGE_PDF_CSS, banner_html
+
+        body, pdf_css = f"<style>{BANNER_CSS}</style>{banner_html()}{body}", PAGE_PDF_CSS
     rendered = render_page(task.title, body, footer)  # one glyph check and font cut for the HTML and the PDF
     out.files["html"] = rendered.html.encode("utf-8")
     out.phases["html"] = round(time.monotonic() - began, 3)
@@ -170,7 +176,7 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
         out.phases["xlsx"] = round(time.monotonic() - began, 3)
     if task.pdf and out.status is Status.OK:
         began = time.monotonic()
-        out.files["pdf"] = rendered.pdf()
+        out.files["pdf"] = rendered.pdf(extra_css=pdf_css)
         out.phases["pdf"] = round(time.monotonic() - began, 3)
 
 
@@ -193,7 +199,7 @@ def run_report_task(task: ReportTask) -> TaskOutput:
             scratch, project=task.project, period=task.period, span=task.span, published=published,
             template_text=settings.get("template_text"), template_name=settings.get("template_name", ""),
             settings=settings.get("cover", {}), pdf=task.pdf, reference_docx=settings.get("reference_docx"),
-            leave_out=frozenset(task.leave_out))
+            leave_out=frozenset(task.leave_out), synthetic=bool(settings.get("synthetic")))
         if settings.get("final") and doc.placeholders:
             raise ValueError(t(f"report: final 为 true,但报告仍有 {len(doc.placeholders)} 处占位(如 {doc.placeholders[0]}),不发布",
                                f"report: final is true but the report still has {len(doc.placeholders)} placeholder(s) "
@@ -205,7 +211,8 @@ def run_report_task(task: ReportTask) -> TaskOutput:
             out.files["docx"] = docx
         out.files["workpapers"] = workpapers_html(scratch, project=task.project, period=task.period,
                                                   parameters=task.parameters, inputs=task.inputs,
-                                                  run_time=task.run_time, leave_out=frozenset(task.leave_out)).encode("utf-8")
+                                                  run_time=task.run_time, leave_out=frozenset(task.leave_out),
+                                                  synthetic=bool(settings.get("synthetic"))).encode("utf-8")
         out.phases["placeholders"] = len(doc.placeholders)
     except Exception as exc:  # noqa: BLE001 - say which report failed; the sections stand
         out.status, out.error, out.files = Status.FAILED, f"{type(exc).__name__}: {exc}", {}
