@@ -392,17 +392,19 @@ def _annex_on_new_page(document) -> None:
             return
 
 
+CELL_MARGIN_TWIPS = 57  # 1 mm each side (Word's default is 1.9 mm): a wide table keeps its numbers on one line
 NUMBER_CELL = re.compile(r"^[-+−]?[\d,，]+(?:\.\d+)?\s*(?:%|％|万元|元|亿元|分|个|条|项|人|个月)?$")
 
 
-def _text_units(text: str) -> int:
-    """The width of ``text`` in half-ems: a CJK (full-width) character counts two."""
+def _text_units(text: str) -> float:
+    """The width of ``text`` in half-ems: a CJK (full-width) character counts two, a Latin letter or digit 1.2
+    (a fallback face's digits are a little wider than half an em)."""
     import unicodedata
 
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
 
 
-def _least_units(text: str, numeric: bool) -> int:
+def _least_units(text: str, numeric: bool) -> float:
     """What a cell needs so that no word breaks: a number whole, a run of Latin letters whole, four CJK
     characters (a header such as 一级指标) together."""
     if numeric:
@@ -438,7 +440,7 @@ def _fit_columns(table, text_width_mm: float) -> None:
                 if run.font.size is not None:
                     size_pt = min(size_pt, run.font.size.pt)
     mm_per_unit = size_pt * 0.3528 / 2
-    padding = 2.6  # the cell's left and right margins (Word's default 0.19 cm each) and a little air
+    padding = 3.0  # the cell's left and right margins (CELL_MARGIN each) and a little air
     least_mm = [u * mm_per_unit + padding for u in least]
     want_mm = [max(w * mm_per_unit + padding, m) for w, m in zip(want, least_mm)]
     if sum(want_mm) <= text_width_mm:
@@ -456,10 +458,25 @@ def _fit_columns(table, text_width_mm: float) -> None:
     for row in rows:
         for cell, width in zip(row.cells, widths):
             cell.width = Mm(width)
-    layout = table._tbl.tblPr.find(qn("w:tblLayout"))
-    if layout is None:
-        layout = OxmlElement("w:tblLayout")
-        table._tbl.tblPr.append(layout)
+    table_pr = table._tbl.tblPr
+    # in the schema's order: … tblBorders, shd, tblLayout, tblCellMar, tblLook, tblCaption …
+    for tag in ("w:tblLayout", "w:tblCellMar"):
+        old = table_pr.find(qn(tag))
+        if old is not None:
+            table_pr.remove(old)
+    layout, margins = OxmlElement("w:tblLayout"), OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    after = next((child for child in table_pr if child.tag in (qn("w:tblLook"), qn("w:tblCaption"),
+                                                                 qn("w:tblDescription"))), None)
+    for element in (layout, margins):
+        if after is not None:
+            after.addprevious(element)
+        else:
+            table_pr.append(element)
     layout.set(qn("w:type"), "fixed")
 
 

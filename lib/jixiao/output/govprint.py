@@ -43,9 +43,9 @@ body .jx-cover .jx-grade {{ color: #000; }}
   body table.jx-table th {{ background: none; font-weight: normal; }}
   body table.jx-table th, body table.jx-table td {{ border-color: #000; vertical-align: middle; }}
   body section.footnotes {{ display: none; }}
-  body sup.footnote-ref.jx-called {{ display: none; }}
+  body sup.footnote-ref a {{ color: #000; text-decoration: none; }}
   body span.jx-footnote {{ float: footnote; font-size: 12pt; line-height: 1.4; text-indent: 0; text-align: left; }}
-  body span.jx-footnote::footnote-call {{ content: attr(data-n); vertical-align: super; font-size: 60%; line-height: normal; }}
+  body span.jx-footnote::footnote-call {{ content: ""; }}
   body span.jx-footnote::footnote-marker {{ content: attr(data-n) ". "; }}
 }}
 """
@@ -78,7 +78,8 @@ _REF = re.compile(r'<sup class="footnote-ref" id="fnref-([^"]+)"><a href="#fn-\1
 
 def footnotes_in_place(html: str) -> str:
     """Each footnote's text beside its first reference, as ``<span class="jx-footnote">`` (printed at the foot of
-    that page: ``float: footnote``); the endnote list stays for the screen."""
+    that page: ``float: footnote``; the reference's own superscript is the call); the endnote list stays for the
+    screen."""
     notes = {}
     for key, inner in _NOTE.findall(html):
         text = re.sub(r"</?p>", "", inner).strip()
