@@ -42,9 +42,10 @@ body .jx-cover .jx-grade {{ color: #000; }}
   body table.jx-table caption, body figure.jx-figure figcaption {{ font-size: 14pt; font-weight: normal; }}
   body table.jx-table th {{ background: none; font-weight: normal; }}
   body table.jx-table th, body table.jx-table td {{ border-color: #000; vertical-align: middle; }}
-  body section.footnotes {{ display: none; }}
+  /* the list stays laid out (its anchors are the calls' link targets) but unseen and taking no room */
+  body section.footnotes {{ visibility: hidden; height: 0; overflow: hidden; margin: 0; padding: 0; border: none; }}
   body sup.footnote-ref a {{ color: #000; text-decoration: none; }}
-  body span.jx-footnote {{ float: footnote; font-size: 12pt; line-height: 1.4; text-indent: 0; text-align: left; }}
+  body span.jx-footnote {{ float: footnote; footnote-policy: line; font-size: 12pt; line-height: 1.4; text-indent: 0; text-align: left; }}
   body span.jx-footnote::footnote-call {{ content: ""; }}
   body span.jx-footnote::footnote-marker {{ content: attr(data-n) ". "; }}
 }}
