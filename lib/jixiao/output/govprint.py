@@ -45,7 +45,7 @@ body .jx-cover .jx-grade {{ color: #000; }}
   /* the list stays laid out (its anchors are the calls' link targets) but unseen and taking no room */
   body section.footnotes {{ visibility: hidden; height: 0; overflow: hidden; margin: 0; padding: 0; border: none; }}
   body sup.footnote-ref a {{ color: #000; text-decoration: none; }}
-  body span.jx-footnote {{ float: footnote; footnote-policy: line; font-size: 12pt; line-height: 1.4; text-indent: 0; text-align: left; }}
+  body span.jx-footnote {{ float: footnote; font-size: 12pt; line-height: 1.4; text-indent: 0; text-align: left; }}
   body span.jx-footnote::footnote-call {{ content: ""; }}
   body span.jx-footnote::footnote-marker {{ content: attr(data-n) ". "; }}
 }}
