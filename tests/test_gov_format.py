@@ -113,7 +113,7 @@ def pdf():
     # the call on the chapter's first page, pages of text after it: an endnote would print pages later
     filler = "\n\n".join(f"第{i}段正文，其后还有好几页。" * 6 for i in range(16))
     doc = Document(title="财政绩效评价报告", project="某县某项目", cover=[("报告编号", "示例-X-1")],
-                   markdown=f"# 一、基本情况\n\n引用脚注的句子[^a]。\n\n{filler}\n\n[^a]: 脚注的文字。\n",
+                   markdown=f"# 一、基本情况\n\n引用脚注的句子[^a]。\n\n- 列表的一项\n- 另一项\n\n{filler}\n\n[^a]: 脚注的文字。\n",
                    blocks=[])
     body = govprint.footnotes_in_place(mark_cover(document_body(doc)))
     html, data = render_report("某县某项目 财政绩效评价报告", body, "某县某项目 · 2020 · 示例（模拟数据）",
@@ -127,7 +127,7 @@ def test_the_pdf_embeds_a_serif_face_for_the_body_and_a_hei_face_for_headings(pd
     names = {re.sub(r"^[A-Z]{6}\+", "", str(f.get_object()["/BaseFont"]).lstrip("/"))
              for page in reader.pages for f in page["/Resources"]["/Font"].values()}
     assert "JixiaoSerif" in names and "JixiaoHei" in names
-    assert not any("Sans" in n and "Jixiao" in n for n in names)
+    assert all(n.startswith(("JixiaoSerif", "JixiaoHei")) for n in names), names  # no machine font, even for "•"
     box = reader.pages[1].mediabox
     assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
 
@@ -148,3 +148,30 @@ def test_the_pdf_cover_and_running_header_say_it_is_an_example(pdf):
     _, reader = pdf
     assert "示例（模拟数据）" in reader.pages[0].extract_text()
     assert all("示例（模拟数据）" in p.extract_text() for p in reader.pages[1:])
+
+
+def test_params_declare_synthetic_rows_and_the_example_numbers_its_own_report(tmp_path):
+    from jixiao.contract.params import load_params
+    from jixiao.core.problems import ParameterError
+    from jixiao.output.example import example_cover, example_number
+
+    (tmp_path / "raw").mkdir()
+    params = tmp_path / "params.yaml"
+    params.write_text("evaluation: demo\nraw_dir: raw\nspan: 2020-2021\nsynthetic: true\n", encoding="utf-8")
+    assert load_params(params).synthetic is True
+    params.write_text("evaluation: demo\nraw_dir: raw\nspan: 2020-2021\n", encoding="utf-8")
+    assert load_params(params).synthetic is False
+    params.write_text("evaluation: demo\nraw_dir: raw\nspan: 2020-2021\nsynthetic: 是\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="synthetic"):
+        load_params(params)
+    assert example_number("DGCZ-JX-2022-002") == "示例-DGCZ-JX-2022-002" == example_number("示例-DGCZ-JX-2022-002")
+    assert example_cover({"报告编号": "", "委托单位": "某局"}) == {"报告编号": "示例", "委托单位": "某局"}
+
+
+def test_the_shipped_examples_declare_their_rows_synthetic():
+    from conftest import PROJECT_ROOT
+
+    from jixiao.contract.params import load_params
+
+    for name in ("params.yaml", "params.county-education.yaml"):
+        assert load_params(PROJECT_ROOT / name).synthetic is True, name

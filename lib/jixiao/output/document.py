@@ -26,7 +26,7 @@ from jixiao.output.report import NUMBERED_HEADING
 from jixiao.present.tables import TABLE_MIME
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
-FOOTER_CHARS = "第页共0123456789 ·.…"  # the @page margin boxes and the contents' leaders
+FOOTER_CHARS = "第页共0123456789 ·.…•◦▪"  # the @page margin boxes, the contents' leaders and list markers
 
 # on screen: the document's own parts (the page's PAGE_CSS styles the rest)
 DOCUMENT_CSS = """
