@@ -105,8 +105,12 @@ def test_the_pdf_has_cover_contents_with_page_numbers_and_bookmarks(tree, period
     cover = pages[0]
     kind = "财政绩效评价报告" if period == PARAMS.span.label else f"{period}年度绩效执行情况报告"
     assert kind in cover and PROJECT.replace(" ", "") in cover.replace(" ", "")
-    for label, value in PARAMS.report.cover.items():
+    from jixiao.output.example import SYNTHETIC_MARK, example_cover
+
+    assert PARAMS.synthetic and SYNTHETIC_MARK in cover  # the shipped example says what it is
+    for label, value in example_cover(PARAMS.report.cover).items():
         assert f"{label} {value}" in cover, label
+    assert f"报告编号 {PARAMS.report.cover['报告编号']}" not in cover  # never the published report's number
     # the cover is the genre's: no evaluation folder, no tool, no run date
     assert PARAMS.evaluation not in cover and "jixiao" not in cover and "生成日期" not in cover
     marks = outline(path)
