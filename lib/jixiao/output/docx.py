@@ -397,11 +397,11 @@ NUMBER_CELL = re.compile(r"^[-+−]?[\d,，]+(?:\.\d+)?\s*(?:%|％|万元|元|�
 
 
 def _text_units(text: str) -> float:
-    """The width of ``text`` in half-ems: a CJK (full-width) character counts two, a Latin letter or digit 1.2
-    (a fallback face's digits are a little wider than half an em)."""
+    """The width of ``text`` in half-ems: a CJK (full-width) character counts two, a Latin letter or digit 1.3
+    (where 仿宋 is missing, as in LibreOffice, the fallback face's digits are wider than half an em)."""
     import unicodedata
 
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.3 for ch in text)
 
 
 def _least_units(text: str, numeric: bool) -> float:
