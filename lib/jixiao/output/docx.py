@@ -244,13 +244,23 @@ def _page_numbers(document) -> None:
     from docx.oxml.ns import qn
 
     sections = list(document.sections)
+    for section in sections:  # footnotes numbered through the document, as in the HTML and PDF (pandoc: per section)
+        for restart in section._sectPr.findall(f"{qn('w:footnotePr')}/{qn('w:numRestart')}"):
+            restart.getparent().remove(restart)
     for section in sections[-1:]:  # the front matter's sections have none (they link to the cover's: none)
         section.footer.is_linked_to_previous = False
         if len(sections) > 1:
             number_type = section._sectPr.find(qn("w:pgNumType"))
             if number_type is None:
                 number_type = OxmlElement("w:pgNumType")
-                section._sectPr.append(number_type)
+                # in the schema's order: … pgMar, paperSrc, pgBorders, lnNumType, pgNumType, cols, … docGrid
+                later = next((child for child in section._sectPr if child.tag in {
+                    qn(f"w:{tag}") for tag in ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection",
+                                               "bidi", "rtlGutter", "docGrid", "printerSettings")}), None)
+                if later is not None:
+                    later.addprevious(number_type)
+                else:
+                    section._sectPr.append(number_type)
             number_type.set(qn("w:start"), "1")
         paragraph = section.footer.paragraphs[0] if section.footer.paragraphs else section.footer.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
