@@ -233,7 +233,8 @@ def test_the_html_is_self_contained_and_the_provenance_is_in_the_workpapers(tree
     assert not re.search(r"<script[^>]*\bsrc=|<link\b|@import|url\(\s*['\"]?https?:", html)
     assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)
     assert_carries_its_own_font(html)
-    assert "SHA-256" not in html and "workpapers.html" in html  # one line in the appendix says where
+    # one line in the appendix says where, naming no file (a reader's text names none)
+    assert "SHA-256" not in html and "工作底稿" in html and "workpapers.html" not in html
     papers = (tree / period / "workpapers.html").read_text(encoding="utf-8")
     assert f"参数 period</td><td>{period}" not in papers  # the run's parameters, not a section's
     assert re.search(r"输入 budget.xlsx</td><td>SHA-256 [0-9a-f]{64}", papers)
