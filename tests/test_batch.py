@@ -134,11 +134,12 @@ METADATA = ("jixiao", "生成", "参数", "输入", "运行用时", "数据来�
 
 
 def pdf_page_lines(pdf) -> list[tuple[list[str], int]]:
-    """Each page's text lines (without the page number at its foot) and how many charts it holds."""
+    """Each page's text lines (without its margin boxes) and how many charts it holds."""
     pages = []
     for page in PdfReader(pdf).pages:
         lines = [" ".join(line.split()) for line in page.extract_text().splitlines() if line.strip()]
-        pages.append(([line for line in lines if not re.fullmatch(r"\d+ / \d+", line)], len(page.images)))
+        # the margin boxes: the page number at its foot, an example's 示例（模拟数据） at its head
+        pages.append(([line for line in lines if not re.fullmatch(r"\d+ / \d+|示例（模拟数据）", line)], len(page.images)))
     return pages
 
 

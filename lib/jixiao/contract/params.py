@@ -49,6 +49,8 @@ PARAMS_KEYS = {
     "report": "the period report: template, final, reference_docx and the cover's 报告编号/委托单位/受委托单位/提交日期/评价基准日",
     "self_evaluation": "the annual 项目支出绩效自评表: layout (national, provincial), 分值, rule of budget execution, 主管部门 …",
 }
+# a worked example whose rows are invented: every reader page says so (示例（模拟数据）)
+PARAMS_KEYS["synthetic"] = "true when the raw folder's rows are synthetic (an example): every page and report says so"
 NOTEBOOK_PARAMETERS = ("evaluation", "period", "span", "project", "raw_dir", "results_dir")
 
 # Params and portfolio files are written by people, not generated: anything far larger is a mistake or an
@@ -104,6 +106,7 @@ class RunParams:
     layout: Layout = CONTRACT_LAYOUT  # the department's own file names and headers (params' files, columns)
     report: "ReportSettings" = field(default_factory=lambda: ReportSettings())  # params' report: block
     self_evaluation: "SelfEvaluationSettings" = field(default_factory=lambda: SelfEvaluationSettings())
+    synthetic: bool = False  # params' synthetic: the rows are invented; pages and reports say 示例（模拟数据）
 
     @property
     def report_dir(self) -> Path:
@@ -278,7 +281,17 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     if self_evaluation.weight != SelfEvaluationSettings().weight:  # the 年度指标 sheet's weights are checked with it
         weight = self_evaluation.weight
         layout = replace(layout, execution_weight=str(Decimal(weight.numerator) / weight.denominator))
-    return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout, report, self_evaluation)
+    return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout, report, self_evaluation,
+                     parse_synthetic(data.get("synthetic", False), path))
+
+
+def parse_synthetic(value: object, path: Path | str = "params.yaml") -> bool:
+    """params' ``synthetic``: true or false (default false)."""
+    if not isinstance(value, bool):
+        raise ParameterError(t(f"{path}:synthetic 应为 true 或 false(数据是否为模拟的示例数据),而不是 {value!r}",
+                               f"{path}: synthetic must be true or false (whether the rows are a synthetic example), "
+                               f"not {value!r}"))
+    return value
 
 
 REPORT_KEYS = ("template", "final", "reference_docx", "报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")

@@ -26,7 +26,7 @@ from jixiao.output.report import NUMBERED_HEADING
 from jixiao.present.tables import TABLE_MIME
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
-FOOTER_CHARS = "第页共0123456789 ·.…"  # the @page margin boxes and the contents' leaders
+FOOTER_CHARS = "第页共0123456789 ·.…•◦▪"  # the @page margin boxes, the contents' leaders and list markers
 
 # on screen: the document's own parts (the page's PAGE_CSS styles the rest)
 DOCUMENT_CSS = """
@@ -299,11 +299,14 @@ def _css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
-def render_report(title: str, body: str, runhead: str, pdf: bool = True, extra_css: str = "") -> tuple[str, bytes | None]:
+def render_report(title: str, body: str, runhead: str, pdf: bool = True, extra_css: str = "", *, faces: tuple = (),
+                  pdf_css: str = "") -> tuple[str, bytes | None]:
     """The report as self-contained HTML (its own WOFF cut of the CJK font) and A4 PDF bytes from the same
-    cut; raises MissingGlyphError when a character of it has no glyph in the font."""
-    rendered = render_page(title, body, screen_css=DOCUMENT_CSS + extra_css, margin_text=runhead + FOOTER_CHARS)
-    css = DOCUMENT_PDF_CSS % {"runhead": _css_string(runhead)}
+    cut; raises MissingGlyphError when a character of it has no glyph in the font. ``faces`` and ``pdf_css``:
+    further bundled faces and the PDF's own rules for them (``output.govprint``)."""
+    rendered = render_page(title, body, screen_css=DOCUMENT_CSS + extra_css, margin_text=runhead + FOOTER_CHARS,
+                           faces=faces)
+    css = DOCUMENT_PDF_CSS % {"runhead": _css_string(runhead)} + pdf_css
     return rendered.html, (rendered.pdf(extra_css=css, balance_appendix=False) if pdf else None)
 
 
@@ -385,7 +388,7 @@ def document_body(doc) -> str:
 
 
 def workpapers_html(period_dir: Path, *, project: str, period: str, parameters: dict, inputs: dict, run_time: str,
-                    leave_out=frozenset()) -> str:
+                    leave_out=frozenset(), synthetic: bool = False) -> str:
     """``<period>/workpapers.html`` (工作底稿): the provenance, the notebook behind each section and the check
     tables (与已发布报告核对, 由数据计算的指标得分核对), kept out of the reader's report."""
     from jixiao.output.export import page
@@ -407,13 +410,18 @@ def workpapers_html(period_dir: Path, *, project: str, period: str, parameters: 
         rows.append(f"<tr><td>{escape(s.title)}</td><td>{escape(path.name)}</td><td>SHA-256 {escape(digest)}</td></tr>")
     parts.append('<h2>各节来源(已执行的笔记本)</h2><table class="jx-table"><thead><tr><th>节</th><th>笔记本</th>'
                  f"<th>文件摘要</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    if synthetic:
+        from jixiao.output.example import BANNER_CSS, banner_html
+
+        parts.insert(0, f"<style>{BANNER_CSS}</style>{banner_html()}")
     return page(f"{project} 工作底稿({period})", "".join(parts), "")
 
 
 def build_report(period_dir: Path, *, project: str, period: str, span: str, published: dict | None,
                  template_text: str | None, template_name: str, settings: dict, pdf: bool = True, docx: bool = True,
-                 reference_docx: bytes | None = None, leave_out=frozenset()):
-    """(Document, HTML, PDF bytes or None, DOCX bytes or None) of one period's report from its template."""
+                 reference_docx: bytes | None = None, leave_out=frozenset(), synthetic: bool = False):
+    """(Document, HTML, PDF bytes or None, DOCX bytes or None) of one period's report from its template;
+    ``synthetic``: an example's (``output.example``): 示例（模拟数据） on the cover and in the running header."""
     from jixiao.output.report import build_document
 
     metrics_path = Path(period_dir) / "metrics.json"
@@ -421,17 +429,30 @@ def build_report(period_dir: Path, *, project: str, period: str, span: str, publ
     metrics.setdefault("project", project)
     metrics.setdefault("period", period)
     metrics.setdefault("span", span)
+    runhead, extra_css = f"{project} · {period}", TEMPLATE_CSS
+    if synthetic:
+        from jixiao.output.example import BANNER_CSS, example_cover, running_head
+
+        settings, runhead, extra_css = example_cover(settings), running_head(runhead), extra_css + BANNER_CSS
     doc = build_document(period_dir, metrics=metrics, published=published, template_text=template_text,
                          template_name=template_name, settings=settings, leave_out=leave_out)
     body = document_body(doc)
+    if synthetic:
+        from jixiao.output.example import mark_cover
+
+        body = mark_cover(body)
+    from jixiao.output import govprint
+
+    body = govprint.footnotes_in_place(body)
     title = f"{project} {doc.title}({period})"
-    html, pdf_data = render_report(title, body, f"{project} · {period}", pdf=pdf, extra_css=TEMPLATE_CSS)
+    html, pdf_data = render_report(title, body, runhead, pdf=pdf, extra_css=extra_css + govprint.SCREEN_CSS,
+                                   faces=govprint.faces(body), pdf_css=govprint.PDF_CSS)
     docx_data = None
     if docx:
         from jixiao.output.docx import write_docx
 
         try:
-            docx_data = write_docx(doc, reference_docx=reference_docx)
+            docx_data = write_docx(doc, reference_docx=reference_docx, synthetic=synthetic)
         except Exception as exc:  # noqa: BLE001 - a bad reference document fails the Word file only
             doc.word_error = word_failure(exc, reference_docx is not None)
     return doc, html, pdf_data, docx_data

@@ -122,6 +122,11 @@ def _government_format(document) -> None:
             _style_font(styles[name], BODY_FONT, 14, bold=True)  # 四号
             styles[name].font.italic = False
             styles[name].paragraph_format.first_line_indent = Pt(0)
+    if "TOC Heading" in names:  # pandoc's is Heading 1 in the theme's blue and font: the body's instead
+        _style_font(styles["TOC Heading"], BODY_FONT, SIZE_SAN, bold=False)
+        styles["TOC Heading"].font.italic = False
+        styles["TOC Heading"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        styles["TOC Heading"].paragraph_format.first_line_indent = Pt(0)
     if "Cover Line" in names:
         _style_font(styles["Cover Line"], BODY_FONT, SIZE_SAN)
         styles["Cover Line"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -210,6 +215,7 @@ def _contents_field(document):
     styles = {s.name: s for s in document.styles}
     if "TOC Heading" in styles:
         heading.style = styles["TOC Heading"]
+    heading.paragraph_format.page_break_before = True  # 目录 on its own page (after 摘要 when that comes first)
     paragraph = document.add_paragraph()
     run = paragraph.add_run()
     for kind, text in (("begin", None), (None, 'TOC \\o "1-2" \\h \\z \\u'), ("separate", None)):
@@ -222,16 +228,14 @@ def _contents_field(document):
             instr.set(qn("xml:space"), "preserve")
             instr.text = text
             run._r.append(instr)
-    paragraph.add_run("(打开文件时由 Word 更新目录;如未更新,右键此处选择“更新域”)")
+    paragraph.add_run("（打开文件时由 Word 更新目录；如未更新，右键此处选择“更新域”）")
     end = paragraph.add_run()
     e = OxmlElement("w:fldChar")
     e.set(qn("w:fldCharType"), "end")
     end._r.append(e)
-    brk = document.add_paragraph()
-    b = OxmlElement("w:br")
-    b.set(qn("w:type"), "page")
-    brk.add_run()._r.append(b)
-    return [heading, paragraph, brk]
+    # the front matter (cover, contents and what precedes them) ends here: the body is a section of its own,
+    # numbered from 1
+    return [heading, paragraph, _section_break(document)]
 
 
 def _page_numbers(document) -> None:
@@ -239,7 +243,25 @@ def _page_numbers(document) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    for section in document.sections:
+    sections = list(document.sections)
+    for section in sections:  # footnotes numbered through the document, as in the HTML and PDF (pandoc: per section)
+        for restart in section._sectPr.findall(f"{qn('w:footnotePr')}/{qn('w:numRestart')}"):
+            restart.getparent().remove(restart)
+    for section in sections[-1:]:  # the front matter's sections have none (they link to the cover's: none)
+        section.footer.is_linked_to_previous = False
+        if len(sections) > 1:
+            number_type = section._sectPr.find(qn("w:pgNumType"))
+            if number_type is None:
+                number_type = OxmlElement("w:pgNumType")
+                # in the schema's order: … pgMar, paperSrc, pgBorders, lnNumType, pgNumType, cols, … docGrid
+                later = next((child for child in section._sectPr if child.tag in {
+                    qn(f"w:{tag}") for tag in ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection",
+                                               "bidi", "rtlGutter", "docGrid", "printerSettings")}), None)
+                if later is not None:
+                    later.addprevious(number_type)
+                else:
+                    section._sectPr.append(number_type)
+            number_type.set(qn("w:start"), "1")
         paragraph = section.footer.paragraphs[0] if section.footer.paragraphs else section.footer.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.add_run("— ")
@@ -269,8 +291,8 @@ def _update_fields_on_open(document) -> None:
     settings.append(e)
 
 
-def write_docx(doc, reference_docx: bytes | None = None) -> bytes:
-    """The Document as Word bytes."""
+def write_docx(doc, reference_docx: bytes | None = None, synthetic: bool = False) -> bytes:
+    """The Document as Word bytes; ``synthetic``: an example's, marked 示例（模拟数据） on the cover and in the header."""
     import pypandoc
     from docx import Document as WordDocument
     from docx.shared import Cm
@@ -315,11 +337,212 @@ def write_docx(doc, reference_docx: bytes | None = None) -> bytes:
             for part in _contents_field(document):
                 anchor.addprevious(part._p)
         anchor.getparent().remove(anchor)
+    _cover_section(document)
+    _annex_on_new_page(document)
+    _finish_tables(document)
     _page_numbers(document)
+    if synthetic:
+        _example_mark(document)
+    _core_title(document, f"{doc.project} {doc.title}".strip())
     _update_fields_on_open(document)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# --- post-passes over the whole document: they compose with however the body and its tables were built ---
+
+
+def _section_break(document):
+    """An empty paragraph that ends a section (next page) laid out like the body's last section, with no header
+    or footer of its own: it takes the previous section's, and the first section's is none."""
+    import copy
+
+    from docx.oxml.ns import qn
+
+    paragraph = document.add_paragraph()
+    section_pr = copy.deepcopy(document.element.body.sectPr)
+    for ref in section_pr.findall(qn("w:headerReference")) + section_pr.findall(qn("w:footerReference")):
+        section_pr.remove(ref)
+    for child in section_pr.findall(qn("w:pgNumType")) + section_pr.findall(qn("w:titlePg")):
+        section_pr.remove(child)
+    paragraph._p.get_or_add_pPr().append(section_pr)
+    return paragraph
+
+
+def _cover_section(document) -> None:
+    """The cover's page break (the first page break of the body) becomes a section break: the cover is a
+    section of its own."""
+    from docx.oxml.ns import qn
+
+    body = document.element.body
+    for p in body.iterchildren(qn("w:p")):
+        breaks = [br for br in p.iter(qn("w:br")) if br.get(qn("w:type")) == "page"]
+        if not breaks:
+            continue
+        if "".join(t.text or "" for t in p.iter(qn("w:t"))).strip():
+            return  # a page break inside text: not the cover's
+        brk = _section_break(document)._p
+        p.addprevious(brk)
+        body.remove(p)
+        following = brk.getnext()
+        # the next section starts on a new page already: a page break before its first paragraph would leave a
+        # blank page
+        if following is not None and following.tag == qn("w:p") and following.pPr is not None:
+            flag = following.pPr.find(qn("w:pageBreakBefore"))
+            if flag is not None:
+                following.pPr.remove(flag)
+        return
+
+
+def _annex_on_new_page(document) -> None:
+    """附件 (or 附录) starts a page: the first heading that opens it."""
+    styles = ("Heading 1", "Heading 2")
+    for paragraph in document.paragraphs:
+        if paragraph.style is not None and paragraph.style.name in styles and \
+                paragraph.text.strip().startswith(("附件", "附录")):
+            paragraph.paragraph_format.page_break_before = True
+            return
+
+
+CELL_MARGIN_TWIPS = 57  # 1 mm each side (Word's default is 1.9 mm): a wide table keeps its numbers on one line
+NUMBER_CELL = re.compile(r"^[-+−]?[\d,，]+(?:\.\d+)?\s*(?:%|％|万元|元|亿元|分|个|条|项|人|个月)?$")
+
+
+def _text_units(text: str) -> float:
+    """The width of ``text`` in half-ems: a CJK (full-width) character counts two, a Latin letter or digit 1.3
+    (where 仿宋 is missing, as in LibreOffice, the fallback face's digits are wider than half an em)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.3 for ch in text)
+
+
+def _least_units(text: str, numeric: bool) -> float:
+    """What a cell needs so that no word breaks: a number whole, a run of Latin letters whole, four CJK
+    characters (a header such as 一级指标) together."""
+    if numeric:
+        return _text_units(text)
+    words = re.findall(r"[\x21-\x7e]+", text)
+    longest = max([_text_units(w) for w in words] + [0])
+    return max(longest, min(_text_units(text), 8))
+
+
+def _fit_columns(table, text_width_mm: float) -> None:
+    """Column widths from the content: each column at least its widest unbreakable word or number; what room is
+    left goes to the columns whose text would otherwise wrap most."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    rows = table.rows
+    if not rows:
+        return
+    columns = max(len(r.cells) for r in rows)
+    least, want = [2] * columns, [2] * columns
+    size_pt = 10.5
+    for row in rows:
+        cells = row.cells
+        if len(cells) != columns:
+            return  # merged cells: leave the builder's widths
+        for i, cell in enumerate(cells):
+            text = cell.text.strip()
+            numeric = bool(NUMBER_CELL.match(text))
+            least[i] = max(least[i], _least_units(text, numeric))
+            want[i] = max(want[i], min(_text_units(text), 40))
+            for run in (r for p in cell.paragraphs for r in p.runs):
+                if run.font.size is not None:
+                    size_pt = min(size_pt, run.font.size.pt)
+    mm_per_unit = size_pt * 0.3528 / 2
+    padding = 3.0  # the cell's left and right margins (CELL_MARGIN each) and a little air
+    least_mm = [u * mm_per_unit + padding for u in least]
+    want_mm = [max(w * mm_per_unit + padding, m) for w, m in zip(want, least_mm)]
+    if sum(want_mm) <= text_width_mm:
+        widths = [w * text_width_mm / sum(want_mm) for w in want_mm]
+    elif sum(least_mm) >= text_width_mm:
+        widths = [m * text_width_mm / sum(least_mm) for m in least_mm]
+    else:
+        room = text_width_mm - sum(least_mm)
+        extra = [w - m for w, m in zip(want_mm, least_mm)]
+        widths = [m + room * e / sum(extra) for m, e in zip(least_mm, extra)]
+    table.autofit = False
+    grid = table._tbl.tblGrid
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(int(Mm(width).twips)))
+    for row in rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Mm(width)
+    table_pr = table._tbl.tblPr
+    # in the schema's order: … tblBorders, shd, tblLayout, tblCellMar, tblLook, tblCaption …
+    for tag in ("w:tblLayout", "w:tblCellMar"):
+        old = table_pr.find(qn(tag))
+        if old is not None:
+            table_pr.remove(old)
+    layout, margins = OxmlElement("w:tblLayout"), OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    after = next((child for child in table_pr if child.tag in (qn("w:tblLook"), qn("w:tblCaption"),
+                                                                 qn("w:tblDescription"))), None)
+    for element in (layout, margins):
+        if after is not None:
+            after.addprevious(element)
+        else:
+            table_pr.append(element)
+    layout.set(qn("w:type"), "fixed")
+
+
+def _finish_tables(document) -> None:
+    """Every table: no row split over two pages (``cantSplit``), cells centred vertically, numbers right-aligned,
+    columns as wide as their content needs."""
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    section = document.sections[-1]
+    text_width_mm = (section.page_width - section.left_margin - section.right_margin) / 36000
+    for table in document.tables:
+        for r, row in enumerate(table.rows):
+            row_pr = row._tr.get_or_add_trPr()
+            if row_pr.find(qn("w:cantSplit")) is None:
+                row_pr.insert(0, OxmlElement("w:cantSplit"))
+            for cell in row.cells:
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+                if r > 0 and NUMBER_CELL.match(cell.text.strip()):
+                    for paragraph in cell.paragraphs:
+                        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        _fit_columns(table, text_width_mm)
+
+
+def _example_mark(document) -> None:
+    """示例（模拟数据） above the cover's title and in every page's header."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    from jixiao.output.example import SYNTHETIC_MARK
+
+    first = document.paragraphs[0] if document.paragraphs else None
+    mark = document.add_paragraph()
+    run = mark.add_run(SYNTHETIC_MARK)
+    run.font.size = Pt(SIZE_SAN)
+    mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    mark.paragraph_format.first_line_indent = Pt(0)
+    if first is not None:
+        first._p.addprevious(mark._p)
+    head = document.sections[0].header
+    head.is_linked_to_previous = False
+    paragraph = head.paragraphs[0] if head.paragraphs else head.add_paragraph()
+    paragraph.text = SYNTHETIC_MARK
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for section in list(document.sections)[1:]:
+        section.header.is_linked_to_previous = True
+
+
+def _core_title(document, title: str) -> None:
+    """dc:title: what Word's file properties and a reader's window show."""
+    document.core_properties.title = title
 
 
 def docx_captions(data: bytes) -> list[str]:

@@ -27,6 +27,7 @@ from jixiao.present.fonts import (
     MissingGlyphError,
     cjk_font_path,
     cut_is_cached,
+    font_cmap,
     font_face_css,
     subset_cjk_font,
 )
@@ -235,24 +236,38 @@ class RenderedPage:
     html: str  # with its own cut of the CJK font, as WOFF
     plain: str  # the same page without the embedded font: what WeasyPrint lays out
     font: bytes  # the OTF cut for the PDF
+    faces: tuple = ()  # (family, cut) of each further face the page names (``render_page``'s faces)
 
     def pdf(self, extra_css: str = "", balance_appendix: bool = True) -> bytes:
         """A4 PDF bytes (see ``pdf_bytes``); raises MissingGlyphError on tofu."""
-        return pdf_bytes(self.plain, self.font, self.title, extra_css=extra_css, balance_appendix=balance_appendix)
+        return pdf_bytes(self.plain, self.font, self.title, extra_css=extra_css, balance_appendix=balance_appendix,
+                         faces=self.faces)
 
 
 def render_page(title: str, body: str, footer: str = "", *, screen_css: str = "",
-                margin_text: str = PAGE_NUMBER_CHARS) -> RenderedPage:
+                margin_text: str = PAGE_NUMBER_CHARS, faces: tuple = ()) -> RenderedPage:
     """The page and its font cut; raises MissingGlyphError on tofu. ``screen_css``: a document's own styles;
-    ``margin_text``: what the PDF's margin boxes print besides the page's text (page numbers, running heads)."""
+    ``margin_text``: what the PDF's margin boxes print besides the page's text (page numbers, running heads);
+    ``faces``: further bundled faces the page's styles name, each (family, font file, the text it sets or None for
+    all of it), cut and embedded like the first; the first face then holds only what they cannot draw."""
     plain = page(title, body, footer, font_css=screen_css)
     text = page_text(plain) + title + margin_text
     if not cut_is_cached(text):  # a cached cut was checked when it was made
         check_glyphs(text, title)
+    cuts = []
+    for family, font_file, own_text in faces:
+        drawn = font_cmap(font_file)
+        chars = "".join(ch for ch in set(own_text if own_text is not None else text) if ord(ch) in drawn)
+        cuts.append((family, *subset_cjk_font(chars, font_file)))
+    if faces:  # the fallback face sets what the first further face lacks
+        drawn = font_cmap(faces[0][1])
+        text = "".join(ch for ch in set(text) if ord(ch) not in drawn)
     otf, woff = subset_cjk_font(text)
-    embedded = ('@font-face { font-family: "JixiaoCJK"; '
-                f'src: url(data:font/woff;base64,{base64.b64encode(woff).decode()}) format("woff"); }}\n')
-    return RenderedPage(title, page(title, body, footer, font_css=embedded + screen_css), plain, otf)
+    embedded = "".join(f'@font-face {{ font-family: "{family}"; '
+                       f'src: url(data:font/woff;base64,{base64.b64encode(w).decode()}) format("woff"); }}\n'
+                       for family, w in [("JixiaoCJK", woff), *((f, w) for f, _, w in cuts)])
+    return RenderedPage(title, page(title, body, footer, font_css=embedded + screen_css), plain, otf,
+                        tuple((family, o) for family, o, _ in cuts))
 
 
 def warm_up_pdf() -> None:
@@ -304,9 +319,11 @@ def _with_last_part_on_new_page(html: str) -> str | None:
     return None
 
 
-def pdf_bytes(html: str, font: bytes, name: str, extra_css: str = "", balance_appendix: bool = True) -> bytes:
+def pdf_bytes(html: str, font: bytes, name: str, extra_css: str = "", balance_appendix: bool = True,
+              faces: tuple = ()) -> bytes:
     """A4 PDF of ``html`` in the given font cut; ``balance_appendix``: never leave the appendix alone on the
-    last page (a section page); ``extra_css``: a document's own page rules."""
+    last page (a section page); ``extra_css``: a document's own page rules; ``faces``: (family, cut) of further
+    faces its styles name."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -318,8 +335,13 @@ def pdf_bytes(html: str, font: bytes, name: str, extra_css: str = "", balance_ap
         try:
             font_file = scratch / "cjk-subset.otf"
             font_file.write_bytes(font)
+            face_css = font_face_css(font_file)
+            for i, (family, cut) in enumerate(faces):
+                face_file = scratch / f"face-{i}.otf"
+                face_file.write_bytes(cut)
+                face_css += font_face_css(face_file, family)
             fonts = FontConfiguration()  # @font-face only takes effect through a shared FontConfiguration
-            stylesheet = CSS(string=font_face_css(font_file) + PDF_CSS + extra_css, font_config=fonts)
+            stylesheet = CSS(string=face_css + PDF_CSS + extra_css, font_config=fonts)
             document = HTML(string=html, base_url=str(scratch)).render(stylesheets=[stylesheet], font_config=fonts)
             alone = balance_appendix and _last_page_is_appendix_only(document)
             moved = _with_last_part_on_new_page(html) if alone else None

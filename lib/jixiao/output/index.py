@@ -64,7 +64,7 @@ STYLE = ("<style>td.failed{background:#fdf0f0} td.ok{background:#f3faf4} td.na{b
 def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, periods: list[str],
                 sections: list[tuple[str, str]], figures: dict[str, list[str]], results: list[CellResult],
                 footer_parameters: dict, inputs: dict, elapsed: float, run_time: str,
-                reports: dict | None = None) -> None:
+                reports: dict | None = None, synthetic: bool = False) -> None:
     """index.html and index.json. ``sections``: (key, title) in report order; ``figures``: period -> lines;
     ``reports``: period -> {"files": kind -> path, "error": text}, each period's whole report, linked first."""
     from jixiao.output.export import export_page, provenance_footer
@@ -112,6 +112,10 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
                + (f"（另有 {count.not_applicable} 个不适用：单年度没有可列示的内容）" if count.not_applicable else "")
                + (f",<b>{failed} 个失败</b>" if failed else "")
                + f";本次执行 {count.executed} 个,沿用上次结果 {count.reused} 个;总用时 {elapsed:.1f} 秒。</p>")
+    if synthetic:  # the example says what it is before anything else
+        from jixiao.output.example import BANNER_CSS, banner_html
+
+        summary = f"<style>{BANNER_CSS}</style>{banner_html()}{summary}"
     body = (f"<h1>{escape(project)}:绩效评价报告索引</h1>"
             f"<p class='jx-subtitle'>评价期 {escape(span)} · 评价 {escape(evaluation)}</p>{summary}{STYLE}"
             f"<div class='jx-scroll'><table class='jx-table jx-index'><thead><tr><th>期间</th>{head}</tr></thead>"

@@ -12,6 +12,10 @@ from pathlib import Path
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_FAMILY = "Noto Sans CJK SC"
+# the government format's faces for the period report, from the same wheel: the body in a serif (Song/Fang Song
+# style) face, headings in 黑体; each embedded in the PDF under its own name (pdffonts shows which face)
+SERIF_FONT_FILE = "NotoSerifCJKsc-Regular.otf"
+HEI_FONT_FILE = "SimHei.ttf"
 # the page embeds its own cut of the font as JixiaoCJK; the rest only matter for text added later
 HTML_FONT_STACK = f'"JixiaoCJK", "{CJK_FAMILY}", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 
@@ -21,14 +25,23 @@ class MissingGlyphError(RuntimeError):
 
 
 @functools.cache
-def cjk_font_path() -> Path:
+def cjk_font_path(font_file: str = CJK_FONT_FILE) -> Path:
     # found without importing mplfonts, which imports matplotlib: a re-run that only writes its index needs neither
     spec = importlib.util.find_spec("mplfonts")
     folders = list(spec.submodule_search_locations or []) if spec is not None else []
-    path = Path(folders[0] if folders else "mplfonts") / "fonts" / CJK_FONT_FILE
+    path = Path(folders[0] if folders else "mplfonts") / "fonts" / font_file
     if not path.is_file():
-        raise FileNotFoundError(f"{CJK_FONT_FILE} not found in the mplfonts package ({path}); run `make setup`")
+        raise FileNotFoundError(f"{font_file} not found in the mplfonts package ({path}); run `make setup`")
     return path
+
+
+@functools.cache
+def font_cmap(font_file: str = CJK_FONT_FILE) -> frozenset[int]:
+    """The code points a bundled face draws."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(cjk_font_path(font_file)), lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 @functools.cache
@@ -55,10 +68,10 @@ def font_face_css(path: Path | None = None, family: str = "JixiaoCJK") -> str:
 FONT_CUT_VERSION = 3  # bump when the options below change: cached cuts are keyed on it
 
 
-def _cut_key(chars: str) -> str:
+def _cut_key(chars: str, font_file: str = CJK_FONT_FILE) -> str:
     import hashlib
 
-    path = cjk_font_path()
+    path = cjk_font_path(font_file)
     return hashlib.sha256(f"{FONT_CUT_VERSION}\0{path.name}\0{path.stat().st_size}\0{chars}".encode()).hexdigest()
 
 
@@ -69,12 +82,12 @@ def _cache_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=64)
-def _cut(chars: str) -> tuple[bytes, bytes]:
-    cached = _cache_dir() / f"{_cut_key(chars)}"
+def _cut(chars: str, font_file: str = CJK_FONT_FILE) -> tuple[bytes, bytes]:
+    cached = _cache_dir() / f"{_cut_key(chars, font_file)}"
     otf_file, woff_file = cached.with_suffix(".otf"), cached.with_suffix(".woff")
     if otf_file.is_file() and woff_file.is_file():
         return otf_file.read_bytes(), woff_file.read_bytes()
-    otf, woff = _make_cut(chars)
+    otf, woff = _make_cut(chars, font_file)
     try:
         from jixiao.core.atomic import atomic_write_bytes
 
@@ -137,7 +150,7 @@ def base_characters() -> frozenset[str]:
 
 
 @functools.cache
-def _base_font() -> bytes:
+def _base_font(font_file: str = CJK_FONT_FILE) -> bytes:
     """The working cut (about 7,800 glyphs of 65,535): a page's cut from it takes a third of the time a cut
     from the whole face does. Made once per machine, under a lock (workers starting together make one)."""
     import fcntl
@@ -145,7 +158,7 @@ def _base_font() -> bytes:
     from jixiao.core.atomic import atomic_write_bytes
 
     chars = "".join(sorted(base_characters()))
-    path = _cache_dir() / f"base-{_cut_key(chars)}.otf"
+    path = _cache_dir() / f"base-{_cut_key(chars, font_file)}.otf"
     if path.is_file():
         return path.read_bytes()
     try:
@@ -154,25 +167,25 @@ def _base_font() -> bytes:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if path.is_file():
                 return path.read_bytes()
-            (data,) = _subset(str(cjk_font_path()), chars, (None,))
+            (data,) = _subset(str(cjk_font_path(font_file)), chars, (None,))
             atomic_write_bytes(path, data)
             return data
     except OSError:  # a read-only cache: make it in memory
-        (data,) = _subset(str(cjk_font_path()), chars, (None,))
+        (data,) = _subset(str(cjk_font_path(font_file)), chars, (None,))
         return data
 
 
-def _make_cut(chars: str) -> tuple[bytes, bytes]:
+def _make_cut(chars: str, font_file: str = CJK_FONT_FILE) -> tuple[bytes, bytes]:
     import io
 
     if set(chars) <= base_characters():
-        otf, woff = _subset(io.BytesIO(_base_font()), chars, (None, "woff"))
+        otf, woff = _subset(io.BytesIO(_base_font(font_file)), chars, (None, "woff"))
     else:  # a rare character (in a name, say): cut from the whole face
-        otf, woff = _subset(str(cjk_font_path()), chars, (None, "woff"))
+        otf, woff = _subset(str(cjk_font_path(font_file)), chars, (None, "woff"))
     return otf, woff
 
 
-def subset_cjk_font(text: str) -> tuple[bytes, bytes]:
+def subset_cjk_font(text: str, font_file: str = CJK_FONT_FILE) -> tuple[bytes, bytes]:
     """The bundled font cut down to the characters of ``text`` (plus ASCII): (OpenType, WOFF) bytes.
 
     The OpenType cut feeds WeasyPrint, which with fontTools would otherwise walk all 65,535 glyphs
@@ -184,7 +197,7 @@ def subset_cjk_font(text: str) -> tuple[bytes, bytes]:
     import string
 
     chars = "".join(sorted(set(text + string.printable)))
-    return _cut(chars)
+    return _cut(chars, font_file)
 
 
 def cut_is_cached(text: str) -> bool:

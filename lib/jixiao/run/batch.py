@@ -152,7 +152,7 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
     """The params' ``report:`` block as a report task carries it: the cover's data, final, and (``with_bytes``)
     the template's text, the reference document and published.yaml (the template's published.… fields)."""
     settings = params.report
-    out = {"cover": dict(settings.cover), "final": settings.final,
+    out = {"cover": dict(settings.cover), "final": settings.final, "synthetic": params.synthetic,
            "template_name": relative_to_project(str(settings.template)) if settings.template else ""}
     if with_bytes:
         published = params.raw_dir / "published.yaml"
@@ -201,7 +201,9 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
                                                   "layout": params.layout.as_dict()})
         for s in sections:
             key = section_key(section=s.key, files=files_read(s.reads, s.reads_published), inputs=inputs,
-                              notebook_digest=notebook_digests[s.key], parameters=parameters,
+                              notebook_digest=notebook_digests[s.key],
+                              # a page of synthetic rows says so: its key changes with the flag (others' keys stay)
+                              parameters={**parameters, "synthetic": True} if params.synthetic else parameters,
                               environment=environment, pdf=pdf, layout=params.layout.as_dict())
             keys[(period.label, s.key)] = key
             record = None if force else state.reusable(period.label, s.key, key)
@@ -510,7 +512,8 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
                 title=f"{titles[section]} · {params.project} · {period.label}",
                 notebook=(opened.request.notebooks_dir / f"{section}.ipynb").read_text(encoding="utf-8"),
                 parameters={**parameters, "results_dir": str(period_dir) if shared_filesystem else ""},
-                footer_parameters=parameters, inputs=evaluation.inputs, results=shipped, pdf=opened.request.pdf))
+                footer_parameters=parameters, inputs=evaluation.inputs, results=shipped, pdf=opened.request.pdf,
+                synthetic=params.synthetic))
     # longest first, so no worker is left with a long notebook at the end while the others idle
     last_seconds = {cell: (opened.state.record(*cell) or {}).get("seconds") for cell in stale}
     cost = {s.key: s.cost for s in SECTIONS}
@@ -724,7 +727,7 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
                         span=params.span.label, periods=[p.label for p in params.periods],
                         sections=[(s.key, s.title) for s in opened.sections], figures=executed.prepared.figures,
                         results=results, footer_parameters=_footer_parameters(params), inputs=opened.inputs,
-                        elapsed=elapsed, run_time=now_text(), reports=reports)
+                        elapsed=elapsed, run_time=now_text(), reports=reports, synthetic=params.synthetic)
     except DiskFull:
         raise
     except Exception as exc:  # e.g. a project title with a character the font cannot draw

@@ -42,6 +42,7 @@ class NotebookTask:
     results_dir: str = ""  # the period's results on a shared file system, or
     results: dict = field(default_factory=dict)  # relative path -> bytes, when they travel with the task
     pdf: bool = True
+    synthetic: bool = False  # the params' synthetic: the page says 示例（模拟数据）
 
 
 @dataclass
@@ -155,6 +156,11 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
     if out.status is Status.FAILED:
         body = f'<div class="jx-failed"><h1>本节生成失败</h1><p>{escape(out.error)}</p></div>' + body
     footer = provenance_footer(task.footer_parameters, task.inputs, now_text(), time.monotonic() - started)
+    pdf_css = ""
+    if task.synthetic:
+        from jixiao.output.example import BANNER_CSS, PAGE_PDF_CSS, banner_html
+
+        body, pdf_css = f"<style>{BANNER_CSS}</style>{banner_html()}{body}", PAGE_PDF_CSS
     rendered = render_page(task.title, body, footer)  # one glyph check and font cut for the HTML and the PDF
     out.files["html"] = rendered.html.encode("utf-8")
     out.phases["html"] = round(time.monotonic() - began, 3)
@@ -170,7 +176,7 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
         out.phases["xlsx"] = round(time.monotonic() - began, 3)
     if task.pdf and out.status is Status.OK:
         began = time.monotonic()
-        out.files["pdf"] = rendered.pdf()
+        out.files["pdf"] = rendered.pdf(extra_css=pdf_css)
         out.phases["pdf"] = round(time.monotonic() - began, 3)
 
 
@@ -205,7 +211,8 @@ def run_report_task(task: ReportTask) -> TaskOutput:
             scratch, project=task.project, period=task.period, span=task.span, published=published,
             template_text=settings.get("template_text"), template_name=settings.get("template_name", ""),
             settings=settings.get("cover", {}), pdf=task.pdf, reference_docx=settings.get("reference_docx"),
-            docx=not settings.get("reference_error"), leave_out=frozenset(task.leave_out))
+            docx=not settings.get("reference_error"), leave_out=frozenset(task.leave_out),
+            synthetic=bool(settings.get("synthetic")))
         if settings.get("reference_error"):  # a reference document refused by its guards: no Word file
             doc.word_error = f"report.docx:{settings['reference_error']}"
         if settings.get("final") and doc.placeholders:
@@ -220,7 +227,8 @@ def run_report_task(task: ReportTask) -> TaskOutput:
             out.files["docx"] = docx
         out.files["workpapers"] = workpapers_html(scratch, project=task.project, period=task.period,
                                                   parameters=task.parameters, inputs=task.inputs,
-                                                  run_time=task.run_time, leave_out=frozenset(task.leave_out)).encode("utf-8")
+                                                  run_time=task.run_time, leave_out=frozenset(task.leave_out),
+                                                  synthetic=bool(settings.get("synthetic"))).encode("utf-8")
         out.phases["placeholders"] = len(doc.placeholders)
         if doc.word_error:  # the HTML and PDF are written; the Word file's failure is the report's one line
             out.status, out.error = Status.FAILED, doc.word_error
