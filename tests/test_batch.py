@@ -13,7 +13,7 @@ from conftest import DONGGUAN_RAW, FIGURES, PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from jixiao.present.tables import fmt_pct, fmt_points, fmt_wan
+from jixiao.present.format import fmt_pct, fmt_points, fmt_wan
 from jixiao.sections import SECTIONS as REGISTRY
 
 SECTIONS = tuple(s.key for s in REGISTRY)

@@ -16,14 +16,7 @@ from conftest import PROJECT_ROOT
 from pypdf import PdfReader
 from test_batch import assert_carries_its_own_font
 
-from jixiao.output.document import (
-    build_period_report,
-    chapter_html,
-    chinese_number,
-    section_heading,
-    Chapter,
-    Numbers,
-)
+from jixiao.output.document import build_report
 from jixiao.present.fonts import MissingGlyphError
 from jixiao.core.period import Period
 from jixiao.contract.params import load_params
@@ -63,18 +56,6 @@ def outline(path) -> list[tuple[int, str, int]]:
                 out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
 
     walk(reader.outline, 0)
-    return out
-
-
-def expected_sections(section, whole: bool) -> list[str]:
-    """A section's block headings as the document numbers them: (一)(二) …, 附 headings unnumbered."""
-    out, n = [], 0
-    for block in section.blocks:
-        if block.heading.startswith("附"):
-            out.append(section_heading(block.heading, None))
-        else:
-            n += 1
-            out.append(section_heading(block.heading, n))
     return out
 
 
@@ -312,31 +293,33 @@ def test_a_rerun_keeps_the_reports_and_a_missing_one_is_rebuilt(tree):
 
 def test_a_character_the_font_lacks_fails_the_report(tree):
     with pytest.raises(MissingGlyphError, match="🀄"):
-        build_period_report(tree / "2019", project="东莞🀄", evaluation="x", period="2019", span="2019-2021",
-                            run_time="2022-01-01T00:00:00", inputs={}, parameters={}, pdf=False)
+        build_report(tree / "2019", project="东莞🀄", period="2019", span="2019-2021", published=None,
+                     template_text="# 一\n\n{{ project }}\n", template_name="t.md", settings={}, pdf=False, docx=False)
 
 
-def test_headings_take_the_documents_numbering():
-    assert [chinese_number(n) for n in (1, 9, 10, 11, 20, 23)] == ["一", "九", "十", "十一", "二十", "二十三"]
-    assert section_heading("三、子项目支出率分布", 3) == "(三)子项目支出率分布"
-    assert section_heading("主要指标", 1) == "(一)主要指标"
-    assert section_heading("附:各子项目支出率", None) == "附:各子项目支出率"
+def test_a_failed_section_is_marked_where_the_template_names_it_in_html_pdf_and_word(tree):
+    """The live path: the report built from the period's parts with its milestones page failed."""
+    template = ("# 一、资金\n\n{{ table(\"expenditure.bands\") }}\n\n# 二、进度\n\n{{ section(\"milestones\") }}\n\n"
+                "{{ table(\"milestones.completion\") }}\n")
+    doc, html, pdf, docx = build_report(
+        tree / "2019-2021", project=PROJECT, period="2019-2021", span="2019-2021", published=None,
+        template_text=template, template_name="t.md", settings={}, failed={"milestones": "RuntimeError: 故意失败"},
+        logs={"milestones": "2019-2021/milestones.html"})
+    assert doc.failed == ["milestones"] and sum("本章生成失败" in p for p in doc.placeholders) == 2
+    marks = re.findall(r'<div class="jx-failed"><p>(.*?)</p></div>', html)
+    assert len(marks) == 2 and all(m == marks[0] for m in marks)
+    assert unescape(marks[0]).startswith("【本章生成失败：产出时效（进度）（milestones）未能生成")
+    assert "RuntimeError: 故意失败" in unescape(marks[0]) and "日志见 2019-2021/milestones.html" in unescape(marks[0])
+    assert "表1 子项目支出率分布" in unescape(html)  # the other chapters stand
+    text = "".join(pdf_pages_bytes(pdf))
+    assert "本章生成失败" in text and "2019-2021/milestones.html" in text
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert xml.count("本章生成失败") == 2 and "2019-2021/milestones.html" in xml
 
 
-def test_a_failed_section_is_a_chapter_that_says_so(tmp_path):
-    nb = {"cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": "# 资金使用情况\n\n口径说明"},
-        {"cell_type": "markdown", "metadata": {}, "source": "## 一、预算执行情况"},
-        {"cell_type": "code", "metadata": {}, "source": "x", "outputs": [
-            {"output_type": "display_data", "metadata": {}, "data": {"text/html": '<table class="dataframe jx-table"><tr><td>1</td></tr></table>'}},
-            {"output_type": "error", "ename": "ValueError", "evalue": "坏数据", "traceback": []}]}]}
-    toc = []
-    html = chapter_html(2, Chapter("expenditure", "资金使用情况", tmp_path / "expenditure.ipynb"), nb, Numbers(), toc)
-    assert "本章生成失败" in html and "ValueError: 坏数据" in html
-    assert '<h1 class="jx-chapter" id="chapter-2">二、资金使用情况</h1>' in html
-    assert "<caption>表1 (一)预算执行情况</caption>" in html and "口径说明" in html
-    assert toc == [(1, "chapter-2", "二、资金使用情况"), (2, "chapter-2-1", "(一)预算执行情况")]
-    assert "本章没有生成" in chapter_html(1, Chapter("x", "X", tmp_path / "x.ipynb"), None, Numbers(), [])
+def pdf_pages_bytes(data: bytes) -> list[str]:
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages]
 
 
 FIGURE = re.compile(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)(万元|亿元|%|个|条|分|项|人)")

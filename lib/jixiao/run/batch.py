@@ -587,18 +587,19 @@ class Store:
 
 
 def report_task(opened: Opened, period: str):
-    """The report of ``period``, with its metrics.json and executed notebooks as bytes."""
+    """The report of ``period``, with its metrics.json and frames as bytes (the parts are computed from them) and
+    the sections whose page failed (their chapter is marked)."""
     from jixiao.run.execute import ReportTask, now_text
 
     folder = opened.report_dir / period
-    files = {name: (folder / name).read_bytes()
-             for name in ["metrics.json", *(f"{s.key}.ipynb" for s in opened.sections)] if (folder / name).is_file()}
-    leave_out = tuple(s.key for s in opened.sections
-                      if (opened.state.record(period, s.key) or {}).get("status") == Status.NOT_APPLICABLE)
+    files = _results_files(folder)
+    records = {s.key: opened.state.record(period, s.key) or {} for s in opened.sections}
+    leave_out = tuple(key for key, rec in records.items() if rec.get("status") == Status.NOT_APPLICABLE)
+    failed = {key: rec.get("error") or "" for key, rec in records.items() if rec.get("status") == Status.FAILED}
     params = opened.params
     return ReportTask(params.evaluation, period, params.span.label, params.project, now_text(),
                       opened.inputs, _footer_parameters(params), files, opened.request.pdf, leave_out,
-                      report=report_settings(params))
+                      report=report_settings(params), failed=failed)
 
 
 @dataclass(frozen=True)
