@@ -80,9 +80,15 @@ def _css_string(text: str) -> str:
 def render_report(title: str, body: str, runhead: str, pdf: bool = True, extra_css: str = "") -> tuple[str, bytes | None]:
     """The report as self-contained HTML (its own WOFF cut of the CJK font) and A4 PDF bytes from the same
     cut; raises MissingGlyphError when a character of it has no glyph in the font."""
+    html, make_pdf = render_report_lazily(title, body, runhead, extra_css)
+    return html, (make_pdf() if pdf else None)
+
+
+def render_report_lazily(title: str, body: str, runhead: str, extra_css: str = ""):
+    """(HTML, a function giving the PDF bytes from the same font cut): the PDF only when it is asked for."""
     rendered = render_page(title, body, screen_css=DOCUMENT_CSS + extra_css, margin_text=runhead + FOOTER_CHARS)
     css = DOCUMENT_PDF_CSS % {"runhead": _css_string(runhead)}
-    return rendered.html, (rendered.pdf(extra_css=css, balance_appendix=False) if pdf else None)
+    return rendered.html, lambda: rendered.pdf(extra_css=css, balance_appendix=False)
 
 
 # --- the report from its template (output.report's document model) -------------------------------------
@@ -188,23 +194,12 @@ def build_report(period_dir: Path, *, project: str, period: str, span: str, publ
                  logs: dict | None = None, evaluation: str = "", parts=None):
     """(Document, HTML, PDF bytes or None, DOCX bytes or None) of one period's report from its template and the
     parts computed from ``period_dir``'s metrics.json and frames/ (``failed``: section -> what failed)."""
-    from jixiao.output.report import build_document
+    from jixiao.output.formats import ReportBuild, write_docx, write_html, write_pdf
     from jixiao.sections import period_parts
 
     if parts is None:
         parts = period_parts(period_dir, evaluation=evaluation, project=project, leave_out=leave_out, failed=failed)
-    metrics = dict(parts.metrics)
-    metrics.setdefault("project", project)
-    metrics.setdefault("period", period)
-    metrics.setdefault("span", span)
-    doc = build_document(parts, metrics=metrics, published=published, template_text=template_text,
-                         template_name=template_name, settings=settings, logs=logs)
-    body = document_body(doc)
-    title = f"{project} {doc.title}({period})"
-    html, pdf_data = render_report(title, body, f"{project} · {period}", pdf=pdf, extra_css=TEMPLATE_CSS)
-    docx_data = None
-    if docx:
-        from jixiao.output.docx import write_docx
-
-        docx_data = write_docx(doc, reference_docx=reference_docx)
-    return doc, html, pdf_data, docx_data
+    build = ReportBuild(Path(period_dir), parts, project, period, span, published, template_text, template_name,
+                        settings or {}, reference_docx, logs or {})
+    return (build.doc, write_html(build).decode("utf-8"), write_pdf(build) if pdf else None,
+            write_docx(build) if docx else None)

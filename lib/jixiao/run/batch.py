@@ -176,9 +176,12 @@ def report_key(state: RunState, plan: Plan, sections: list[SectionInfo], period:
         return None
     leave_out = sorted(s.key for s in sections
                        if (state.record(period, s.key) or {}).get("status") == Status.NOT_APPLICABLE)
+    from jixiao.output.formats import FORMATS
+
     return sha256_json({"sections": {s.key: plan.keys[(period, s.key)] for s in sections}, "leave_out": leave_out,
                         "metrics": results["digests"].get(f"{period}/metrics.json", {}).get("sha256"),
-                        "inputs": found, "pdf": pdf, "report": settings})
+                        "inputs": found, "pdf": pdf, "report": settings,
+                        "formats": [(f.name, f.file, f.periods) for f in FORMATS]})
 
 
 def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo], environment: str,
@@ -682,14 +685,11 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
     return Finished(1 if failed or failed_reports else 0, results)
 
 
-REPORT_KINDS = ("html", "pdf", "docx", "workpapers")
-
-
-REPORT_NAMES = {"html": "report.html", "pdf": "report.pdf", "docx": "report.docx", "workpapers": "workpapers.html"}
-
-
 def _report_targets(period_dir: Path, pdf: bool) -> dict[str, Path]:
-    return {k: period_dir / REPORT_NAMES[k] for k in REPORT_KINDS if pdf or k != "pdf"}
+    """Each output of the period's report (the registry, ``output.formats``) -> its file."""
+    from jixiao.output.formats import FORMATS
+
+    return {f.name: period_dir / f.file for f in FORMATS if pdf or not f.pdf}
 
 
 def _report_files(period_dir: Path, pdf: bool) -> list[Path]:

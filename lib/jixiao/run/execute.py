@@ -191,31 +191,27 @@ def run_report_task(task: ReportTask) -> TaskOutput:
         import yaml
 
         from jixiao.core.i18n import t
-        from jixiao.output.document import build_report, workpapers_html
+        from jixiao.output.formats import ReportBuild, formats_for
         from jixiao.sections import period_parts
 
         settings = task.report or {}
         published = yaml.safe_load(settings["published"]) if settings.get("published") else None
         parts = period_parts(scratch, evaluation=task.evaluation, project=task.project,
                              leave_out=frozenset(task.leave_out), failed=task.failed)
-        logs = {key: f"{task.period}/{key}.html、{task.period}/{key}.ipynb" for key in parts.failed}
-        doc, html, pdf, docx = build_report(
-            scratch, project=task.project, period=task.period, span=task.span, published=published,
-            template_text=settings.get("template_text"), template_name=settings.get("template_name", ""),
-            settings=settings.get("cover", {}), pdf=task.pdf, reference_docx=settings.get("reference_docx"),
-            leave_out=frozenset(task.leave_out), logs=logs, parts=parts)
+        build = ReportBuild(scratch, parts, task.project, task.period, task.span, published,
+                            settings.get("template_text"), settings.get("template_name", ""), settings.get("cover", {}),
+                            settings.get("reference_docx"),
+                            {key: f"{task.period}/{key}.html、{task.period}/{key}.ipynb" for key in parts.failed},
+                            task.parameters, task.inputs, task.run_time)
+        doc = build.doc
         if settings.get("final") and doc.placeholders:
             raise ValueError(t(f"report: final 为 true,但报告仍有 {len(doc.placeholders)} 处占位(如 {doc.placeholders[0]}),不发布",
                                f"report: final is true but the report still has {len(doc.placeholders)} placeholder(s) "
                                f"(e.g. {doc.placeholders[0]}); not published"))
-        out.files["html"] = html.encode("utf-8")
-        if pdf is not None:
-            out.files["pdf"] = pdf
-        if docx is not None:
-            out.files["docx"] = docx
-        out.files["workpapers"] = workpapers_html(scratch, parts, project=task.project, period=task.period,
-                                                  parameters=task.parameters, inputs=task.inputs,
-                                                  run_time=task.run_time).encode("utf-8")
+        for output in formats_for(task.period, task.span, task.pdf):  # the registry: one writer per output
+            began = time.monotonic()
+            out.files[output.name] = output.write(build)
+            out.phases[output.name] = round(time.monotonic() - began, 3)
         out.phases["placeholders"] = len(doc.placeholders)
     except Exception as exc:  # noqa: BLE001 - say which report failed; the sections stand
         out.status, out.error, out.files = Status.FAILED, f"{type(exc).__name__}: {exc}", {}
