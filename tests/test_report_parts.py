@@ -155,3 +155,51 @@ def test_the_parts_of_a_period_are_computed_from_its_results_not_from_notebooks(
     assert parts.charts["satisfaction.question#1"].caption == HOSTILE
     assert all(k.split("#")[0] in declared_part_keys() for k in [*parts.tables, *parts.charts])
     assert parts.failed == {} and len(parts.digest()) == 64
+
+
+def test_early_cut_off_rerenders_only_what_its_parts_changed(tmp_path):
+    """A survey answer edited: the single years' pages stand (their parts did not change) and of their reports
+    only the workpapers (which list the inputs' SHA-256) are rebuilt; a template edit rebuilds the reports'
+    text outputs, not the workpapers; the summary says what was rebuilt."""
+    import json
+
+    from openpyxl import load_workbook
+
+    from batchrun import jixiao
+    from minimal import build
+
+    build(tmp_path / "raw")
+    (tmp_path / "report.md").write_text("# 一、概况\n\n支出率{{ expenditure.rate }}。\n", encoding="utf-8")
+    params = tmp_path / "params.yaml"
+    params.write_text(json.dumps({"evaluation": "cut", "project": "某县项目", "raw_dir": "raw", "span": "2020-2021",
+                                  "periods": [2020, 2021, "2020-2021"], "out_dir": "out",
+                                  "report": {"template": "report.md"}}, ensure_ascii=False), encoding="utf-8")
+    tree = tmp_path / "out" / "cut"
+
+    def run():
+        done = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+        assert done.returncode == 0, done.stderr[-2000:]
+        index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+        pages = {(r["period"], r["section"]) for r in index["results"] if not r["reused"] and r["status"] != "n/a"}
+        return done, pages, {p: r.get("rebuilt") if r["built"] else None for p, r in index["reports"].items()}
+
+    run()
+    mtimes = {p: (tree / p / "report.pdf").stat().st_mtime_ns for p in ("2020", "2021")}
+    wb = load_workbook(tmp_path / "raw" / "survey.xlsx")
+    ws = wb["问卷"]
+    assert ws.cell(row=4, column=2).value == "满意"
+    ws.cell(row=4, column=2).value = "一般"
+    wb.save(tmp_path / "raw" / "survey.xlsx")
+    done, pages, reports = run()
+    assert pages and all(period == "2020-2021" for period, _ in pages), pages
+    assert reports["2020"] == reports["2021"] == ["workpapers"]
+    assert set(reports["2020-2021"]) == {"html", "pdf", "docx", "workpapers"}
+    assert {p: (tree / p / "report.pdf").stat().st_mtime_ns for p in mtimes} == mtimes
+    assert "报告:重建 2020(workpapers)、2021(workpapers)、2020-2021(" in done.stdout, done.stdout
+    (tmp_path / "report.md").write_text("# 一、资金\n\n支出{{ expenditure.spent }}。\n", encoding="utf-8")
+    done, pages, reports = run()
+    assert pages == set()
+    assert all(set(kinds) == {"html", "pdf", "docx"} for kinds in reports.values()), reports
+    assert "一、资金" in (tree / "2020" / "report.html").read_text(encoding="utf-8")
+    _, pages, reports = run()
+    assert pages == set() and all(kinds is None for kinds in reports.values())

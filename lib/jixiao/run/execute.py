@@ -77,6 +77,7 @@ class ReportTask:
     # published (published.yaml's bytes)
     report: dict = field(default_factory=dict)
     failed: dict = field(default_factory=dict)  # section -> its error: its page failed, its chapter says so
+    skip: tuple = ()  # outputs made from what has not changed (run.cutoff): they stand, not written again
 
     @property
     def section(self) -> str:
@@ -209,6 +210,8 @@ def run_report_task(task: ReportTask) -> TaskOutput:
                                f"report: final is true but the report still has {len(doc.placeholders)} placeholder(s) "
                                f"(e.g. {doc.placeholders[0]}); not published"))
         for output in formats_for(task.period, task.span, task.pdf):  # the registry: one writer per output
+            if output.name in task.skip:
+                continue
             began = time.monotonic()
             out.files[output.name] = output.write(build)
             out.phases[output.name] = round(time.monotonic() - began, 3)
