@@ -30,6 +30,9 @@ class Note:
     def html(self) -> str:
         return f'<p class="jx-note">{escape(self.text)}</p>'
 
+    def _repr_html_(self) -> str:
+        return self.html()
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -39,6 +42,9 @@ class Heading:
 
     def html(self) -> str:
         return f"<h2>{escape(self.text)}</h2>"
+
+    def _repr_html_(self) -> str:
+        return self.html()
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,9 @@ class TablePart:
         return (f'<table border="0" class="dataframe jx-table{extra}">{cap}<thead><tr>{head}</tr></thead>'
                 f"<tbody>\n{body}</tbody></table>")
 
+    def _repr_html_(self) -> str:
+        return self.html()
+
     def digest(self) -> str:
         return _digest(["table", self.key, self.caption, [(c.header, c.kind.kind, c.kind.unit, c.align) for c in self.columns],
                         self.rows, self.may_split, self.check])
@@ -123,6 +132,9 @@ class ChartPart:
 
         return (f'<img src="data:image/png;base64,{base64.b64encode(self.png()).decode()}" '
                 f'alt="{escape(self.caption)}">')
+
+    def _repr_html_(self) -> str:
+        return self.html()
 
     def digest(self) -> str:
         return _digest(["chart", self.key, self.caption, self.draw, self.args, self.kwargs])

@@ -51,7 +51,10 @@ def format_keys(opened, period: str, report_settings_digest, not_applicable=froz
     params = opened.params
     results = opened.state.results(period, opened.plan.results_keys[period]) or {}
     records = {s.key: opened.state.record(period, s.key) or {} for s in opened.sections}
-    parts = sha256_json({"results": {p: d.get("sha256") for p, d in sorted((results.get("digests") or {}).items())},
+    # the manifest names the inputs' SHA-256 (the provenance's, not the parts'): left out
+    digests = {p: d.get("sha256") for p, d in sorted((results.get("digests") or {}).items()) if not p.endswith(".json")
+               or p.endswith("/metrics.json")}
+    parts = sha256_json({"results": digests,
                          "leave_out": sorted({k for k, r in records.items() if r.get("status") == Status.NOT_APPLICABLE}
                                              | set(not_applicable)),
                          "failed": sorted(k for k, r in records.items()
