@@ -46,19 +46,14 @@ def assert_carries_its_own_font(html):
 
 
 def shown_texts(section_key, block, results, period=SPAN, monkeypatch=None):
-    """The text of what a display block shows (notes as text, tables by caption)."""
-    from jixiao.present.tables import Table
+    """The text of what a display block shows (notes and headings as text, tables and charts by caption)."""
     from jixiao.sections import get_section
     from jixiao.sections.base import SectionView
 
     module = __import__(f"jixiao.sections.{section_key}", fromlist=["x"])
-    shown = []
-    monkeypatch.setattr(module, "display", lambda *objs: shown.extend(objs))
-    monkeypatch.setattr("jixiao.sections.base.display", lambda *objs: shown.extend(objs))
-    getattr(module, block)(SectionView(get_section(section_key), "e", "x", period, SPAN, results.metrics,
-                                       results.frames[section_key]))
-    texts = [o.data["caption"] if isinstance(o, Table) else getattr(o, "data", "") for o in shown]
-    return [t for t in texts if isinstance(t, str)]
+    shown = getattr(module, block)(SectionView(get_section(section_key), "e", "x", period, SPAN, results.metrics,
+                                               results.frames[section_key]))
+    return [getattr(p, "caption", None) or getattr(p, "text", "") for p in shown]
 
 
 class Completed:

@@ -27,8 +27,8 @@ from jixiao.contract.selfeval_layouts import FormLayout, layout_named
 from jixiao.contract.targets import Value
 from jixiao.core.atomic import atomic_write_bytes
 from jixiao.figures.selfeval import Indicator, SelfEvaluationForm, is_pending
-from jixiao.output.excel import _FORMULA_START, display_width
-from jixiao.present.tables import fmt_pct, fmt_points, fmt_wan, fmt_weight
+from jixiao.output.excel import FORMULA_START, display_width
+from jixiao.present.format import fmt_pct, fmt_points, fmt_wan, fmt_weight
 
 FILE_NAME = "自评表.xlsx"
 PLACEHOLDER = "【待填写】"
@@ -126,7 +126,7 @@ def _put(cell, value, kind: str, nature: object = None) -> str:
 def _put_text(cell, text: str) -> str:
     cell.value = text
     cell.data_type = "s"  # a department's text is never a formula
-    if text.startswith(_FORMULA_START):
+    if text.startswith(FORMULA_START):
         cell.quotePrefix = True
     return text
 
