@@ -33,28 +33,28 @@ jx.heading(r)
 # ## 一、预算执行情况(分年度)
 
 # %%
-expenditure.budget_execution(r)
+jx.show(expenditure.budget_execution(r))
 
 # %% [markdown]
 # ## 二、分领域投资与支出
 
 # %%
-expenditure.by_domain(r)
+jx.show(expenditure.by_domain(r))
 
 # %% [markdown]
 # ## 三、子项目支出率分布
 
 # %%
-expenditure.bands(r)
+jx.show(expenditure.bands(r))
 
 # %% [markdown]
 # ## 四、暂未下达资金的子项目
 
 # %%
-expenditure.no_funds(r)
+jx.show(expenditure.no_funds(r))
 
 # %% [markdown]
 # ## 附:各子项目支出率
 
 # %%
-expenditure.subproject_rates(r)
+jx.show(expenditure.subproject_rates(r))

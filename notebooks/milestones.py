@@ -33,10 +33,10 @@ jx.heading(r)
 # ## 一、各阶段计划与完成情况
 
 # %%
-milestones.completion(r)
+jx.show(milestones.completion(r))
 
 # %% [markdown]
 # ## 二、期末尚未完成的节点
 
 # %%
-milestones.open_list(r)
+jx.show(milestones.open_list(r))

@@ -33,7 +33,7 @@ jx.heading(r)
 # ## 主要指标
 
 # %%
-overview.key_figures(r)
+jx.show(overview.key_figures(r))
 
 # %%
-overview.published_check(r)  # 与已发布报告核对:只在有已发布报告数字的整个评价期出现
+jx.show(overview.published_check(r))  # 与已发布报告核对:只在有已发布报告数字的整个评价期出现

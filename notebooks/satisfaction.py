@@ -33,10 +33,10 @@ jx.heading(r)
 # ## 一、使用单位问卷调查
 
 # %%
-satisfaction.survey_results(r)
+jx.show(satisfaction.survey_results(r))
 
 # %% [markdown]
 # ## 二、群众“好差评”
 
 # %%
-satisfaction.public_reviews(r)
+jx.show(satisfaction.public_reviews(r))

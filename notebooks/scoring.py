@@ -33,13 +33,13 @@ jx.heading(r)
 # ## 一、评价得分总表
 
 # %%
-scoring.summary(r)
+jx.show(scoring.summary(r))
 
 # %% [markdown]
 # ## 二、指标得分明细
 
 # %%
-scoring.details(r)
+jx.show(scoring.details(r))
 
 # %% [markdown]
 # ## 三、由数据计算的指标得分核对
@@ -47,4 +47,4 @@ scoring.details(r)
 # 评分表中填写了“计分依据”的指标，按“计分方法”“目标值”“计分参数”由数据重新计算得分（精确计算，四舍五入到 0.01 分），与评价人员填写的得分并列；相差超过 0.005 分的标为“不一致”。
 
 # %%
-scoring.computed_checks(r)
+jx.show(scoring.computed_checks(r))

@@ -34,28 +34,28 @@ jx.heading(r)
 # ## 一、历年预算执行与调整
 
 # %%
-trends.budget(r)
+jx.show(trends.budget(r))
 
 # %% [markdown]
 # ## 二、各年末子项目支出率分布
 
 # %%
-trends.bands(r)
+jx.show(trends.bands(r))
 
 # %% [markdown]
 # ## 三、历年各阶段进度节点完成情况
 
 # %%
-trends.stages(r)
+jx.show(trends.stages(r))
 
 # %% [markdown]
 # ## 四、历年群众“好差评”
 
 # %%
-trends.reviews(r)
+jx.show(trends.reviews(r))
 
 # %% [markdown]
 # ## 五、预算可信度(PEFA)
 
 # %%
-trends.credibility(r)
+jx.show(trends.credibility(r))

@@ -13,7 +13,7 @@ from conftest import DONGGUAN_RAW, FIGURES, PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from jixiao.present.tables import fmt_pct, fmt_points, fmt_wan
+from jixiao.present.format import fmt_pct, fmt_points, fmt_wan
 from jixiao.sections import SECTIONS as REGISTRY
 
 SECTIONS = tuple(s.key for s in REGISTRY)
@@ -288,6 +288,28 @@ def test_a_failing_notebook_is_reported_and_the_others_still_export(hostile):
     index_html = (tree / "index.html").read_text(encoding="utf-8")
     assert 'href="2019-2021/milestones.ipynb"' in index_html and "× 失败" in index_html
     assert "本节生成失败" in (tree / "2019-2021" / "milestones.html").read_text(encoding="utf-8")
+
+
+def test_a_failed_sections_chapter_is_marked_in_the_html_pdf_and_word_report_and_the_index_says_draft(hostile):
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    result, tree = hostile
+    assert result.returncode == 1
+    html = (tree / "2019-2021" / "report.html").read_text(encoding="utf-8")
+    marks = re.findall(r'<div class="jx-failed"><p>(.*?)</p></div>', html)
+    # the built-in template names the milestones table once: the mark stands there, naming the error and the log
+    assert len(marks) == 1 and "本章生成失败" in marks[0] and "RuntimeError: 故意失败" in marks[0], marks
+    assert "2019-2021/milestones.html" in marks[0]
+    pdf = "".join(p.extract_text() for p in PdfReader(tree / "2019-2021" / "report.pdf").pages)
+    assert "本章生成失败" in pdf and "故意失败" in pdf
+    with zipfile.ZipFile(io.BytesIO((tree / "2019-2021" / "report.docx").read_bytes())) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "本章生成失败" in xml and "2019-2021/milestones.html" in xml
+    report = json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]["2019-2021"]
+    assert report["placeholders"] >= 1 and "草稿" in (tree / "index.html").read_text(encoding="utf-8")
 
 
 def test_parameters_reach_the_notebook_as_data(hostile):

@@ -16,18 +16,11 @@ from conftest import PROJECT_ROOT
 from pypdf import PdfReader
 from test_batch import assert_carries_its_own_font
 
-from jixiao.output.document import (
-    build_period_report,
-    chapter_html,
-    chinese_number,
-    section_heading,
-    Chapter,
-    Numbers,
-)
+from jixiao.output.document import build_report
 from jixiao.present.fonts import MissingGlyphError
 from jixiao.core.period import Period
 from jixiao.contract.params import load_params
-from jixiao.sections import SECTIONS, compute_period
+from jixiao.sections import compute_period
 
 PERIODS = ("2019-2021", "2019")
 PARAMS = load_params(PROJECT_ROOT / "params.yaml")
@@ -63,18 +56,6 @@ def outline(path) -> list[tuple[int, str, int]]:
                 out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
 
     walk(reader.outline, 0)
-    return out
-
-
-def expected_sections(section, whole: bool) -> list[str]:
-    """A section's block headings as the document numbers them: (一)(二) …, 附 headings unnumbered."""
-    out, n = [], 0
-    for block in section.blocks:
-        if block.heading.startswith("附"):
-            out.append(section_heading(block.heading, None))
-        else:
-            n += 1
-            out.append(section_heading(block.heading, n))
     return out
 
 
@@ -237,14 +218,11 @@ def test_the_html_is_self_contained_and_the_provenance_is_in_the_workpapers(tree
     assert re.search(r"输入 budget.xlsx</td><td>SHA-256 [0-9a-f]{64}", papers)
     import hashlib
 
-    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
-    not_applicable = {r["section"] for r in index["results"] if r["period"] == period and r["status"] == "n/a"}
-    for section in SECTIONS:
-        if section.key in not_applicable:  # no page, no chapter
-            assert not (tree / period / section.notebook).exists()
-            continue
-        notebook = (tree / period / section.notebook).read_bytes()
-        assert f"SHA-256 {hashlib.sha256(notebook).hexdigest()}" in papers, section.key
+    # the results the report's parts are computed from, each with its digest
+    results = [tree / period / "metrics.json", *sorted((tree / period / "frames").glob("*.parquet"))]
+    assert len(results) > 5
+    for path in results:
+        assert f"SHA-256 {hashlib.sha256(path.read_bytes()).hexdigest()}" in papers, path.name
     if period == PARAMS.span.label:  # the check tables are the reviewer's, not the reader's
         assert "与已发布报告核对" in papers and "与已发布报告核对" not in html
 
@@ -312,31 +290,33 @@ def test_a_rerun_keeps_the_reports_and_a_missing_one_is_rebuilt(tree):
 
 def test_a_character_the_font_lacks_fails_the_report(tree):
     with pytest.raises(MissingGlyphError, match="🀄"):
-        build_period_report(tree / "2019", project="东莞🀄", evaluation="x", period="2019", span="2019-2021",
-                            run_time="2022-01-01T00:00:00", inputs={}, parameters={}, pdf=False)
+        build_report(tree / "2019", project="东莞🀄", period="2019", span="2019-2021", published=None,
+                     template_text="# 一\n\n{{ project }}\n", template_name="t.md", settings={}, pdf=False, docx=False)
 
 
-def test_headings_take_the_documents_numbering():
-    assert [chinese_number(n) for n in (1, 9, 10, 11, 20, 23)] == ["一", "九", "十", "十一", "二十", "二十三"]
-    assert section_heading("三、子项目支出率分布", 3) == "(三)子项目支出率分布"
-    assert section_heading("主要指标", 1) == "(一)主要指标"
-    assert section_heading("附:各子项目支出率", None) == "附:各子项目支出率"
+def test_a_failed_section_is_marked_where_the_template_names_it_in_html_pdf_and_word(tree):
+    """The live path: the report built from the period's parts with its milestones page failed."""
+    template = ("# 一、资金\n\n{{ table(\"expenditure.bands\") }}\n\n# 二、进度\n\n{{ section(\"milestones\") }}\n\n"
+                "{{ table(\"milestones.completion\") }}\n")
+    doc, html, pdf, docx = build_report(
+        tree / "2019-2021", project=PROJECT, period="2019-2021", span="2019-2021", published=None,
+        template_text=template, template_name="t.md", settings={}, failed={"milestones": "RuntimeError: 故意失败"},
+        logs={"milestones": "2019-2021/milestones.html"})
+    assert doc.failed == ["milestones"] and sum("本章生成失败" in p for p in doc.placeholders) == 2
+    marks = re.findall(r'<div class="jx-failed"><p>(.*?)</p></div>', html)
+    assert len(marks) == 2 and all(m == marks[0] for m in marks)
+    assert unescape(marks[0]).startswith("【本章生成失败：产出时效（进度）（milestones）未能生成")
+    assert "RuntimeError: 故意失败" in unescape(marks[0]) and "日志见 2019-2021/milestones.html" in unescape(marks[0])
+    assert "表1 子项目支出率分布" in unescape(html)  # the other chapters stand
+    text = "".join(pdf_pages_bytes(pdf))
+    assert "本章生成失败" in text and "2019-2021/milestones.html" in text
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert xml.count("本章生成失败") == 2 and "2019-2021/milestones.html" in xml
 
 
-def test_a_failed_section_is_a_chapter_that_says_so(tmp_path):
-    nb = {"cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": "# 资金使用情况\n\n口径说明"},
-        {"cell_type": "markdown", "metadata": {}, "source": "## 一、预算执行情况"},
-        {"cell_type": "code", "metadata": {}, "source": "x", "outputs": [
-            {"output_type": "display_data", "metadata": {}, "data": {"text/html": '<table class="dataframe jx-table"><tr><td>1</td></tr></table>'}},
-            {"output_type": "error", "ename": "ValueError", "evalue": "坏数据", "traceback": []}]}]}
-    toc = []
-    html = chapter_html(2, Chapter("expenditure", "资金使用情况", tmp_path / "expenditure.ipynb"), nb, Numbers(), toc)
-    assert "本章生成失败" in html and "ValueError: 坏数据" in html
-    assert '<h1 class="jx-chapter" id="chapter-2">二、资金使用情况</h1>' in html
-    assert "<caption>表1 (一)预算执行情况</caption>" in html and "口径说明" in html
-    assert toc == [(1, "chapter-2", "二、资金使用情况"), (2, "chapter-2-1", "(一)预算执行情况")]
-    assert "本章没有生成" in chapter_html(1, Chapter("x", "X", tmp_path / "x.ipynb"), None, Numbers(), [])
+def pdf_pages_bytes(data: bytes) -> list[str]:
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages]
 
 
 FIGURE = re.compile(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)(万元|亿元|%|个|条|分|项|人)")
@@ -399,6 +379,6 @@ def test_jixiao_fields_lists_every_name_a_template_may_use_with_its_value(tree):
     lines = result.stdout.splitlines()
     assert f"expenditure.rate\t{percent_text(metrics['expenditure']['rate'])}" in lines
     assert "scoring.total\t【无数据:scoring.total】" not in lines  # a null group is not listed field by field
-    assert any(line.startswith("expenditure.子项目支出率分布\t") for line in lines)
-    assert "expenditure.分年度调整后预算与实际支出" in lines and "亿元\t万元 -> 亿元, two decimals: 80,692.06万元 -> 8.07亿元." in lines
+    assert any(line.startswith("expenditure.bands\t子项目支出率分布（截至 2019-12-31）") for line in lines)
+    assert "expenditure.by_year\t分年度调整后预算与实际支出（万元）" in lines and "亿元\t万元 -> 亿元, two decimals: 80,692.06万元 -> 8.07亿元." in lines
     assert any(line.startswith("published.funding.spend_rate\t") for line in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import FIGURES
 
-from jixiao.present.tables import fmt_pct, fmt_points, fmt_wan
+from jixiao.present.format import fmt_pct, fmt_points, fmt_wan
 
 pytestmark = pytest.mark.usefixtures("dongguan")
 

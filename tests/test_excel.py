@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from jixiao.output.excel import ExcelTable, display_width, notebook_tables, sheet_name, write_tables_xlsx
+from jixiao.output.excel import ExcelTable, display_width, part_tables, sheet_name, write_tables_xlsx
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)"]
 
@@ -147,21 +147,20 @@ def test_every_column_needs_a_known_kind():
 
 
 def test_a_shown_table_picks_renames_and_orders_columns_in_its_workbook(tmp_path):
-    import nbformat
+    from jixiao.contract.fields import LIST, MONEY, RATE, TEXT
+    from jixiao.present.parts import Note, table
 
-    from jixiao.present.tables import fmt_pct, fmt_wan, table
-
-    frame = pd.DataFrame({"year": [2019, 2020], "budget": [100.0, 250.5], "rate": [0.5, None], "unused": ["x", "y"]})
-    shown = table(frame, {"year": ("年度", None), "rate": ("执行率", fmt_pct), "budget": ("调整后预算(万元)", fmt_wan)},
-                  caption="年度预算执行")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
-        "display_data", data=shown._repr_mimebundle_())])])
-    [tab] = notebook_tables(nb)
-    assert list(tab.frame.columns) == ["年度", "执行率", "调整后预算(万元)"] and tab.title == "年度预算执行"
+    frame = pd.DataFrame({"year": ["2019", "2020"], "budget": [100.0, 250.5], "rate": [0.5, None], "unused": ["x", "y"],
+                          "top": [[["甲"]], [["乙", "丙"]]]})
+    shown = table("x.budget", frame, {"year": ("年度", TEXT), "rate": ("执行率", RATE), "budget": ("调整后预算(万元)", MONEY),
+                                      "top": ("前列", LIST)}, caption="年度预算执行")
+    [tab] = part_tables([Note("说明"), shown])
+    assert list(tab.frame.columns) == ["年度", "执行率", "调整后预算(万元)", "前列"] and tab.title == "年度预算执行"
+    assert dict(tab.kinds) == {"年度": "text", "执行率": "rate", "调整后预算(万元)": "money", "前列": "text"}
     write_tables_xlsx(tmp_path / "b.xlsx", [tab])
     ws = openpyxl.load_workbook(tmp_path / "b.xlsx")["年度预算执行"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=3, max_row=5)] == [
-        ["年度", "执行率", "调整后预算(万元)"], ["2019", 0.5, 100.0], ["2020", None, 250.5]]
+        ["年度", "执行率", "调整后预算(万元)", "前列"], ["2019", 0.5, 100.0, "甲"], ["2020", None, 250.5, "乙、丙(并列)"]]
 
 
 def test_numbers_a_page_printed_as_text_are_numbers_in_their_printed_format(tmp_path):

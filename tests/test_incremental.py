@@ -16,7 +16,7 @@ from conftest import DONGGUAN_RAW, PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from jixiao.present.tables import fmt_pct
+from jixiao.present.format import fmt_pct
 from jixiao.sections import SECTIONS as REGISTRY
 
 SECTIONS = {s.key for s in REGISTRY}

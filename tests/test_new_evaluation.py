@@ -24,7 +24,7 @@ from jixiao.contract.sheets import FEN_PER_WAN, FILES
 from jixiao.intake.folder import read_raw
 from jixiao.core.period import Period
 from jixiao.sections import compute_period
-from jixiao.present.tables import fmt_wan
+from jixiao.present.format import fmt_wan
 from jixiao.output.report import builtin_template
 
 PROJECT = "某县数字政府建设项目"

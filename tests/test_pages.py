@@ -13,7 +13,9 @@ from jixiao.core.period import Period
 from jixiao.figures.expenditure import approved_by
 from jixiao.figures.satisfaction import positive_label, survey_shares, survey_summary
 from jixiao.sections.satisfaction import summary_rows
-from jixiao.present.tables import fmt_small_pct, table
+from jixiao.contract.fields import MONEY, RATE, TEXT
+from jixiao.present.format import fmt_pct
+from jixiao.present.parts import table
 from jixiao.sections import compute_period
 from jixiao.sections.overview import key_figure_rows
 
@@ -153,8 +155,8 @@ def test_the_published_check_names_the_survey_options_not_satisfaction(dongguan_
 
 
 def test_one_rounding_rule_for_rates():
-    assert [fmt_small_pct(v) for v in (0.984244, 1738 / 35806422, 0.00094, 0.0, None)] == [
-        "98.42%", "0.0049%", "0.094%", "0.00%", "—"]
+    assert [fmt_pct(v) for v in (0.984244, 1738 / 35806422, 0.00094, 0.0005, 0.000123, 0.0, None)] == [
+        "98.42%", "0.0049%", "0.094%", "0.05%", "0.012%", "0.00%", "—"]
 
 
 def test_chinese_prose_gets_full_width_punctuation_and_numbers_stay_as_they_are():
@@ -174,10 +176,8 @@ def test_full_width_punctuation_leaves_escaped_characters_whole():
 def test_tables_align_numbers_right_text_left_and_never_wrap_short_cells():
     frame = pd.DataFrame({"id": ["DG-2021-001"], "band": ["[80%,90%)"], "amount": [1234.5],
                           "note": ["这是一段超过三十个字的较长的中文评分说明文字，在页面宽度之内需要折成两行或者更多行"]})
-    from jixiao.present.tables import fmt_wan
-
-    html = table(frame, {"id": ("子项目编号", None), "band": ("区间", None), "amount": ("金额（万元）", fmt_wan),
-                         "note": ("评分说明", None)}).html
+    html = table("x.t", frame, {"id": ("子项目编号", TEXT), "band": ("区间", TEXT), "amount": ("金额（万元）", MONEY),
+                                "note": ("评分说明", TEXT)}).html()
     assert '<td class="jx-text">DG-2021-001</td>' in html and '<td class="jx-text">[80%,90%)</td>' in html
     assert '<td class="jx-num">1,234.50</td>' in html and '<td class="jx-text jx-wrap">这是' in html
     assert 'class="dataframe jx-table jx-short jx-wide"' in html
@@ -197,32 +197,26 @@ def test_achievement_wording_only_for_output_and_effect(dongguan, monkeypatch):
     from jixiao.sections import get_section, scoring
     from jixiao.sections.base import SectionView
 
-    results = compute_period(dongguan.tables, SPAN, SPAN, "x")
-    shown = []
-    monkeypatch.setattr(scoring, "display", lambda *objs: shown.extend(objs))
-    scoring.summary(SectionView(get_section("scoring"), "e", "x", SPAN, SPAN, results.metrics, results.frames["scoring"]))
-    from jixiao.present.tables import Table
+    from jixiao.present.parts import TablePart
 
-    graded = [t.data for t in shown if isinstance(t, Table) and t.data["headers"][-1] == "等级评价结果"]
-    assert len(graded) == 1
+    results = compute_period(dongguan.tables, SPAN, SPAN, "x")
+    shown = scoring.summary(SectionView(get_section("scoring"), "e", "x", SPAN, SPAN, results.metrics,
+                                        results.frames["scoring"]))
+    graded = [t for t in shown if isinstance(t, TablePart) and t.headers[-1] == "等级评价结果"]
+    assert [t.key for t in graded] == ["scoring.goals"]
     # each goal in its own words: the published 预期产出目标 on the 效益 row is a slip of that report, not a rule
-    assert graded[0]["rows"] == [["产出", 0.796, "预期产出目标部分完成"], ["效益", 0.78, "预期效益目标部分完成"]]
+    assert graded[0].rows == [("产出", 0.796, "预期产出目标部分完成"), ("效益", 0.78, "预期效益目标部分完成")]
 
 
 def shown_texts(section_key, block, results, period=SPAN, monkeypatch=None):
-    """The text of what a display block shows (notes as text, tables by caption)."""
-    from jixiao.present.tables import Table
+    """The text of what a display block shows (notes and headings as text, tables and charts by caption)."""
     from jixiao.sections import get_section
     from jixiao.sections.base import SectionView
 
     module = __import__(f"jixiao.sections.{section_key}", fromlist=["x"])
-    shown = []
-    monkeypatch.setattr(module, "display", lambda *objs: shown.extend(objs))
-    monkeypatch.setattr("jixiao.sections.base.display", lambda *objs: shown.extend(objs))
-    getattr(module, block)(SectionView(get_section(section_key), "e", "x", period, SPAN, results.metrics,
-                                       results.frames[section_key]))
-    texts = [o.data["caption"] if isinstance(o, Table) else getattr(o, "data", "") for o in shown]
-    return [t for t in texts if isinstance(t, str)]
+    shown = getattr(module, block)(SectionView(get_section(section_key), "e", "x", period, SPAN, results.metrics,
+                                               results.frames[section_key]))
+    return [getattr(p, "caption", None) or getattr(p, "text", "") for p in shown]
 
 
 def test_a_figure_that_differs_from_the_printed_one_gets_a_footnote_on_its_page(dongguan, monkeypatch):

@@ -50,11 +50,13 @@ def _metrics(dongguan_metrics):
 
 
 def _render(text, metrics, name="report.md", published=None):
-    from jixiao.output.report import Catalogue, TableBlock, render
+    from jixiao.output.report import render
+    from jixiao.present.parts import Column, TablePart
+    from jixiao.sections import PeriodParts
 
-    cat = Catalogue(tables={"expenditure.分年度预算与支出": TableBlock("expenditure.分年度预算与支出", "分年度预算与支出",
-                                                                   ["年度"], ["text"], [["2019"]], "<table></table>")})
-    return render(text, name, metrics=metrics, published=published, cat=cat, cover={"评价基准日": "2021年12月31日"},
+    parts = PeriodParts(metrics, tables={"expenditure.by_year": TablePart("expenditure.by_year", "分年度预算与支出",
+                                                                           (Column("年度"),), [("2019",)])})
+    return render(text, name, metrics=metrics, published=published, parts=parts, cover={"评价基准日": "2021年12月31日"},
                   title="财政绩效评价报告")
 
 
@@ -63,7 +65,7 @@ def _render(text, metrics, name="report.md", published=None):
     ("一\n二\n{{ expenditure.budget | 亿圆 }}\n", 3, ["亿圆", "亿元"]),
     ("{{ expendture.rate }}\n", 1, ["expendture", "expenditure"]),
     ("a\n{% if %}\n", 2, ["语法"]),
-    ("a\n\n{{ table(\"expenditure.分年度预算\") }}\n", 3, ["expenditure.分年度预算与支出"]),
+    ("a\n\n{{ table(\"expenditure.by_yaer\") }}\n", 3, ["expenditure.by_yaer", "expenditure.by_year"]),
 ])
 def test_a_bad_template_names_its_file_line_and_the_nearest_names(dongguan_metrics, text, line, words):
     from jixiao.output.report import TemplateProblem
@@ -76,7 +78,7 @@ def test_a_bad_template_names_its_file_line_and_the_nearest_names(dongguan_metri
 
 def test_fields_blocks_and_footnotes_render_from_the_data(dongguan_metrics):
     metrics = _metrics(dongguan_metrics)
-    doc = _render("支出率{{ expenditure.rate }},{{ expenditure.budget | 亿元 }}[^a]。\n\n{{ table(\"expenditure.分年度预算与支出\") }}\n\n"
+    doc = _render("支出率{{ expenditure.rate }},{{ expenditure.budget | 亿元 }}[^a]。\n\n{{ table(\"expenditure.by_year\") }}\n\n"
                   "{{ 待撰写(\"经验\") }}\n\n[^a]: 刊印 {{ published.x | 百分比 }}\n", metrics, published={"x": 99.99})
     rate = format_value(RATE, metrics["expenditure"]["rate"])
     assert f"支出率{rate}," in doc.markdown and "【待撰写:经验】" in doc.markdown and "刊印 99.99%" in doc.markdown
@@ -85,29 +87,25 @@ def test_fields_blocks_and_footnotes_render_from_the_data(dongguan_metrics):
 
 
 def test_the_builtin_template_drafts_the_data_paragraphs_and_marks_what_is_unwritten(dongguan_metrics):
-    from jixiao.output.report import Catalogue, builtin_template, render
+    from jixiao.output.report import builtin_template, render
+    from jixiao.present.parts import ChartPart, Column, TablePart
+    from jixiao.sections import PeriodParts
 
     metrics = _metrics(dongguan_metrics)
 
-    class Any(Catalogue):
-        pass
-
-    cat = Catalogue()
-    from jixiao.output.report import ChartBlock, TableBlock
-
-    class Names(dict):
+    class Names(dict):  # every declared key has a part
         def __contains__(self, name):
             return True
 
         def __getitem__(self, name):
-            return TableBlock(name, name, ["x"], ["text"], [], "")
+            return TablePart(name, name, (Column("x"),), [])
 
     class Charts(Names):
         def __getitem__(self, name):
-            return ChartBlock(name, name, b"")
+            return ChartPart(name, name, "bar_chart")
 
-    cat.tables, cat.charts, cat.sections = Names(), Charts(), {"trends": []}
-    doc = render(builtin_template(), "report.md", metrics=metrics, published=None, cat=cat, cover={}, title="t")
+    parts = PeriodParts(metrics, tables=Names(), charts=Charts())
+    doc = render(builtin_template(), "report.md", metrics=metrics, published=None, parts=parts, cover={}, title="t")
     stage = next(iter(metrics["milestones"]))
     m = metrics["milestones"][stage]
     assert f"计划{stage}{m['planned']}个,实际完成{m['done']}个,如期完成率{format_value(RATE, m['rate'])}" in doc.markdown

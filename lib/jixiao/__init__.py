@@ -6,7 +6,7 @@ Exploring one evaluation: ``import jixiao as jx; ev = jx.open("dongguan-2019-202
 from jixiao.core.version import __version__ as __version__  # one version, kept in core
 
 _API_NAMES = ("Evaluation", "PeriodReport", "Problems", "compare")
-_NOTEBOOK_NAMES = ("open_section", "heading")  # what a section notebook calls (jixiao.notebook)
+_NOTEBOOK_NAMES = ("open_section", "heading", "show")  # what a section notebook calls (jixiao.notebook)
 
 
 def open(name_or_path=None, *, span=None, params=None):  # noqa: A001 (jx.open, as the README writes it)

@@ -33,7 +33,7 @@ from jixiao.core.i18n import t
 from jixiao.contract.params import RunParams, check_name, load_params, load_yaml
 from jixiao.core.period import Period
 from jixiao.core.problems import ERROR, NOTE, WARNING, InputError, ParameterError, Problem
-from jixiao.present.tables import fmt_count, fmt_pct, fmt_points, fmt_wan
+from jixiao.present.format import fmt_count, fmt_pct, fmt_points, fmt_wan
 from jixiao.sections import SECTIONS, SectionView, compute_period, get_section
 from jixiao.contract.tables import Tables
 

@@ -249,8 +249,7 @@ def cmd_fields(args) -> int:
 
     from jixiao.contract.params import load_params
     from jixiao.output.fields import FILTERS, listed
-    from jixiao.output.report import catalogue
-    from jixiao.sections import SECTIONS
+    from jixiao.sections import SECTIONS, period_parts
 
     try:
         from jixiao.core.config import PARAMS_FILE
@@ -275,16 +274,16 @@ def cmd_fields(args) -> int:
         print(escape_controls(f"{key}\t{value}"))
     print(t("# 其他名称", "# other names"))
     print("period\tspan\tis_span\tproject\tcover[\"报告编号\"] …\t待撰写(\"…\")\tcontents()")
-    cat = catalogue(folder, SECTIONS)
+    parts = period_parts(folder, evaluation=params.evaluation, project=params.project)
     print(t("# 章节 {{ section(\"…\") }}", "# sections {{ section(\"…\") }}"))
-    for key in cat.sections:
-        print(key)
+    for s in SECTIONS:
+        print(s.key)
     print(t("# 表格 {{ table(\"…\") }}", "# tables {{ table(\"…\") }}"))
-    for name, block in cat.tables.items():
-        print(f"{name}\t{block.caption}({len(block.rows)} 行)")
+    for name, table in parts.tables.items():
+        print(f"{name}\t{table.caption}({len(table.rows)} 行)")
     print(t("# 图表 {{ chart(\"…\") }}", "# charts {{ chart(\"…\") }}"))
-    for name in cat.charts:
-        print(name)
+    for name, chart in parts.charts.items():
+        print(f"{name}\t{chart.caption}")
     print(t("# 过滤器 {{ 字段 | 过滤器 }}", "# filters {{ field | filter }}"))
     for name, fn in FILTERS.items():
         print(f"{name}\t{t(FILTER_WORDS.get(name, (fn.__doc__ or '').strip()), (fn.__doc__ or '').strip())}")

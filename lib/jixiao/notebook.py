@@ -23,7 +23,7 @@ from jixiao.core.i18n import t
 from jixiao.core.period import Period
 from jixiao.core.problems import InputError, ParameterError
 from jixiao.sections import SECTIONS, SectionView, get_section
-from jixiao.sections.base import display
+from jixiao.present.parts import show as show
 
 SECTION_TITLES = {s.key: s.title for s in SECTIONS}
 PAPERMILL_CELL = "# Parameters"  # how the cell papermill injects begins
@@ -133,7 +133,7 @@ def heading(view: SectionView) -> None:
     """The line under the notebook's title: project, section, period and its end date."""
     from html import escape
 
-    from IPython.display import HTML
+    from IPython.display import HTML, display
 
     display(HTML(f"<p class='jx-subtitle'>{escape(view.project)} · {escape(view.section.title)} · "
                  f"报告期间 {escape(view.period.label)}(截至 {view.period.end.isoformat()})</p>"))

@@ -16,7 +16,7 @@ import re
 import shutil
 
 from jixiao.core.scratch import scratch_dir
-from jixiao.output.report import TOKEN_RE, ChartBlock, ContentsBlock, TableBlock
+from jixiao.output.report import TOKEN_RE, ChartBlock, ContentsBlock, FailedBlock, TableBlock
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -29,24 +29,16 @@ SIZE_TABLE = 10.5  # 五号, for tables
 PAGE_BREAK = '```{=openxml}\n<w:p><w:r><w:br w:type="page"/></w:r></w:p>\n```'
 
 
-def _cell_text(value, kind: str) -> str:
-    from jixiao.present.tables import DASH, fmt_count, fmt_points, fmt_small_pct, fmt_wan, fmt_weight
-
-    if value is None:
-        return DASH
-    return {"money": fmt_wan, "rate": fmt_small_pct, "count": fmt_count, "points": fmt_points,
-            "weight": fmt_weight}.get(kind, str)(value)
-
-
 def _pandoc_markdown(doc) -> str:
     from jixiao.output.export import zh_text
+    from jixiao.output.fields import md_text
 
-    lines = []
-    lines.append(f'::: {{custom-style="Title"}}\n{doc.title}\n:::\n')
-    lines.append(f'::: {{custom-style="Subtitle"}}\n{doc.project}\n:::\n')
+    lines = []  # the cover's text is data or params: escaped, never markup
+    lines.append(f'::: {{custom-style="Title"}}\n{md_text(doc.title)}\n:::\n')
+    lines.append(f'::: {{custom-style="Subtitle"}}\n{md_text(doc.project)}\n:::\n')
     for label, value in doc.cover:
         if label != "项目名称":
-            lines.append(f'::: {{custom-style="Cover Line"}}\n{label}：{value}\n:::\n')
+            lines.append(f'::: {{custom-style="Cover Line"}}\n{md_text(label)}：{md_text(value)}\n:::\n')
     lines.append(PAGE_BREAK + "\n")
     body = []
     for line in doc.markdown.splitlines():
@@ -154,7 +146,9 @@ def _table(document, block: TableBlock):
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
-    table = document.add_table(rows=1 + len(block.rows), cols=len(block.headers))
+    part = block.part
+    headers, texts = part.headers, part.texts()
+    table = document.add_table(rows=1 + len(texts), cols=len(headers))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -164,8 +158,7 @@ def _table(document, block: TableBlock):
         e.set(qn("w:color"), "000000")
         borders.append(e)
     table._tbl.tblPr.append(borders)
-    numeric = {"money", "rate", "count", "points", "weight"}
-    for col, header in enumerate(block.headers):
+    for col, header in enumerate(headers):
         cell = table.rows[0].cells[col]
         cell.text = str(header)
         for run in cell.paragraphs[0].runs:
@@ -175,17 +168,17 @@ def _table(document, block: TableBlock):
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header_pr.append(repeat)
-    for r, row in enumerate(block.rows, start=1):
-        for col, (value, kind) in enumerate(zip(row, block.kinds)):
+    for r, row in enumerate(texts, start=1):
+        for col, (text, column) in enumerate(zip(row, part.columns)):
             cell = table.rows[r].cells[col]
-            cell.text = _cell_text(value, kind)
-            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT if kind in numeric else WD_ALIGN_PARAGRAPH.LEFT
+            cell.text = text
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT if column.right else WD_ALIGN_PARAGRAPH.LEFT
     # columns as wide as their longest cell (a CJK character counts two), over the text width of 156 mm
     def width(text: str) -> int:
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
     need = [min(max([min(width(str(h)), 8)] + [width(c.text) for c in col.cells[1:]] + [4]), 36) + 6
-            for h, col in zip(block.headers, table.columns)]  # prose wraps within 18 characters' width or so
+            for h, col in zip(headers, table.columns)]  # prose wraps within 18 characters' width or so
     total = sum(need)
     table.autofit = False
     for col, n in zip(table.columns, need):
@@ -198,7 +191,7 @@ def _table(document, block: TableBlock):
                 paragraph.paragraph_format.first_line_indent = Pt(0)
                 paragraph.paragraph_format.line_spacing = 1.0
                 for run in paragraph.runs:
-                    run.font.size = Pt(SIZE_TABLE if len(block.headers) <= 7 else 9)
+                    run.font.size = Pt(SIZE_TABLE if len(headers) <= 7 else 9)
     return table
 
 
@@ -305,12 +298,22 @@ def write_docx(doc, reference_docx: bytes | None = None) -> bytes:
         elif isinstance(block, ChartBlock):
             picture = document.add_paragraph()
             picture.alignment = 1
-            picture.add_run().add_picture(io.BytesIO(block.print_png or block.png), width=Cm(15))
+            from jixiao.present.charts import PRINT_DPI
+
+            picture.add_run().add_picture(io.BytesIO(block.part.png(PRINT_DPI)), width=Cm(15))
             picture.paragraph_format.keep_with_next = True
             picture.paragraph_format.first_line_indent = 0
-            caption = _caption(document, f"图{block.number} {block.title}", "Image Caption")
+            caption = _caption(document, f"图{block.number} {block.caption}", "Image Caption")
             anchor.addprevious(picture._p)
             anchor.addprevious(caption._p)
+        elif isinstance(block, FailedBlock):
+            from docx.shared import RGBColor
+
+            mark = document.add_paragraph()
+            run = mark.add_run(block.text)
+            run.bold = True
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+            anchor.addprevious(mark._p)
         elif isinstance(block, ContentsBlock):
             for part in _contents_field(document):
                 anchor.addprevious(part._p)

@@ -23,18 +23,21 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from jixiao.contract.fields import DATE, GE, MONEY, RATE, SCORE, WEIGHT, Kind
 from jixiao.core.atomic import atomic_path
+from jixiao.present import format as fmt
 
-# kind -> the Excel number format its numbers carry (text carries none)
-NUMBER_FORMATS = {
-    "money": "#,##0.00",  # 万元
-    "rate": "0.00%",  # a fraction: 0.9842 shows as 98.42%
-    "count": "0",
-    "points": "0.00",
-    "weight": "General",  # 20 stays 20, 2.5 stays 2.5, as the report prints weights
-    "date": "yyyy-mm-dd",
-}
+# a column's kind (contract.fields) as a sheet keeps it: score is "points" here; text carries no format
+SHEET_KINDS = {"money": MONEY, "rate": RATE, "count": GE, "points": SCORE, "weight": WEIGHT, "date": DATE}
+# kind -> the Excel number format its numbers carry, from the one formatter (present.format)
+NUMBER_FORMATS = {name: fmt.excel_format(kind) for name, kind in SHEET_KINDS.items()}
 KINDS = ("text", *NUMBER_FORMATS)
+
+
+def sheet_kind(kind: Kind) -> str:
+    """A contract kind as a sheet column's: numbers stay numbers; text, lists and printed figures are text."""
+    return {"money": "money", "rate": "rate", "count": "count", "year": "count", "score": "points",
+            "weight": "weight", "date": "date"}.get(kind.kind, "text")
 
 SHEET_NAME_LIMIT = 31  # Excel refuses longer sheet names
 # what Excel refuses in a sheet name -> the full-width character a Chinese title would print anyway
@@ -152,15 +155,9 @@ def _unit_line(table: ExcelTable) -> str:
 
 
 def _rate_format(values: pd.Series) -> str:
-    """The percent format whose decimals show the column's smallest share with two significant digits
-    (0.0000485 -> 0.0049%), and never fewer than the report's two."""
-    shares = [abs(float(v)) for v in values if not _blank(v) and float(v) != 0]
-    places = 2
-    if shares:
-        smallest = min(shares) * 100
-        if smallest < 1:
-            places = max(2, -math.floor(math.log10(smallest)) + 1)
-    return "0." + "0" * min(places, 10) + "%"
+    """The percent format whose decimals show the column's smallest share as the page prints it (0.0049%),
+    never fewer than the report's two."""
+    return fmt.excel_format(RATE, [v for v in values if not _blank(v)])
 
 
 def _blank(value) -> bool:
@@ -238,23 +235,21 @@ def _shown_number(number: int | float, kind: str) -> str:
     return f"{number:g}" if isinstance(number, float) else str(number)
 
 
-def notebook_tables(nb, source: str = "") -> list[ExcelTable]:
-    """Every table an executed notebook shows (``present.table`` puts its data beside its HTML), in order;
-    ``source`` is each table's 数据来源."""
-    from jixiao.present.tables import TABLE_MIME
+def part_tables(parts, source: str = "") -> list[ExcelTable]:
+    """Every TablePart of ``parts`` (a section's, in order) as a sheet; ``source`` is each one's 数据来源."""
+    from jixiao.present.parts import TablePart
 
     tables = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {}).get(TABLE_MIME)
-            if not data:
-                continue
-            kinds = dict(zip(data["headers"], data["kinds"]))
-            frame = pd.DataFrame(data["rows"], columns=data["headers"], dtype=object)
-            for header, kind in kinds.items():
-                if kind == "date":
-                    frame[header] = [None if v is None else dt.date.fromisoformat(v) for v in frame[header]]
-            tables.append(ExcelTable(data["caption"] or f"表{len(tables) + 1}", frame, kinds, source=source))
+    for part in parts:
+        if not isinstance(part, TablePart):
+            continue
+        headers = part.headers
+        frame = pd.DataFrame([list(r) for r in part.rows], columns=headers, dtype=object)
+        kinds = {c.header: sheet_kind(c.kind) for c in part.columns}
+        for column in part.columns:
+            if kinds[column.header] == "text":  # a list or printed figure: as the page prints it
+                frame[column.header] = [None if fmt.blank(v) else fmt.cell(column.kind, v) for v in frame[column.header]]
+        tables.append(ExcelTable(part.caption or f"表{len(tables) + 1}", frame, kinds, source=source))
     return tables
 
 

@@ -118,7 +118,8 @@ def zh_punctuation(html: str) -> str:
     """Full-width punctuation in Chinese prose: ``,;:()`` next to Chinese text become ，；：（）, and a space
     between Chinese sentences goes (“。 所有” -> “。所有”). Numbers (80,692.06), ranges ([80%,90%)), times
     and text inside tags, styles and images are left alone."""
-    parts = re.split(r"(<style>.*?</style>|<script.*?</script>|<[^>]+>)", html, flags=re.S)
+    # entities (&gt;) are markup too: their ; is never a Chinese semicolon
+    parts = re.split(r"(<style>.*?</style>|<script.*?</script>|<[^>]+>|&#?\w+;)", html, flags=re.S)
     for i in range(0, len(parts), 2):
         parts[i] = zh_text(parts[i])
     return "".join(parts)

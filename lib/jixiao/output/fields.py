@@ -5,16 +5,21 @@
 counts. ``Node`` is a mapping of fields: ``expenditure.rate``, ``milestones.启动.done``,
 ``expenditure.domains["基础平台"].approved_total``; an unknown name raises ``UnknownName`` with the nearest
 known names.
+
+Escaping is a property of the field: whatever a field, a name from the data or a filter prints is text
+(``md_text``): no HTML, link, emphasis, code or pandoc raw block can come from data or params.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-from decimal import ROUND_HALF_UP, Decimal
+import re
+from decimal import Decimal
 
 from jixiao.contract.fields import Kind, is_declared_branch, kind_of
 from jixiao.core.i18n import t
+from jixiao.present import format as fmt
 
 NO_DATA = "【无数据:{key}】"
 TO_WRITE = "【待撰写:{what}】"
@@ -38,29 +43,56 @@ def nearest(name: str, known, n: int = 3) -> list[str]:
     return near
 
 
-def _quantize(value, places: int) -> Decimal:
-    d = Decimal(value) if isinstance(value, int) else Decimal(repr(float(value)))
-    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+# what Markdown (CommonMark, as mistune reads it) and pandoc's Markdown read as markup anywhere in a line; ``,;:()``
+# are left alone (never markup inline, and the Chinese punctuation pass turns them full-width)
+_MARKUP = re.compile(r"([\\`*_\[\]{}<>#|~^$@&])")
+# what starts a block only at the start of a line: a list item (- + 1. 1)), a setext underline (=)
+_LEADING = re.compile(r"^(\s*)([-+=]|\d+(?=[.)](?:\s|$)))")
+
+
+def md_text(value) -> str:
+    """``value`` as literal text in Markdown and pandoc Markdown: every markup character backslash-escaped, line
+    breaks as spaces (data never starts a block)."""
+    text = re.sub(r"[\r\n\t\v\f\u2028\u2029]+", " ", str(value))
+    text = _MARKUP.sub(r"\\\1", text)
+    return _LEADING.sub(lambda m: m.group(1) + (m.group(2) if m.group(2)[0].isdigit() else "\\" + m.group(2)) + (
+        "\\" if m.group(2)[0].isdigit() else ""), text)
+
+
+class DataText(str):
+    """A string from data or params in a template: compares and looks up as itself, prints escaped."""
+
+    def __str__(self) -> str:
+        return md_text(str.__str__(self))
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+def _raw(value) -> str:
+    """The text itself, of a DataText too (``str()`` of one is escaped)."""
+    return str.__str__(value) if isinstance(value, str) else str(value)
+
+
+def _data(value):
+    """A value from data as a template sees it: text escaped when printed, lists of it too."""
+    if isinstance(value, str) and not isinstance(value, DataText):
+        return DataText(value)
+    if isinstance(value, list):
+        return [_data(v) for v in value]
+    return value
 
 
 def number_text(value, places: int = 2) -> str:
-    """Thousands separators and ``places`` decimals, half-up: 80692.06 -> '80,692.06'."""
-    return f"{_quantize(value, places):,.{places}f}"
+    return fmt.number(value, places)
 
 
 def percent_text(rate) -> str:
-    """The one rule for rates: two decimals; below 0.1% two significant digits (0.0049%)."""
-    percent = (Decimal(rate) if isinstance(rate, int) else Decimal(repr(float(rate)))) * 100
-    if percent != 0 and abs(percent) < Decimal("0.1"):
-        places = 1 - percent.copy_abs().adjusted()
-    else:
-        places = 2
-    return f"{percent.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):.{places}f}%"
+    return fmt.percent(rate)
 
 
 def date_text(value) -> str:
-    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    return f"{day.year}年{day.month}月{day.day}日"
+    return fmt.date(value)
 
 
 def printed_text(value) -> str:
@@ -70,27 +102,8 @@ def printed_text(value) -> str:
 
 
 def format_value(kind: Kind, value) -> str:
-    k = kind.kind
-    if k == "money":
-        return number_text(value) + "万元"
-    if k == "rate":
-        return percent_text(value)
-    if k == "count":
-        return f"{int(value):,}{kind.unit}"
-    if k == "score":
-        return number_text(value) + "分"
-    if k == "weight":
-        return (str(int(value)) if float(value).is_integer() else number_text(value)) + "分"
-    if k == "date":
-        return date_text(value)
-    if k == "year":
-        return f"{int(value)}年"
-    if k == "list":
-        return "、".join(("、".join(map(str, v)) + ("(并列)" if len(v) > 1 else "")) if isinstance(v, list) else str(v)
-                         for v in value)
-    if k == "printed":
-        return printed_text(value)
-    return str(value)
+    """The field as printed (plain text; ``Field`` escapes it for the template)."""
+    return fmt.field(kind, value)
 
 
 class Placeholders:
@@ -104,17 +117,22 @@ class Field:
     """One field of the report: its key, declared kind and value."""
 
     def __init__(self, key: str, kind: Kind, value, counter: Placeholders | None = None):
-        self.key, self.kind, self.value, self._counter = key, kind, value, counter
+        self.key, self.kind, self._counter = key, kind, counter
+        self._raw, self.value = value, _data(value)
 
     def missing(self) -> str:
         if self._counter is not None:
             self._counter.keys.append(self.key)
-        return NO_DATA.format(key=self.key)
+        return md_text(NO_DATA.format(key=self.key))
+
+    def text(self) -> str:
+        """As printed, unescaped."""
+        return NO_DATA.format(key=self.key) if self._raw is None else format_value(self.kind, self._raw)
 
     def __str__(self) -> str:
-        if self.value is None:
+        if self._raw is None:
             return self.missing()
-        return format_value(self.kind, self.value)
+        return md_text(format_value(self.kind, self._raw))
 
     def __html__(self) -> str:
         return str(self)
@@ -165,11 +183,12 @@ class Node:
 
     def _names(self) -> list[str]:
         if isinstance(self._data, dict):
-            return [str(k) for k in self._data]
-        return [str(i) for i in range(len(self._data or []))]
+            return [DataText(k) for k in self._data]
+        return [DataText(i) for i in range(len(self._data or []))]
 
-    def _child(self, name: str):
-        key = f"{self._key}.{name}" if self._key else str(name)
+    def _child(self, name):
+        name = _raw(name)
+        key = f"{self._key}.{name}" if self._key else name
         data = self._data
         if isinstance(data, dict):
             found = next((k for k in data if str(k) == str(name)), None)
@@ -201,7 +220,7 @@ class Node:
         return self._child(name)
 
     def __getitem__(self, name):
-        return self._child(str(name))
+        return self._child(name)
 
     def __iter__(self):
         return iter(self._names())
@@ -268,7 +287,7 @@ def listed(data, prefix: str = "") -> list[tuple[str, str]]:
 
 # filters: other forms of a field
 def _value(field):
-    return field.value if isinstance(field, Field) else field
+    return field._raw if isinstance(field, Field) else (str.__str__(field) if isinstance(field, DataText) else field)
 
 
 def f_yi(field) -> str:
@@ -321,4 +340,15 @@ def f_date_month(field) -> str:
     return f"{day.year}年{day.month}月"
 
 
-FILTERS = {"亿元": f_yi, "数值": f_bare, "千分位": f_thousands, "百分比": f_percent, "年月": f_date_month}
+def _escaped(filter_):
+    import functools
+
+    @functools.wraps(filter_)
+    def printed(field) -> str:
+        return md_text(filter_(field).replace("\\", "")) if isinstance(field, Field) and field.value is None \
+            else md_text(filter_(field))
+    return printed
+
+
+FILTERS = {name: _escaped(f) for name, f in
+           {"亿元": f_yi, "数值": f_bare, "千分位": f_thousands, "百分比": f_percent, "年月": f_date_month}.items()}

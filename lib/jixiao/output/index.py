@@ -68,6 +68,7 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
     """index.html and index.json. ``sections``: (key, title) in report order; ``figures``: period -> lines;
     ``reports``: period -> {"files": kind -> path, "error": text}, each period's whole report, linked first."""
     from jixiao.output.export import export_page, provenance_footer
+    from jixiao.output.formats import FORMATS
 
     by_key = {(r.period, r.section): r for r in results}
     head = "".join(f"<th>{escape(title)}</th>" for _, title in sections)
@@ -75,11 +76,11 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
     for period in periods:
         lines = "<br>".join(escape(f) for f in figures.get(period, []) if f)
         report = (reports or {}).get(period) or {}
-        labels = {"html": "报告 HTML", "pdf": "报告 PDF", "docx": "报告 Word", "workpapers": "工作底稿"}
+        labels = {f.name: f.label for f in FORMATS}  # the report's outputs, in the registry's order
         whole = " · ".join(f'<a href="{escape(report["files"][kind])}">{labels[kind]}</a>'
                            for kind in labels if kind in report.get("files", {}))
         if report.get("placeholders") and report.get("files"):
-            whole = (f"<span class='draft'>草稿(尚有 {int(report['placeholders'])} 处【待撰写】或【无数据】)</span><br>"
+            whole = (f"<span class='draft'>草稿(尚有 {int(report['placeholders'])} 处【待撰写】【无数据】或【本章生成失败】)</span><br>"
                      + whole)
         if report.get("error"):
             whole += f"<br><small class='err'>报告生成失败:{escape(report['error'][:300])}</small>"

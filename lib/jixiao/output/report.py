@@ -3,32 +3,32 @@
 The template (params' ``report: {template: report.md}``, else the built-in ``templates/report.md``) is rendered
 in a sandbox with StrictUndefined. Its context: every metrics.json key as a field (``expenditure.rate``),
 ``published.…`` (published.yaml as printed), ``period``, ``span``, ``is_span``, ``project``, ``cover``; blocks
-``section("expenditure")``, ``table("…")``, ``chart("…")`` insert what the executed notebooks showed
-(``catalogue`` lists the names), ``contents()`` the contents, ``待撰写("…")`` a visible placeholder.
+``section("expenditure")``, ``table("expenditure.bands")``, ``chart("expenditure.bands_chart")`` insert the
+parts the sections compute from metrics.json and frames/ (``sections.period_parts``; the keys are declared in
+the section registry), ``contents()`` the contents, ``待撰写("…")`` a visible placeholder.
 
-The result, ``Document``, is Markdown with one token per block and the blocks themselves (tables with their
-typed data, charts with their PNG), numbered 表N / 图N in reading order once; the HTML/PDF writer
-(``document``) and the Word writer (``docx``) both read it, so their numbers and captions agree.
+Every value from data or params enters the Markdown escaped (``fields.md_text``): the template's own text is
+the only markup. The result, ``Document``, is Markdown with one token per block and the blocks themselves
+(tables and charts as parts), numbered 表N / 图N in reading order once; the HTML/PDF writer (``document``) and
+the Word writer (``docx``) both read it, so their numbers and captions agree.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 import sys
 from dataclasses import dataclass, field
-from html import unescape
 from importlib import resources
-from pathlib import Path
 
 from jixiao.core.i18n import t
-from jixiao.output.fields import FILTERS, TO_WRITE, Field, Node, Placeholders, UnknownName, nearest
+from jixiao.output.fields import FILTERS, TO_WRITE, DataText, Field, Node, Placeholders, UnknownName, md_text, nearest
 
 TOKEN = "JXBLOCK{:04d}"
 TOKEN_RE = re.compile(r"JXBLOCK(\d{4})")
-PLACEHOLDER_RE = re.compile(r"【(?:待撰写|无数据)[:：][^】]*】")
+PLACEHOLDER_RE = re.compile(r"【(?:待撰写|无数据|本章生成失败)[:：][^】]*】")
 BUILTIN_TEMPLATE = "report.md"
 COVER_FIELDS = ("报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
+FAILED = "本章生成失败"
 
 
 class TemplateProblem(Exception):
@@ -42,22 +42,38 @@ class TemplateProblem(Exception):
 
 @dataclass
 class TableBlock:
-    name: str
-    caption: str
-    headers: list
-    kinds: list
-    rows: list  # typed values (TABLE_MIME)
-    html: str
+    part: object  # present.parts.TablePart
+    caption: str  # as the reader's page prints it
     number: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.part.key
 
 
 @dataclass
 class ChartBlock:
-    name: str
-    title: str
-    png: bytes  # as the notebook showed it (HTML, PDF)
+    part: object  # present.parts.ChartPart
+    caption: str
     number: int = 0
-    print_png: bytes = b""  # at 300 dpi, for Word (empty when the notebook emitted none)
+
+    @property
+    def name(self) -> str:
+        return self.part.key
+
+
+@dataclass
+class FailedBlock:
+    """Where a failed section's parts would be: 本章生成失败, what failed and where its log is."""
+
+    section: str
+    title: str
+    error: str
+    log: str
+
+    @property
+    def text(self) -> str:
+        return f"【{FAILED}：{self.title}（{self.section}）未能生成，{self.error}；日志见 {self.log}】"
 
 
 @dataclass
@@ -75,42 +91,11 @@ class Document:
     placeholders: list = field(default_factory=list)
     template: str = ""
     word_error: str = ""  # why report.docx could not be made (the HTML and PDF stand)
+    failed: list = field(default_factory=list)  # the sections whose chapter is marked 本章生成失败
 
     def numbered(self) -> list:
         """The blocks in reading order (tables and charts carry their 表N / 图N)."""
         return [self.blocks[int(m.group(1))] for m in TOKEN_RE.finditer(self.markdown)]
-
-
-# --- what the executed notebooks showed ---------------------------------------------------------------
-
-
-@dataclass
-class Catalogue:
-    tables: dict = field(default_factory=dict)  # name -> TableBlock
-    charts: dict = field(default_factory=dict)  # name -> ChartBlock
-    sections: dict = field(default_factory=dict)  # key -> list of parts: ("md", text) | ("table", name) | ("chart", name)
-
-
-_IMG = re.compile(r'<img src="data:image/png;base64,([^"]+)"(?: alt="([^"]*)")?>')
-
-
-def _text(value) -> str:
-    return value if isinstance(value, str) else "".join(value)
-
-
-def _unique(name: str, taken: dict) -> str:
-    if name not in taken:
-        return name
-    n = 2
-    while f"{name}#{n}" in taken:
-        n += 1
-    return f"{name}#{n}"
-
-
-def short_name(caption: str) -> str:
-    """A caption without its parenthesised scope, so a name holds in every period: 子项目支出率分布（截至 2021-12-31） ->
-    子项目支出率分布."""
-    return re.sub(r"\s*[（(][^（()）]*[)）]\s*", "", caption).strip() or caption
 
 
 # a heading's own numbering (一、 (二) 3.), which the document renumbers
@@ -125,77 +110,8 @@ def reader_text(text: str) -> str:
     return zh_text(_ISO_DATE.sub(lambda m: f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日", text))
 
 
-def _heading(line: str, level: int) -> str:
-    return "#" * level + " " + NUMBERED_HEADING.sub("", line.lstrip("#").strip()).strip()
-
-
-def _plain_text(html: str) -> str:
-    return unescape(re.sub(r"<[^>]+>", "", html)).strip()
-
-
-def catalogue(period_dir: Path, sections) -> Catalogue:
-    """Every table and chart the period's executed notebooks showed, named ``<section>.<caption>``, and each
-    section's text and outputs in order."""
-    import json
-
-    from jixiao.present.charts import PRINT_MIME
-    from jixiao.present.tables import TABLE_MIME
-
-    cat = Catalogue()
-    for s in sections:
-        path = Path(period_dir) / s.notebook
-        if not path.is_file():
-            continue
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        parts = []
-        for cell in nb.get("cells", []):
-            tags = cell.get("metadata", {}).get("tags", [])
-            if cell.get("cell_type") == "markdown":
-                if any(x.startswith("papermill-error") for x in tags):
-                    continue
-                lines = [(_heading(x, 3) if x.startswith("## ") else x) for x in _text(cell.get("source", "")).splitlines()
-                         if not x.startswith("# ")]
-                if any(x.strip() for x in lines):
-                    parts.append(("md", reader_text("\n".join(lines))))
-                continue
-            for output in cell.get("outputs", []):
-                data = output.get("data", {})
-                if TABLE_MIME in data:
-                    tm = data[TABLE_MIME]
-                    html = _text(data.get("text/html", ""))
-                    name = _unique(f"{s.key}.{short_name(tm.get('caption') or s.title)}", cat.tables)
-                    table_html = re.sub(r"</?div[^>]*>", "", _IMG.sub("", html))
-                    table_html = re.sub(r"<caption>.*?</caption>", "", table_html, flags=re.S)
-                    cat.tables[name] = TableBlock(name, reader_text(tm.get("caption") or s.title), tm["headers"], tm["kinds"],
-                                                  tm["rows"], table_html)
-                    parts.append(("table", name))
-                    for m in _IMG.finditer(html):
-                        title = unescape(m.group(2) or "") or tm.get("caption") or s.title
-                        cname = _unique(f"{s.key}.{short_name(title)}", cat.charts)
-                        printed = base64.b64decode(data[PRINT_MIME]["png"]) if PRINT_MIME in data else b""
-                        cat.charts[cname] = ChartBlock(cname, reader_text(title), base64.b64decode(m.group(1)),
-                                                       print_png=printed)
-                        parts.append(("chart", cname))
-                elif "image/png" in data:
-                    title = (output.get("metadata", {}).get("image/png", {}) or {}).get("alt") or s.title
-                    cname = _unique(f"{s.key}.{short_name(title)}", cat.charts)
-                    printed = base64.b64decode(data[PRINT_MIME]["png"]) if PRINT_MIME in data else b""
-                    cat.charts[cname] = ChartBlock(cname, reader_text(title), base64.b64decode(_text(data["image/png"]).strip()),
-                                                   print_png=printed)
-                    parts.append(("chart", cname))
-                elif "text/html" in data:
-                    html = _text(data["text/html"])
-                    if "jx-subtitle" in html:
-                        continue
-                    text = _plain_text(html)
-                    if text:
-                        parts.append(("md", _md_escape(reader_text(text))))
-        cat.sections[s.key] = parts
-    return cat
-
-
-def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>#])", r"\\\1", text)
+def _heading(text: str, level: int) -> str:
+    return "#" * level + " " + md_text(NUMBERED_HEADING.sub("", text.strip()).strip())
 
 
 # --- rendering -----------------------------------------------------------------------------------------
@@ -230,36 +146,68 @@ def context_names(metrics: dict) -> list[str]:
             "contents", "待撰写"]
 
 
-def render(template_text: str, template_name: str, *, metrics: dict, published: dict | None, cat: Catalogue,
-           cover: dict, title: str) -> Document:
-    """The template rendered into a Document; a TemplateProblem names the file, line and nearest names."""
+def render(template_text: str, template_name: str, *, metrics: dict, published: dict | None, parts,
+           cover: dict, title: str, logs: dict | None = None) -> Document:
+    """The template rendered into a Document; a TemplateProblem names the file, line and nearest names.
+    ``parts``: the period's ``sections.PeriodParts``; ``logs``: section key -> where its log is."""
     from jinja2 import TemplateSyntaxError, UndefinedError
+
+    from jixiao.sections import BY_KEY, declared_part_keys
 
     env = _environment()
     cover = {**{label: "" for label in ("项目名称", *COVER_FIELDS)}, **(cover or {})}
     counter = Placeholders()
     blocks: list = []
+    declared = declared_part_keys()
+    marked: list[str] = []
 
     def token(block) -> str:
         blocks.append(block)
         return "\n\n" + TOKEN.format(len(blocks) - 1) + "\n\n"
 
+    def failed(key: str) -> str:
+        if key not in marked:
+            marked.append(key)
+        log = (logs or {}).get(key) or f"{metrics.get('period', '')}/{key}.html"
+        return token(FailedBlock(key, BY_KEY[key].title, parts.failed[key], log))
+
+    def part(name: str, found: dict, what: str, make) -> str:
+        section = declared.get(str(name).split("#")[0])
+        if section is None:
+            raise UnknownName(name, nearest(name, declared), what)
+        if section.key in parts.failed:
+            return failed(section.key)
+        if name not in found:  # declared, but this period has none: a visible placeholder, like a null field
+            counter.keys.append(name)
+            return md_text(f"【无数据:{name}】")
+        return token(make(found[name]))
+
     def table(name: str) -> str:
-        if name not in cat.tables:
-            raise UnknownName(name, nearest(name, cat.tables), t("表格", "table"))
-        return token(cat.tables[name])
+        return part(name, parts.tables, t("表格", "table"), lambda p: TableBlock(p, reader_text(p.caption)))
 
     def chart(name: str) -> str:
-        if name not in cat.charts:
-            raise UnknownName(name, nearest(name, cat.charts), t("图表", "chart"))
-        return token(cat.charts[name])
+        return part(name, parts.charts, t("图表", "chart"), lambda p: ChartBlock(p, reader_text(p.caption)))
 
     def section(key: str) -> str:
-        if key not in cat.sections:
-            raise UnknownName(key, nearest(key, cat.sections), t("章节", "section"))
+        from jixiao.present.parts import ChartPart, Heading, Note, TablePart
+
+        if key not in BY_KEY:
+            raise UnknownName(key, nearest(key, BY_KEY), t("章节", "section"))
+        if key in parts.failed:
+            return failed(key)
         out = []
-        for kind, value in cat.sections[key]:
-            out.append(value if kind == "md" else (table(value) if kind == "table" else chart(value)))
+        for block, shown in parts.sections.get(key, []):
+            if shown and block.shows is None:
+                out.append(_heading(block.heading, 3))
+            for p in shown:
+                if isinstance(p, Note):
+                    out.append(md_text(reader_text(p.text)))
+                elif isinstance(p, Heading):
+                    out.append(_heading(p.text, 3))
+                elif isinstance(p, TablePart):
+                    out.append(token(TableBlock(p, reader_text(p.caption))))
+                elif isinstance(p, ChartPart):
+                    out.append(token(ChartBlock(p, reader_text(p.caption))))
         return "\n\n".join(out) + "\n\n"
 
     def contents() -> str:
@@ -272,9 +220,11 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
     span = metrics.get("span", "")
     context = {k: (Node(k, v, counter) if isinstance(v, (dict, list)) else Field(k, _kind_or_text(k), v, counter))
                for k, v in metrics.items()}
-    context.update(published=Node("published", published or {}, counter), period=period, span=span,
-                   is_span=bool(period) and period == span and "-" in str(span), project=metrics.get("project", ""),
-                   cover=cover, section=section, table=table, chart=chart, contents=contents, 待撰写=to_write)
+    # every value from data or params is text: escaped when printed (DataText), the raw value when compared
+    context.update(published=Node("published", published or {}, counter), period=DataText(period), span=DataText(span),
+                   is_span=bool(period) and period == span and "-" in str(span),
+                   project=DataText(metrics.get("project", "")), cover={k: DataText(v) for k, v in cover.items()},
+                   section=section, table=table, chart=chart, contents=contents, 待撰写=to_write)
     try:
         template = env.from_string(template_text)
     except TemplateSyntaxError as exc:
@@ -313,8 +263,12 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
     except (TypeError, ValueError, AttributeError) as exc:
         raise TemplateProblem(template_name, _template_line(sys.exc_info()[2], "<template>"),
                               t(f"无法渲染:{exc}", f"cannot render: {exc}")) from None
+    for key in parts.failed:  # a failed section the template does not name is still said, at the end
+        if key not in marked:
+            markdown += failed(key)
     # number the tables and charts in reading order
     tables = charts = 0
+    failures: list[str] = []
     for m in TOKEN_RE.finditer(markdown):
         block = blocks[int(m.group(1))]
         if isinstance(block, TableBlock):
@@ -323,10 +277,13 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
         elif isinstance(block, ChartBlock):
             charts += 1
             blocks[int(m.group(1))] = ChartBlock(**{**block.__dict__, "number": charts})
+        elif isinstance(block, FailedBlock):
+            failures.append(block.text)
+    # the cover's rows as plain text (each writer escapes them for its format)
     rows = [(label, str(cover.get(label) or TO_WRITE.format(what=label))) for label in ("项目名称", *COVER_FIELDS)]
-    text = "\n".join(v for _, v in rows) + markdown
+    text = "\n".join(v for _, v in rows) + markdown.replace("\\", "") + "".join(failures)
     return Document(title=title, project=metrics.get("project", ""), cover=rows, markdown=markdown, blocks=blocks,
-                    placeholders=PLACEHOLDER_RE.findall(text), template=template_name)
+                    placeholders=PLACEHOLDER_RE.findall(text), template=template_name, failed=marked)
 
 
 def _kind_or_text(key: str):
@@ -348,17 +305,15 @@ def cover_data(settings: dict, metrics: dict) -> dict:
     return out
 
 
-def build_document(period_dir: Path, *, metrics: dict, published: dict | None, template_text: str | None,
-                   template_name: str, settings: dict, leave_out=frozenset()) -> Document:
-    from jixiao.sections import SECTIONS
-
-    cat = catalogue(period_dir, [s for s in SECTIONS if s.key not in leave_out])
+def build_document(parts, *, metrics: dict, published: dict | None, template_text: str | None,
+                   template_name: str, settings: dict, logs: dict | None = None) -> Document:
+    """The period's Document from its template and its parts (``sections.period_parts``)."""
     period, span = metrics.get("period", ""), metrics.get("span", "")
     title = "财政绩效评价报告" if period == span else f"{period}年度绩效执行情况报告"
     if template_text is None:
         template_text, template_name = builtin_template(), t("内置模板 report.md", "built-in template report.md")
-    return render(template_text, template_name, metrics=metrics, published=published, cat=cat,
-                  cover=cover_data(settings, metrics), title=title)
+    return render(template_text, template_name, metrics=metrics, published=published, parts=parts,
+                  cover=cover_data(settings, metrics), title=title, logs=logs)
 
 
 # --- checking a template without data (validate --params) ----------------------------------------------
@@ -411,6 +366,7 @@ def check_template(template_text: str, template_name: str) -> None:
             near = nearest(name, sorted(known))
             raise TemplateProblem(template_name, line, t(f"未知的名称 {name!r}", f"unknown name {name!r}") + (
                 t(f";最接近的名称:{'、'.join(near)}", f"; nearest known: {', '.join(near)}") if near else ""))
+    _check_parts(ast, template_name)
     declared = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
     inner = set()
     for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
@@ -435,6 +391,25 @@ def check_template(template_text: str, template_name: str) -> None:
     from jixiao.output.template_source import check_renders
 
     check_renders(template_text, template_name)  # what only running finds, with its line
+
+
+def _check_parts(ast, template_name: str) -> None:
+    """Every ``table("…")``, ``chart("…")`` and ``section("…")`` with a literal name, against the keys the
+    section registry declares."""
+    from jinja2 import nodes
+
+    from jixiao.sections import BY_KEY, declared_part_keys
+
+    keys = declared_part_keys()
+    for call in ast.find_all(nodes.Call):
+        if not (isinstance(call.node, nodes.Name) and call.node.name in ("table", "chart", "section") and call.args
+                and isinstance(call.args[0], nodes.Const)):
+            continue
+        name = str(call.args[0].value)
+        known, what = (BY_KEY, t("章节", "section")) if call.node.name == "section" else (
+            keys, t("表格", "table") if call.node.name == "table" else t("图表", "chart"))
+        if name.split("#")[0] not in known:
+            raise TemplateProblem(template_name, call.lineno, str(UnknownName(name, nearest(name, known), what)))
 
 
 def _matches_star(probe: str) -> bool:

@@ -1,4 +1,5 @@
-"""Charts with Chinese labels, rendered to PNG under a strict glyph check.
+"""Charts with Chinese labels, rendered to PNG under a strict glyph check (``present.parts.ChartPart`` names
+the function here that draws it, and its data).
 
 A chart whose text needs a glyph the font lacks raises ``MissingGlyphError``
 instead of printing boxes into a reviewer's report.
@@ -31,7 +32,6 @@ def setup_style() -> None:
 
 SCREEN_DPI = 110
 PRINT_DPI = 300  # Word's copy of a chart (the report.docx prints it)
-PRINT_MIME = "application/vnd.jixiao.chart+json"  # beside a chart's screen PNG: {"title", "png": its 300-dpi PNG}
 
 
 def png(fig, dpi: int = SCREEN_DPI, close: bool = True) -> bytes:
@@ -48,39 +48,6 @@ def png(fig, dpi: int = SCREEN_DPI, close: bool = True) -> bytes:
     if missing:
         raise MissingGlyphError("; ".join(dict.fromkeys(missing)))
     return buffer.getvalue()
-
-
-def pngs(fig) -> tuple[bytes, bytes]:
-    """The chart for the screen (110 dpi) and for print (300 dpi), then closed."""
-    hi = png(fig, PRINT_DPI, close=False)
-    return png(fig), hi
-
-
-def title_of(fig) -> str:
-    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
-
-
-class Chart:
-    """A chart as the notebook shows it (image/png with its title as alt text) and at print resolution
-    (``PRINT_MIME``), which the Word report uses."""
-
-    def __init__(self, screen: bytes, printed: bytes, title: str):
-        self.screen, self.printed, self.title = screen, printed, title
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        import base64
-
-        data = {"image/png": base64.b64encode(self.screen).decode("ascii"),
-                PRINT_MIME: {"title": self.title, "png": base64.b64encode(self.printed).decode("ascii")}}
-        return data, ({"image/png": {"alt": self.title}} if self.title else {})
-
-
-def show(fig):
-    """``fig`` for the notebook (and so for HTML and PDF) as an embedded PNG, with a 300-dpi copy for Word; its
-    title travels as the output's ``alt`` text, which the assembled report captions it with (图N …)."""
-    title = title_of(fig)
-    screen, printed = pngs(fig)
-    return Chart(screen, printed, title)
 
 
 def _ylabel(ax, text: str) -> None:

@@ -32,7 +32,7 @@ import sys
 import time
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.core.atomic import atomic_write_bytes
@@ -136,6 +136,12 @@ class Plan:
     results_keys: dict[str, str]  # period -> the key of its results (metrics.json and frames)
     results_due: list[str]  # periods whose results must be (re)written: a cell runs, or they are not as written
     reports_due: list[str]  # periods whose report must be (re)built: a part changed, or it is not as written
+    # early cut-off (run.cutoff), filled in once the results are written: each page's key of what it is made from,
+    # and per period the key of each report output and the outputs that stand as they are
+    page_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    format_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    kept_formats: dict[str, set[str]] = field(default_factory=dict)
+    kept_reports: list[str] = field(default_factory=list)  # every output stands: recorded under the new key
 
     @functools.cached_property
     def stale(self) -> list[tuple[str, str]]:
@@ -182,9 +188,12 @@ def report_key(state: RunState, plan: Plan, sections: list[SectionInfo], period:
         return None
     leave_out = sorted(s.key for s in sections
                        if (state.record(period, s.key) or {}).get("status") == Status.NOT_APPLICABLE)
+    from jixiao.output.formats import FORMATS
+
     return sha256_json({"sections": {s.key: plan.keys[(period, s.key)] for s in sections}, "leave_out": leave_out,
                         "metrics": results["digests"].get(f"{period}/metrics.json", {}).get("sha256"),
-                        "inputs": found, "pdf": pdf, "report": settings})
+                        "inputs": found, "pdf": pdf, "report": settings,
+                        "formats": [(f.name, f.file, f.periods) for f in FORMATS]})
 
 
 def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo], environment: str,
@@ -497,18 +506,52 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
                 not_applicable.append((period.label, section))
                 continue
             parameters = notebook_parameters(params, period.label)
+            if _cut_off(opened, period.label, section, parameters):
+                continue
             tasks.append(NotebookTask(
                 evaluation=params.evaluation, period=period.label, section=section,
                 title=f"{titles[section]} · {params.project} · {period.label}",
                 notebook=(opened.request.notebooks_dir / f"{section}.ipynb").read_text(encoding="utf-8"),
                 parameters={**parameters, "results_dir": str(period_dir) if shared_filesystem else ""},
                 footer_parameters=parameters, inputs=evaluation.inputs, results=shipped, pdf=opened.request.pdf))
+    for period in params.periods:  # a report none of whose sections runs now: only the outputs that changed
+        if period.label in opened.plan.reports_due and not any(t.period == period.label for t in tasks):
+            _cut_off_report(opened, period.label, {sec for p, sec in not_applicable if p == period.label})
     # longest first, so no worker is left with a long notebook at the end while the others idle
     last_seconds = {cell: (opened.state.record(*cell) or {}).get("seconds") for cell in stale}
     cost = {s.key: s.cost for s in SECTIONS}
     tasks.sort(key=lambda task: -(last_seconds[(task.period, task.section)]
                                   or cost[task.section] * (2 if task.period == params.span.label else 1)))
     return Prepared(figures, warnings, not_applicable, tasks, normalised)
+
+
+def _cut_off(opened: Opened, period: str, section: str, parameters: dict) -> bool:
+    """The page stands when what it is made from did not change (``run.cutoff``): its record takes the new key."""
+    from jixiao.run.cutoff import kept_page, page_key
+
+    key = page_key(opened, period, section, parameters)
+    opened.plan.page_keys[(period, section)] = key
+    record = kept_page(opened, period, section, key)
+    if record is None:
+        return False
+    record = {**record, "key": opened.plan.keys[(period, section)]}
+    opened.state.save(period, section, record)
+    opened.plan.reused[(period, section)] = record
+    opened.plan.stale.remove((period, section))
+    return True
+
+
+def _cut_off_report(opened: Opened, period: str, not_applicable: set[str]) -> None:
+    """Key each output of the period's report; when every one stands, the report is kept (its record takes the
+    new key), else only the changed ones are rebuilt."""
+    from jixiao.run.cutoff import format_keys, kept_formats
+
+    keys = format_keys(opened, period, report_settings_digest(opened.params), not_applicable)
+    kept = kept_formats(opened, period, keys)
+    opened.plan.format_keys[period], opened.plan.kept_formats[period] = keys, kept
+    if kept == set(keys):  # Store.begin records it once the 不适用 cells are stored
+        opened.plan.reports_due.remove(period)
+        opened.plan.kept_reports.append(period)
 
 
 def write_intake(opened: Opened, evaluation, warnings: Warnings, normalised: dict) -> None:
@@ -573,10 +616,19 @@ class Store:
             self.opened.state.forget(*cell)
         for period in self.opened.reports_due:
             self.opened.state.forget_report(period)
-            for path in _report_files(self.opened.report_dir / period, True):
-                path.unlink(missing_ok=True)
+            kept = self.opened.plan.kept_formats.get(period, set())  # outputs made from what has not changed
+            for kind, path in _report_targets(self.opened.report_dir / period, True).items():
+                if kind not in kept:
+                    path.unlink(missing_ok=True)
         for period, section in prepared.not_applicable:
             self.store(TaskOutput(self.opened.params.evaluation, period, section, Status.NOT_APPLICABLE, 0.0))
+        for period in self.opened.plan.kept_reports:  # every output stands: the same record, under the new key
+            opened = self.opened
+            key = report_key(opened.state, opened.plan, opened.sections, period, opened.inputs, opened.request.pdf,
+                             report_settings_digest(opened.params))
+            record = read_record(opened.state.dir / "reports" / f"{period}.json") or {}
+            if key is not None and record:
+                opened.state.save_report(period, {**record, "key": key, "formats": opened.plan.format_keys[period]})
 
     def write(self, output) -> CellResult:
         """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
@@ -595,7 +647,7 @@ class Store:
         self.opened.state.save(output.period, output.section, {
             "key": self.opened.plan.keys[(output.period, output.section)], "status": output.status,
             "seconds": output.seconds, "error": output.error, "files": files, "digests": digests,
-            "phases": output.phases})
+            "phases": output.phases, "page_key": self.opened.plan.page_keys.get((output.period, output.section))})
         self.results.append(result)
         return result
 
@@ -604,36 +656,53 @@ class Store:
         opened = self.opened
         folder = opened.report_dir / output.period
         files, digests = {}, {}
+        kept = opened.plan.kept_formats.get(output.period, set()) if output.status is Status.OK else set()
         for kind, target in _report_targets(folder, True).items():
             if kind in output.files:
                 atomic_write_bytes(target, output.files[kind])
                 files[kind] = f"{output.period}/{target.name}"
                 digests[files[kind]] = fingerprint(target, output.files[kind])
+            elif kind in kept and target.is_file():  # made from what did not change: it stands
+                files[kind] = f"{output.period}/{target.name}"
+                digests[files[kind]] = fingerprint(target)
             else:
                 target.unlink(missing_ok=True)
         placeholders = int(output.phases.get("placeholders", 0))
         self.reports[output.period] = {"files": files, "built": True, "error": output.error,
-                                       "placeholders": placeholders}
+                                       "placeholders": placeholders,
+                                       "rebuilt": [k for k in files if k in output.files]}  # registry order
         key = report_key(opened.state, opened.plan, opened.sections, output.period, opened.inputs, opened.request.pdf,
                          report_settings_digest(opened.params))
         if output.status is Status.OK and key is not None:  # written last: it vouches for the files above
             opened.state.save_report(output.period, {"key": key, "files": files, "digests": digests,
-                                                     "placeholders": placeholders})
+                                                     "placeholders": placeholders,
+                                                     "formats": self.format_keys(output.period)})
+
+    def format_keys(self, period: str) -> dict[str, str]:
+        """Each output's key (run.cutoff), for the next run's early cut-off."""
+        from jixiao.run.cutoff import format_keys
+
+        if period not in self.opened.plan.format_keys:
+            self.opened.plan.format_keys[period] = format_keys(self.opened, period,
+                                                               report_settings_digest(self.opened.params))
+        return self.opened.plan.format_keys[period]
 
 
 def report_task(opened: Opened, period: str):
-    """The report of ``period``, with its metrics.json and executed notebooks as bytes."""
+    """The report of ``period``, with its metrics.json and frames as bytes (the parts are computed from them) and
+    the sections whose page failed (their chapter is marked)."""
     from jixiao.run.execute import ReportTask, now_text
 
     folder = opened.report_dir / period
-    files = {name: (folder / name).read_bytes()
-             for name in ["metrics.json", *(f"{s.key}.ipynb" for s in opened.sections)] if (folder / name).is_file()}
-    leave_out = tuple(s.key for s in opened.sections
-                      if (opened.state.record(period, s.key) or {}).get("status") == Status.NOT_APPLICABLE)
+    files = _results_files(folder)
+    records = {s.key: opened.state.record(period, s.key) or {} for s in opened.sections}
+    leave_out = tuple(key for key, rec in records.items() if rec.get("status") == Status.NOT_APPLICABLE)
+    failed = {key: rec.get("error") or "" for key, rec in records.items() if rec.get("status") == Status.FAILED}
     params = opened.params
     return ReportTask(params.evaluation, period, params.span.label, params.project, now_text(),
                       opened.inputs, _footer_parameters(params), files, opened.request.pdf, leave_out,
-                      report=report_settings(params))
+                      report=report_settings(params), failed=failed,
+                      skip=tuple(sorted(opened.plan.kept_formats.get(period, ()))))
 
 
 @dataclass(frozen=True)
@@ -703,6 +772,9 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
                 f"{count.pages - len(failed)} of {count.pages} section pages written to {opened.report_dir}{na_en} "
                 f"in {elapsed:.1f} s ({count.executed} executed, {count.reused} reused); "
                 f"index: {opened.report_dir / 'index.html'}"))
+        made = "、".join(f"{p.label}({'、'.join(reports[p.label]['rebuilt'])})" for p in params.periods
+                        if reports[p.label].get("built") and reports[p.label].get("rebuilt"))
+        print(t(f"报告:重建 {made or '无'};其余沿用", f"reports: rebuilt {made or 'none'}; the rest kept"))
     for r in sorted(failed, key=lambda r: (r.period, r.section)):
         _say(t(f"失败:{r.period}/{r.section}:{r.error}", f"failed: {r.period}/{r.section}: {r.error}"))
     failed_reports = {p: r["error"] for p, r in reports.items() if r["error"]}
@@ -716,14 +788,11 @@ def finish(executed: Executed, quiet_summary: bool = False) -> Finished:
     return Finished(1 if failed or failed_reports else 0, results)
 
 
-REPORT_KINDS = ("html", "pdf", "docx", "workpapers")
-
-
-REPORT_NAMES = {"html": "report.html", "pdf": "report.pdf", "docx": "report.docx", "workpapers": "workpapers.html"}
-
-
 def _report_targets(period_dir: Path, pdf: bool) -> dict[str, Path]:
-    return {k: period_dir / REPORT_NAMES[k] for k in REPORT_KINDS if pdf or k != "pdf"}
+    """Each output of the period's report (the registry, ``output.formats``) -> its file."""
+    from jixiao.output.formats import FORMATS
+
+    return {f.name: period_dir / f.file for f in FORMATS if pdf or not f.pdf}
 
 
 def _report_files(period_dir: Path, pdf: bool) -> list[Path]:

@@ -70,12 +70,14 @@ class ReportTask:
     run_time: str
     inputs: dict
     parameters: dict
-    files: dict  # name -> bytes
+    files: dict  # metrics.json and frames/* -> bytes
     pdf: bool = True
     leave_out: tuple = ()  # sections with nothing to show in this period: no chapter
     # the params' report block as it travels: template_text/template_name, reference_docx (bytes), cover, final,
     # published (published.yaml's bytes)
     report: dict = field(default_factory=dict)
+    failed: dict = field(default_factory=dict)  # section -> its error: its page failed, its chapter says so
+    skip: tuple = ()  # outputs made from what has not changed (run.cutoff): they stand, not written again
 
     @property
     def section(self) -> str:
@@ -97,7 +99,7 @@ def run_task(task) -> TaskOutput:
     try:
         executed = _execute(task, scratch, out)
         if executed is not None:
-            _export(task, executed, out, started)
+            _export(task, executed, out, started, scratch)
     except Exception as exc:  # noqa: BLE001 - anything else (an export that fails) is this task's failure
         out.status, out.error = Status.FAILED, out.error or f"{type(exc).__name__}: {exc}"
         out.files.pop("pdf", None)
@@ -147,7 +149,7 @@ def _execute(task: NotebookTask, scratch: Path, out: TaskOutput):
     return nbformat.reads(out.files["ipynb"].decode("utf-8"), as_version=4)
 
 
-def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
+def _export(task: NotebookTask, nb, out: TaskOutput, started: float, scratch: Path) -> None:
     from jixiao.output.export import notebook_body, provenance_footer, render_page
 
     began = time.monotonic()
@@ -159,12 +161,15 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
     out.files["html"] = rendered.html.encode("utf-8")
     out.phases["html"] = round(time.monotonic() - began, 3)
     if out.status is Status.OK:
-        from jixiao.output.excel import notebook_tables, tables_xlsx_bytes
+        from jixiao.output.excel import part_tables, tables_xlsx_bytes
+        from jixiao.sections import section_parts
 
         began = time.monotonic()
         source = (f"评价 {task.evaluation} 的原始工作簿({'、'.join(sorted(task.inputs)) or '无'}),"
                   f"jixiao 按报告期间 {task.period} 计算")
-        tables = notebook_tables(nb, source)
+        results = scratch / "results" if task.results else Path(task.parameters.get("results_dir") or task.results_dir)
+        tables = part_tables(section_parts(results, task.section, evaluation=task.evaluation,
+                                           project=task.parameters.get("project", "")), source)
         if tables:
             out.files["xlsx"] = tables_xlsx_bytes(tables)
         out.phases["xlsx"] = round(time.monotonic() - began, 3)
@@ -175,39 +180,52 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float) -> None:
 
 
 def run_report_task(task: ReportTask) -> TaskOutput:
-    """The period's report.html (and report.pdf) as bytes, from its executed notebooks."""
+    """The period's report (HTML, PDF, Word) and workpapers as bytes, from the parts its sections compute from
+    metrics.json and frames/."""
     started = time.monotonic()
     out = TaskOutput(task.evaluation, task.period, task.section, Status.OK, 0.0)
     scratch = scratch_dir("report")
     try:
         for name, data in task.files.items():
+            (scratch / name).parent.mkdir(parents=True, exist_ok=True)
             (scratch / name).write_bytes(data)
         import yaml
 
         from jixiao.core.i18n import t
-        from jixiao.output.document import build_report, workpapers_html
+        from jixiao.output.formats import ReportBuild, formats_for
+        from jixiao.sections import period_parts
 
         settings = task.report or {}
         published = yaml.safe_load(settings["published"]) if settings.get("published") else None
-        doc, html, pdf, docx = build_report(
-            scratch, project=task.project, period=task.period, span=task.span, published=published,
-            template_text=settings.get("template_text"), template_name=settings.get("template_name", ""),
-            settings=settings.get("cover", {}), pdf=task.pdf, reference_docx=settings.get("reference_docx"),
-            docx=not settings.get("reference_error"), leave_out=frozenset(task.leave_out))
-        if settings.get("reference_error"):  # a reference document refused by its guards: no Word file
-            doc.word_error = f"report.docx:{settings['reference_error']}"
+        parts = period_parts(scratch, evaluation=task.evaluation, project=task.project,
+                             leave_out=frozenset(task.leave_out), failed=task.failed)
+        build = ReportBuild(scratch, parts, task.project, task.period, task.span, published,
+                            settings.get("template_text"), settings.get("template_name", ""), settings.get("cover", {}),
+                            settings.get("reference_docx"),
+                            {key: f"{task.period}/{key}.html、{task.period}/{key}.ipynb" for key in parts.failed},
+                            task.parameters, task.inputs, task.run_time)
+        doc = build.doc
         if settings.get("final") and doc.placeholders:
             raise ValueError(t(f"report: final 为 true,但报告仍有 {len(doc.placeholders)} 处占位(如 {doc.placeholders[0]}),不发布",
                                f"report: final is true but the report still has {len(doc.placeholders)} placeholder(s) "
                                f"(e.g. {doc.placeholders[0]}); not published"))
-        out.files["html"] = html.encode("utf-8")
-        if pdf is not None:
-            out.files["pdf"] = pdf
-        if docx is not None:
-            out.files["docx"] = docx
-        out.files["workpapers"] = workpapers_html(scratch, project=task.project, period=task.period,
-                                                  parameters=task.parameters, inputs=task.inputs,
-                                                  run_time=task.run_time, leave_out=frozenset(task.leave_out)).encode("utf-8")
+        for output in formats_for(task.period, task.span, task.pdf):  # the registry: one writer per output
+            if output.name in task.skip:
+                continue
+            began = time.monotonic()
+            if output.name == "docx" and settings.get("reference_error"):  # refused by its guards: no Word file
+                doc.word_error = f"report.docx:{settings['reference_error']}"
+                continue
+            try:
+                out.files[output.name] = output.write(build)
+            except Exception as exc:  # noqa: BLE001 - a bad reference document fails the Word file only
+                if output.name != "docx":
+                    raise
+                from jixiao.output.document import word_failure
+
+                doc.word_error = word_failure(exc, build.reference_docx is not None)
+                continue
+            out.phases[output.name] = round(time.monotonic() - began, 3)
         out.phases["placeholders"] = len(doc.placeholders)
         if doc.word_error:  # the HTML and PDF are written; the Word file's failure is the report's one line
             out.status, out.error = Status.FAILED, doc.word_error

@@ -160,7 +160,7 @@ def evaluation_row(opened, results) -> dict:
 
 
 def _pct(value) -> str:
-    from jixiao.present.tables import fmt_pct
+    from jixiao.present.format import fmt_pct
 
     return fmt_pct(value)
 
@@ -232,7 +232,7 @@ def write_portfolio_index(out_dir: Path, rows: list[dict], refused: list[dict], 
 def _write_portfolio_index(out_dir: Path, rows: list[dict], refused: list[dict], elapsed: float) -> None:
     from jixiao.run.execute import now_text
     from jixiao.output.export import export_page
-    from jixiao.present.tables import fmt_points
+    from jixiao.present.format import fmt_points
 
     out_dir.mkdir(parents=True, exist_ok=True)
     columns = [("project", "项目"), ("span", "评价期"), ("score", "得分"), ("grade", "等级"),

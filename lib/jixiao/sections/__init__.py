@@ -52,8 +52,8 @@ def with_derived_inputs(sections: tuple[Section, ...]) -> tuple[Section, ...]:
 SECTIONS: tuple[Section, ...] = with_derived_inputs(DECLARED)
 BY_KEY = {s.key: s for s in SECTIONS}
 
-__all__ = ["BY_KEY", "SECTIONS", "Block", "PeriodInputs", "PeriodResults", "Section", "SectionResult",
-           "SectionView", "compute_period", "get_section"]
+__all__ = ["BY_KEY", "SECTIONS", "Block", "PeriodInputs", "PeriodParts", "PeriodResults", "Section", "SectionResult",
+           "SectionView", "compute_period", "declared_part_keys", "get_section", "period_parts"]
 
 
 def get_section(key: str) -> Section:
@@ -126,3 +126,89 @@ def compute_period(tables: Tables, period: Period, span: Period, project: str = 
     metrics["notes"] = {k: notes[k] for s in order for k in results[s.key].notes}
     metrics["notes"].update(not_applicable(metrics, layout))
     return PeriodResults(metrics, {s.key: results[s.key].frames for s in SECTIONS})
+
+
+# --- a period's parts, from the results the batch wrote ------------------------------------------------
+
+
+@dataclass
+class PeriodParts:
+    """Every part the period's sections show, computed from metrics.json and frames/ (never read back from an
+    executed notebook): each section's blocks in order, the tables and charts by key, and the sections that
+    failed (key -> what failed, and where its log is)."""
+
+    metrics: dict
+    sections: dict[str, list] = field(default_factory=dict)  # key -> [(Block, parts)]
+    tables: dict = field(default_factory=dict)  # part key -> TablePart
+    charts: dict = field(default_factory=dict)  # part key -> ChartPart
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def digest(self) -> str:
+        """What the documents built from these parts depend on: every part's digest, in order, and the failures."""
+        import hashlib
+        import json
+
+        from jixiao.present.parts import _digest
+
+        found = [[key, [[getattr(p, "key", ""), p.digest() if hasattr(p, "digest") else _digest(repr(p))]
+                        for _, parts in blocks for p in parts]] for key, blocks in self.sections.items()]
+        return hashlib.sha256(json.dumps([found, self.failed], ensure_ascii=False).encode()).hexdigest()
+
+
+def declared_part_keys() -> dict[str, Section]:
+    """Every table or chart key a template may name (``expenditure.bands``), with its section."""
+    return {key: s for s in SECTIONS for key in s.part_keys}
+
+
+def section_parts(period_dir, key: str, *, evaluation: str = "", project: str = "") -> list:
+    """Every part section ``key`` shows for the period whose results are in ``period_dir``, in order."""
+    import json
+    from pathlib import Path
+
+    from jixiao.contract.results import read_section_results
+
+    metrics = json.loads((Path(period_dir) / "metrics.json").read_text(encoding="utf-8"))
+    _, frames = read_section_results(Path(period_dir), key, {})
+    section = get_section(key)
+    view = SectionView(section, evaluation, project or metrics.get("project", ""), Period.parse(metrics["period"]),
+                       Period.parse(metrics["span"]), metrics, frames)
+    return [p for _, parts in section.blocks_parts(view) for p in parts]
+
+
+def period_parts(period_dir, *, evaluation: str = "", project: str = "", leave_out=frozenset(),
+                 failed: dict[str, str] | None = None) -> PeriodParts:
+    """The parts of every section of the period whose results are in ``period_dir``; a section in ``failed``
+    (its page failed) or whose blocks raise is listed as failed, with no parts."""
+    import json
+    from pathlib import Path
+
+    from jixiao.contract.results import read_section_results
+    from jixiao.present.parts import ChartPart, TablePart
+
+    period_dir = Path(period_dir)
+    metrics = json.loads((period_dir / "metrics.json").read_text(encoding="utf-8"))
+    out = PeriodParts(metrics)
+    period, span = Period.parse(metrics["period"]), Period.parse(metrics["span"])
+    for section in SECTIONS:
+        if section.key in leave_out:
+            continue
+        if failed and section.key in failed:
+            out.failed[section.key] = failed[section.key]
+            out.sections[section.key] = []
+            continue
+        try:
+            _, frames = read_section_results(period_dir, section.key, {})
+            view = SectionView(section, evaluation, project or metrics.get("project", ""), period, span, metrics, frames)
+            blocks = section.blocks_parts(view)
+        except Exception as exc:  # noqa: BLE001 - the chapter says it failed; the others stand
+            out.failed[section.key] = f"{type(exc).__name__}: {exc}"
+            out.sections[section.key] = []
+            continue
+        out.sections[section.key] = blocks
+        for _, parts in blocks:
+            for part in parts:
+                if isinstance(part, TablePart):
+                    out.tables.setdefault(part.key, part)
+                elif isinstance(part, ChartPart):
+                    out.charts.setdefault(part.key, part)
+    return out

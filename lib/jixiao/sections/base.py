@@ -4,7 +4,9 @@ A section module declares one ``Section``; ``jixiao.sections.SECTIONS`` lists th
 Its numbers come from its figure module (``jixiao.figures.<key>``, declared as ``figures``); ``compute``
 adds what only a page needs: the words for each null (``notes``), the footnotes on published figures the
 data does not reproduce, and for a section without numbers of its own (the overview) its ``finish``.
-Display blocks take a ``SectionView`` and show tables, charts and prose.
+Display blocks take a ``SectionView`` and return its parts (``present.parts``: notes, tables and charts,
+each table and chart under a stable key ``"<section>.<name>"`` that ``parts`` declares, so a report template
+can be checked before any data exists).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Callable, Mapping
 
 from jixiao.core.period import Period
 from jixiao.figures.base import Computed, Figures, PeriodInputs
+from jixiao.present.parts import Note
 from jixiao.sections.frames import report_frame
 from jixiao.sections.published import published_notes
 
@@ -28,7 +31,7 @@ class SectionResult:
 @dataclass(frozen=True)
 class Block:
     heading: str  # the notebook's markdown heading above the block
-    show: Callable[["SectionView"], None]
+    show: Callable[["SectionView"], list]  # the block's parts (present.parts)
     # a block that has something to show only for some periods or evaluations: it prints its own heading, and
     # nothing at all when this says so (its notebook has no markdown heading for it)
     shows: Callable[["SectionView"], bool] | None = None
@@ -56,6 +59,9 @@ class Section:
     # the Tables behind it: its figures' own plus every table of the sections it waits on (filled in by the
     # registry, never by hand, so a section's run key follows whatever it is computed from)
     reads: tuple[str, ...] = ()
+    # the keys of the tables and charts its blocks may return (without the "<key>." prefix): a template's
+    # table("expenditure.bands") is checked against them before any data exists
+    parts: tuple[str, ...] = ()
 
     @property
     def waits_on(self) -> tuple[str, ...]:
@@ -89,6 +95,23 @@ class Section:
     @property
     def notebook(self) -> str:
         return f"{self.key}.ipynb"
+
+    @property
+    def part_keys(self) -> tuple[str, ...]:
+        return tuple(f"{self.key}.{name}" for name in self.parts)
+
+    def blocks_parts(self, view: "SectionView") -> list[tuple["Block", list]]:
+        """Each block with the parts it returns for ``view``; a key a block returns must be declared."""
+        out = []
+        for block in self.blocks:
+            parts = list(block.show(view) or [])
+            for part in parts:
+                key = getattr(part, "key", None)
+                if key is not None and key.split("#")[0] not in self.part_keys:
+                    raise ValueError(f"section {self.key}: part {key!r} is not declared in its parts "
+                                     f"({', '.join(self.part_keys)})")
+            out.append((block, parts))
+        return out
 
 
 @dataclass
@@ -138,21 +161,8 @@ class SectionView:
                 + (f"<p>{escape('；'.join(figures))}</p>" if figures else "")
                 + (f"<p>表:</p><ul>{names}</ul>" if names else ""))
 
-    def absent(self, key: str) -> bool:
-        """True (and says why, in words) when the metrics part ``key`` is null for this period."""
+    def missing(self, key: str) -> list:
+        """[a note saying why] when the metrics part ``key`` is null for this period, else []."""
         if self.metrics.get(key) is not None:
-            return False
-        display(note(self.metrics.get("notes", {}).get(key) or self.section.absent[key]))
-        return True
-
-
-def display(*objs) -> None:
-    from IPython.display import display as ipy_display
-
-    ipy_display(*objs)
-
-
-def note(text: str):
-    from jixiao.present.tables import note as present_note
-
-    return present_note(text)
+            return []
+        return [Note(self.metrics.get("notes", {}).get(key) or self.section.absent[key])]

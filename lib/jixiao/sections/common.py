@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jixiao.sections import base
+from jixiao.present.parts import Note
 
 
 def ranks(places: list[list[str]]) -> str:
@@ -22,13 +22,12 @@ class _Charts:
 charts = _Charts()
 
 
-def show_published_notes(view, *prefixes: str) -> None:
+def published_notes(view, *prefixes: str) -> list:
     """A footnote under the figures: each printed figure the data does not reproduce, both values and why."""
     if "published_differs" not in view.frames:
-        return
+        return []
     rows = view.frames["published_differs"]
     if prefixes:
         rows = rows[rows["figure"].map(lambda f: str(f).startswith(prefixes))]
-    for r in rows.itertuples():
-        why = f"原因：{r.reason}" if r.reason else "原因见“评价概况”的核对表"
-        base.display(base.note(f"注：{r.figure}，已发布报告刊印 {r.published}，由数据计算为 {r.computed}，本页采用计算值。{why}"))
+    return [Note(f"注：{r.figure}，已发布报告刊印 {r.published}，由数据计算为 {r.computed}，本页采用计算值。"
+                 + (f"原因：{r.reason}" if r.reason else "原因见“评价概况”的核对表")) for r in rows.itertuples()]

@@ -6,9 +6,11 @@ import pandas as pd
 
 
 from jixiao.figures import expenditure as figures
-from jixiao.present.tables import fmt_count, fmt_pct, fmt_wan, table, with_chart
-from jixiao.sections.base import Block, Section, SectionView, display, note
-from jixiao.sections.common import charts, ranks, show_published_notes
+from jixiao.contract.fields import GE, MONEY, RATE, TEXT
+from jixiao.present.format import fmt_pct, fmt_wan
+from jixiao.present.parts import ChartPart, Note, table
+from jixiao.sections.base import Block, Section, SectionView
+from jixiao.sections.common import published_notes, ranks
 
 # the labels of the published figures this page shows (published.py), for its footnotes
 EXPENDITURE_FIGURES = ("累计安排预算", "实际支出", "立项批复金额", "支出率", "已批复子项目", "暂未下达资金", "投资",
@@ -31,104 +33,107 @@ def is_whole_span(r: SectionView) -> bool:
 # --- display blocks ------------------------------------------------------------------------
 
 
-def budget_execution(r: SectionView) -> None:
-    if r.absent("expenditure"):
-        return
+def budget_execution(r: SectionView) -> list:
+    if gone := r.missing("expenditure"):
+        return gone
     e = r.metrics["expenditure"]
     if is_whole_span(r):
-        display(note(f"{r.period.label} 年期间累计安排预算 {fmt_wan(e['budget'])} 万元，实际支出 "
-                     f"{fmt_wan(e['spent'])} 万元，支出率为 {fmt_pct(e['rate'])}。"))
+        said = (f"{r.period.label} 年期间累计安排预算 {fmt_wan(e['budget'])} 万元，实际支出 "
+                f"{fmt_wan(e['spent'])} 万元，支出率为 {fmt_pct(e['rate'])}。")
     else:
-        display(note(f"本期（{r.period.label} 年）安排预算 {fmt_wan(e['budget'])} 万元，本期实际支出 "
-                     f"{fmt_wan(e['spent'])} 万元，本期支出率 {fmt_pct(e['rate'])}；截至期末累计（{r.span.first} 年起）"
-                     f"安排预算 {fmt_wan(e['budget_to_end'])} 万元，累计支出 {fmt_wan(e['paid_to_end'])} 万元，"
-                     f"累计支出率 {fmt_pct(e['spend_rate_budget_to_end'])}。"))
+        said = (f"本期（{r.period.label} 年）安排预算 {fmt_wan(e['budget'])} 万元，本期实际支出 "
+                f"{fmt_wan(e['spent'])} 万元，本期支出率 {fmt_pct(e['rate'])}；截至期末累计（{r.span.first} 年起）"
+                f"安排预算 {fmt_wan(e['budget_to_end'])} 万元，累计支出 {fmt_wan(e['paid_to_end'])} 万元，"
+                f"累计支出率 {fmt_pct(e['spend_rate_budget_to_end'])}。")
     by_year = r.frame("by_year")
     total = {"year": "合计", "initial_budget_wan": e["initial_budget_in_period"], "adjusted_budget_wan": e["budget"],
              "spent_wan": e["spent"], "rate": e["rate"], "adjustment_rate": e["adjustment_rate_in_period"]}
     shown = by_year.astype({"year": object})
+    shown["year"] = shown["year"].astype(str)
     if len(by_year) > 1:
         shown = pd.concat([shown, pd.DataFrame([total])], ignore_index=True)
-    listed = table(shown, {"year": ("年度", str), "initial_budget_wan": ("年初预算（万元）", fmt_wan),
-                           "adjusted_budget_wan": ("调整后预算（万元）", fmt_wan), "spent_wan": ("实际支出（万元）", fmt_wan),
-                           "rate": ("支出率", fmt_pct), "adjustment_rate": ("预算调整率", fmt_pct)},
+    listed = table("expenditure.by_year", shown,
+                   {"year": ("年度", TEXT), "initial_budget_wan": ("年初预算（万元）", MONEY),
+                    "adjusted_budget_wan": ("调整后预算（万元）", MONEY), "spent_wan": ("实际支出（万元）", MONEY),
+                    "rate": ("支出率", RATE), "adjustment_rate": ("预算调整率", RATE)},
                    caption="分年度预算与支出（各年度当年）")
-    fig = charts.grouped_bars(by_year.assign(year=by_year["year"].astype(str)), "year",
-                              {"adjusted_budget_wan": "调整后预算", "spent_wan": "实际支出"},
-                              title="分年度调整后预算与实际支出（万元）", ylabel="万元", labels="{:,.2f}")
-    display(with_chart(listed, fig))
-    show_published_notes(r)
+    chart = ChartPart("expenditure.by_year", "分年度调整后预算与实际支出（万元）", "grouped_bars",
+                      (by_year.assign(year=by_year["year"].astype(str)), "year",
+                       {"adjusted_budget_wan": "调整后预算", "spent_wan": "实际支出"}),
+                      {"title": "分年度调整后预算与实际支出（万元）", "ylabel": "万元", "labels": "{:,.2f}"})
+    return [Note(said), listed, chart, *published_notes(r)]
 
 
-def by_domain(r: SectionView) -> None:
-    if r.absent("expenditure"):
-        return
+def by_domain(r: SectionView) -> list:
+    if gone := r.missing("expenditure"):
+        return gone
     if "domains" not in r.frames:
-        display(note("没有子项目表，无法按领域统计。"))
-        return
+        return [Note("没有子项目表，无法按领域统计。")]
     domains = r.frame("domains")
     e = r.metrics["expenditure"]
     end = r.period.end.isoformat()
     if domains.empty:
-        display(note(f"截至 {end}，尚无已批复的子项目。" + approvals_note(r)))
-        return
-    display(note(f"子项目个数、立项批复金额和投资占比为截至 {end} 已批复的子项目；预算、支出和支出率为本期"
-                 f"（{r.period.label} 年）。" + approvals_note(r)))
-    display(note("投资金额前三的领域：" + ranks(e["investment_top3_to_end"]) + "；子项目数量前三的领域："
-                 + ranks(e["subproject_count_top3_to_end"]) + "。"))
-    listed = table(domains, {"domain": ("领域", None), "subprojects": ("已批复子项目（个）", fmt_count),
-                             "approved_wan": ("立项批复金额（万元）", fmt_wan), "share": ("投资占比", fmt_pct),
-                             "adjusted_budget_wan": ("本期预算（万元）", fmt_wan), "spent_wan": ("本期支出（万元）", fmt_wan),
-                             "rate": ("本期支出率", fmt_pct)},
+        return [Note(f"截至 {end}，尚无已批复的子项目。" + approvals_note(r))]
+    listed = table("expenditure.domains", domains,
+                   {"domain": ("领域", TEXT), "subprojects": ("已批复子项目（个）", GE),
+                    "approved_wan": ("立项批复金额（万元）", MONEY), "share": ("投资占比", RATE),
+                    "adjusted_budget_wan": ("本期预算（万元）", MONEY), "spent_wan": ("本期支出（万元）", MONEY),
+                    "rate": ("本期支出率", RATE)},
                    caption=f"分领域投资（截至 {end}）与本期支出")
-    fig = charts.bar_chart(domains["domain"], [s * 100 if s is not None and s == s else 0 for s in domains["share"]],
-                           title=f"各领域投资金额占比（截至 {end}，%）", ylabel="%", value_format="{:.2f}%")
-    display(with_chart(listed, fig))
+    title = f"各领域投资金额占比（截至 {end}，%）"
+    chart = ChartPart("expenditure.domains", title, "bar_chart",
+                      (list(domains["domain"]), [s * 100 if s is not None and s == s else 0 for s in domains["share"]]),
+                      {"title": title, "ylabel": "%", "value_format": "{:.2f}%"})
+    return [Note(f"子项目个数、立项批复金额和投资占比为截至 {end} 已批复的子项目；预算、支出和支出率为本期"
+                 f"（{r.period.label} 年）。" + approvals_note(r)),
+            Note("投资金额前三的领域：" + ranks(e["investment_top3_to_end"]) + "；子项目数量前三的领域："
+                 + ranks(e["subproject_count_top3_to_end"]) + "。"),
+            listed, chart]
 
 
-def bands(r: SectionView) -> None:
-    if r.absent("expenditure"):
-        return
+def bands(r: SectionView) -> list:
+    if gone := r.missing("expenditure"):
+        return gone
     e = r.metrics["expenditure"]
     if "bands" not in r.frames:
-        display(note("没有子项目表，无法统计子项目支出率。"))
-        return
+        return [Note("没有子项目表，无法统计子项目支出率。")]
     end = r.period.end.isoformat()
-    display(note(f"截至 {end}，共有 {e['subprojects']} 个已批复子项目，立项批复金额合计 {fmt_wan(e['approved_total'])} "
-                 f"万元。各子项目支出率 = 截至期末累计支出 ÷ 立项批复金额，按区间分档（含下限不含上限）；合计累计支出 "
-                 f"{fmt_wan(e['spent_to_end'])} 万元，占立项批复金额 {fmt_pct(e['spend_rate_to_end'])}。" + approvals_note(r)))
     shown = r.frame("bands")
-    listed = table(shown, {"band": ("支出率区间", None), "subprojects": ("子项目（个）", fmt_count), "share": ("占比", fmt_pct)},
+    listed = table("expenditure.bands", shown, {"band": ("支出率区间", TEXT), "subprojects": ("子项目（个）", GE),
+                                                "share": ("占比", RATE)},
                    caption=f"子项目支出率分布（截至 {end}）")
-    fig = charts.bar_chart(shown["band"], shown["subprojects"], title=f"子项目支出率分布（截至 {end}，个）",
-                           ylabel="个", value_format="{:,.0f}")
-    display(with_chart(listed, fig))
+    title = f"子项目支出率分布（截至 {end}，个）"
+    chart = ChartPart("expenditure.bands", title, "bar_chart", (list(shown["band"]), list(shown["subprojects"])),
+                      {"title": title, "ylabel": "个", "value_format": "{:,.0f}"})
+    return [Note(f"截至 {end}，共有 {e['subprojects']} 个已批复子项目，立项批复金额合计 {fmt_wan(e['approved_total'])} "
+                 f"万元。各子项目支出率 = 截至期末累计支出 ÷ 立项批复金额，按区间分档（含下限不含上限）；合计累计支出 "
+                 f"{fmt_wan(e['spent_to_end'])} 万元，占立项批复金额 {fmt_pct(e['spend_rate_to_end'])}。" + approvals_note(r)),
+            listed, chart]
 
 
-def no_funds(r: SectionView) -> None:
-    if r.absent("expenditure"):
-        return
+def no_funds(r: SectionView) -> list:
+    if gone := r.missing("expenditure"):
+        return gone
     ids = r.metrics["expenditure"].get("no_funds_subprojects", [])
     end = r.period.end.isoformat()
     if not ids:
-        display(note(f"截至 {end}，已批复子项目均已有支付。"))
-        return
-    display(note(f"截至 {end}，有 {len(ids)} 个已批复子项目暂未下达资金（期末前无支付记录），计入“低于60%”档。"))
-    display(table(r.frame("no_funds"), {"subproject_id": ("子项目编号", None), "name": ("子项目名称", None),
-                                        "domain": ("领域", None), "unit": ("业务单位", None),
-                                        "approved_wan": ("立项批复金额（万元）", fmt_wan)},
-                  caption=f"暂未下达资金的子项目（截至 {end}）"))
+        return [Note(f"截至 {end}，已批复子项目均已有支付。")]
+    return [Note(f"截至 {end}，有 {len(ids)} 个已批复子项目暂未下达资金（期末前无支付记录），计入“低于60%”档。"),
+            table("expenditure.no_funds", r.frame("no_funds"),
+                  {"subproject_id": ("子项目编号", TEXT), "name": ("子项目名称", TEXT), "domain": ("领域", TEXT),
+                   "unit": ("业务单位", TEXT), "approved_wan": ("立项批复金额（万元）", MONEY)},
+                  caption=f"暂未下达资金的子项目（截至 {end}）")]
 
 
-def subproject_rates(r: SectionView) -> None:
+def subproject_rates(r: SectionView) -> list:
     """The per-subproject table behind the bands, lowest rate first."""
-    if r.absent("expenditure") or "subproject_rates" not in r.frames:
-        return
+    if r.missing("expenditure") or "subproject_rates" not in r.frames:
+        return []
     end = r.period.end.isoformat()
-    display(table(r.frame("subproject_rates"), {
-        "subproject_id": ("子项目编号", None), "name": ("子项目名称", None), "domain": ("领域", None),
-        "approved_wan": ("立项批复金额（万元）", fmt_wan), "spent_to_end_wan": ("截至期末累计支出（万元）", fmt_wan),
-        "rate": ("支出率", fmt_pct), "band": ("区间", None)}, caption=f"各子项目支出率（截至 {end}）"))
+    return [table("expenditure.subproject_rates", r.frame("subproject_rates"), {
+        "subproject_id": ("子项目编号", TEXT), "name": ("子项目名称", TEXT), "domain": ("领域", TEXT),
+        "approved_wan": ("立项批复金额（万元）", MONEY), "spent_to_end_wan": ("截至期末累计支出（万元）", MONEY),
+        "rate": ("支出率", RATE), "band": ("区间", TEXT)}, caption=f"各子项目支出率（截至 {end}）")]
 
 
 def index_figures(metrics) -> list[str]:
@@ -149,6 +154,7 @@ SECTION = Section(
         Block("四、暂未下达资金的子项目", no_funds),
         Block("附:各子项目支出率", subproject_rates),
     ),
+    parts=("by_year", "domains", "bands", "no_funds", "subproject_rates"),
     index_figures=index_figures,
     absent={"expenditure": "本期没有预算或支付数据（预算表、支出表缺失或无本期记录），资金使用指标为空。"},
     published_figures=EXPENDITURE_FIGURES,

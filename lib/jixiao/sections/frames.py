@@ -12,7 +12,7 @@ from typing import Callable
 
 import pandas as pd
 
-from jixiao.present.tables import fmt_count, fmt_date, fmt_pct, fmt_points, fmt_small_pct, fmt_wan, fmt_weight
+from jixiao.present.format import fmt_count, fmt_date, fmt_pct, fmt_points, fmt_wan, fmt_weight
 
 Format = Callable[[object], str] | None
 
@@ -31,7 +31,7 @@ COLUMNS: dict[str, tuple[str, Format]] = {
     "month": ("月份", None), "star_1": ("1星(条)", fmt_count), "star_2": ("2星(条)", fmt_count),
     "star_3": ("3星(条)", fmt_count), "star_4": ("4星(条)", fmt_count), "star_5": ("5星(条)", fmt_count),
     "total": ("总评价(条)", fmt_count), "bad": ("差评(条)", fmt_count), "five_star": ("五星(条)", fmt_count),
-    "five_star_rate": ("五星好评率", fmt_pct), "bad_rate": ("差评率", fmt_small_pct), "level1": ("一级指标", None),
+    "five_star_rate": ("五星好评率", fmt_pct), "bad_rate": ("差评率", fmt_pct), "level1": ("一级指标", None),
     "level2": ("二级指标", None), "level3": ("三级指标", None), "weight": ("分值", fmt_weight),
     "score": ("得分", fmt_points), "achievement": ("完成等级", None), "note": ("评分说明", None),
     "indicator": ("三级指标", None), "metric": ("计分依据(键)", None), "figure": ("计分依据", None),

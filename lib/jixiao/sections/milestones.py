@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from jixiao.contract.sheets import STAGES
 from jixiao.figures import milestones as figures
-from jixiao.present.tables import fmt_count, fmt_date, fmt_pct, table, with_chart
-from jixiao.sections.base import Block, Section, SectionView, display, note
-from jixiao.sections.common import charts, show_published_notes
+from jixiao.contract.fields import DATE, GE, RATE, TEXT
+from jixiao.present.parts import ChartPart, Note, table
+from jixiao.sections.base import Block, Section, SectionView
+from jixiao.sections.common import published_notes
 
 
 def milestone_figures(inputs) -> tuple[str, ...]:
@@ -25,9 +26,9 @@ def stages_of(r: SectionView) -> list[str]:
     return list((r.metrics.get("declared") or {}).get("milestone_stages") or STAGES)
 
 
-def completion(r: SectionView) -> None:
-    if r.absent("milestones"):
-        return
+def completion(r: SectionView) -> list:
+    if gone := r.missing("milestones"):
+        return gone
     frame = r.frame("completion")
     end = r.period.end.isoformat()
     stages = stages_of(r)
@@ -39,38 +40,39 @@ def completion(r: SectionView) -> None:
         accepted = f"；完成验收按“{final}”统计"
     else:
         accepted = f"；完成验收按“{accepted}”统计，其中最终验收按“{final}”统计"
-    display(note(f"本次评价的进度阶段（按先后）：{'、'.join(stages)}{accepted}。"
+    said = Note(f"本次评价的进度阶段（按先后）：{'、'.join(stages)}{accepted}。"
                  f"计划完成日期在本期（{r.period.label} 年）内的节点为“计划”，{end} 前实际完成的为“完成”；"
                  "如期完成率 = 完成 ÷ 计划（已发布报告的口径）。另列其中实际完成日期不晚于计划完成日期的节点"
                  "（“未晚于计划日期”），它是“完成”的一部分，不是如期完成率的另一种算法。"
-                 "本期没有计划节点的阶段记为“—”。"))
+                 "本期没有计划节点的阶段记为“—”。")
     # a stage with nothing planned in the period shows "—", not zeros
     nothing = frame["planned"] == 0
     shown = frame.astype({c: object for c in ("planned", "done", "on_time")})
     for column in ("planned", "done", "on_time"):
         shown.loc[nothing, column] = None
-    listed = table(shown, {"stage": ("阶段", None), "planned": ("计划（个）", fmt_count), "done": ("完成（个）", fmt_count),
-                           "rate": ("如期完成率", fmt_pct), "on_time": ("其中未晚于计划日期（个）", fmt_count),
-                           "on_time_rate": ("未晚于计划日期占计划", fmt_pct)},
+    listed = table("milestones.completion", shown,
+                   {"stage": ("阶段", TEXT), "planned": ("计划（个）", GE), "done": ("完成（个）", GE),
+                    "rate": ("如期完成率", RATE), "on_time": ("其中未晚于计划日期（个）", GE),
+                    "on_time_rate": ("未晚于计划日期占计划", RATE)},
                    caption=f"各阶段计划与完成情况（计划在本期，截至 {end}）")
-    fig = charts.grouped_bars(frame[~nothing], "stage", {"planned": "计划", "done": "完成"},
-                              title="各阶段计划与完成节点（个）", ylabel="个", rotate=20)
-    display(with_chart(listed, fig))
-    show_published_notes(r)
+    chart = ChartPart("milestones.completion", "各阶段计划与完成节点（个）", "grouped_bars",
+                      (frame[~nothing], "stage", {"planned": "计划", "done": "完成"}),
+                      {"title": "各阶段计划与完成节点（个）", "ylabel": "个", "rotate": 20})
+    return [said, listed, chart, *published_notes(r)]
 
 
-def open_list(r: SectionView) -> None:
-    if r.absent("milestones"):
-        return
+def open_list(r: SectionView) -> list:
+    if gone := r.missing("milestones"):
+        return gone
     pending = r.frame("open")
     end = r.period.end.isoformat()
     if pending.empty:
-        display(note(f"本期计划的节点均已在 {end} 前完成。"))
-        return
-    display(note(f"计划在本期、截至 {end} 尚未完成的节点共 {len(pending)} 个（实际完成日期在期末之后的一并列出）："))
-    display(table(pending, {"subproject_id": ("子项目编号", None), "name": ("子项目名称", None), "stage": ("阶段", None),
-                            "planned_date": ("计划完成日期", fmt_date), "actual_date": ("实际完成日期", fmt_date)},
-                  caption=f"期末未完成的节点（截至 {end}）"))
+        return [Note(f"本期计划的节点均已在 {end} 前完成。")]
+    return [Note(f"计划在本期、截至 {end} 尚未完成的节点共 {len(pending)} 个（实际完成日期在期末之后的一并列出）："),
+            table("milestones.open", pending, {"subproject_id": ("子项目编号", TEXT), "name": ("子项目名称", TEXT),
+                                               "stage": ("阶段", TEXT), "planned_date": ("计划完成日期", DATE),
+                                               "actual_date": ("实际完成日期", DATE)},
+                  caption=f"期末未完成的节点（截至 {end}）")]
 
 
 def index_figures(metrics) -> list[str]:
@@ -87,6 +89,7 @@ SECTION = Section(
     title="产出时效（进度）",
     figures=figures.FIGURES,
     blocks=(Block("一、各阶段计划与完成情况", completion), Block("二、期末尚未完成的节点", open_list)),
+    parts=("completion", "open"),
     index_figures=index_figures,
     absent={"milestones": "本期没有计划完成的进度节点（进度表缺失或无本期计划），进度指标为空。"},
     published_figures=milestone_figures,

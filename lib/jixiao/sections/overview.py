@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from jixiao.present.tables import fmt_count, fmt_pct, fmt_points, fmt_small_pct, fmt_wan, table
+from jixiao.contract.fields import TEXT
+from jixiao.present.format import fmt_count, fmt_pct, fmt_points, fmt_wan
+from jixiao.present.parts import Heading, Note, table
 from jixiao.sections.published import published_comparison, published_disagreements
 from jixiao.figures.base import PeriodInputs
-from jixiao.sections.base import Block, Section, SectionResult, SectionView, display, note
+from jixiao.sections.base import Block, Section, SectionResult, SectionView
 
 
 def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
@@ -44,7 +46,7 @@ def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
         r = metrics["public_reviews"]
         window = f"{r['months'][0]} 至 {r['months'][1]}"
         rows += [(f"“好差评”总数（{window}，条）", fmt_count(r["total"])), ("五星好评率", fmt_pct(r["five_star_rate"])),
-                 ("差评率", fmt_small_pct(r["bad_rate"]))]
+                 ("差评率", fmt_pct(r["bad_rate"]))]
     if metrics.get("scoring"):
         rows += [("绩效得分", fmt_points(metrics["scoring"]["total"])), ("评价等级", metrics["scoring"]["grade"])]
     return pd.DataFrame(rows, columns=["item", "value"])
@@ -65,20 +67,22 @@ def finish(inputs: PeriodInputs) -> SectionResult:
     return SectionResult(figures, frames, notes)
 
 
-def key_figures(r: SectionView) -> None:
+def key_figures(r: SectionView) -> list:
+    parts = []
     # what the period leaves out comes first: read before the table, and the table then ends the page's text
     for key in ("survey", "scoring"):
         if r.metrics.get(key) is None and key in r.metrics.get("notes", {}):
-            display(note(r.metrics["notes"][key]))
+            parts.append(Note(r.metrics["notes"][key]))
             break
     # a list of figures, one a row: it may continue on the next page (its header repeated) rather than leave
     # the first page with its title alone
-    display(table(r.frame("key_figures"), {"item": ("项目", None), "value": ("数值", None)},
-                  caption=f"主要指标（{r.period.label}，截至 {r.period.end.isoformat()}）", align={"value": "right"},
-                  may_split=True))
+    parts.append(table("overview.key_figures", r.frame("key_figures"), {"item": ("项目", TEXT), "value": ("数值", TEXT)},
+                       caption=f"主要指标（{r.period.label}，截至 {r.period.end.isoformat()}）", align={"value": "right"},
+                       may_split=True))
     e = r.metrics.get("expenditure") or {}
     if e.get("approvals_as_of") == "evaluation":
-        display(note("子项目表没有“批复日期”：已批复子项目按评价时已知的批复情况计入本期。"))
+        parts.append(Note("子项目表没有“批复日期”：已批复子项目按评价时已知的批复情况计入本期。"))
+    return parts
 
 
 PUBLISHED_CHECK = "与已发布报告核对"
@@ -89,31 +93,30 @@ def has_published_check(r: SectionView) -> bool:
     return "published" in r.frames or bool(r.metrics.get("notes", {}).get("published"))
 
 
-def published_check(r: SectionView) -> None:
+def published_check(r: SectionView) -> list:
     if not has_published_check(r):
-        return  # no published figures to check here: no heading, no page of "nothing to check"
-    from IPython.display import HTML  # here: computing a period (the batch's parent) never imports IPython
-
-    display(HTML(f"<h2>{PUBLISHED_CHECK}</h2>"))
-    display(note("评价文件夹中有已发布报告刊印的数字时，逐项列出刊印值与由原始数据重新计算的值。不一致的项目通常是报告"
-                 "自身的算术或口径问题，以数据计算值为准。"))
+        return []  # no published figures to check here: no heading, no page of "nothing to check"
+    parts = [Heading(PUBLISHED_CHECK),
+             Note("评价文件夹中有已发布报告刊印的数字时，逐项列出刊印值与由原始数据重新计算的值。不一致的项目通常是报告"
+                  "自身的算术或口径问题，以数据计算值为准。")]
     problem = r.metrics.get("notes", {}).get("published")
     if problem:
-        display(note(problem))
-        return
+        return parts + [Note(problem)]
     comparison = r.frame("published")
     differing = published_disagreements(comparison)
     # the reasons are long prose: numbered notes under the table, so its columns keep their width
     reasons = [v for v in comparison["reason"] if v]
     marks = {v: f"注{i}" for i, v in enumerate(dict.fromkeys(reasons), start=1)}
-    display(table(comparison, {"figure": ("指标", None), "published": ("报告刊印值", None),
-                               "computed": ("数据计算值", None), "agrees": ("一致", lambda v: "是" if v else "否"),
-                               "reason": ("差异原因", lambda v: marks.get(v, "") if v else "")},
-                  caption="与已发布报告核对", align={"published": "right", "computed": "right"}))
-    for reason, mark in marks.items():
-        display(note(f"{mark}：{reason}"))
+    shown = comparison.assign(agrees=["是" if v else "否" for v in comparison["agrees"]],
+                              reason=[marks.get(v, "") if v else "" for v in comparison["reason"]])
+    parts.append(table("overview.published", shown, {"figure": ("指标", TEXT), "published": ("报告刊印值", TEXT),
+                                                     "computed": ("数据计算值", TEXT), "agrees": ("一致", TEXT),
+                                                     "reason": ("差异原因", TEXT)},
+                       caption="与已发布报告核对", align={"published": "right", "computed": "right"}, check=True))
+    parts += [Note(f"{mark}：{reason}") for reason, mark in marks.items()]
     if differing:
-        display(note(f"有 {differing} 项与报告刊印值不一致：以上“数据计算值”按报告所述口径由原始数据重新计算。"))
+        parts.append(Note(f"有 {differing} 项与报告刊印值不一致：以上“数据计算值”按报告所述口径由原始数据重新计算。"))
+    return parts
 
 
 def index_figures(metrics) -> list[str]:
@@ -127,6 +130,7 @@ SECTION = Section(
     figures=None,  # it shows the other sections' numbers, and the published ones beside them
     finish=finish,
     blocks=(Block("主要指标", key_figures), Block(PUBLISHED_CHECK, published_check, shows=has_published_check)),
+    parts=("key_figures", "published"),
     index_figures=index_figures,
     reads_published=True,
     after=("expenditure", "milestones", "satisfaction", "scoring"),

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from jixiao.contract.sheets import STAGES, default_roles
-from jixiao.present.tables import DASH, fmt_count, fmt_pct, fmt_points, fmt_small_pct, fmt_wan, round_pct
+from jixiao.present.format import DASH, fmt_count, fmt_pct, fmt_points, fmt_wan, round_percent
 
 POSITIVE = "满意合计"  # a survey share key meaning the options marked 是否满意 = 1 together
 
@@ -140,8 +140,8 @@ def _pairs(metrics: dict, published: dict):
         places = max(len(str(printed).split(".")[-1]) if "." in str(printed) else 0, 2)
         # shown at the suite's rule (0.0049%); it agrees when it rounds to the printed places
         computed = got.get("bad_rate")
-        shown = fmt_small_pct(computed) if computed is not None else DASH
-        agrees = computed is not None and f"{round_pct(computed, places)}%" == f"{printed}%"
+        shown = fmt_pct(computed) if computed is not None else DASH
+        agrees = computed is not None and f"{round_percent(computed, places)}%" == f"{printed}%"
         yield "差评率", f"{printed}%", shown, why.get("bad_rate"), agrees
 
 

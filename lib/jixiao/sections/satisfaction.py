@@ -8,9 +8,11 @@ import pandas as pd
 
 from jixiao.figures import satisfaction as figures
 from jixiao.figures.base import WHOLE_SPAN_ONLY
-from jixiao.present.tables import fmt_count, fmt_pct, fmt_small_pct, table, with_chart
-from jixiao.sections.base import Block, Section, SectionView, display, note
-from jixiao.sections.common import charts, show_published_notes
+from jixiao.contract.fields import GE, RATE, TEXT, TIAO
+from jixiao.present.format import fmt_count, fmt_pct
+from jixiao.present.parts import ChartPart, Note, table
+from jixiao.sections.base import Block, Section, SectionView
+from jixiao.sections.common import published_notes
 
 WHOLE_EVALUATION_NOTE = "问卷调查与评分表不分年度，覆盖整个评价期（{span}）；单年度报告不单列，请见 {span} 报告。"
 
@@ -32,49 +34,54 @@ def summary_rows(summary: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def survey_results(r: SectionView) -> None:
-    if r.absent("survey"):
-        return
+def survey_results(r: SectionView) -> list:
+    if gone := r.missing("survey"):
+        return gone
     shares = r.frame("survey_shares")
     summary = summary_rows(r.frame("survey_summary"), shares)
-    display(note(f"共 {r.metrics['survey']['respondents']} 个单位参与问卷调查。各选项占比 = 选择该项的单位 ÷ 回答该题的单位；"
-                 "“计入合计的选项”为选项表中“是否满意”标为 1 的选项，合计占比以这些选项命名。"))
-    display(table(summary, {"question": ("题目", None), "answered": ("回答（个）", fmt_count),
-                            "option_shares": ("计入合计的选项及占比", None),
-                            "positive_options": ("合计的选项", None),
-                            "positive_share": ("合计占比", fmt_pct)},
-                  caption="各题主要选项占比"))
-    show_published_notes(r, "问卷")
-    for question, group in shares.groupby("question", sort=False):
-        shown = table(group, {"option": ("选项", None), "count": ("单位（个）", fmt_count), "share": ("占比", fmt_pct),
-                              "positive": ("计入合计", lambda v: "是" if v else "")}, caption=question)
+    parts = [Note(f"共 {r.metrics['survey']['respondents']} 个单位参与问卷调查。各选项占比 = 选择该项的单位 ÷ 回答该题的单位；"
+                  "“计入合计的选项”为选项表中“是否满意”标为 1 的选项，合计占比以这些选项命名。"),
+             table("satisfaction.survey", summary, {"question": ("题目", TEXT), "answered": ("回答（个）", GE),
+                                                    "option_shares": ("计入合计的选项及占比", TEXT),
+                                                    "positive_options": ("合计的选项", TEXT),
+                                                    "positive_share": ("合计占比", RATE)},
+                   caption="各题主要选项占比"),
+             *published_notes(r, "问卷")]
+    for number, (question, group) in enumerate(shares.groupby("question", sort=False), start=1):
+        group = group.assign(positive=["是" if v else "" for v in group["positive"]])
+        parts.append(table(f"satisfaction.question#{number}", group,
+                           {"option": ("选项", TEXT), "count": ("单位（个）", GE), "share": ("占比", RATE),
+                            "positive": ("计入合计", TEXT)}, caption=str(question)))
         bar = pd.DataFrame([group["share"].fillna(0.0).tolist()], columns=group["option"].tolist(), index=[""])
-        display(with_chart(shown, charts.stacked_shares(bar, title=question)))
+        parts.append(ChartPart(f"satisfaction.question#{number}", str(question), "stacked_shares", (bar,),
+                               {"title": str(question)}))
+    return parts
 
 
-def public_reviews(r: SectionView) -> None:
-    if r.absent("public_reviews"):
-        return
+def public_reviews(r: SectionView) -> list:
+    if gone := r.missing("public_reviews"):
+        return gone
     v = r.metrics["public_reviews"]
     months = r.frame("review_months")
     window = f"{v['months'][0]} 至 {v['months'][1]}"
     beyond = ""
     if v["months"][1] > f"{r.period.last}-12":
         beyond = f"统计月份延至 {v['months'][1]}，晚于本期末 {r.period.end.isoformat()}（与已发布报告的统计口径一致）。"
-    display(note(f"统计月份 {window}，共 {v['month_count']} 个月。“好差评”总评价 {fmt_count(v['total'])} 条，"
-                 f"其中五星好评 {fmt_count(v['five_star'])} 条，五星好评率 {fmt_pct(v['five_star_rate'])}；差评（1星及2星）"
-                 f"{fmt_count(v['bad'])} 条，差评率 {fmt_small_pct(v['bad_rate'])}。" + beyond))
-    show_published_notes(r, "好差评", "五星", "差评")
     stars = pd.DataFrame({"star": ["1星", "2星", "3星", "4星", "5星"], "n": list(v["stars"].values())})
     stars["share"] = stars["n"] / v["total"]
-    display(table(stars, {"star": ("星级", None), "n": ("评价数（条）", fmt_count), "share": ("占比", fmt_small_pct)},
-                  caption=f"按星级（{window}）"))
-    display(table(months, {"month": ("月份", None), "total": ("总评价（条）", fmt_count), "star_5": ("五星（条）", fmt_count),
-                           "bad": ("差评（条）", fmt_count), "five_star_rate": ("五星好评率", fmt_pct)},
-                  caption=f"按月份（{window}）"))
-    fig = charts.line_chart(months["month"], {"总评价（万条）": (months["total"] / 10000).tolist()},
-                            title=f"“好差评”月度评价数（{window}，万条）", ylabel="万条")
-    display(charts.show(fig))
+    title = f"“好差评”月度评价数（{window}，万条）"
+    return [Note(f"统计月份 {window}，共 {v['month_count']} 个月。“好差评”总评价 {fmt_count(v['total'])} 条，"
+                 f"其中五星好评 {fmt_count(v['five_star'])} 条，五星好评率 {fmt_pct(v['five_star_rate'])}；差评（1星及2星）"
+                 f"{fmt_count(v['bad'])} 条，差评率 {fmt_pct(v['bad_rate'])}。" + beyond),
+            *published_notes(r, "好差评", "五星", "差评"),
+            table("satisfaction.stars", stars, {"star": ("星级", TEXT), "n": ("评价数（条）", TIAO), "share": ("占比", RATE)},
+                  caption=f"按星级（{window}）"),
+            table("satisfaction.review_months", months,
+                  {"month": ("月份", TEXT), "total": ("总评价（条）", TIAO), "star_5": ("五星（条）", TIAO),
+                   "bad": ("差评（条）", TIAO), "five_star_rate": ("五星好评率", RATE)}, caption=f"按月份（{window}）"),
+            ChartPart("satisfaction.review_months", title, "line_chart",
+                      (list(months["month"]), {"总评价（万条）": (months["total"] / 10000).tolist()}),
+                      {"title": title, "ylabel": "万条"})]
 
 
 def index_figures(metrics) -> list[str]:
@@ -91,6 +98,7 @@ SECTION = Section(
     title="满意度",
     figures=figures.FIGURES,
     blocks=(Block("一、使用单位问卷调查", survey_results), Block("二、群众“好差评”", public_reviews)),
+    parts=("survey", "question", "stars", "review_months"),
     index_figures=index_figures,
     applies=lambda m: m.get("survey") is not None or m.get("public_reviews") is not None,
     absent={"survey": "没有问卷数据（问卷表缺失），问卷指标为空。",

@@ -1,0 +1,109 @@
+"""The outputs of a period's report, one line each: its name, file, the index's link text, its writer, the
+periods it is written for and what its bytes depend on.
+
+The report task writes every format of the list (``run.execute``), the batch records, keeps and removes their
+files and keys its reports on the list (``run.batch``), and the index links them in this order
+(``output.index``). Adding an output (the annual 自评表) is one writer and one line in ``FORMATS``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+# what a format's bytes may depend on, besides the period's parts (sections.PeriodParts)
+PARTS, TEMPLATE, COVER, PUBLISHED, REFERENCE_DOCX, PROVENANCE = (
+    "parts", "template", "cover", "published", "reference_docx", "provenance")
+
+
+@dataclass
+class ReportBuild:
+    """What one period's outputs are written from: its parts and settings; the Document and the rendered HTML
+    (with its PDF) are made once, when a writer first needs them."""
+
+    period_dir: Path
+    parts: object  # sections.PeriodParts
+    project: str
+    period: str
+    span: str
+    published: dict | None = None
+    template_text: str | None = None
+    template_name: str = ""
+    settings: dict = field(default_factory=dict)  # the cover's data
+    reference_docx: bytes | None = None
+    logs: dict = field(default_factory=dict)  # failed section -> where its log is
+    parameters: dict = field(default_factory=dict)  # the run's, for the workpapers' provenance
+    inputs: dict = field(default_factory=dict)
+    run_time: str = ""
+
+    @functools.cached_property
+    def doc(self):
+        from jixiao.output.report import build_document
+
+        metrics = dict(self.parts.metrics)
+        metrics.setdefault("project", self.project)
+        metrics.setdefault("period", self.period)
+        metrics.setdefault("span", self.span)
+        return build_document(self.parts, metrics=metrics, published=self.published, template_text=self.template_text,
+                              template_name=self.template_name, settings=self.settings, logs=self.logs)
+
+    @functools.cached_property
+    def rendered(self):
+        """(HTML text, a function giving the PDF bytes) from one glyph check and one font cut."""
+        from jixiao.output.document import TEMPLATE_CSS, document_body, render_report_lazily
+
+        title = f"{self.project} {self.doc.title}({self.period})"
+        return render_report_lazily(title, document_body(self.doc), f"{self.project} · {self.period}", TEMPLATE_CSS)
+
+
+def write_html(build: ReportBuild) -> bytes:
+    return build.rendered[0].encode("utf-8")
+
+
+def write_pdf(build: ReportBuild) -> bytes:
+    return build.rendered[1]()
+
+
+def write_docx(build: ReportBuild) -> bytes:
+    from jixiao.output.docx import write_docx as word
+
+    return word(build.doc, reference_docx=build.reference_docx)
+
+
+def write_workpapers(build: ReportBuild) -> bytes:
+    from jixiao.output.document import workpapers_html
+
+    return workpapers_html(build.period_dir, build.parts, project=build.project, period=build.period,
+                           parameters=build.parameters, inputs=build.inputs, run_time=build.run_time).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ReportFormat:
+    name: str  # in run records and index.json
+    file: str  # in the period's folder
+    label: str  # the index's link
+    write: Callable[[ReportBuild], bytes]
+    periods: str = "all"  # "all" | "span" (the whole evaluation only) | "years" (each single year only)
+    depends: tuple[str, ...] = (PARTS, TEMPLATE, COVER, PUBLISHED)
+    pdf: bool = False  # written only when the run makes PDFs
+
+    def applies(self, period: str, span: str, pdf: bool = True) -> bool:
+        if self.pdf and not pdf:
+            return False
+        whole = period == span
+        return self.periods == "all" or (self.periods == "span") == whole
+
+
+FORMATS: tuple[ReportFormat, ...] = (
+    ReportFormat("html", "report.html", "报告 HTML", write_html),
+    ReportFormat("pdf", "report.pdf", "报告 PDF", write_pdf, pdf=True),
+    ReportFormat("docx", "report.docx", "报告 Word", write_docx, depends=(PARTS, TEMPLATE, COVER, PUBLISHED, REFERENCE_DOCX)),
+    ReportFormat("workpapers", "workpapers.html", "工作底稿", write_workpapers, depends=(PARTS, PUBLISHED, PROVENANCE)),
+)
+BY_NAME = {f.name: f for f in FORMATS}
+
+
+def formats_for(period: str, span: str, pdf: bool = True) -> tuple[ReportFormat, ...]:
+    return tuple(f for f in FORMATS if f.applies(period, span, pdf))

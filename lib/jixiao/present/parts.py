@@ -1,0 +1,239 @@
+"""What a display block returns: typed parts, shown in a notebook and written into every document.
+
+``Note`` is a sentence computed from data; ``TablePart`` a table with a stable key (``"<section>.<name>"``,
+chosen in code, never from its caption), a caption, typed columns (``contract.fields`` kinds) and rows of
+values; ``ChartPart`` a chart with its key, caption and what draws it (a ``present.charts`` function and its
+data), rendered only where an output needs it. ``show(parts)`` displays them in a notebook (tables as HTML, a
+table followed by its chart kept together); the report, the Word file and the workbooks read the same parts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from html import escape
+
+from jixiao.contract.fields import TEXT, Kind
+from jixiao.present import format as fmt
+
+WRAP_AFTER = 18  # a text column whose longest cell is longer than this many characters may wrap
+PROSE_AFTER = 30
+HEADER_NOWRAP = 6  # a header up to this many characters stays on one line
+SHORT_TABLE_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str  # plain text from data: every writer escapes it
+
+    def html(self) -> str:
+        return f'<p class="jx-note">{escape(self.text)}</p>'
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading a block prints itself (a block shown only for some periods has no notebook heading)."""
+
+    text: str
+
+    def html(self) -> str:
+        return f"<h2>{escape(self.text)}</h2>"
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: Kind = TEXT
+    align: str = ""  # "left" | "right"; default: numbers right, text left
+
+    @property
+    def right(self) -> bool:
+        return (self.align or ("right" if self.kind.kind in fmt.NUMERIC else "left")) == "right"
+
+
+@dataclass(eq=False)
+class TablePart:
+    key: str
+    caption: str
+    columns: tuple[Column, ...]
+    rows: list[tuple]  # typed values (numbers, dates, text; None for blank)
+    may_split: bool = False  # a long list of figures may continue on the next page
+    check: bool = False  # a check table: the workpapers carry it, the reader's report does not
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def texts(self) -> list[list[str]]:
+        """Every cell as printed."""
+        return [[fmt.cell(c.kind, v) for c, v in zip(self.columns, row)] for row in self.rows]
+
+    def html(self, caption: str | None = None) -> str:
+        """The table as the page shows it; ``caption``: printed instead of its own (the report's 表N …)."""
+        cells = self.texts()
+        classes = []
+        for i, column in enumerate(self.columns):
+            wraps = column.kind.kind not in fmt.NUMERIC and max((len(r[i]) for r in cells), default=0) > WRAP_AFTER
+            classes.append(("jx-num" if column.right else "jx-text") + (" jx-wrap" if wraps else ""))
+        head = "".join(f'<th class="{cls.replace(" jx-wrap", "")}{" jx-wrap" if len(c.header) > HEADER_NOWRAP else ""}">'
+                       f"{escape(c.header)}</th>" for c, cls in zip(self.columns, classes))
+        body = "".join("<tr>" + "".join(f'<td class="{cls}">{escape(v)}</td>' for cls, v in zip(classes, row))
+                       + "</tr>\n" for row in cells)
+        shown = self.caption if caption is None else caption
+        cap = f"<caption>{escape(shown)}</caption>" if shown else ""
+        extra = " jx-short" if len(cells) <= SHORT_TABLE_ROWS and not self.may_split else ""
+        if any(max((len(r[i]) for r in cells), default=0) > PROSE_AFTER for i, cls in enumerate(classes) if "jx-wrap" in cls):
+            extra += " jx-wide"  # prose gets the page's width to wrap in
+        return (f'<table border="0" class="dataframe jx-table{extra}">{cap}<thead><tr>{head}</tr></thead>'
+                f"<tbody>\n{body}</tbody></table>")
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def digest(self) -> str:
+        return _digest(["table", self.key, self.caption, [(c.header, c.kind.kind, c.kind.unit, c.align) for c in self.columns],
+                        self.rows, self.may_split, self.check])
+
+
+@dataclass(eq=False)
+class ChartPart:
+    key: str
+    caption: str
+    draw: str  # the present.charts function that draws it
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def figure(self):
+        from jixiao.present import charts
+
+        return getattr(charts, self.draw)(*self.args, **self.kwargs)
+
+    def png(self, dpi: int | None = None) -> bytes:
+        """The chart as PNG (110 dpi for screens, 300 for Word), cached by its spec's digest."""
+        from jixiao.present import charts
+
+        dpi = dpi or charts.SCREEN_DPI
+        key = (self.digest(), dpi)
+        if key not in _PNG_CACHE:
+            if len(_PNG_CACHE) > 64:
+                _PNG_CACHE.clear()
+            _PNG_CACHE[key] = charts.png(self.figure(), dpi)
+        return _PNG_CACHE[key]
+
+    def html(self) -> str:
+        import base64
+
+        return (f'<img src="data:image/png;base64,{base64.b64encode(self.png()).decode()}" '
+                f'alt="{escape(self.caption)}">')
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def digest(self) -> str:
+        return _digest(["chart", self.key, self.caption, self.draw, self.args, self.kwargs])
+
+
+_PNG_CACHE: dict = {}
+
+
+def _plain(value):
+    """A JSON form of a chart's or table's data, for its digest."""
+    import datetime as dt
+
+    if hasattr(value, "to_dict") and hasattr(value, "columns"):  # a DataFrame
+        return {"frame": [list(map(str, value.columns)), list(map(str, value.index)),
+                          [[_plain(v) for v in row] for row in value.itertuples(index=False, name=None)]]}
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # a Series or array
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return "NaN"
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if fmt.blank(value):
+        return None
+    return str(value)
+
+
+def _digest(data) -> str:
+    return hashlib.sha256(json.dumps(_plain(data), ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def table(key: str, frame, columns: dict[str, tuple[str, Kind]] | None = None, *, caption: str = "",
+          align: dict[str, str] | None = None, may_split: bool = False, check: bool = False) -> TablePart:
+    """A TablePart from ``frame``: ``columns`` maps a column to (Chinese header, kind); a column whose values
+    are computed words should be made so in the frame first. Without ``columns``: every column, as text."""
+    columns = columns or {str(c): (str(c), TEXT) for c in frame.columns}
+    align = align or {}
+    cols = tuple(Column(header, kind, align.get(name, "")) for name, (header, kind) in columns.items())
+    rows = [tuple(_value(v, c.kind) for v, c in zip(values, cols))
+            for values in zip(*(list(frame[name]) for name in columns))] if len(frame) else []
+    return TablePart(key, caption, cols, rows, may_split=may_split, check=check)
+
+
+def _value(value, kind: Kind):
+    """A cell as a plain Python value of its kind (numpy and pandas types out; blanks None)."""
+    k = kind.kind
+    if k == "list":
+        return [_value(v, kind) if not isinstance(v, str) else v for v in list(value)] \
+            if hasattr(value, "__iter__") and not isinstance(value, str) else value
+    if fmt.blank(value):
+        return None
+    if k in ("count", "year"):
+        return int(value)
+    if k in ("money", "rate", "score", "weight"):
+        return float(value)
+    if k == "date":
+        import datetime as dt
+
+        if hasattr(value, "to_pydatetime"):
+            value = value.to_pydatetime()
+        return value.date() if isinstance(value, dt.datetime) else value
+    return value if isinstance(value, str) else str(value)
+
+
+def html(parts) -> list[str]:
+    """Each shown output's HTML: a table followed by its chart is one (kept together on paper)."""
+    out, parts = [], list(parts)
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if isinstance(part, TablePart) and i + 1 < len(parts) and isinstance(parts[i + 1], ChartPart):
+            out.append(f'<div class="jx-keep">{part.html()}{parts[i + 1].html()}</div>')
+            i += 2
+            continue
+        out.append(part.html())
+        i += 1
+    return out
+
+
+class Shown:
+    """One output in a notebook: its HTML (the page's export reads it)."""
+
+    def __init__(self, html: str):
+        self._html = html
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+
+def show(parts) -> None:
+    """Display ``parts`` (a block's list, or one part) in the notebook."""
+    from IPython.display import display
+
+    if isinstance(parts, (Note, Heading, TablePart, ChartPart)):
+        parts = [parts]
+    for shown in html(parts or []):
+        display(Shown(shown))

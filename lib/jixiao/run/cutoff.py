@@ -1,0 +1,84 @@
+"""Early cut-off: what a run need not make again because what it is made from did not change.
+
+A section page is made from its period's metrics.json and its own frames (the parts its blocks return), its
+notebook, its parameters and the environment: ``page_key``. When a page's inputs changed (its run key) but its
+page key did not, the page on disk stands (``kept_page``): one survey answer edited re-renders only the pages
+whose figures moved. A report's outputs each depend on part of what the report is made from (``output.formats``:
+the parts, the template and cover, the reference document, the provenance): ``format_keys`` keys each output on
+its own, and ``kept_formats`` says which of them stand, so a template edit rebuilds the report and not its
+workpapers, and a changed input file whose figures did not move rebuilds the workpapers only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jixiao.contract.fingerprint import sha256_file, sha256_json
+from jixiao.output.index import Status
+from jixiao.run.runkeys import all_unchanged, read_record
+
+
+def page_key(opened, period: str, section: str, parameters: dict) -> str:
+    """What a section page of ``period`` is made from: the period's metrics.json, the section's own frames,
+    its notebook, parameters, environment and layout."""
+    from jixiao.contract.results import FRAMES_DIR
+
+    period_dir = Path(opened.report_dir) / period
+    frames = sorted((period_dir / FRAMES_DIR).glob(f"{section}.*.parquet"))
+    return sha256_json({"metrics": sha256_file(period_dir / "metrics.json"),
+                        "frames": {p.name: sha256_file(p) for p in frames},
+                        "notebook": sha256_file(Path(opened.request.notebooks_dir) / f"{section}.ipynb"),
+                        "parameters": parameters, "environment": opened.environment, "pdf": opened.request.pdf,
+                        "layout": opened.params.layout.as_dict()})
+
+
+def kept_page(opened, period: str, section: str, key: str) -> dict | None:
+    """The last record of the page when it was made from the same parts (``page_key``), finished well, and its
+    files are as written; else None."""
+    record = opened.state.record(period, section)
+    if not record or record.get("page_key") != key or record.get("status") != Status.OK:
+        return None
+    if set(record.get("files", {}).values()) != set(record.get("digests") or {}):
+        return None
+    return record if all_unchanged(opened.report_dir, record.get("digests")) else None
+
+
+def format_keys(opened, period: str, report_settings_digest, not_applicable=frozenset()) -> dict[str, str]:
+    """Each output of ``period``'s report -> the key of what it depends on (``output.formats``);
+    ``not_applicable``: sections found 不适用 in this run, before their records are stored."""
+    from jixiao.output.formats import COVER, PARTS, PROVENANCE, PUBLISHED, REFERENCE_DOCX, TEMPLATE, formats_for
+
+    params = opened.params
+    results = opened.state.results(period, opened.plan.results_keys[period]) or {}
+    records = {s.key: opened.state.record(period, s.key) or {} for s in opened.sections}
+    # the manifest names the inputs' SHA-256 (the provenance's, not the parts'): left out
+    digests = {p: d.get("sha256") for p, d in sorted((results.get("digests") or {}).items()) if not p.endswith(".json")
+               or p.endswith("/metrics.json")}
+    parts = sha256_json({"results": digests,
+                         "leave_out": sorted({k for k, r in records.items() if r.get("status") == Status.NOT_APPLICABLE}
+                                             | set(not_applicable)),
+                         "failed": sorted(k for k, r in records.items()
+                                          if r.get("status") == Status.FAILED and k not in not_applicable),
+                         "environment": opened.environment})
+    reference = params.report.reference_docx
+    published = params.raw_dir / "published.yaml"
+    depends = {PARTS: parts, TEMPLATE: report_settings_digest, COVER: report_settings_digest,
+               PUBLISHED: sha256_file(published) if published.is_file() else None,
+               REFERENCE_DOCX: sha256_file(reference) if reference is not None and reference.is_file() else None,
+               PROVENANCE: sha256_json({"inputs": opened.inputs, "facts": opened.run_facts})}
+    return {f.name: sha256_json({"format": [f.name, f.file], "pdf": opened.request.pdf,
+                                 "depends": {d: depends[d] for d in f.depends}})
+            for f in formats_for(period, params.span.label, opened.request.pdf)}
+
+
+def kept_formats(opened, period: str, keys: dict[str, str]) -> set[str]:
+    """The outputs of ``period``'s report made from the same things as now, whose files are as written."""
+    record = read_record(opened.state.dir / "reports" / f"{period}.json") or {}
+    before = record.get("formats") or {}
+    files, digests = record.get("files") or {}, record.get("digests") or {}
+    kept = set()
+    for name, key in keys.items():
+        path = files.get(name)
+        if before.get(name) == key and path and path in digests and all_unchanged(opened.report_dir, {path: digests[path]}):
+            kept.add(name)
+    return kept
