@@ -113,6 +113,20 @@ FIELDS: dict[str, Kind] = {
     "scoring.checks.*.computed": SCORE,
     "scoring.checks.*.entered": SCORE,
     "scoring.checks_differ": GE,
+    # the score sheet's third-level indicators with their reasons (指标解释, 评分标准, 扣分理由; blank: null)
+    "scoring.indicators.*.level1": TEXT,
+    "scoring.indicators.*.level2": TEXT,
+    "scoring.indicators.*.level3": TEXT,
+    "scoring.indicators.*.weight": WEIGHT,
+    "scoring.indicators.*.score": SCORE,
+    "scoring.indicators.*.lost": SCORE,
+    "scoring.indicators.*.note": TEXT,
+    "scoring.indicators.*.explanation": TEXT,
+    "scoring.indicators.*.standard": TEXT,
+    "scoring.indicators.*.deduction_reason": TEXT,
+    "scoring.indicators.*.reason_missing": TEXT,  # true: points lost without a 扣分理由 (the report's 【待撰写】)
+    "scoring.unexplained_losses": GE,
+    "scoring.unexplained_indicators": LIST,
     "published_disagreements": count("处"),
     # trends (whole span only)
     "trends.years": LIST,

@@ -185,6 +185,17 @@ PUBLIC_REVIEWS = SheetSpec(
     ),
 )
 
+# the score sheet's reasons, each optional (a department's own header maps onto them through ``columns:``): what the
+# indicator means, how it is scored, and why points were lost; 附件 评分表 and the indicator analysis print them
+SCORING_REASONS = (
+    Column("explanation", "指标解释", "text", required=False, may_be_absent=True,
+           help="what the indicator measures"),
+    Column("standard", "评分标准", "text", required=False, may_be_absent=True,
+           help="how the indicator is scored"),
+    Column("deduction_reason", "扣分理由", "text", required=False, may_be_absent=True,
+           help="why points were lost (a lost point without one is 【待撰写】 in the report)"),
+)
+
 SCORING = SheetSpec(
     key="scoring",
     file="scoring.xlsx",
@@ -204,6 +215,7 @@ SCORING = SheetSpec(
         Column("method", "计分方法", "text", required=False, may_be_absent=True),
         Column("target", "目标值", "text", required=False, may_be_absent=True),
         Column("rule_params", "计分参数", "text", required=False, may_be_absent=True),
+        *SCORING_REASONS,
     ),
 )
 

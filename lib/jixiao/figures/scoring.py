@@ -60,6 +60,45 @@ def level2_table(scoring: pd.DataFrame) -> pd.DataFrame:
     return grouped
 
 
+# the score sheet's optional reasons (contract.sheets.SCORING_REASONS), carried to the report as typed
+REASON_COLUMNS = ("explanation", "standard", "deduction_reason")
+INDICATOR_COLUMNS = ("level1", "level2", "level3", "weight", "score", "note", *REASON_COLUMNS)
+
+
+def _text(value) -> str | None:
+    """A text cell as the report prints it: None when blank (None, NaN or white space only)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def indicator_table(scoring: pd.DataFrame) -> pd.DataFrame:
+    """Third-level indicators in sheet order: level1, level2, level3, weight, score, lost (units), note,
+    explanation, standard, deduction_reason (None when the sheet leaves them out or blank) and reason_missing:
+    points were lost and no 扣分理由 says why (the report's 【待撰写】)."""
+    rows = scoring.reindex(columns=list(INDICATOR_COLUMNS)).reset_index(drop=True)
+    for column in ("note", *REASON_COLUMNS):
+        rows[column] = pd.Series([_text(v) for v in rows[column]], index=rows.index, dtype=object)
+    rows["weight"] = rows["weight"].astype("int64")
+    rows["score"] = rows["score"].astype("int64")
+    rows["lost"] = (rows["weight"] - rows["score"]).astype("int64")
+    rows["reason_missing"] = [bool(lost > 0 and reason is None) for lost, reason in zip(rows["lost"], rows["deduction_reason"])]
+    return rows
+
+
+def indicator_metrics(scoring: pd.DataFrame) -> dict:
+    """metrics.json's ``scoring.indicators`` (each third-level indicator with its reasons), ``unexplained_losses``
+    and ``unexplained_indicators`` (those that lost points without a 扣分理由)."""
+    rows = indicator_table(scoring)
+    indicators = [{"level1": r.level1, "level2": r.level2, "level3": r.level3, "weight": points(r.weight),
+                   "score": points(r.score), "lost": points(r.lost), "note": r.note, "explanation": r.explanation,
+                   "standard": r.standard, "deduction_reason": r.deduction_reason,
+                   "reason_missing": bool(r.reason_missing)} for r in rows.itertuples()]
+    unexplained = [i["level3"] for i in indicators if i["reason_missing"]]
+    return {"indicators": indicators, "unexplained_losses": len(unexplained), "unexplained_indicators": unexplained}
+
+
 def scoring_metrics(scoring: pd.DataFrame | None) -> dict | None:
     if scoring is None or scoring.empty:
         return None
@@ -83,7 +122,7 @@ def in_points(frame: pd.DataFrame, columns: tuple[str, ...] = ("weight", "score"
 def compute(inputs: PeriodInputs) -> Computed:
     """Whole-span run only: metrics.json ``scoring``. Frames (points, not units): levels (level1, weight,
     score, rate, achievement), level2 (level1, level2, weight, score, rate), indicators (level1, level2, level3,
-    weight, score, note) and checks (indicator, metric, figure, value, rule, weight, computed, entered, differs:
+    weight, score, note, explanation, standard, deduction_reason, lost, reason_missing) and checks (indicator, metric, figure, value, rule, weight, computed, entered, differs:
     the indicators whose 计分依据 links them to a computed figure)."""
     if not inputs.whole_span:
         return Computed({"scoring": None}, {}, {"scoring": WHOLE_SPAN_ONLY})
@@ -93,8 +132,8 @@ def compute(inputs: PeriodInputs) -> Computed:
     if figures is not None:
         frames["levels"] = in_points(score_table(scoring))
         frames["level2"] = in_points(level2_table(scoring))
-        rows = scoring.reindex(columns=["level1", "level2", "level3", "weight", "score", "note"])
-        frames["indicators"] = in_points(rows.reset_index(drop=True))
+        frames["indicators"] = in_points(indicator_table(scoring), ("weight", "score", "lost"))
+        figures.update(indicator_metrics(scoring))
         stages = inputs.layout.stages
         figures.update(scoring_checks(scoring, dict(inputs.metrics), stages))
         checks = score_check_table(scoring, figure_fractions(dict(inputs.metrics), stages), stages)
