@@ -98,3 +98,19 @@ def review_context(metrics: dict, published: dict | None, counter=None) -> dict:
             "linked": linked_figures(metrics, counter),
             "published_differences": published_differences(metrics, published),
             "data_windows": data_windows(metrics)}
+
+
+def listed_review(metrics: dict, published: dict | None) -> list[tuple[str, str]]:
+    """(name, value as printed) of what ``review_context`` gives, for ``jixiao fields``."""
+    context = review_context(metrics, published)
+    rows = [(f"methods[{i}]", str.__str__(s)) for i, s in enumerate(context["methods"])]
+    for name, c in context["linked"].items():
+        rows.append((f'linked["{str.__str__(name)}"]', f"{str.__str__(c['figure'])} {c['value'].text()}，计算得分 "
+                     f"{c['computed'].text()}，评分表得分 {c['entered'].text()}" + ("，不一致" if c["differs"] else "")))
+    for i, d in enumerate(context["published_differences"]):
+        rows.append((f"published_differences[{i}]", f"{str.__str__(d['figure'])}：{str.__str__(d['published'])} → "
+                     f"{str.__str__(d['computed'])}"))
+    for i, w in enumerate(context["data_windows"]):
+        rows.append((f"data_windows[{i}]", f"{str.__str__(w['name'])} {str.__str__(w['first'])}至{str.__str__(w['last'])}"
+                     f"，晚于基准日 {w['beyond']} 个月"))
+    return rows
