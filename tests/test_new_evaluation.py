@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 from decimal import Decimal
 
@@ -114,7 +115,16 @@ def test_new_then_validate_then_run(tmp_path):
     # the built-in template's copy: a draft, its unwritten parts marked, until the analyst writes them
     report = json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]["2022-2023"]
     assert report["placeholders"] > 0 and "草稿" in (tree / "index.html").read_text(encoding="utf-8")
-    assert "【待撰写:" in (tree / "2022-2023" / "report.html").read_text(encoding="utf-8")
+    html = (tree / "2022-2023" / "report.html").read_text(encoding="utf-8")
+    assert "【待撰写:" in html
+    # the national outline (财预〔2020〕10号): chapters 一 to 七 in order, each with something to write
+    heads = [(m.start(), re.sub(r"<[^>]+>", "", m.group(1))) for m in re.finditer(r"<h1[^>]*>(.*?)</h1>", html, re.S)]
+    numbered = [(at, text) for at, text in heads if re.match(r"^[一二三四五六七]、", text)]
+    assert [text[0] for _, text in numbered] == list("一二三四五六七"), heads
+    ends = [at for at, _ in numbered[1:]] + [next(at for at, text in heads if text == "附件")]
+    for (at, text), end in zip(numbered, ends):
+        chunk = html[at:end]
+        assert "【待撰写" in chunk, text
     # the notebooks read the payments through the layout too (A-2's one payment: 102,500 元 = 10.25 万元)
     expenditure = (tree / "2022-2023" / "expenditure.html").read_text(encoding="utf-8")
     assert f">{fmt_wan(parse_money('10.25') / FEN_PER_WAN)}</td>" in expenditure

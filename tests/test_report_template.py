@@ -105,7 +105,7 @@ def test_the_builtin_template_drafts_the_data_paragraphs_and_marks_what_is_unwri
             return ChartPart(name, name, "bar_chart")
 
     parts = PeriodParts(metrics, tables=Names(), charts=Charts())
-    doc = render(builtin_template(), "report.md", metrics=metrics, published=None, parts=parts, cover={}, title="t")
+    doc = render(builtin_template("seed"), "report.seed.md", metrics=metrics, published=None, parts=parts, cover={}, title="t")
     stage = next(iter(metrics["milestones"]))
     m = metrics["milestones"][stage]
     assert f"计划{stage}{m['planned']}个,实际完成{m['done']}个,如期完成率{format_value(RATE, m['rate'])}" in doc.markdown

@@ -114,7 +114,7 @@ def test_runtime_only_errors_are_found_by_validate_with_their_line(text, line, w
 def test_data_names_and_ordinary_numbers_do_not_fail_the_validate_rendering():
     check_template('{{ "%d"|format(35806422) }}{{ "{:,}".format(35806422) }}{{ "x"|center(20) }}{{ 2**10 * 3 }}'
                    "{% for stage, m in milestones.items() %}{{ stage }} {{ m.done }}{% endfor %}"
-                   "{{ milestones.启动.done }}{{ table('子项目支出率分布') }}{{ expenditure.by_year[0].rate }}", "report.md")
+                   "{{ milestones.启动.done }}{{ table('expenditure.bands') }}{{ expenditure.by_year[0].rate }}", "report.md")
 
 
 def docx_with(name: str, data: bytes) -> bytes:

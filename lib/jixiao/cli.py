@@ -300,6 +300,10 @@ def cmd_fields(args) -> int:
         print(escape_controls(f"{key}\t{value}"))
     print(t("# 其他名称", "# other names"))
     print("period\tspan\tis_span\tproject\tcover[\"报告编号\"] …\t待撰写(\"…\")\tcontents()")
+    from jixiao.output.review import listed_review
+
+    for key, value in listed_review(metrics, published):
+        print(escape_controls(f"{key}\t{value}"))
     parts = period_parts(folder, evaluation=params.evaluation, project=params.project)
     print(t("# 章节 {{ section(\"…\") }}", "# sections {{ section(\"…\") }}"))
     for s in SECTIONS:

@@ -295,6 +295,10 @@ def parse_synthetic(value: object, path: Path | str = "params.yaml") -> bool:
 
 
 REPORT_KEYS = ("template", "final", "reference_docx", "报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
+COVER_KEYS = REPORT_KEYS[3:]
+# the built-in template's outline when the params name no template: national (财预〔2020〕10号) or the seed's own
+OUTLINES = ("national", "seed")
+REPORT_KEYS = (*REPORT_KEYS, "outline")
 
 
 @dataclass(frozen=True)
@@ -306,6 +310,7 @@ class ReportSettings:
     final: bool = False
     reference_docx: Path | None = None
     cover: dict = field(default_factory=dict)
+    outline: str = "national"  # the built-in template's outline (when ``template`` is None): national or seed
 
 
 TEMPLATE_ENCODING = "utf-8-sig"  # UTF-8, with or without the BOM Windows editors put first
@@ -356,14 +361,19 @@ def parse_report(block: object, base: Path, path: Path | str = "params.yaml") ->
     final = block.get("final", False)
     if not isinstance(final, bool):
         raise ParameterError(t(f"{path}:report.final 应为 true 或 false", f"{path}: report.final must be true or false"))
-    cover = {k: str(block[k]) for k in REPORT_KEYS[3:] if block.get(k) not in (None, "")}
+    outline = block.get("outline", OUTLINES[0])
+    if outline not in OUTLINES:
+        raise ParameterError(t(f"{path}:report.outline 应为 {' 或 '.join(OUTLINES)}(内置模板的大纲),而不是 {outline!r}",
+                               f"{path}: report.outline must be {' or '.join(OUTLINES)} (the built-in template's "
+                               f"outline), not {outline!r}"))
+    cover = {k: str(block[k]) for k in COVER_KEYS if block.get(k) not in (None, "")}
     for key, text in cover.items():  # printed on the cover as typed: a control character would reach the page raw
         control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
         if control is not None:
             raise ParameterError(t(f"{path}:report.{key} 含有控制字符 {control!r}(U+{ord(control):04X});应为一行文字",
                                    f"{path}: report.{key} holds the control character {control!r} "
                                    f"(U+{ord(control):04X}); expected one line of text"))
-    return ReportSettings(files.get("template"), final, files.get("reference_docx"), cover)
+    return ReportSettings(files.get("template"), final, files.get("reference_docx"), cover, outline)
 
 
 def parse_layout(files: object, columns: object, path: Path | str = "params.yaml") -> Layout:

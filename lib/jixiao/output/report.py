@@ -27,6 +27,8 @@ TOKEN = "JXBLOCK{:04d}"
 TOKEN_RE = re.compile(r"JXBLOCK(\d{4})")
 PLACEHOLDER_RE = re.compile(r"【(?:待撰写|无数据|本章生成失败)[:：][^】]*】")
 BUILTIN_TEMPLATE = "report.md"
+# params' report: {outline: …}: the built-in template for each outline (national: 财预〔2020〕10号's reference outline)
+OUTLINES = {"national": "report.md", "seed": "report.seed.md"}
 COVER_FIELDS = ("报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
 FAILED = "本章生成失败"
 
@@ -117,8 +119,8 @@ def _heading(text: str, level: int) -> str:
 # --- rendering -----------------------------------------------------------------------------------------
 
 
-def builtin_template() -> str:
-    return resources.files("jixiao.output").joinpath("templates", BUILTIN_TEMPLATE).read_text(encoding="utf-8")
+def builtin_template(outline: str = "national") -> str:
+    return resources.files("jixiao.output").joinpath("templates", OUTLINES[outline]).read_text(encoding="utf-8")
 
 
 def _environment():
@@ -142,8 +144,10 @@ def _template_line(tb, filename: str) -> int | None:
 
 
 def context_names(metrics: dict) -> list[str]:
+    from jixiao.output.review import NAMES
+
     return [*metrics, "published", "period", "span", "is_span", "project", "cover", "section", "table", "chart",
-            "contents", "待撰写"]
+            "contents", "待撰写", *NAMES]
 
 
 def render(template_text: str, template_name: str, *, metrics: dict, published: dict | None, parts,
@@ -225,6 +229,9 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
                    is_span=bool(period) and period == span and "-" in str(span),
                    project=DataText(metrics.get("project", "")), cover={k: DataText(v) for k, v in cover.items()},
                    section=section, table=table, chart=chart, contents=contents, 待撰写=to_write)
+    from jixiao.output.review import review_context
+
+    context.update(review_context(metrics, published, counter))
     try:
         template = env.from_string(template_text)
     except TemplateSyntaxError as exc:
@@ -345,6 +352,7 @@ def check_template(template_text: str, template_name: str) -> None:
     from jinja2 import TemplateSyntaxError, meta, nodes
 
     from jixiao.contract.fields import FIELDS, is_declared_branch, kind_of
+    from jixiao.output.review import NAMES
 
     env = _environment()
     try:
@@ -359,7 +367,7 @@ def check_template(template_text: str, template_name: str) -> None:
         raise TemplateProblem(template_name, exc.lineno, t(f"模板语法错误:{exc.message}", f"template syntax error: {exc.message}")) from None
     roots = {k.split(".")[0] for k in FIELDS}
     known = roots | {"published", "period", "span", "is_span", "project", "cover", "section", "table", "chart",
-                     "contents", "待撰写", "loop", "range", "dict", "lipsum", "cycler", "joiner", "namespace"}
+                     "contents", "待撰写", "loop", "range", "dict", "lipsum", "cycler", "joiner", "namespace", *NAMES}
     for name in sorted(meta.find_undeclared_variables(ast)):
         if name not in known:
             line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)

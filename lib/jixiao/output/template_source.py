@@ -377,14 +377,16 @@ def check_renders(template_text: str, template_name: str) -> None:
     from jinja2 import UndefinedError
 
     from jixiao.output.fields import UnknownName
-    from jixiao.output.report import Catalogue, ChartBlock, TableBlock, TemplateProblem, render
+    from jixiao.output.report import TemplateProblem, render
+    from jixiao.present.parts import ChartPart, TablePart
+    from jixiao.sections import PeriodParts
 
-    cat = Catalogue(tables=_AnyName(lambda name: TableBlock(name, name, [], [], [], "")),
-                    charts=_AnyName(lambda name: ChartBlock(name, name, b"")),
-                    sections=_AnyName(lambda name: []))
     metrics = sample_metrics()
+    parts = PeriodParts(metrics, sections=_AnyName(lambda name: []),
+                        tables=_AnyName(lambda name: TablePart(name, name, (), [])),
+                        charts=_AnyName(lambda name: ChartPart(name, name, "bar_chart")))
     try:
-        render(template_text, template_name, metrics=metrics, published={}, cat=cat, cover={}, title="")
+        render(template_text, template_name, metrics=metrics, published={}, parts=parts, cover={}, title="")
     except TemplateProblem as exc:
         if isinstance(exc.__context__, (UnknownName, UndefinedError)):
             return

@@ -159,10 +159,16 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
     the template's text, the reference document and published.yaml (the template's published.… fields)."""
     settings = params.report
     out = {"cover": dict(settings.cover), "final": settings.final, "synthetic": params.synthetic,
+           "outline": settings.outline,
            "template_name": relative_to_project(str(settings.template)) if settings.template else ""}
     if with_bytes:
         published = params.raw_dir / "published.yaml"
         out["template_text"] = read_template(settings.template)[0] if settings.template else None
+        if settings.template is None and settings.outline != "national":  # the seed's own outline, built in
+            from jixiao.output.report import OUTLINES, builtin_template
+
+            out["template_text"] = builtin_template(settings.outline)
+            out["template_name"] = t(f"内置模板 {OUTLINES[settings.outline]}", f"built-in template {OUTLINES[settings.outline]}")
         try:
             out["reference_docx"] = read_reference_docx(settings.reference_docx) if settings.reference_docx else None
         except TemplateSourceError as exc:  # fails the Word file only; validate refuses it
