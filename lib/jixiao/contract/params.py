@@ -281,7 +281,11 @@ def load_params(path: Path, *, raw: str | None = None, out: str | None = None, p
     return RunParams(evaluation, project, raw_dir, span, parsed, out_dir, njobs, layout, report, self_evaluation)
 
 
-REPORT_KEYS = ("template", "final", "reference_docx", "报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
+COVER_KEYS = ("报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
+REPORT_KEYS = ("template", "final", "reference_docx", "annual_template", *COVER_KEYS)
+# a cover entry may be given per period ({2019: …, 2019-2021: …}); 报告编号 and 评价基准日 given as one value are the
+# whole span's (a single year prints its own, or none)
+_PERIOD_LABEL = re.compile(r"[0-9]{4}(?:-[0-9]{4})?")
 
 
 @dataclass(frozen=True)
@@ -292,7 +296,8 @@ class ReportSettings:
     template: Path | None = None
     final: bool = False
     reference_docx: Path | None = None
-    cover: dict = field(default_factory=dict)
+    cover: dict = field(default_factory=dict)  # label -> text, or period label -> text
+    annual_template: Path | None = None  # the single years' template (default: the built-in 年度绩效自评报告)
 
 
 def parse_report(block: object, base: Path, path: Path | str = "params.yaml") -> ReportSettings:
@@ -307,7 +312,7 @@ def parse_report(block: object, base: Path, path: Path | str = "params.yaml") ->
         raise ParameterError(t(f"{path}:report 中未知的项 {'、'.join(unknown)};可用的项:{'、'.join(REPORT_KEYS)}",
                                f"{path}: unknown report entries {', '.join(unknown)}; known: {', '.join(REPORT_KEYS)}"))
     files = {}
-    for key, suffix in (("template", ".md"), ("reference_docx", ".docx")):
+    for key, suffix in (("template", ".md"), ("reference_docx", ".docx"), ("annual_template", ".md")):
         if block.get(key) is not None:
             target = inside(base, block[key], f"report.{key}")
             if not target.is_file() or target.suffix.lower() != suffix:
@@ -317,14 +322,28 @@ def parse_report(block: object, base: Path, path: Path | str = "params.yaml") ->
     final = block.get("final", False)
     if not isinstance(final, bool):
         raise ParameterError(t(f"{path}:report.final 应为 true 或 false", f"{path}: report.final must be true or false"))
-    cover = {k: str(block[k]) for k in REPORT_KEYS[3:] if block.get(k) not in (None, "")}
-    for key, text in cover.items():  # printed on the cover as typed: a control character would reach the page raw
-        control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
-        if control is not None:
-            raise ParameterError(t(f"{path}:report.{key} 含有控制字符 {control!r}(U+{ord(control):04X});应为一行文字",
-                                   f"{path}: report.{key} holds the control character {control!r} "
-                                   f"(U+{ord(control):04X}); expected one line of text"))
-    return ReportSettings(files.get("template"), final, files.get("reference_docx"), cover)
+    cover = {}
+    for k in COVER_KEYS:
+        value = block.get(k)
+        if isinstance(value, dict):
+            by_period = {str(p): str(v) for p, v in value.items() if v not in (None, "")}
+            bad = next((p for p in by_period if not _PERIOD_LABEL.fullmatch(p)), None)
+            if bad is not None:
+                raise ParameterError(t(f"{path}:report.{k} 的键 {bad!r} 应为年度或评价期,例如 {{2019: …, 2019-2021: …}}",
+                                       f"{path}: report.{k}: the key {bad!r} must be a year or the span, such as "
+                                       "{2019: …, 2019-2021: …}"))
+            if by_period:
+                cover[k] = by_period
+        elif value not in (None, ""):
+            cover[k] = str(value)
+    for key, given in cover.items():  # printed on the cover as typed: a control character would reach the page raw
+        for text in (given.values() if isinstance(given, dict) else [given]):
+            control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+            if control is not None:
+                raise ParameterError(t(f"{path}:report.{key} 含有控制字符 {control!r}(U+{ord(control):04X});应为一行文字",
+                                       f"{path}: report.{key} holds the control character {control!r} "
+                                       f"(U+{ord(control):04X}); expected one line of text"))
+    return ReportSettings(files.get("template"), final, files.get("reference_docx"), cover, files.get("annual_template"))
 
 
 def parse_layout(files: object, columns: object, path: Path | str = "params.yaml") -> Layout:
