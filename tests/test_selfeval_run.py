@@ -287,6 +287,13 @@ def test_a_missed_target_in_a_run_year_shows_the_reason_to_fill_and_the_draft_ma
     assert "本表为草稿:尚有4处单元格" in doc.markdown and "【待填写:自评.实施单位】" in doc.placeholders
     # the indicators are all scored (linked to computed figures): the total stands, the missing reason keeps it a draft
     assert fields["待填写"] == 4 and fields["总分"] is not None and "【待填写:自评.总分】" not in doc.placeholders
+    assert not [p for p in doc.placeholders if p.startswith("【无数据")]  # every field and table the year has
+
+
+def test_the_builtin_annual_template_names_only_declared_fields_and_tables():
+    from jixiao.output.report import builtin_template, check_template
+
+    check_template(builtin_template(annual=True), "annual.md")
 
 
 def test_compare_shows_two_years_forms_side_by_side():

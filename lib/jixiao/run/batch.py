@@ -385,10 +385,11 @@ def open_run(request: Request) -> Opened:
         _say(t(f"错误:{refused}", f"error: {refused}"))
         raise Refused()
     try:  # before anything is written: a template that will not be read is one line
-        if request.params.report.template is not None:
-            _, note = read_template(request.params.report.template)
-            if note:
-                _say(t(f"注意:{note}", f"note: {note}"))
+        for template in (request.params.report.template, request.params.report.annual_template):
+            if template is not None:
+                _, note = read_template(template)
+                if note:
+                    _say(t(f"注意:{note}", f"note: {note}"))
     except TemplateSourceError as exc:
         _say(t(f"错误:{exc}", f"error: {exc}"))
         raise Refused() from None
