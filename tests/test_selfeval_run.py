@@ -56,7 +56,7 @@ def raw_year(params_file: str, year: int) -> dict:
     raw = PROJECT_ROOT / settings["raw_dir"]
     budget = [r for r in _raw_rows(raw / "budget.xlsx", "预算") if r["年度"] == year]
     spending_file = (settings.get("files") or {}).get("spending.xlsx", "spending.xlsx")
-    renamed = {v: k for k, v in ((settings.get("columns") or {}).get("spending.xlsx") or {}).items()}
+    renamed = (settings.get("columns") or {}).get("spending.xlsx") or {}  # the department's header -> the contract's
     wb = load_workbook(raw / spending_file, read_only=True)
     header, *rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
     header = [renamed.get(h, h) for h in header]
@@ -189,7 +189,7 @@ def test_a_single_years_report_is_its_annual_self_evaluation(dongguan_run, year)
         assert heading in text, heading
     assert f"{year}年度绩效指标完成情况(自评表)".replace("(", "（").replace(")", "）") in text
     html = (tree / str(year) / "report.html").read_text(encoding="utf-8")
-    assert "【待填写:自评.总分】" in html and "【待撰写:本年度预算执行" in html
+    assert "【待填写：自评.总分】" in html and "【待撰写：本年度预算执行" in html  # the page's full-width colon
     record = json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"][str(year)]
     assert record["placeholders"] > 0  # a draft: the department fills the form and writes 存在问题, 改进措施
 
