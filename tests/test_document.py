@@ -68,9 +68,12 @@ def test_every_period_has_a_report_and_the_index_links_it_first(tree):
                              f"{period}/workpapers.html"], links
     reports = json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]
     assert reports["2019"]["files"] == {"html": "2019/report.html", "pdf": "2019/report.pdf",
-                                        "docx": "2019/report.docx", "workpapers": "2019/workpapers.html"}
-    assert all(r["placeholders"] == 0 for r in reports.values())  # Dongguan's own template: nothing left to write
-    assert "草稿" not in html
+                                        "docx": "2019/report.docx", "workpapers": "2019/workpapers.html",
+                                        "selfeval": "2019/自评表.xlsx"}
+    assert reports["2019-2021"]["placeholders"] == 0  # Dongguan's own template: nothing left to write
+    # a single year is the built-in 年度绩效自评报告: the form's cells to fill, 存在问题 and 改进措施 to write
+    assert reports["2019"]["placeholders"] > 0
+    assert "草稿" not in re.search(r"<tr><td><b>2019-2021</b>.*?</tr>", html, re.S).group(0)
 
 
 def html_headings(html: str, level: int) -> list[str]:
@@ -82,21 +85,25 @@ def test_the_pdf_has_cover_contents_with_page_numbers_and_bookmarks(tree, period
     path = tree / period / "report.pdf"
     pages = pdf_pages(path)
     cover = pages[0]
-    kind = "财政绩效评价报告" if period == PARAMS.span.label else f"{period}年度绩效执行情况报告"
+    whole = period == PARAMS.span.label
+    kind = "财政绩效评价报告" if whole else f"{period}年度绩效自评报告"
     assert kind in cover and PROJECT.replace(" ", "") in cover.replace(" ", "")
     from jixiao.output.example import SYNTHETIC_MARK, example_cover
 
     assert PARAMS.synthetic and SYNTHETIC_MARK in cover  # the shipped example says what it is
     for label, value in example_cover(PARAMS.report.cover).items():
-        assert f"{label} {value}" in cover, label
+        if whole or label not in ("报告编号", "评价基准日"):  # the span's number and date are not a year's
+            assert f"{label} {value}" in cover, label
     assert f"报告编号 {PARAMS.report.cover['报告编号']}" not in cover  # never the published report's number
+    if not whole:
+        assert f"评价基准日 {period}年12月31日" in cover and PARAMS.report.cover["报告编号"] not in cover
     # the cover is the genre's: no evaluation folder, no tool, no run date
     assert PARAMS.evaluation not in cover and "jixiao" not in cover and "生成日期" not in cover
     marks = outline(path)
     html = (tree / period / "report.html").read_text(encoding="utf-8")
     chapters = [title for depth, title, _ in marks if depth == 0 and title != "目 录"]
     assert chapters == [h for h in html_headings(html, 1)[1:] if h != "目 录"]  # [0]: the cover's title
-    assert chapters[0] == "摘要" and chapters[-1] == "附件"
+    assert chapters[0] == ("摘要" if whole else "一、项目基本情况") and chapters[-1] == "附件"
     if period == PARAMS.span.label:
         assert chapters[1:-1] == ["一、项目基本情况", "二、绩效评价结果", "三、项目绩效管理经验", "四、值得关注的问题",
                                   "五、绩效管理建议"]
@@ -113,7 +120,7 @@ def test_the_pdf_has_cover_contents_with_page_numbers_and_bookmarks(tree, period
 def test_every_page_after_the_cover_has_the_running_header_and_page_x_of_y(tree, period):
     pages = pdf_pages(tree / period / "report.pdf")
     total = len(pages)
-    assert total > 3  # a single year's 年度执行情况 is a few pages
+    assert total > 3  # a single year's 年度绩效自评报告 is a few pages
     assert "第 1 页" not in pages[0] and f"{PROJECT} · {period}" not in pages[0]
     for number, text in enumerate(pages[1:], start=2):
         assert f"{PROJECT} · {period}" in text, number
@@ -137,7 +144,8 @@ def test_tables_and_figures_are_numbered_and_captioned_in_order(tree, period):
     assert len(figures) == html.count("<img ") and figures
     assert [int(n) for _, n, _ in figures] == list(range(1, len(figures) + 1))
     assert all(alt == title and title for alt, _, title in figures)  # the chart's own title
-    assert "分年度调整后预算与实际支出（万元）" in [title for _, _, title in figures]
+    if period == PARAMS.span.label:  # a single year's 年度绩效自评报告 shows its bands and stages, not years
+        assert "分年度调整后预算与实际支出（万元）" in [title for _, _, title in figures]
     text = " ".join(pdf_pages(tree / period / "report.pdf"))
     assert f"表{len(tables)} " in text and f"图{len(figures)} " in text
 

@@ -173,7 +173,8 @@ def test_early_cut_off_rerenders_only_what_its_parts_changed(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text(json.dumps({"evaluation": "cut", "project": "某县项目", "raw_dir": "raw", "span": "2020-2021",
                                   "periods": [2020, 2021, "2020-2021"], "out_dir": "out",
-                                  "report": {"template": "report.md"}}, ensure_ascii=False), encoding="utf-8")
+                                  "report": {"template": "report.md", "annual_template": "report.md"}},
+                                 ensure_ascii=False), encoding="utf-8")  # one template for the span and the years
     tree = tmp_path / "out" / "cut"
 
     def run():

@@ -249,7 +249,8 @@ class Evaluation:
             chosen = Period.parse(period) if period not in (None, "") else self.span
         chosen.require_within(self.span)
         if chosen not in self._computed:
-            results = compute_period(tables, chosen, self.span, self.project, self.published, self.layout)
+            results = compute_period(tables, chosen, self.span, self.project, self.published, self.layout,
+                                     self._self_evaluation_settings())
             self._computed[chosen] = PeriodReport(self, chosen, results.metrics, results.frames)
         return self._computed[chosen]
 
@@ -257,7 +258,6 @@ class Evaluation:
         """The 项目支出绩效自评表 of ``year`` as data (``jixiao.figures.selfeval.SelfEvaluationForm``), in the layout and
         with the budget-execution rule of the params file's ``self_evaluation`` block (default: national, 10 points,
         执行率 × 分值 capped at 分值)."""
-        from jixiao.contract.params import SelfEvaluationSettings
         from jixiao.contract.selfeval_layouts import layout_named
         from jixiao.figures.selfeval import self_evaluation_form
 
@@ -266,9 +266,15 @@ class Evaluation:
             raise ParameterError(t(f"自评表按年度填报;应为评价期内的一个年度,而不是 {chosen.label}",
                                    f"the self-evaluation form is filed per year; expected one year, not {chosen.label}"))
         report = self.period(chosen)
-        settings = load_params(self.params_file).self_evaluation if self.params_file else SelfEvaluationSettings()
+        settings = self._self_evaluation_settings()
         return self_evaluation_form(self._require_valid(), chosen.first, report.metrics, settings, project=self.project,
                                     stages=self.stages, note_below=layout_named(settings.layout).note_below)
+
+    def _self_evaluation_settings(self):
+        """params' ``self_evaluation`` block (defaults without a params file)."""
+        from jixiao.contract.params import SelfEvaluationSettings
+
+        return load_params(self.params_file).self_evaluation if self.params_file else SelfEvaluationSettings()
 
     def self_evaluation(self, year: str | int) -> pd.DataFrame:
         """The 项目支出绩效自评表 of ``year`` as a table with typed columns (``jixiao.output.selfeval_form.form_frame``):
@@ -338,20 +344,59 @@ def _difference(x, y):
     return float(Decimal(repr(float(y))) - Decimal(repr(float(x))))
 
 
-def compare(a: "Evaluation | PeriodReport", b: "Evaluation | PeriodReport") -> pd.DataFrame:
+def compare(a: "Evaluation | PeriodReport", b: "Evaluation | PeriodReport | str | int",
+            c: "str | int | None" = None, *, what: str = "指标") -> pd.DataFrame:
     """Two evaluations (each over its whole span) or two periods side by side: the key figures
     (``KEY_FIGURES``) of each and their difference (second minus first; a rate's in fractions, None where
-    either is missing or the figure is no number). Index 指标; columns the two periods' names and 差额."""
+    either is missing or the figure is no number). Index 指标; columns the two periods' names and 差额.
+
+    ``what="自评"``: two single years' 项目支出绩效自评表 side by side (``compare_forms``); the years may be given
+    as ``compare(ev, 2019, 2020, what="自评")``."""
+    if c is not None:  # compare(ev, 2019, 2020): two periods of one evaluation
+        if not isinstance(a, Evaluation):
+            raise ParameterError(t("compare(ev, 年度1, 年度2):第一个参数应为评价(jx.open(...))",
+                                   "compare(ev, year1, year2): the first argument must be an evaluation (jx.open(...))"))
+        a, b = a.period(b), a.period(c)
     first, second = (x.period() if isinstance(x, Evaluation) else x for x in (a, b))
     names = [f"{r.evaluation.name} {r.period.label}" for r in (first, second)]
     if names[0] == names[1]:
         names = [f"{names[0]} (1)", f"{names[1]} (2)"]
+    if what == "自评":
+        return compare_forms(first, second, names)
+    if what != "指标":
+        raise ParameterError(t(f"compare 的 what 应为 指标 或 自评,而不是 {what!r}",
+                               f"compare: what must be 指标 or 自评, not {what!r}"))
     rows = []
     for label, value, _ in KEY_FIGURES:
         x, y = value(first.metrics), value(second.metrics)
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y))
         rows.append((label, x, y, _difference(x, y) if numbers else None))
     return pd.DataFrame(rows, columns=["指标", *names, "差额"], dtype=object).set_index("指标")
+
+
+FORM_COMPARED = ("全年预算数(万元)", "全年执行数(万元)", "执行率", "年度指标值", "实际完成值", "分值", "得分")
+
+
+def compare_forms(first: PeriodReport, second: PeriodReport, names: list[str] | None = None) -> pd.DataFrame:
+    """Two single years' 自评表 side by side: one row per funds row, indicator and 总分 (部分, 项目; a row only one
+    year has is blank in the other), for each year its budget, payments, 执行率, 年度指标值, 实际完成值, 分值 and
+    得分 (columns: year, column), and 得分差额 (second minus first, exact; None where either is to be filled)."""
+    from jixiao.output.selfeval_form import form_frame
+    from jixiao.sections.selfeval import FRAMES_KEY, form_of
+
+    names = names or [r.period.label for r in (first, second)]
+    frames = []
+    for report in (first, second):
+        form = form_of(report.frames.get(FRAMES_KEY))
+        if form is None:
+            raise ParameterError(t(f"{report.period.label} 没有自评表:自评表按评价期内的单个年度填报",
+                                   f"{report.period.label} has no self-evaluation form: it is filed for each single "
+                                   "year of the span"))
+        frames.append(form_frame(form).set_index(["部分", "项目"])[list(FORM_COMPARED)])
+    side = pd.concat(frames, axis=1, keys=names, join="outer", sort=False)
+    side[("差额", "得分")] = [None if pd.isna(x) or pd.isna(y) else y - x
+                             for x, y in zip(side[(names[0], "得分")], side[(names[1], "得分")])]
+    return side
 
 
 def load(raw_dir: Path, *, name: str | None = None, span: Period | None = None, project: str = "",

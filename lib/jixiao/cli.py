@@ -70,15 +70,16 @@ def cmd_validate(args) -> int:
         refused = unprintable_settings(params.project, params.report.cover)
         if refused:
             return _error(refused)
-    if args.params and params.report.template is not None:
+    templates = [f for f in (params.report.template, params.report.annual_template) if f is not None]
+    for template in templates if args.params else []:  # the span's template and the single years'
         from jixiao.output.report import TemplateProblem, check_template
         from jixiao.output.template_source import TemplateSourceError, read_template
 
         try:
-            text, note = read_template(params.report.template)
+            text, note = read_template(template)
             if note:
                 print(t(f"注意:{note}", f"note: {note}"))
-            check_template(text, _shown_path(params.report.template))
+            check_template(text, _shown_path(template))
         except TemplateSourceError as exc:
             print(t(f"错误:{exc}", f"error: {exc}"))
             return 2

@@ -294,11 +294,13 @@ def parse_synthetic(value: object, path: Path | str = "params.yaml") -> bool:
     return value
 
 
-REPORT_KEYS = ("template", "final", "reference_docx", "报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
-COVER_KEYS = REPORT_KEYS[3:]
+COVER_KEYS = ("报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
+REPORT_KEYS = ("template", "final", "reference_docx", "annual_template", "outline", *COVER_KEYS)
 # the built-in template's outline when the params name no template: national (财预〔2020〕10号) or the seed's own
 OUTLINES = ("national", "seed")
-REPORT_KEYS = (*REPORT_KEYS, "outline")
+# a cover entry may be given per period ({2019: …, 2019-2021: …}); 报告编号 and 评价基准日 given as one value are the
+# whole span's (a single year prints its own, or none)
+_PERIOD_LABEL = re.compile(r"[0-9]{4}(?:-[0-9]{4})?")
 
 
 @dataclass(frozen=True)
@@ -309,7 +311,8 @@ class ReportSettings:
     template: Path | None = None
     final: bool = False
     reference_docx: Path | None = None
-    cover: dict = field(default_factory=dict)
+    cover: dict = field(default_factory=dict)  # label -> text, or period label -> text
+    annual_template: Path | None = None  # the single years' template (default: the built-in 年度绩效自评报告)
     outline: str = "national"  # the built-in template's outline (when ``template`` is None): national or seed
 
 
@@ -349,7 +352,7 @@ def parse_report(block: object, base: Path, path: Path | str = "params.yaml") ->
         raise ParameterError(t(f"{path}:report 中未知的项 {'、'.join(unknown)};可用的项:{'、'.join(REPORT_KEYS)}",
                                f"{path}: unknown report entries {', '.join(unknown)}; known: {', '.join(REPORT_KEYS)}"))
     files = {}
-    for key, suffix in (("template", ".md"), ("reference_docx", ".docx")):
+    for key, suffix in (("template", ".md"), ("reference_docx", ".docx"), ("annual_template", ".md")):
         if block.get(key) is not None:
             target = inside(base, block[key], f"report.{key}")
             if not target.is_file() or target.suffix.lower() != suffix:
@@ -358,6 +361,8 @@ def parse_report(block: object, base: Path, path: Path | str = "params.yaml") ->
             files[key] = target
     if "template" in files:
         _check_template_encoding(files["template"], block["template"], path)
+    if "annual_template" in files:
+        _check_template_encoding(files["annual_template"], block["annual_template"], path)
     final = block.get("final", False)
     if not isinstance(final, bool):
         raise ParameterError(t(f"{path}:report.final 应为 true 或 false", f"{path}: report.final must be true or false"))
@@ -366,14 +371,29 @@ def parse_report(block: object, base: Path, path: Path | str = "params.yaml") ->
         raise ParameterError(t(f"{path}:report.outline 应为 {' 或 '.join(OUTLINES)}(内置模板的大纲),而不是 {outline!r}",
                                f"{path}: report.outline must be {' or '.join(OUTLINES)} (the built-in template's "
                                f"outline), not {outline!r}"))
-    cover = {k: str(block[k]) for k in COVER_KEYS if block.get(k) not in (None, "")}
-    for key, text in cover.items():  # printed on the cover as typed: a control character would reach the page raw
-        control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
-        if control is not None:
-            raise ParameterError(t(f"{path}:report.{key} 含有控制字符 {control!r}(U+{ord(control):04X});应为一行文字",
-                                   f"{path}: report.{key} holds the control character {control!r} "
-                                   f"(U+{ord(control):04X}); expected one line of text"))
-    return ReportSettings(files.get("template"), final, files.get("reference_docx"), cover, outline)
+    cover = {}
+    for k in COVER_KEYS:
+        value = block.get(k)
+        if isinstance(value, dict):
+            by_period = {str(p): str(v) for p, v in value.items() if v not in (None, "")}
+            bad = next((p for p in by_period if not _PERIOD_LABEL.fullmatch(p)), None)
+            if bad is not None:
+                raise ParameterError(t(f"{path}:report.{k} 的键 {bad!r} 应为年度或评价期,例如 {{2019: …, 2019-2021: …}}",
+                                       f"{path}: report.{k}: the key {bad!r} must be a year or the span, such as "
+                                       "{2019: …, 2019-2021: …}"))
+            if by_period:
+                cover[k] = by_period
+        elif value not in (None, ""):
+            cover[k] = str(value)
+    for key, given in cover.items():  # printed on the cover as typed: a control character would reach the page raw
+        for text in (given.values() if isinstance(given, dict) else [given]):
+            control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+            if control is not None:
+                raise ParameterError(t(f"{path}:report.{key} 含有控制字符 {control!r}(U+{ord(control):04X});应为一行文字",
+                                       f"{path}: report.{key} holds the control character {control!r} "
+                                       f"(U+{ord(control):04X}); expected one line of text"))
+    return ReportSettings(files.get("template"), final, files.get("reference_docx"), cover,
+                          files.get("annual_template"), outline)
 
 
 def parse_layout(files: object, columns: object, path: Path | str = "params.yaml") -> Layout:

@@ -268,3 +268,60 @@ def self_evaluation_form(tables, year: int, metrics: dict, settings: SelfEvaluat
         goal_expected=goal.get("预期目标", PENDING), goal_achieved=goal.get("实际完成情况", PENDING),
         indicators=indicators, total_weight=total_weight, total_score=total_score, grade=graded,
         explanation=explanation, from_annual_targets=from_targets)
+
+
+# --- as stored with the period's results (frames/selfeval.form.parquet) ----------------------------------
+
+
+def _encode(value):
+    """A form's value as JSON, exactly: fractions and decimals as text, PENDING, Values and rules tagged."""
+    if value is PENDING:
+        return {"待填写": True}
+    if isinstance(value, Fraction):
+        return {"fraction": str(value)}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, Value):
+        return {"value": [_encode(value.number), value.text, value.percent]}
+    if isinstance(value, Rule):
+        return {"rule": [value.method, _encode(value.target), [[_encode(a), _encode(b)] for a, b in value.steps]]}
+    if isinstance(value, (Funds, Indicator)):
+        return {k: _encode(v) for k, v in vars(value).items()}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict) and len(value) == 1:
+        (tag, inner), = value.items()
+        if tag == "待填写":
+            return PENDING
+        if tag == "fraction":
+            return Fraction(inner)
+        if tag == "decimal":
+            return Decimal(inner)
+        if tag == "value":
+            return Value(_decode(inner[0]), inner[1], inner[2])
+        if tag == "rule":
+            return Rule(inner[0], _decode(inner[1]), tuple((_decode(a), _decode(b)) for a, b in inner[2]))
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    return value
+
+
+def form_record(form: SelfEvaluationForm) -> dict:
+    """``form`` as JSON-able data that ``form_from_record`` gives back equal (exact values, 【待填写】 cells kept)."""
+    out = {k: _encode(v) for k, v in vars(form).items() if k not in ("funds", "indicators")}
+    out["funds"] = {k: _encode(f) for k, f in form.funds.items()}
+    out["indicators"] = [_encode(i) for i in form.indicators]
+    return out
+
+
+def form_from_record(record: dict) -> SelfEvaluationForm:
+    plain = {k: _decode(v) for k, v in record.items() if k not in ("funds", "indicators")}
+    funds = {k: Funds(**_decode(f)) for k, f in record["funds"].items()}
+    indicators = tuple(Indicator(**_decode(i)) for i in record["indicators"])
+    return SelfEvaluationForm(**plain, funds=funds, indicators=indicators)

@@ -156,7 +156,7 @@ def document_body(doc) -> str:
 
     html = re.sub(r"<h([1-6])>(.*?)</h\1>", heading, html, flags=re.S)
     html = re.sub(r"<p>\s*(JXBLOCK\d{4})\s*</p>", lambda m: _block_html(doc.blocks[int(TOKEN_RE.match(m.group(1)).group(1))]), html)
-    html = re.sub(r"(【(?:待撰写|无数据)[:：][^】]*】)", r'<span class="jx-placeholder">\1</span>', html)
+    html = re.sub(r"(【(?:待撰写|待填写|无数据)[:：][^】]*】)", r'<span class="jx-placeholder">\1</span>', html)
     html = zh_punctuation(html)
     contents = zh_punctuation(_contents(toc))
     html = html.replace("JXCONTENTS", contents) if "JXCONTENTS" in html else contents + html

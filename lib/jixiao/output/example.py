@@ -26,7 +26,10 @@ def example_number(number: str) -> str:
 
 def example_cover(cover: dict) -> dict:
     """The params' cover data as the example prints it: its 报告编号 the example's."""
-    return {**(cover or {}), "报告编号": example_number(str((cover or {}).get("报告编号") or ""))}
+    number = (cover or {}).get("报告编号") or ""
+    if isinstance(number, dict):  # given per period ({2019: …, 2019-2021: …})
+        return {**cover, "报告编号": {p: example_number(str(v)) for p, v in number.items()}}
+    return {**(cover or {}), "报告编号": example_number(str(number))}
 
 
 def running_head(text: str) -> str:

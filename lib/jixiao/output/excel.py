@@ -186,6 +186,9 @@ def _put(cell, value, kind: str, title: str, header: str, row: int) -> str:
             return _put_printed(cell, text, printed)
         _set_text(cell, text)
         return text
+    if isinstance(value, str) and value.startswith("【") and value.endswith("】"):  # a placeholder (【待填写】)
+        _set_text(cell, value)
+        return value
     where = f"表格「{title}」第 {row} 行「{header}」列"
     if kind == "date":
         if isinstance(value, pd.Timestamp):

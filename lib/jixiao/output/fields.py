@@ -23,6 +23,13 @@ from jixiao.present import format as fmt
 
 NO_DATA = "【无数据:{key}】"
 TO_WRITE = "【待撰写:{what}】"
+TO_FILL = "【待填写:{key}】"  # a cell of the 自评表 (自评.…) the data does not give: the department fills it
+_FORM_ROOT = "自评"
+
+
+def missing_text(key: str) -> str:
+    """What a null field prints: 【待填写:自评.…】 for a form's cell, else 【无数据:…】."""
+    return (TO_FILL if key.split(".")[0] == _FORM_ROOT else NO_DATA).format(key=key)
 
 
 class UnknownName(Exception):
@@ -123,11 +130,11 @@ class Field:
     def missing(self) -> str:
         if self._counter is not None:
             self._counter.keys.append(self.key)
-        return md_text(NO_DATA.format(key=self.key))
+        return md_text(missing_text(self.key))
 
     def text(self) -> str:
         """As printed, unescaped."""
-        return NO_DATA.format(key=self.key) if self._raw is None else format_value(self.kind, self._raw)
+        return missing_text(self.key) if self._raw is None else format_value(self.kind, self._raw)
 
     def __str__(self) -> str:
         if self._raw is None:
@@ -281,7 +288,7 @@ def listed(data, prefix: str = "") -> list[tuple[str, str]]:
         if kind is None:
             continue
         key = template_key(parts)
-        rows.append((key, NO_DATA.format(key=key) if value is None else format_value(kind, value)))
+        rows.append((key, missing_text(key) if value is None else format_value(kind, value)))
     return rows
 
 

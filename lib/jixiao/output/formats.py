@@ -97,6 +97,17 @@ def write_workpapers(build: ReportBuild) -> bytes:
                            synthetic=build.synthetic).encode("utf-8")
 
 
+def write_selfeval_form(build: ReportBuild) -> bytes:
+    """The year's 项目支出绩效自评表 as the batch stored it with the period's results (``sections.selfeval``)."""
+    from jixiao.output.selfeval_form import form_xlsx_bytes
+    from jixiao.sections.selfeval import stored_form
+
+    form = stored_form(build.period_dir)
+    if form is None:
+        raise ValueError(f"{build.period}:结果中没有自评表(frames/selfeval.form.parquet)")
+    return form_xlsx_bytes(form)
+
+
 @dataclass(frozen=True)
 class ReportFormat:
     name: str  # in run records and index.json
@@ -119,6 +130,7 @@ FORMATS: tuple[ReportFormat, ...] = (
     ReportFormat("pdf", "report.pdf", "报告 PDF", write_pdf, pdf=True),
     ReportFormat("docx", "report.docx", "报告 Word", write_docx, depends=(PARTS, TEMPLATE, COVER, PUBLISHED, REFERENCE_DOCX)),
     ReportFormat("workpapers", "workpapers.html", "工作底稿", write_workpapers, depends=(PARTS, PUBLISHED, PROVENANCE)),
+    ReportFormat("selfeval", "自评表.xlsx", "自评表", write_selfeval_form, periods="years", depends=(PARTS,)),
 )
 BY_NAME = {f.name: f for f in FORMATS}
 

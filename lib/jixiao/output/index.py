@@ -80,7 +80,7 @@ def write_index(report_dir: Path, *, evaluation: str, project: str, span: str, p
         whole = " · ".join(f'<a href="{escape(report["files"][kind])}">{labels[kind]}</a>'
                            for kind in labels if kind in report.get("files", {}))
         if report.get("placeholders") and report.get("files"):
-            whole = (f"<span class='draft'>草稿(尚有 {int(report['placeholders'])} 处【待撰写】【无数据】或【本章生成失败】)</span><br>"
+            whole = (f"<span class='draft'>草稿(尚有 {int(report['placeholders'])} 处【待撰写】【待填写】【无数据】或【本章生成失败】)</span><br>"
                      + whole)
         if report.get("stale"):  # which version is linked, and why it is not this run's
             whole = f"<span class='stale'>{escape(report['stale'])}</span><br>" + whole

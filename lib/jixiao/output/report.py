@@ -25,11 +25,13 @@ from jixiao.output.fields import FILTERS, TO_WRITE, DataText, Field, Node, Place
 
 TOKEN = "JXBLOCK{:04d}"
 TOKEN_RE = re.compile(r"JXBLOCK(\d{4})")
-PLACEHOLDER_RE = re.compile(r"【(?:待撰写|无数据|本章生成失败)[:：][^】]*】")
+PLACEHOLDER_RE = re.compile(r"【(?:待撰写|待填写|无数据|本章生成失败)[:：][^】]*】")
 BUILTIN_TEMPLATE = "report.md"
 # params' report: {outline: …}: the built-in template for each outline (national: 财预〔2020〕10号's reference outline)
 OUTLINES = {"national": "report.md", "seed": "report.seed.md"}
+ANNUAL_TEMPLATE = "annual.md"  # a single year's: the 年度绩效自评报告
 COVER_FIELDS = ("报告编号", "委托单位", "受委托单位", "提交日期", "评价基准日")
+SPAN_ONLY = ("报告编号", "评价基准日")  # given as one value, the whole span's
 FAILED = "本章生成失败"
 
 
@@ -119,8 +121,10 @@ def _heading(text: str, level: int) -> str:
 # --- rendering -----------------------------------------------------------------------------------------
 
 
-def builtin_template(outline: str = "national") -> str:
-    return resources.files("jixiao.output").joinpath("templates", OUTLINES[outline]).read_text(encoding="utf-8")
+def builtin_template(outline: str = "national", annual: bool = False) -> str:
+    """The built-in template: the whole span's report in ``outline``, or (``annual``) a single year's 年度绩效自评报告."""
+    name = ANNUAL_TEMPLATE if annual else OUTLINES[outline]
+    return resources.files("jixiao.output").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def _environment():
@@ -156,7 +160,7 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
     ``parts``: the period's ``sections.PeriodParts``; ``logs``: section key -> where its log is."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
-    from jixiao.sections import BY_KEY, declared_part_keys
+    from jixiao.sections import BY_KEY, PERIOD_TABLES, declared_part_keys
 
     env = _environment()
     cover = {**{label: "" for label in ("项目名称", *COVER_FIELDS)}, **(cover or {})}
@@ -177,6 +181,11 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
 
     def part(name: str, found: dict, what: str, make) -> str:
         section = declared.get(str(name).split("#")[0])
+        if section is None and name in PERIOD_TABLES:  # the period's own (the 自评表), in no section
+            if name in found:
+                return token(make(found[name]))
+            counter.keys.append(name)
+            return md_text(f"【无数据:{name}】")
         if section is None:
             raise UnknownName(name, nearest(name, declared), what)
         if section.key in parts.failed:
@@ -304,8 +313,13 @@ def cover_data(settings: dict, metrics: dict) -> dict:
     from jixiao.output.fields import date_text
 
     out = {"项目名称": metrics.get("project", "")}
+    period, span = metrics.get("period", ""), metrics.get("span", "")
     for label in COVER_FIELDS:
         value = (settings or {}).get(label)
+        if isinstance(value, dict):  # given per period: this period's, else none
+            value = value.get(str(period))
+        elif label in SPAN_ONLY and period != span:
+            value = None  # the whole span's number and date are not a single year's
         out[label] = str(value) if value not in (None, "") else ""
     if not out["评价基准日"] and metrics.get("period_end"):
         out["评价基准日"] = date_text(metrics["period_end"])
@@ -316,9 +330,10 @@ def build_document(parts, *, metrics: dict, published: dict | None, template_tex
                    template_name: str, settings: dict, logs: dict | None = None) -> Document:
     """The period's Document from its template and its parts (``sections.period_parts``)."""
     period, span = metrics.get("period", ""), metrics.get("span", "")
-    title = "财政绩效评价报告" if period == span else f"{period}年度绩效执行情况报告"
+    title = "财政绩效评价报告" if period == span else f"{period}年度绩效自评报告"
     if template_text is None:
-        template_text, template_name = builtin_template(), t("内置模板 report.md", "built-in template report.md")
+        name = ANNUAL_TEMPLATE if period != span else BUILTIN_TEMPLATE
+        template_text, template_name = builtin_template(annual=period != span), t(f"内置模板 {name}", f"built-in template {name}")
     return render(template_text, template_name, metrics=metrics, published=published, parts=parts,
                   cover=cover_data(settings, metrics), title=title, logs=logs)
 
@@ -406,7 +421,7 @@ def _check_parts(ast, template_name: str) -> None:
     section registry declares."""
     from jinja2 import nodes
 
-    from jixiao.sections import BY_KEY, declared_part_keys
+    from jixiao.sections import BY_KEY, PERIOD_TABLES, declared_part_keys
 
     keys = declared_part_keys()
     for call in ast.find_all(nodes.Call):
@@ -415,7 +430,8 @@ def _check_parts(ast, template_name: str) -> None:
             continue
         name = str(call.args[0].value)
         known, what = (BY_KEY, t("章节", "section")) if call.node.name == "section" else (
-            keys, t("表格", "table") if call.node.name == "table" else t("图表", "chart"))
+            {**keys, **dict.fromkeys(PERIOD_TABLES)} if call.node.name == "table" else keys,
+            t("表格", "table") if call.node.name == "table" else t("图表", "chart"))
         if name.split("#")[0] not in known:
             raise TemplateProblem(template_name, call.lineno, str(UnknownName(name, nearest(name, known), what)))
 

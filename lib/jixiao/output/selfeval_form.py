@@ -29,9 +29,10 @@ from jixiao.core.atomic import atomic_write_bytes
 from jixiao.figures.selfeval import Indicator, SelfEvaluationForm, is_pending
 from jixiao.output.excel import FORMULA_START, display_width
 from jixiao.present.format import fmt_pct, fmt_points, fmt_wan, fmt_weight
+from jixiao.present.selfeval import FUNDS_LABELS, PLACEHOLDER, form_fields, shown_value
+from jixiao.present.selfeval import plain_number as _plain
 
 FILE_NAME = "自评表.xlsx"
-PLACEHOLDER = "【待填写】"
 SHEET_TITLE = "项目支出绩效自评表"
 
 MONEY_FORMAT = "#,##0.00"
@@ -288,27 +289,9 @@ FRAME_COLUMNS = {
     "执行率": "Float64", "年度指标值(数值)": "Float64", "实际完成值(数值)": "Float64",
     "分值": SCORE_TYPE, "得分": SCORE_TYPE, "偏差原因分析及改进措施": "string", "待填写": "string",
 }
-FUNDS_LABELS = {"total": "年度资金总额", "fiscal": "其中:财政拨款", "other": "其他资金"}
 _PENDING_NAMES = {"nature": "指标性质", "target": "年度指标值", "unit": "度量单位", "actual": "实际完成值",
                   "weight": "分值", "score": "得分", "reason": "偏差原因分析及改进措施", "initial": "年初预算数",
                   "adjusted": "全年预算数", "spent": "全年执行数", "rate": "执行率"}
-
-
-def shown_value(value, nature: object = None) -> str | None:
-    """A target or an actual value as the form prints it (``≥95.00%``, ``120``, ``达到预期``); None when blank."""
-    if value is None:
-        return None
-    if is_pending(value):
-        return PLACEHOLDER
-    text = (fmt_pct(value.number) if value.percent else _plain(value.number)) if value.numeric else value.text
-    return f"{nature}{text}" if isinstance(nature, str) and nature != "=" else text
-
-
-def _plain(number: Fraction) -> str:
-    """A number as typed, with thousands separators: 1200.5 -> '1,200.5', 420 -> '420'."""
-    if number.denominator == 1:
-        return f"{number.numerator:,}"
-    return f"{(Decimal(number.numerator) / number.denominator).normalize():,f}"
 
 
 def _text(value) -> str | None:
@@ -358,37 +341,5 @@ def form_frame(form: SelfEvaluationForm) -> pd.DataFrame:
 
 
 def selfeval_fields(form: SelfEvaluationForm) -> dict:
-    """The form's cells as the fields ``自评.…`` (kinds in ``contract.fields``): numbers as metrics.json holds
-    them (万元, fractions, points), text as printed; null where the form shows 【待填写】."""
-    total = form.execution
-
-    def num(value):
-        return None if value is None or is_pending(value) else (float(value) if not isinstance(value, Fraction)
-                                                               or value.denominator != 1 else int(value))
-
-    def funds(f):
-        return {"年初预算数": num(f.initial), "全年预算数": num(f.adjusted), "全年执行数": num(f.spent)}
-
-    return {
-        "年度": form.year,
-        "项目名称": None if is_pending(form.project) else form.project,
-        "主管部门": None if is_pending(form.department) else form.department,
-        "实施单位": None if is_pending(form.implementer) else form.implementer,
-        **funds(total),
-        "执行率": num(total.rate), "分值": num(total.weight), "得分": num(total.score),
-        "资金": {FUNDS_LABELS[k].removeprefix("其中:"): funds(f) for k, f in form.funds.items()},
-        "年度总体目标": {"预期目标": None if is_pending(form.goal_expected) else form.goal_expected,
-                         "实际完成情况": None if is_pending(form.goal_achieved) else form.goal_achieved},
-        "指标": {i.level3: {"一级指标": i.level1, "二级指标": i.level2,
-                            "指标性质": None if is_pending(i.nature) else i.nature,
-                            "年度指标值": None if is_pending(i.target) else shown_value(i.target),
-                            "度量单位": None if is_pending(i.unit) else i.unit,
-                            "实际完成值": None if is_pending(i.actual) else shown_value(i.actual),
-                            "分值": num(i.weight), "得分": num(i.score),
-                            "偏差原因": None if is_pending(i.reason) else i.reason}
-                 for i in form.indicators},
-        "满分": num(form.total_weight), "总分": num(form.total_score),
-        "等级": None if is_pending(form.grade) else form.grade,
-        "待填写": len(form.pending_cells()),
-        "状态": "草稿" if form.draft else "定稿",
-    }
+    """The form's cells as the fields ``自评.…`` (``present.selfeval.form_fields``)."""
+    return form_fields(form)

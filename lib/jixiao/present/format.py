@@ -81,6 +81,8 @@ def cell(kind: Kind, value) -> str:
     """A table cell: the number without its unit word (the header says it); a blank is —."""
     if blank(value):
         return DASH
+    if isinstance(value, str) and value.startswith("【") and value.endswith("】"):
+        return value  # a placeholder (【待填写】) stands in any column, numbers' too
     k = kind.kind
     if k == "money" or k == "score":
         return number(value)

@@ -161,6 +161,8 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
     out = {"cover": dict(settings.cover), "final": settings.final, "synthetic": params.synthetic,
            "outline": settings.outline,
            "template_name": relative_to_project(str(settings.template)) if settings.template else ""}
+    if settings.annual_template:
+        out["annual_template_name"] = relative_to_project(str(settings.annual_template))
     if with_bytes:
         published = params.raw_dir / "published.yaml"
         out["template_text"] = read_template(settings.template)[0] if settings.template else None
@@ -169,6 +171,7 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
 
             out["template_text"] = builtin_template(settings.outline)
             out["template_name"] = t(f"内置模板 {OUTLINES[settings.outline]}", f"built-in template {OUTLINES[settings.outline]}")
+        out["annual_template_text"] = read_template(settings.annual_template)[0] if settings.annual_template else None
         try:
             out["reference_docx"] = read_reference_docx(settings.reference_docx) if settings.reference_docx else None
         except TemplateSourceError as exc:  # fails the Word file only; validate refuses it
@@ -180,7 +183,8 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
 def report_settings_digest(params: RunParams) -> str:
     """What the reports depend on beyond their sections: the report block with its template and reference
     document, and published.yaml."""
-    files = (params.report.template, params.report.reference_docx, params.raw_dir / "published.yaml")
+    files = (params.report.template, params.report.reference_docx, params.raw_dir / "published.yaml",
+             *((params.report.annual_template,) if params.report.annual_template else ()))
     return sha256_json({"settings": report_settings(params, with_bytes=False),
                         "files": [sha256_file(f) if f is not None and f.is_file() else None for f in files]})
 
@@ -213,7 +217,8 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
     for period in params.periods:
         parameters = notebook_parameters(params, period.label)
         results_keys[period.label] = sha256_json({"inputs": inputs, "parameters": parameters, "environment": environment,
-                                                  "layout": params.layout.as_dict()})
+                                                  "layout": params.layout.as_dict(),
+                                                  "self_evaluation": repr(params.self_evaluation)})
         for s in sections:
             key = section_key(section=s.key, files=files_read(s.reads, s.reads_published), inputs=inputs,
                               notebook_digest=notebook_digests[s.key],
@@ -394,10 +399,11 @@ def open_run(request: Request) -> Opened:
         _say(t(f"错误:{refused}", f"error: {refused}"))
         raise Refused()
     try:  # before anything is written: a template that will not be read is one line
-        if request.params.report.template is not None:
-            _, note = read_template(request.params.report.template)
-            if note:
-                _say(t(f"注意:{note}", f"note: {note}"))
+        for template in (request.params.report.template, request.params.report.annual_template):
+            if template is not None:
+                _, note = read_template(template)
+                if note:
+                    _say(t(f"注意:{note}", f"note: {note}"))
     except TemplateSourceError as exc:
         _say(t(f"错误:{exc}", f"error: {exc}"))
         raise Refused() from None
@@ -496,7 +502,7 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
     figures, not_applicable, tasks = {}, [], []
     for period in params.periods:
         computed = compute_period(evaluation.tables, period, params.span, params.project, evaluation.published,
-                                  params.layout)
+                                  params.layout, params.self_evaluation)
         figures[period.label] = [f for s in SECTIONS for f in s.index_figures(computed.metrics)]
         empty = {s.key for s in SECTIONS if not s.applies_to(computed.metrics)}
         cells = [section for period_label, section in stale if period_label == period.label]

@@ -197,6 +197,17 @@ def _report_failure(exc: Exception) -> str:
     return str(exc) if isinstance(exc, (Unpublished, TemplateProblem)) else f"{type(exc).__name__}: {exc}"
 
 
+def report_template(settings: dict, whole: bool) -> tuple[str | None, str, bool]:
+    """(template text, its name, whether it must be final) of the whole span's report (``whole``) or a single
+    year's: params' ``template`` is the span's, ``annual_template`` the years' (None: the built-in one of the
+    period's kind). ``final`` holds for a template the params give: the built-in 年度绩效自评报告 leaves 存在问题
+    and 改进措施 to the department, so a year on it is a draft by design."""
+    if whole:
+        return settings.get("template_text"), settings.get("template_name", ""), bool(settings.get("final"))
+    text = settings.get("annual_template_text")
+    return text, settings.get("annual_template_name", ""), bool(settings.get("final")) and text is not None
+
+
 def run_report_task(task: ReportTask) -> TaskOutput:
     """The period's report (HTML, PDF, Word) and workpapers as bytes, from the parts its sections compute from
     metrics.json and frames/."""
@@ -217,13 +228,14 @@ def run_report_task(task: ReportTask) -> TaskOutput:
         published = yaml.safe_load(settings["published"]) if settings.get("published") else None
         parts = period_parts(scratch, evaluation=task.evaluation, project=task.project,
                              leave_out=frozenset(task.leave_out), failed=task.failed)
+        template_text, template_name, final = report_template(settings, task.period == task.span)
         build = ReportBuild(scratch, parts, task.project, task.period, task.span, published,
-                            settings.get("template_text"), settings.get("template_name", ""), settings.get("cover", {}),
+                            template_text, template_name, settings.get("cover", {}),
                             settings.get("reference_docx"),
                             {key: f"{task.period}/{key}.html、{task.period}/{key}.ipynb" for key in parts.failed},
                             task.parameters, task.inputs, task.run_time, synthetic=bool(settings.get("synthetic")))
         doc = build.doc
-        if settings.get("final") and doc.placeholders:
+        if final and doc.placeholders:
             raise Unpublished(t(f"final 为 true,但报告仍有 {len(doc.placeholders)} 处占位(如 {doc.placeholders[0]}),"
                                 "未发布;上次生成的报告保留",
                                 f"final is true but the report still has {len(doc.placeholders)} placeholder(s) "

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from jixiao.contract.sheets import CONTRACT_LAYOUT, SHEETS_BY_KEY, Layout
 from jixiao.core.period import Period
 from jixiao.contract.tables import Tables
-from jixiao.sections import expenditure, milestones, overview, satisfaction, scoring, trends
+from jixiao.sections import expenditure, milestones, overview, satisfaction, scoring, selfeval, trends
 from jixiao.sections.base import Block, PeriodInputs, Section, SectionResult, SectionView
 
 DECLARED: tuple[Section, ...] = (
@@ -50,9 +50,11 @@ def with_derived_inputs(sections: tuple[Section, ...]) -> tuple[Section, ...]:
 
 
 SECTIONS: tuple[Section, ...] = with_derived_inputs(DECLARED)
+# tables of a period in no section: a single year's 自评表 (``sections.selfeval``)
+PERIOD_TABLES: tuple[str, ...] = selfeval.TABLE_KEYS
 BY_KEY = {s.key: s for s in SECTIONS}
 
-__all__ = ["BY_KEY", "SECTIONS", "Block", "PeriodInputs", "PeriodParts", "PeriodResults", "Section", "SectionResult",
+__all__ = ["BY_KEY", "PERIOD_TABLES", "SECTIONS", "Block", "PeriodInputs", "PeriodParts", "PeriodResults", "Section", "SectionResult",
            "SectionView", "compute_period", "declared_part_keys", "get_section", "period_parts"]
 
 
@@ -101,7 +103,7 @@ def compute_order() -> list[Section]:
 
 
 def compute_period(tables: Tables, period: Period, span: Period, project: str = "", published: dict | None = None,
-                   layout: Layout | None = None) -> PeriodResults:
+                   layout: Layout | None = None, self_evaluation=None) -> PeriodResults:
     """Compute every section of one period once. metrics.json keeps the input contract's shape: project,
     period, span, period_end, declared (what the params file declares: the milestone stages in order, the stage
     playing each role, the sheets absent), then each section's parts in the order they are computed, then notes. ``layout``: what the
@@ -125,7 +127,14 @@ def compute_period(tables: Tables, period: Period, span: Period, project: str = 
         metrics.update(results[section.key].figures)
     metrics["notes"] = {k: notes[k] for s in order for k in results[s.key].notes}
     metrics["notes"].update(not_applicable(metrics, layout))
-    return PeriodResults(metrics, {s.key: results[s.key].frames for s in SECTIONS})
+    frames = {s.key: results[s.key].frames for s in SECTIONS}
+    # a single year's 自评表 (``self_evaluation``: params' block), from the year's figures just computed
+    form = selfeval.compute_form(tables, period, span, metrics, project=project, stages=layout.stages,
+                                 settings=self_evaluation)
+    if form is not None:
+        metrics[selfeval.FIELDS_KEY] = selfeval.form_fields(form)
+        frames[selfeval.FRAMES_KEY] = {selfeval.FRAME_NAME: selfeval.form_frame_stored(form)}
+    return PeriodResults(metrics, frames)
 
 
 # --- a period's parts, from the results the batch wrote ------------------------------------------------
@@ -182,7 +191,7 @@ def period_parts(period_dir, *, evaluation: str = "", project: str = "", leave_o
     import json
     from pathlib import Path
 
-    from jixiao.contract.results import read_section_results
+    from jixiao.contract.results import ResultsMismatch, read_section_results
     from jixiao.present.parts import ChartPart, TablePart
 
     period_dir = Path(period_dir)
@@ -211,4 +220,10 @@ def period_parts(period_dir, *, evaluation: str = "", project: str = "", leave_o
                     out.tables.setdefault(part.key, part)
                 elif isinstance(part, ChartPart):
                     out.charts.setdefault(part.key, part)
+    try:
+        form = selfeval.stored_form(period_dir)
+    except ResultsMismatch:  # no complete results: the sections above say so; no form to show
+        form = None
+    if form is not None:
+        out.tables.update(selfeval.form_tables(form))
     return out
