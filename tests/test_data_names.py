@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from jixiao.contract.fields import RATE, kind_of
-from jixiao.output.report import Catalogue, check_template, render
+from jixiao.output.report import check_template, render
+from jixiao.sections import PeriodParts
 
 QUESTION = "4.您对项目建成后的服务是否满意"
 METRICS = {"project": "某县项目", "period": "2021", "span": "2020-2021",
@@ -22,7 +23,7 @@ def test_a_question_numbered_4_and_a_stage_7_render_by_key():
             "{% for q, item in survey.questions.items() %}{{ q }}:{{ item.positive }}{% endfor %}|"
             "{% for s, m in milestones.items() %}{{ s }}:{{ m.done }}{% endfor %}")
     check_template(text, "report.md")
-    doc = render(text, "report.md", metrics=METRICS, published=None, cat=Catalogue(), cover={}, title="t")
+    doc = render(text, "report.md", metrics=METRICS, published=None, parts=PeriodParts(METRICS), cover={}, title="t")
     assert doc.markdown == f"75.00%|50.00%|{QUESTION}:9个|7.终验:1个"
 
 

@@ -10,15 +10,17 @@ import zipfile
 import pytest
 from pypdf import PdfReader
 
+from jixiao.contract.fields import SCORE, TEXT, WEIGHT
 from jixiao.output.report import ContentsBlock, Document, TableBlock
+from jixiao.present.parts import Column, TablePart
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-SCORES = TableBlock("scoring.评分明细", "三级指标评分明细", ["一级指标", "三级指标", "分值", "得分", "评分说明"],
-                    ["text", "text", "weight", "points", "text"],
-                    [["决策", "立项依据充分性", 3, 2.5, "【待撰写：评分说明】"],
-                     ["效益", "可持续影响：网络与数据安全", 3, 1.5, "安全体系子项目均未启动"]],
-                    '<table class="jx-table"><thead><tr><th>一级指标</th></tr></thead><tbody><tr><td>决策</td></tr></tbody></table>',
-                    number=1)
+SCORES = TableBlock(TablePart("scoring.评分明细", "三级指标评分明细",
+                              (Column("一级指标", TEXT), Column("三级指标", TEXT), Column("分值", WEIGHT),
+                               Column("得分", SCORE), Column("评分说明", TEXT)),
+                              [("决策", "立项依据充分性", 3, 2.5, "【待撰写：评分说明】"),
+                               ("效益", "可持续影响：网络与数据安全", 3, 1.5, "安全体系子项目均未启动")]),
+                    "三级指标评分明细", number=1)
 MARKDOWN = ("# 摘要\n\n摘要正文。\n\nJXBLOCK0001\n\n# 一、项目基本情况\n\n正文引用一个脚注[^a]。\n\nJXBLOCK0000\n\n"
             "# 附件\n\n## 附件1 评分表\n\n见上表。\n\n[^a]: 脚注的文字。\n")
 
