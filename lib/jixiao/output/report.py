@@ -143,13 +143,47 @@ def _template_line(tb, filename: str) -> int | None:
 
 def context_names(metrics: dict) -> list[str]:
     return [*metrics, "published", "period", "span", "is_span", "project", "cover", "section", "table", "chart",
-            "contents", "待撰写"]
+            "contents", "methods", "待撰写"]
+
+
+class SpanScope(DataText):
+    """``span`` in a template: prints as the whole span's label (2019-2021) and holds the whole span's figures
+    (``{{ span.expenditure.subprojects }}``), so a single year's report names a whole-span value as such and
+    never takes the year's for it."""
+
+    def __new__(cls, label: str, metrics: dict | None, counter: Placeholders):
+        made = super().__new__(cls, label)
+        made._metrics, made._counter = metrics or {}, counter
+        return made
+
+    def _child(self, name):
+        name = str.__str__(name) if isinstance(name, str) else str(name)
+        if name not in self._metrics:
+            raise UnknownName(f"span.{name}", nearest(f"span.{name}", [f"span.{k}" for k in self._metrics]),
+                              t("整个评价期的字段", "whole-span field"))
+        value = self._metrics[name]
+        if isinstance(value, (dict, list)):
+            return Node(f"span.{name}", value, self._counter, (name,))
+        return Field(f"span.{name}", _kind_or_text(name), value, self._counter)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._child(name)
+
+    def __getitem__(self, name):
+        if isinstance(name, (int, slice)):
+            return str.__getitem__(self, name)
+        return self._child(name)
 
 
 def render(template_text: str, template_name: str, *, metrics: dict, published: dict | None, parts,
-           cover: dict, title: str, logs: dict | None = None) -> Document:
+           cover: dict, title: str, logs: dict | None = None, span_metrics: dict | None = None,
+           processing: dict | None = None) -> Document:
     """The template rendered into a Document; a TemplateProblem names the file, line and nearest names.
-    ``parts``: the period's ``sections.PeriodParts``; ``logs``: section key -> where its log is."""
+    ``parts``: the period's ``sections.PeriodParts``; ``logs``: section key -> where its log is;
+    ``span_metrics``: the whole span's metrics.json (``span.…``; the period's own for the whole span);
+    ``processing``: the run's intake record, for the appendix's line on the evaluator's adjustments."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     from jixiao.sections import BY_KEY, declared_part_keys
@@ -216,12 +250,20 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
     def to_write(what: str = "") -> str:
         return TO_WRITE.format(what=what)
 
+    def methods() -> str:
+        """计算方法与口径 as a list, in the evaluation's words, for the parts it has (output.methods)."""
+        from jixiao.output.methods import method_lines
+
+        return "\n".join(f"- {md_text(line)}" for line in method_lines(metrics, processing)) + "\n"
+
     period = metrics.get("period", "")
     span = metrics.get("span", "")
     context = {k: (Node(k, v, counter) if isinstance(v, (dict, list)) else Field(k, _kind_or_text(k), v, counter))
                for k, v in metrics.items()}
     # every value from data or params is text: escaped when printed (DataText), the raw value when compared
-    context.update(published=Node("published", published or {}, counter), period=DataText(period), span=DataText(span),
+    whole_span = span_metrics if span_metrics is not None else (metrics if period == span else {})
+    context.update(published=Node("published", published or {}, counter), period=DataText(period),
+                   span=SpanScope(span, whole_span, counter), methods=methods,
                    is_span=bool(period) and period == span and "-" in str(span),
                    project=DataText(metrics.get("project", "")), cover={k: DataText(v) for k, v in cover.items()},
                    section=section, table=table, chart=chart, contents=contents, 待撰写=to_write)
@@ -306,14 +348,17 @@ def cover_data(settings: dict, metrics: dict) -> dict:
 
 
 def build_document(parts, *, metrics: dict, published: dict | None, template_text: str | None,
-                   template_name: str, settings: dict, logs: dict | None = None) -> Document:
-    """The period's Document from its template and its parts (``sections.period_parts``)."""
+                   template_name: str, settings: dict, logs: dict | None = None, span_metrics: dict | None = None,
+                   processing: dict | None = None) -> Document:
+    """The period's Document from its template and its parts (``sections.period_parts``); ``span_metrics`` and
+    ``processing``: see ``render``."""
     period, span = metrics.get("period", ""), metrics.get("span", "")
     title = "财政绩效评价报告" if period == span else f"{period}年度绩效执行情况报告"
     if template_text is None:
         template_text, template_name = builtin_template(), t("内置模板 report.md", "built-in template report.md")
     return render(template_text, template_name, metrics=metrics, published=published, parts=parts,
-                  cover=cover_data(settings, metrics), title=title, logs=logs)
+                  cover=cover_data(settings, metrics), title=title, logs=logs, span_metrics=span_metrics,
+                  processing=processing)
 
 
 # --- checking a template without data (validate --params) ----------------------------------------------
@@ -359,7 +404,7 @@ def check_template(template_text: str, template_name: str) -> None:
         raise TemplateProblem(template_name, exc.lineno, t(f"模板语法错误:{exc.message}", f"template syntax error: {exc.message}")) from None
     roots = {k.split(".")[0] for k in FIELDS}
     known = roots | {"published", "period", "span", "is_span", "project", "cover", "section", "table", "chart",
-                     "contents", "待撰写", "loop", "range", "dict", "lipsum", "cycler", "joiner", "namespace"}
+                     "contents", "methods", "待撰写", "loop", "range", "dict", "lipsum", "cycler", "joiner", "namespace"}
     for name in sorted(meta.find_undeclared_variables(ast)):
         if name not in known:
             line = next((n.lineno for n in ast.find_all(nodes.Name) if n.name == name), None)
@@ -377,6 +422,8 @@ def check_template(template_text: str, template_name: str) -> None:
         if chain is None:
             continue
         root, parts = chain
+        if root == "span" and parts and "span" not in declared:  # the whole span's figures: the same fields
+            root, parts = parts[0], parts[1:]
         if root not in roots or root in declared:
             continue
         while parts and parts[-1] in _METHODS:

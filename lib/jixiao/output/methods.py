@@ -1,0 +1,66 @@
+"""The report's 计算方法与口径 and what the workpapers' 数据处理说明 is made from.
+
+The appendix's lines say how each figure the report holds was computed, in the evaluation's own words (who
+answered the survey: params' survey_respondents) and only for the parts it has: a sheet the params file declares
+absent (sheets_absent) leaves no line. Its last line says how many rows the evaluator adjusted and that the list
+is in the workpapers. A template prints them with ``{{ methods() }}``.
+
+The processing record is the run's ``intake.json`` (``run.batch.write_intake``), which the batch hands to each
+period's report task beside its results (``PROCESSING_FILE``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+PROCESSING_FILE = "intake.json"  # in the report task's folder: the run's intake record (warnings, cells, adjustments)
+
+
+def read_processing(folder: Path) -> dict | None:
+    """The intake record handed to a report task (None when the run had none, e.g. a report built by hand)."""
+    path = Path(folder) / PROCESSING_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def adjustment_counts(processing: dict | None) -> tuple[int, int]:
+    """(rows excluded, cells corrected) by the evaluator's adjustments file."""
+    records = ((processing or {}).get("adjustments") or {}).get("records") or []
+    excluded = sum(1 for r in records if r.get("action") == "exclude")
+    return excluded, len(records) - excluded
+
+
+def adjustments_sentence(processing: dict | None) -> str:
+    """One sentence: how many rows the evaluator adjusted, and where the list is (the workpapers)."""
+    excluded, corrected = adjustment_counts(processing)
+    if not excluded and not corrected:
+        return "评价人员未对部门提供的数据作剔除或更正;自动规范的单元格与数据警告列于工作底稿的“数据处理说明”。"
+    done = "、".join(w for w in (f"剔除 {excluded} 行" if excluded else "", f"更正 {corrected} 处" if corrected else "") if w)
+    return (f"评价人员对部门提供的数据调整 {excluded + corrected} 行({done}),原始文件未改动;每项调整的原因、依据及其对"
+            "各项指标的影响列于工作底稿的“数据处理说明”。")
+
+
+def method_lines(metrics: dict, processing: dict | None = None) -> list[str]:
+    """The appendix's lines for the parts this evaluation has, in its own words."""
+    from jixiao.sections.common import declared_absent, respondents
+
+    lines = []
+    if metrics.get("expenditure") is not None or not declared_absent(metrics, "budget", "spending"):
+        lines.append("支出率 = 期内支付金额 ÷ 期内各年度调整后预算;子项目支出率 = 截至期末的累计支付 ÷ 立项批复金额,"
+                     "按 100%及以上、90%至100%、80%至90%、60%至80%、60%以下分档(含下限、不含上限),"
+                     "未发生支付的已批复子项目计为暂未下达资金。")
+    if not declared_absent(metrics, "milestones"):
+        lines.append("如期完成率 = 计划完成日期在期内且期末前实际完成的节点 ÷ 计划完成日期在期内的节点。")
+    if not declared_absent(metrics, "survey_answers", "survey_options"):
+        word, _ = respondents(metrics)
+        lines.append(f"问卷占比 = 选择该选项的{word} ÷ 回答该题的{word};合计占比 = 选择计入合计选项(选项表中“是否满意”"
+                     "标为 1)的回答 ÷ 全部回答,以这些选项命名。")
+    if not declared_absent(metrics, "public_reviews"):
+        lines.append("五星好评率 = 五星评价 ÷ 全部评价,差评 = 1星 + 2星评价。")
+    if not declared_absent(metrics, "scoring"):
+        lines.append("等级:优(得分≥90)、良(80≤得分<90)、中(60≤得分<80)、差(得分<60)。")
+    lines.append("金额以万元计、保留两位小数,比率保留两位小数,均四舍五入;数据来源与核对表见同一文件夹中的工作底稿。")
+    lines.append(adjustments_sentence(processing))
+    return lines
