@@ -1,8 +1,8 @@
 """The report's 计算方法与口径 and what the workpapers' 数据处理说明 is made from.
 
 The appendix's lines say how each figure the report holds was computed, in the evaluation's own words (who
-answered the survey: params' survey_respondents) and only for the parts it has: a sheet the params file declares
-absent (sheets_absent) leaves no line. Its last line says how many rows the evaluator adjusted and that the list
+answered the survey: params' survey_respondents) and only for the parts the period has: a sheet the params file
+declares absent (sheets_absent), or a part a single year does not show (the survey), leaves no line. Its last line says how many rows the evaluator adjusted and that the list
 is in the workpapers. A template prints them with ``{{ methods() }}``.
 
 The processing record is the run's ``intake.json`` (``run.batch.write_intake``), which the batch hands to each
@@ -44,22 +44,22 @@ def adjustments_sentence(processing: dict | None) -> str:
 
 def method_lines(metrics: dict, processing: dict | None = None) -> list[str]:
     """The appendix's lines for the parts this evaluation has, in its own words."""
-    from jixiao.sections.common import declared_absent, respondents
+    from jixiao.sections.common import respondents
 
     lines = []
-    if metrics.get("expenditure") is not None or not declared_absent(metrics, "budget", "spending"):
+    if metrics.get("expenditure") is not None:
         lines.append("支出率 = 期内支付金额 ÷ 期内各年度调整后预算;子项目支出率 = 截至期末的累计支付 ÷ 立项批复金额,"
                      "按 100%及以上、90%至100%、80%至90%、60%至80%、60%以下分档(含下限、不含上限),"
                      "未发生支付的已批复子项目计为暂未下达资金。")
-    if not declared_absent(metrics, "milestones"):
+    if metrics.get("milestones"):
         lines.append("如期完成率 = 计划完成日期在期内且期末前实际完成的节点 ÷ 计划完成日期在期内的节点。")
-    if not declared_absent(metrics, "survey_answers", "survey_options"):
+    if metrics.get("survey"):
         word, _ = respondents(metrics)
         lines.append(f"问卷占比 = 选择该选项的{word} ÷ 回答该题的{word};合计占比 = 选择计入合计选项(选项表中“是否满意”"
                      "标为 1)的回答 ÷ 全部回答,以这些选项命名。")
-    if not declared_absent(metrics, "public_reviews"):
+    if metrics.get("public_reviews"):
         lines.append("五星好评率 = 五星评价 ÷ 全部评价,差评 = 1星 + 2星评价。")
-    if not declared_absent(metrics, "scoring"):
+    if metrics.get("scoring"):
         lines.append("等级:优(得分≥90)、良(80≤得分<90)、中(60≤得分<80)、差(得分<60)。")
     lines.append("金额以万元计、保留两位小数,比率保留两位小数,均四舍五入;数据来源与核对表见同一文件夹中的工作底稿。")
     lines.append(adjustments_sentence(processing))
