@@ -229,7 +229,9 @@ def processing_html(processing: dict) -> str:
     warnings = processing.get("warnings") or {}
     listed = list(warnings.get("listed") or warnings.get("first") or [])
     count = int(warnings.get("count") or len(listed))
-    out = [f"<h2>{PROCESSING_TITLE}</h2>",
+    # long cells (an excluded row's values, a warning) wrap rather than push the table off the page
+    out = ["<style>section.jx-processing table.jx-table td { white-space: normal; word-break: break-all; }</style>"
+           '<section class="jx-processing">', f"<h2>{PROCESSING_TITLE}</h2>",
            "<p>以下为读取部门数据时的警告、自动规范的单元格和评价人员的调整(原始文件均未改动);报告中的数字是处理之后的结果。</p>",
            f"<h3>一、数据警告({count:,} 条)</h3>"]
     if listed:
@@ -253,7 +255,7 @@ def processing_html(processing: dict) -> str:
     out.append(f"<h3>三、评价人员的调整({len(adjustments)} 项)</h3>")
     if adjustments.empty:
         out.append("<p>无:报告的数字均由部门提供的原始数据计算。</p>")
-        return "".join(out)
+        return "".join(out) + "</section>"
     out.append("<p>调整写在评价文件夹的调整文件中,原始文件未改动;每项调整的前后数值、原因和依据如下。</p>")
     out.append(_frame_table(adjustments, "评价人员的调整"))
     effects = (processing.get("adjustments") or {}).get("effects") or {}
@@ -268,7 +270,7 @@ def processing_html(processing: dict) -> str:
         out.append(_frame_table(pd.DataFrame(rows, columns=["调整", "指标", "调整后", "调整前"]), "调整的影响"))
     else:
         out.append("<p>这些调整未改变任何预算执行指标。</p>")
-    return "".join(out)
+    return "".join(out) + "</section>"
 
 
 def _csv_cell(value) -> object:
