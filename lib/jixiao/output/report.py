@@ -146,6 +146,20 @@ def context_names(metrics: dict) -> list[str]:
             "contents", "methods", "待撰写"]
 
 
+def names_span_fields(template_text: str | None) -> bool:
+    """Whether the template (None: the built-in one) prints a whole-span figure (``span.expenditure.rate``), so a
+    single year's report depends on the whole span's metrics.json; ``{{ span }}`` alone is only its label."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    text = builtin_template() if template_text is None else template_text
+    try:
+        ast = _environment().parse(text)
+    except TemplateSyntaxError:
+        return True  # refused elsewhere; on the safe side
+    return any(isinstance(n.node, nodes.Name) and n.node.name == "span"
+               for n in ast.find_all((nodes.Getattr, nodes.Getitem)))
+
+
 class SpanScope(DataText):
     """``span`` in a template: prints as the whole span's label (2019-2021) and holds the whole span's figures
     (``{{ span.expenditure.subprojects }}``), so a single year's report names a whole-span value as such and
