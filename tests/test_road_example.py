@@ -148,3 +148,35 @@ def test_the_report_says_how_many_rows_were_adjusted_and_a_year_names_the_span(r
     lines = fields.stdout.splitlines()
     assert "# 字段({{ 名称 }}):本年度 2021 的值" in lines
     assert f"span.expenditure.spent\t{whole:,.2f}万元" in lines
+
+
+def test_a_template_depends_on_the_span_only_when_it_prints_its_figures():
+    from jixiao.output.report import names_span_fields
+
+    assert not names_span_fields("评价期为{{ span }}年,{% if span == period %}整个评价期{% endif %}")
+    assert names_span_fields("三年内完成{{ span.expenditure.subprojects }}个")
+    assert names_span_fields('{{ span["expenditure"].rate }}')
+
+
+def test_methods_name_only_the_parts_the_period_has():
+    from jixiao.output.methods import method_lines
+
+    metrics = {"expenditure": {"rate": 0.5}, "survey": {"respondent_word": "学生家长", "respondent_unit": "人"},
+               "public_reviews": None, "declared": {"sheets_absent": ["好差评"]}}
+    lines = method_lines(metrics, {"adjustments": {"records": [{"action": "exclude"}, {"action": "exclude"},
+                                                               {"action": "correct"}]}})
+    text = "\n".join(lines)
+    assert "选择该选项的学生家长 ÷ 回答该题的学生家长" in text
+    assert forbidden(text) == [] and "如期完成率" not in text and "等级" not in text
+    assert lines[-1].startswith("评价人员对部门提供的数据调整 3 行(剔除 2 行、更正 1 处)")
+    assert method_lines({}, None)[-1].startswith("评价人员未对部门提供的数据作剔除或更正")
+
+
+def test_a_rerun_with_nothing_changed_rebuilds_nothing(road):
+    base, params, tree = road
+    again = jixiao("run", "--params", params, "--out", tree.parent, "--period", "2021", "--period", SPAN, "--jobs", "2",
+                   "--quiet", cwd=base)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
+    assert all(not r["built"] for r in index["reports"].values()), index["reports"]
+    assert all(r["reused"] for r in index["results"] if r["status"] != "n/a")
