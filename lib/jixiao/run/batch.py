@@ -593,9 +593,10 @@ def write_intake(opened: Opened, evaluation, warnings: Warnings, normalised: dic
         atomic_write_bytes(opened.report_dir / INTAKE_FILE,
                            json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
     if adjusted:
-        _say(t(f"  已应用评价人员的 {len(adjusted)} 条调整(剔除或更正,原始文件未改动);调整前后及其影响见 {INTAKE_FILE}",
+        _say(t(f"  已应用评价人员的 {len(adjusted)} 条调整(剔除或更正,原始文件未改动);调整前后及其影响见各期工作底稿的"
+               f"“数据处理说明”({INTAKE_FILE})",
                f"  {len(adjusted)} adjustment(s) of the evaluator applied (rows excluded or cells corrected, the raw "
-               f"files unchanged); before, after and their effect are in {INTAKE_FILE}"))
+               f"files unchanged); before, after and their effect are in each period's workpapers ({INTAKE_FILE})"))
     total = sum(normalised["counts"].values())
     if total:
         _say(t(f"  已自动规范 {total:,} 个单元格(以文本填写的日期、去掉的空格、以文本存储的数字等);"
