@@ -180,3 +180,10 @@ def test_a_rerun_with_nothing_changed_rebuilds_nothing(road):
     index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
     assert all(not r["built"] for r in index["reports"].values()), index["reports"]
     assert all(r["reused"] for r in index["results"] if r["status"] != "n/a")
+
+
+def test_a_misspelt_span_field_is_caught_before_any_data_with_its_scope():
+    from jixiao.output.report import TemplateProblem, check_template
+
+    with pytest.raises(TemplateProblem, match=r"'span\.expenditure\.spnt'.*span\.expenditure\.spent"):
+        check_template("# 一\n\n{{ span.expenditure.spnt }}\n", "road.md")

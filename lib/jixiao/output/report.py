@@ -436,8 +436,9 @@ def check_template(template_text: str, template_name: str) -> None:
         if chain is None:
             continue
         root, parts = chain
+        scope = ""
         if root == "span" and parts and "span" not in declared:  # the whole span's figures: the same fields
-            root, parts = parts[0], parts[1:]
+            root, parts, scope = parts[0], parts[1:], "span."
         if root not in roots or root in declared:
             continue
         while parts and parts[-1] in _METHODS:
@@ -446,7 +447,8 @@ def check_template(template_text: str, template_name: str) -> None:
         probe = ".".join([root, *("*" if p == "*" else p for p in parts)])
         if not parts or kind_of((root, *parts)) or is_declared_branch((root, *parts)) or _matches_star(probe):
             continue
-        near = nearest(key, FIELDS)
+        near = [scope + n for n in nearest(key, FIELDS)]
+        key = scope + key
         raise TemplateProblem(template_name, node.lineno, t(f"未知的字段 {key!r}", f"unknown field {key!r}") + (
             t(f";最接近的名称:{'、'.join(near)}", f"; nearest known: {', '.join(near)}") if near else ""))
     from jixiao.output.template_source import check_renders
