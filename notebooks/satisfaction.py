@@ -12,7 +12,7 @@
 # %% [markdown]
 # # 满意度
 #
-# 口径：选项占比 = 选择该项的单位 ÷ 回答该题的单位；合计占比 = “是否满意”标为 1 的选项占比之和，以这些选项命名（如“十分合理+较为合理”）。问卷不分年度，只在整个评价期的报告中列示。“好差评”按月份统计：五星好评率 = 5星 ÷ 全部评价；差评 = 1星 + 2星。
+# 问卷不分年度，只在整个评价期的报告中列示；各部分的口径写在其标题之下。
 
 # %% tags=["parameters"]
 evaluation: str = ""  # 评价名:data/raw/ 下的文件夹名,按其参数文件打开;留空为 params.yaml 的评价
@@ -29,14 +29,8 @@ from jixiao.sections import satisfaction
 r = jx.open_section("satisfaction", evaluation, period, span, project, raw_dir, results_dir)
 jx.heading(r)
 
-# %% [markdown]
-# ## 一、使用单位问卷调查
+# %%
+jx.show(satisfaction.survey_results(r))  # 标题写明受访者;参数文件声明没有的部分不列示
 
 # %%
-jx.show(satisfaction.survey_results(r))
-
-# %% [markdown]
-# ## 二、群众“好差评”
-
-# %%
-jx.show(satisfaction.public_reviews(r))
+jx.show(satisfaction.public_reviews(r))  # 参数文件声明没有的部分不列示

@@ -48,14 +48,8 @@ jx.show(trends.bands(r))
 # %%
 jx.show(trends.stages(r))
 
-# %% [markdown]
-# ## 四、历年群众“好差评”
+# %%
+jx.show(trends.reviews(r))  # 参数文件声明没有的部分不列示
 
 # %%
-jx.show(trends.reviews(r))
-
-# %% [markdown]
-# ## 五、预算可信度(PEFA)
-
-# %%
-jx.show(trends.credibility(r))
+jx.show(trends.credibility(r))  # 预算可信度(PEFA):其序号随上一部分是否列示

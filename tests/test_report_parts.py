@@ -194,7 +194,7 @@ def test_early_cut_off_rerenders_only_what_its_parts_changed(tmp_path):
     done, pages, reports = run()
     assert pages and all(period == "2020-2021" for period, _ in pages), pages
     assert reports["2020"] == reports["2021"] == ["workpapers"]
-    assert set(reports["2020-2021"]) == {"html", "pdf", "docx", "workpapers"}
+    assert set(reports["2020-2021"]) == {"html", "pdf", "docx", "workpapers", "normalised"}
     assert {p: (tree / p / "report.pdf").stat().st_mtime_ns for p in mtimes} == mtimes
     assert "报告:重建 2020(workpapers)、2021(workpapers)、2020-2021(" in done.stdout, done.stdout
     (tmp_path / "report.md").write_text("# 一、资金\n\n支出{{ expenditure.spent }}。\n", encoding="utf-8")

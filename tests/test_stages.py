@@ -157,7 +157,7 @@ def test_the_page_shows_a_dash_where_nothing_was_planned(road):
         page.completion(view)
     html = "".join(o._repr_html_() if hasattr(o, "_repr_html_") else str(getattr(o, "data", o)) for o in shown)
     assert "本次评价的进度阶段（按先后）：启动、招标、开工、主体完工、竣工验收" in html
-    assert "完成验收按“主体完工”统计，其中最终验收按“竣工验收”统计" in html
+    assert "子项目完成“主体完工”即为验收完成，完成“竣工验收”即为全部完成" in html and "最终验收按" not in html
     for stage in ROAD:
         assert f">{stage}<" in html
     assert ">可研报告编制<" not in html and ">初验<" not in html

@@ -138,14 +138,15 @@ class PeriodReport:
 
     def key_figures(self) -> pd.DataFrame:
         """The period's key figures (``KEY_FIGURES``): columns 指标, 数值."""
-        return pd.DataFrame([(label, value(self.metrics)) for label, value, _ in KEY_FIGURES], columns=["指标", "数值"],
+        return pd.DataFrame([(label, value(self.metrics)) for label, value, _ in
+                             _compared_figures(self.metrics, self.metrics)], columns=["指标", "数值"],
                             dtype=object)
 
     def _repr_html_(self) -> str:
         from html import escape
 
         rows = "".join(f"<tr><td>{escape(label)}</td><td style='text-align:right'>{escape(fmt(value(self.metrics)))}</td></tr>"
-                       for label, value, fmt in KEY_FIGURES)
+                       for label, value, fmt in _compared_figures(self.metrics, self.metrics))
         sections = "、".join(f".{s.key}" for s in SECTIONS)
         return (f"<p><b>{escape(self.evaluation.project)}</b> · {escape(self.period.label)}"
                 f"(截至 {escape(self.period.end.isoformat())})</p><table>{rows}</table><p>各章节:{escape(sections)}</p>")
@@ -330,6 +331,7 @@ KEY_FIGURES = (
     ("其中期末前完成(个)", lambda m: _milestone_total(m, "done"), fmt_count),
     ("节点如期完成率", _completion, fmt_pct),
     ("问卷有效样本(个)", lambda m: _part(m, "survey").get("respondents"), fmt_count),
+    ("问卷合计占比", lambda m: _part(m, "survey").get("positive_share"), fmt_pct),
     ("“好差评”总数(条)", lambda m: _part(m, "public_reviews").get("total"), fmt_count),
     ("五星好评率", lambda m: _part(m, "public_reviews").get("five_star_rate"), fmt_pct),
     ("绩效得分", lambda m: _part(m, "scoring").get("total"), fmt_points),
@@ -342,6 +344,33 @@ def _difference(x, y):
     if isinstance(x, int) and isinstance(y, int):
         return y - x
     return float(Decimal(repr(float(y))) - Decimal(repr(float(x))))
+
+
+# the rows of a part the params file may declare absent (sheets_absent): left out when both sides declare it
+_ROWS_OF_TABLES = {"“好差评”总数(条)": ("public_reviews",), "五星好评率": ("public_reviews",),
+                   "问卷有效样本(个)": ("survey_answers", "survey_options"),
+                   "问卷合计占比": ("survey_answers", "survey_options")}
+
+
+def _compared_figures(first: dict, second: dict) -> list:
+    """KEY_FIGURES as two periods compare them: the survey counted in its respondents' unit (params'
+    survey_respondents, when both agree), and no row for a part both declare absent."""
+    from jixiao.sections.common import declared_absent, respondents
+
+    out = []
+    for label, value, shown in KEY_FIGURES:
+        tables = _ROWS_OF_TABLES.get(label, ())
+        if tables and declared_absent(first, *tables) and declared_absent(second, *tables):
+            continue
+        if label == "问卷有效样本(个)":
+            words = {respondents(m) for m in (first, second) if m.get("survey")}
+            if len(words) == 1:
+                word, unit = words.pop()
+                label = f"问卷有效样本({word},{unit})"
+            else:
+                label = "问卷有效样本"
+        out.append((label, value, shown))
+    return out
 
 
 def compare(a: "Evaluation | PeriodReport", b: "Evaluation | PeriodReport | str | int",
@@ -367,7 +396,7 @@ def compare(a: "Evaluation | PeriodReport", b: "Evaluation | PeriodReport | str 
         raise ParameterError(t(f"compare 的 what 应为 指标 或 自评,而不是 {what!r}",
                                f"compare: what must be 指标 or 自评, not {what!r}"))
     rows = []
-    for label, value, _ in KEY_FIGURES:
+    for label, value, _ in _compared_figures(first.metrics, second.metrics):
         x, y = value(first.metrics), value(second.metrics)
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y))
         rows.append((label, x, y, _difference(x, y) if numbers else None))

@@ -294,9 +294,17 @@ def cmd_fields(args) -> int:
     metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
     published_path = params.raw_dir / "published.yaml"
     published = yaml.safe_load(published_path.read_text(encoding="utf-8")) if published_path.is_file() else {}
-    print(t("# 字段({{ 名称 }})", "# fields ({{ name }})"))
+    whole = period == params.span.label
+    print(t(f"# 字段({{{{ 名称 }}}}):{'整个评价期' if whole else '本年度'} {period} 的值",
+            f"# fields ({{{{ name }}}}): the values of {'the whole span' if whole else 'the single year'} {period}"))
     for key, value in listed(metrics):
         print(escape_controls(f"{key}\t{value}"))
+    span_metrics = params.report_dir / params.span.label / "metrics.json"
+    if not whole and span_metrics.is_file():  # a single year's template names whole-span values as span.…
+        print(t(f"# 整个评价期 {params.span.label} 的字段({{{{ span.名称 }}}}),单年度报告中也可使用",
+                f"# fields of the whole span {params.span.label} ({{{{ span.name }}}}), usable in a single year's report"))
+        for key, value in listed(json.loads(span_metrics.read_text(encoding="utf-8"))):
+            print(escape_controls(f"span.{key}\t{value}"))
     for key, value in listed(published or {}, "published"):
         print(escape_controls(f"{key}\t{value}"))
     print(t("# 其他名称", "# other names"))

@@ -82,6 +82,9 @@ FIELDS: dict[str, Kind] = {
     "survey.respondents": GE,
     "survey.respondent_word": TEXT,  # who answered: 单位 by default, 群众, 学生家长 … (params' survey_respondents)
     "survey.respondent_unit": TEXT,  # the word counting them: 个 by default, 人, 家 …
+    "survey.positive": GE,  # positive answers (options marked 是否满意 = 1), every question together
+    "survey.answered": GE,  # answers, every question together
+    "survey.positive_share": RATE,  # the overall share: survey.positive ÷ survey.answered
     "survey.questions.*.answered": GE,
     "survey.questions.*.positive": GE,
     "survey.questions.*.positive_share": RATE,

@@ -60,7 +60,11 @@ def survey_metrics(tables: dict) -> dict | None:
             "options": dict(zip(g["option"], g["count"].astype(int).tolist())),
             "shares": {o: nullable(s) for o, s in zip(g["option"], g["share"].tolist())},
         }
-    return {"respondents": int(len(answers)), "questions": questions}
+    # the overall share, whether or not a score-sheet row links it: every positive answer over every answer
+    positive = sum(q["positive"] for q in questions.values())
+    answered = sum(q["answered"] for q in questions.values())
+    return {"respondents": int(len(answers)), "positive": positive, "answered": answered,
+            "positive_share": ratio(positive, answered), "questions": questions}
 
 
 STAR_COLUMNS = ("star_1", "star_2", "star_3", "star_4", "star_5")

@@ -167,9 +167,10 @@ def document_body(doc) -> str:
 
 
 def workpapers_html(period_dir: Path, parts, *, project: str, period: str, parameters: dict, inputs: dict,
-                    run_time: str, synthetic: bool = False) -> str:
-    """``<period>/workpapers.html`` (工作底稿): the provenance, the results behind each section and the check
-    tables (与已发布报告核对, 由数据计算的指标得分核对), kept out of the reader's report."""
+                    run_time: str, processing: dict | None = None, synthetic: bool = False) -> str:
+    """``<period>/workpapers.html`` (工作底稿): the provenance, the results behind each section, the check
+    tables (与已发布报告核对, 由数据计算的指标得分核对) and, from the run's intake record (``processing``), the
+    数据处理说明 (``processing_html``), kept out of the reader's report."""
     from jixiao.output.export import page
     from jixiao.sections import BY_KEY
 
@@ -181,6 +182,8 @@ def workpapers_html(period_dir: Path, parts, *, project: str, period: str, param
     for key, error in parts.failed.items():
         out.append(f'<div class="jx-failed"><p>{escape(BY_KEY[key].title)}({escape(key)}):本节生成失败,'
                    f"{escape(error)}</p></div>")
+    if processing is not None:
+        out.append(processing_html(processing))
     out.append(provenance_footer(parameters, inputs, run_time))
     rows = []
     for path in sorted([Path(period_dir) / "metrics.json", *(Path(period_dir) / "frames").glob("*.parquet")]):
@@ -194,6 +197,113 @@ def workpapers_html(period_dir: Path, parts, *, project: str, period: str, param
 
         out.insert(0, f"<style>{BANNER_CSS}</style>{banner_html()}")
     return page(f"{project} 工作底稿({period})", "".join(out), "")
+
+
+PROCESSING_TITLE = "数据处理说明"
+
+
+def _effect_text(figure: str, value) -> str:
+    """An adjusted figure as the report prints it: a rate in %, a count as a count, money in 万元."""
+    from jixiao.present.format import fmt_count, fmt_pct, fmt_wan
+
+    last = figure.split(".")[-1]
+    if value is None:
+        return "—"
+    if "rate" in last:
+        return fmt_pct(value)
+    if last in ("subprojects", "no_funds_issued"):
+        return fmt_count(value)
+    return fmt_wan(value)
+
+
+def _frame_table(frame, caption: str) -> str:
+    if frame.empty:
+        return ""
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return (f'<table class="jx-table"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
+def processing_html(processing: dict) -> str:
+    """工作底稿's 数据处理说明: every warning intake gave, every cell it normalised (a count per kind and the first
+    of each; all of them in the CSV beside this file), every adjustment of the evaluator and its effect on the
+    figures, from the run's intake record (``run.batch.write_intake``)."""
+    from jixiao.intake.summary import FIRST_SHOWN, effect_label, processing_frames
+    from jixiao.output.formats import NORMALISED_CSV
+
+    frames = processing_frames(processing)
+    warnings = processing.get("warnings") or {}
+    listed = list(warnings.get("listed") or warnings.get("first") or [])
+    count = int(warnings.get("count") or len(listed))
+    # long cells (an excluded row's values, a warning) wrap rather than push the table off the page
+    out = ["<style>section.jx-processing table.jx-table td { white-space: normal; word-break: break-all; }</style>"
+           '<section class="jx-processing">', f"<h2>{PROCESSING_TITLE}</h2>",
+           "<p>以下为读取部门数据时的警告、自动规范的单元格和评价人员的调整(原始文件均未改动);报告中的数字是处理之后的结果。</p>",
+           f"<h3>一、数据警告({count:,} 条)</h3>"]
+    if listed:
+        out.append('<ol class="jx-warnings">' + "".join(f"<li>{escape(w)}</li>" for w in listed) + "</ol>")
+        if count > len(listed):
+            out.append(f"<p>另有 {count - len(listed):,} 条警告未列出;jixiao validate 列出全部。</p>")
+    else:
+        out.append("<p>无。</p>")
+    counts = frames["normalised_counts"]
+    total = int(counts.iloc[:, 1].sum()) if not counts.empty else 0
+    out.append(f"<h3>二、自动规范的单元格({total:,} 个)</h3>")
+    if total:
+        out.append(f"<p>各类的数量及每类的前 {FIRST_SHOWN} 个如下;全部单元格见"
+                   f' <a href="{escape(NORMALISED_CSV)}">自动规范的单元格清单(CSV)</a>。</p>')
+        out.append(_frame_table(counts, "自动规范的单元格:按类别计数"))
+        out.append(_frame_table(frames["normalised_first"], f"自动规范的单元格:每类前 {FIRST_SHOWN} 个"))
+        out.append(_frame_table(frames["encodings"], "CSV 文件的文字编码"))
+    else:
+        out.append("<p>无。</p>")
+    adjustments = frames["adjustments"]
+    out.append(f"<h3>三、评价人员的调整({len(adjustments)} 项)</h3>")
+    if adjustments.empty:
+        out.append("<p>无:报告的数字均由部门提供的原始数据计算。</p>")
+        return "".join(out) + "</section>"
+    out.append("<p>调整写在评价文件夹的调整文件中,原始文件未改动;每项调整的前后数值、原因和依据如下。</p>")
+    out.append(_frame_table(adjustments, "评价人员的调整"))
+    effects = (processing.get("adjustments") or {}).get("effects") or {}
+    import pandas as pd
+
+    rows = [["全部调整", effect_label(e["figure"]), _effect_text(e["figure"], e["with"]),
+             _effect_text(e["figure"], e["without"])] for e in effects.get("all", [])]
+    rows += [[f"第 {entry} 项", effect_label(e["figure"]), _effect_text(e["figure"], e["with"]),
+              _effect_text(e["figure"], e["without"])] for entry, found in (effects.get("each") or {}).items() for e in found]
+    if rows:
+        out.append("<p>调整对各项指标的影响(调整后为报告所用的数字;调整前为不作该项调整时的数字):</p>")
+        out.append(_frame_table(pd.DataFrame(rows, columns=["调整", "指标", "调整后", "调整前"]), "调整的影响"))
+    else:
+        out.append("<p>这些调整未改变任何预算执行指标。</p>")
+    return "".join(out) + "</section>"
+
+
+def _csv_cell(value) -> object:
+    """A cell Excel shows as typed: text that Excel would take for a formula (=, +, -, @) is kept as text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def normalised_csv(processing: dict | None) -> bytes:
+    """Every normalised cell the run kept (processing's ``normalised.first``, all kinds) as a CSV that Excel opens
+    (UTF-8 with BOM): 处理, 文件, 工作表, 行, 列, 填写为, 读作."""
+    import csv
+    import io
+
+    from jixiao.intake.summary import processing_frames
+
+    frame = processing_frames(processing or {}, first_shown=None)["normalised_first"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(list(frame.columns))
+    writer.writerows([_csv_cell(v) for v in row] for row in frame.itertuples(index=False))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def build_report(period_dir: Path, *, project: str, period: str, span: str, published: dict | None,

@@ -16,6 +16,11 @@ from typing import Callable
 # what a format's bytes may depend on, besides the period's parts (sections.PeriodParts)
 PARTS, TEMPLATE, COVER, PUBLISHED, REFERENCE_DOCX, PROVENANCE = (
     "parts", "template", "cover", "published", "reference_docx", "provenance")
+# the whole span's metrics.json (a template's span.…) and the run's intake record (数据处理说明, the appendix's
+# line on the evaluator's adjustments): handed to the report task beside the period's results
+SPAN, PROCESSING = "span", "processing"
+SPAN_METRICS = "span/metrics.json"  # in the report task's folder
+NORMALISED_CSV = "normalised-cells.csv"  # beside workpapers.html
 
 
 @dataclass
@@ -56,7 +61,22 @@ class ReportBuild:
         metrics.setdefault("period", self.period)
         metrics.setdefault("span", self.span)
         return build_document(self.parts, metrics=metrics, published=self.published, template_text=self.template_text,
-                              template_name=self.template_name, settings=self.cover, logs=self.logs)
+                              template_name=self.template_name, settings=self.cover, logs=self.logs,
+                              span_metrics=self.span_metrics, processing=self.processing)
+
+    @functools.cached_property
+    def span_metrics(self) -> dict | None:
+        """The whole span's metrics.json, when the batch handed it over (a single year's report); else None."""
+        import json
+
+        path = Path(self.period_dir) / SPAN_METRICS
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    @functools.cached_property
+    def processing(self) -> dict | None:
+        from jixiao.output.methods import read_processing
+
+        return read_processing(self.period_dir)
 
     @functools.cached_property
     def rendered(self):
@@ -94,7 +114,7 @@ def write_workpapers(build: ReportBuild) -> bytes:
 
     return workpapers_html(build.period_dir, build.parts, project=build.project, period=build.period,
                            parameters=build.parameters, inputs=build.inputs, run_time=build.run_time,
-                           synthetic=build.synthetic).encode("utf-8")
+                           synthetic=build.synthetic, processing=build.processing).encode("utf-8")
 
 
 def write_selfeval_form(build: ReportBuild) -> bytes:
@@ -106,6 +126,12 @@ def write_selfeval_form(build: ReportBuild) -> bytes:
     if form is None:
         raise ValueError(f"{build.period}:结果中没有自评表(frames/selfeval.form.parquet)")
     return form_xlsx_bytes(form)
+
+
+def write_normalised_csv(build: ReportBuild) -> bytes:
+    from jixiao.output.document import normalised_csv
+
+    return normalised_csv(build.processing)
 
 
 @dataclass(frozen=True)
@@ -126,10 +152,15 @@ class ReportFormat:
 
 
 FORMATS: tuple[ReportFormat, ...] = (
-    ReportFormat("html", "report.html", "报告 HTML", write_html),
-    ReportFormat("pdf", "report.pdf", "报告 PDF", write_pdf, pdf=True),
-    ReportFormat("docx", "report.docx", "报告 Word", write_docx, depends=(PARTS, TEMPLATE, COVER, PUBLISHED, REFERENCE_DOCX)),
-    ReportFormat("workpapers", "workpapers.html", "工作底稿", write_workpapers, depends=(PARTS, PUBLISHED, PROVENANCE)),
+    ReportFormat("html", "report.html", "报告 HTML", write_html, depends=(PARTS, TEMPLATE, COVER, PUBLISHED, SPAN, PROCESSING)),
+    ReportFormat("pdf", "report.pdf", "报告 PDF", write_pdf, depends=(PARTS, TEMPLATE, COVER, PUBLISHED, SPAN, PROCESSING),
+                 pdf=True),
+    ReportFormat("docx", "report.docx", "报告 Word", write_docx,
+                 depends=(PARTS, TEMPLATE, COVER, PUBLISHED, REFERENCE_DOCX, SPAN, PROCESSING)),
+    ReportFormat("workpapers", "workpapers.html", "工作底稿", write_workpapers,
+                 depends=(PARTS, PUBLISHED, PROVENANCE, PROCESSING)),
+    # every normalised cell the run kept (the workpapers show the first of each kind and link this file)
+    ReportFormat("normalised", NORMALISED_CSV, "自动规范的单元格 CSV", write_normalised_csv, depends=(PROCESSING,)),
     ReportFormat("selfeval", "自评表.xlsx", "自评表", write_selfeval_form, periods="years", depends=(PARTS,)),
 )
 BY_NAME = {f.name: f for f in FORMATS}

@@ -154,10 +154,58 @@ def context_names(metrics: dict) -> list[str]:
             "contents", "待撰写", *NAMES]
 
 
+def names_span_fields(template_text: str | None) -> bool:
+    """Whether the template (None: the built-in one) prints a whole-span figure (``span.expenditure.rate``), so a
+    single year's report depends on the whole span's metrics.json; ``{{ span }}`` alone is only its label."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    text = builtin_template() if template_text is None else template_text
+    try:
+        ast = _environment().parse(text)
+    except TemplateSyntaxError:
+        return True  # refused elsewhere; on the safe side
+    return any(isinstance(n.node, nodes.Name) and n.node.name == "span"
+               for n in ast.find_all((nodes.Getattr, nodes.Getitem)))
+
+
+class SpanScope(DataText):
+    """``span`` in a template: prints as the whole span's label (2019-2021) and holds the whole span's figures
+    (``{{ span.expenditure.subprojects }}``), so a single year's report names a whole-span value as such and
+    never takes the year's for it."""
+
+    def __new__(cls, label: str, metrics: dict | None, counter: Placeholders):
+        made = super().__new__(cls, label)
+        made._metrics, made._counter = metrics or {}, counter
+        return made
+
+    def _child(self, name):
+        name = str.__str__(name) if isinstance(name, str) else str(name)
+        if name not in self._metrics:
+            raise UnknownName(f"span.{name}", nearest(f"span.{name}", [f"span.{k}" for k in self._metrics]),
+                              t("整个评价期的字段", "whole-span field"))
+        value = self._metrics[name]
+        if isinstance(value, (dict, list)):
+            return Node(f"span.{name}", value, self._counter, (name,))
+        return Field(f"span.{name}", _kind_or_text(name), value, self._counter)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._child(name)
+
+    def __getitem__(self, name):
+        if isinstance(name, (int, slice)):
+            return str.__getitem__(self, name)
+        return self._child(name)
+
+
 def render(template_text: str, template_name: str, *, metrics: dict, published: dict | None, parts,
-           cover: dict, title: str, logs: dict | None = None) -> Document:
+           cover: dict, title: str, logs: dict | None = None, span_metrics: dict | None = None,
+           processing: dict | None = None) -> Document:
     """The template rendered into a Document; a TemplateProblem names the file, line and nearest names.
-    ``parts``: the period's ``sections.PeriodParts``; ``logs``: section key -> where its log is."""
+    ``parts``: the period's ``sections.PeriodParts``; ``logs``: section key -> where its log is;
+    ``span_metrics``: the whole span's metrics.json (``span.…``; the period's own for the whole span);
+    ``processing``: the run's intake record, for the appendix's line on the evaluator's adjustments."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     from jixiao.sections import BY_KEY, PERIOD_TABLES, declared_part_keys
@@ -234,13 +282,15 @@ def render(template_text: str, template_name: str, *, metrics: dict, published: 
     context = {k: (Node(k, v, counter) if isinstance(v, (dict, list)) else Field(k, _kind_or_text(k), v, counter))
                for k, v in metrics.items()}
     # every value from data or params is text: escaped when printed (DataText), the raw value when compared
-    context.update(published=Node("published", published or {}, counter), period=DataText(period), span=DataText(span),
+    whole_span = span_metrics if span_metrics is not None else (metrics if period == span else {})
+    context.update(published=Node("published", published or {}, counter), period=DataText(period),
+                   span=SpanScope(span, whole_span, counter),
                    is_span=bool(period) and period == span and "-" in str(span),
                    project=DataText(metrics.get("project", "")), cover={k: DataText(v) for k, v in cover.items()},
                    section=section, table=table, chart=chart, contents=contents, 待撰写=to_write)
     from jixiao.output.review import review_context
 
-    context.update(review_context(metrics, published, counter))
+    context.update(review_context(metrics, published, counter, processing))
     try:
         template = env.from_string(template_text)
     except TemplateSyntaxError as exc:
@@ -327,15 +377,18 @@ def cover_data(settings: dict, metrics: dict) -> dict:
 
 
 def build_document(parts, *, metrics: dict, published: dict | None, template_text: str | None,
-                   template_name: str, settings: dict, logs: dict | None = None) -> Document:
-    """The period's Document from its template and its parts (``sections.period_parts``)."""
+                   template_name: str, settings: dict, logs: dict | None = None, span_metrics: dict | None = None,
+                   processing: dict | None = None) -> Document:
+    """The period's Document from its template and its parts (``sections.period_parts``); ``span_metrics`` and
+    ``processing``: see ``render``."""
     period, span = metrics.get("period", ""), metrics.get("span", "")
     title = "财政绩效评价报告" if period == span else f"{period}年度绩效自评报告"
     if template_text is None:
         name = ANNUAL_TEMPLATE if period != span else BUILTIN_TEMPLATE
         template_text, template_name = builtin_template(annual=period != span), t(f"内置模板 {name}", f"built-in template {name}")
     return render(template_text, template_name, metrics=metrics, published=published, parts=parts,
-                  cover=cover_data(settings, metrics), title=title, logs=logs)
+                  cover=cover_data(settings, metrics), title=title, logs=logs, span_metrics=span_metrics,
+                  processing=processing)
 
 
 # --- checking a template without data (validate --params) ----------------------------------------------
@@ -400,6 +453,9 @@ def check_template(template_text: str, template_name: str) -> None:
         if chain is None:
             continue
         root, parts = chain
+        scope = ""
+        if root == "span" and parts and "span" not in declared:  # the whole span's figures: the same fields
+            root, parts, scope = parts[0], parts[1:], "span."
         if root not in roots or root in declared:
             continue
         while parts and parts[-1] in _METHODS:
@@ -408,7 +464,8 @@ def check_template(template_text: str, template_name: str) -> None:
         probe = ".".join([root, *("*" if p == "*" else p for p in parts)])
         if not parts or kind_of((root, *parts)) or is_declared_branch((root, *parts)) or _matches_star(probe):
             continue
-        near = nearest(key, FIELDS)
+        near = [scope + n for n in nearest(key, FIELDS)]
+        key = scope + key
         raise TemplateProblem(template_name, node.lineno, t(f"未知的字段 {key!r}", f"unknown field {key!r}") + (
             t(f";最接近的名称:{'、'.join(near)}", f"; nearest known: {', '.join(near)}") if near else ""))
     from jixiao.output.template_source import check_renders

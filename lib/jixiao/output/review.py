@@ -91,18 +91,18 @@ def data_windows(metrics: dict) -> list[dict]:
     return out
 
 
-def review_context(metrics: dict, published: dict | None, counter=None) -> dict:
-    from jixiao.sections.methods import method_sentences
+def review_context(metrics: dict, published: dict | None, counter=None, processing: dict | None = None) -> dict:
+    from jixiao.output.methods import method_lines
 
-    return {"methods": [DataText(s) for s in method_sentences(metrics)],
+    return {"methods": [DataText(s) for s in method_lines(metrics, processing)],
             "linked": linked_figures(metrics, counter),
             "published_differences": published_differences(metrics, published),
             "data_windows": data_windows(metrics)}
 
 
-def listed_review(metrics: dict, published: dict | None) -> list[tuple[str, str]]:
+def listed_review(metrics: dict, published: dict | None, processing: dict | None = None) -> list[tuple[str, str]]:
     """(name, value as printed) of what ``review_context`` gives, for ``jixiao fields``."""
-    context = review_context(metrics, published)
+    context = review_context(metrics, published, processing=processing)
     rows = [(f"methods[{i}]", str.__str__(s)) for i, s in enumerate(context["methods"])]
     for name, c in context["linked"].items():
         rows.append((f'linked["{str.__str__(name)}"]', f"{str.__str__(c['figure'])} {c['value'].text()}，计算得分 "

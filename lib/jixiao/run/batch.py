@@ -190,10 +190,11 @@ def report_settings_digest(params: RunParams) -> str:
 
 
 def report_key(state: RunState, plan: Plan, sections: list[SectionInfo], period: str, found: dict[str, str],
-               pdf: bool, settings: str) -> str | None:
+               pdf: bool, settings: str, span: str = "") -> str | None:
     """A period's report is keyed on what it assembles: its sections' keys and which of them have nothing to
     show, its metrics.json as recorded, the inputs its appendix lists, and its template and cover (``settings``:
-    ``report_settings_digest``). None while its results are not as written."""
+    ``report_settings_digest``); a single year's also on the whole ``span``'s metrics.json (its template's
+    ``span.…``). None while its results are not as written."""
     results = state.results(period, plan.results_keys[period])
     if results is None:
         return None
@@ -204,7 +205,13 @@ def report_key(state: RunState, plan: Plan, sections: list[SectionInfo], period:
     return sha256_json({"sections": {s.key: plan.keys[(period, s.key)] for s in sections}, "leave_out": leave_out,
                         "metrics": results["digests"].get(f"{period}/metrics.json", {}).get("sha256"),
                         "inputs": found, "pdf": pdf, "report": settings,
-                        "formats": [(f.name, f.file, f.periods) for f in FORMATS]})
+                        "formats": [(f.name, f.file, f.periods) for f in FORMATS],
+                        **({"span_metrics": _span_metrics_digest(state, plan, span)} if span and span != period else {})})
+
+
+def _span_metrics_digest(state: RunState, plan: Plan, span: str) -> str | None:
+    results = state.results(span, plan.results_keys[span]) if span in plan.results_keys else None
+    return None if results is None else results["digests"].get(f"{span}/metrics.json", {}).get("sha256")
 
 
 def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo], environment: str,
@@ -232,13 +239,19 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
     plan = Plan(inputs, keys, reused, results_keys, [], [])
     running = {period for period, _ in plan.stale}
     settings = report_settings_digest(params)
+    span = params.span.label
+    # a single year's report reads the whole span's figures (span.…): due again when they are computed again
+    span_due = span in results_keys and (force or span in running or state.results(span, results_keys[span]) is None)
     for period in params.periods:
         label = period.label
         if force or label in running or state.results(label, results_keys[label]) is None:
             plan.results_due.append(label)
             plan.reports_due.append(label)
             continue
-        key = report_key(state, plan, sections, label, found, pdf, settings)
+        if span_due:
+            plan.reports_due.append(label)
+            continue
+        key = report_key(state, plan, sections, label, found, pdf, settings, span)
         if key is None or state.report(label, key) is None:
             plan.reports_due.append(label)
     return plan
@@ -432,6 +445,7 @@ def open_run(request: Request) -> Opened:
 
 WARNINGS_SHOWN = 20  # a run names the first few; ``jixiao validate`` lists them all
 NORMALISED_KEPT = 20  # cells kept per kind of normalisation in the run record and intake.json
+WARNINGS_LISTED = 1_000  # warnings intake.json lists for the workpapers (its count says if there were more)
 INTAKE_FILE = "intake.json"  # beside index.json: what intake warned of and normalised, for the workpapers
 
 
@@ -496,7 +510,8 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
     warnings = Warnings(len(evaluation.warnings), [str(w) for w in evaluation.warnings[:WARNINGS_SHOWN]])
     warnings.say()
     normalised = evaluation.normalised.as_dict(kept=NORMALISED_KEPT)
-    write_intake(opened, evaluation, warnings, normalised)
+    # the workpapers list every cell intake kept (its first of each kind, the rest in their CSV)
+    write_intake(opened, evaluation, warnings, evaluation.normalised.as_dict())
     stale = opened.plan.stale
     titles = {s.key: s.title for s in SECTIONS}
     figures, not_applicable, tasks = {}, [], []
@@ -590,7 +605,9 @@ def write_intake(opened: Opened, evaluation, warnings: Warnings, normalised: dic
     adjusted = getattr(evaluation, "adjustments", None) or []
     record = {"evaluation": params.evaluation, "project": params.project, "span": params.span.label,
               "inputs": evaluation.inputs,
-              "warnings": {"count": warnings.count, "first": warnings.first},
+              "warnings": {"count": warnings.count, "first": warnings.first,
+                           # every warning, for the workpapers' 数据处理说明 (a run with more names how many)
+                           "listed": [str(w) for w in evaluation.warnings[:WARNINGS_LISTED]]},
               "normalised": {**normalised, "kinds": {k: {"zh": KINDS[k][0], "en": KINDS[k][1]}
                                                      for k in normalised["counts"]}},
               "adjustments": {"records": adjusted,
@@ -599,9 +616,10 @@ def write_intake(opened: Opened, evaluation, warnings: Warnings, normalised: dic
         atomic_write_bytes(opened.report_dir / INTAKE_FILE,
                            json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
     if adjusted:
-        _say(t(f"  已应用评价人员的 {len(adjusted)} 条调整(剔除或更正,原始文件未改动);调整前后及其影响见 {INTAKE_FILE}",
+        _say(t(f"  已应用评价人员的 {len(adjusted)} 条调整(剔除或更正,原始文件未改动);调整前后及其影响见各期工作底稿的"
+               f"“数据处理说明”({INTAKE_FILE})",
                f"  {len(adjusted)} adjustment(s) of the evaluator applied (rows excluded or cells corrected, the raw "
-               f"files unchanged); before, after and their effect are in {INTAKE_FILE}"))
+               f"files unchanged); before, after and their effect are in each period's workpapers ({INTAKE_FILE})"))
     total = sum(normalised["counts"].values())
     if total:
         _say(t(f"  已自动规范 {total:,} 个单元格(以文本填写的日期、去掉的空格、以文本存储的数字等);"
@@ -665,7 +683,7 @@ class Store:
         for period in self.opened.plan.kept_reports:  # every output stands: the same record, under the new key
             opened = self.opened
             key = report_key(opened.state, opened.plan, opened.sections, period, opened.inputs, opened.request.pdf,
-                             report_settings_digest(opened.params))
+                             report_settings_digest(opened.params), opened.params.span.label)
             record = read_record(opened.state.dir / "reports" / f"{period}.json") or {}
             if key is not None and record:
                 opened.state.save_report(period, {**record, "key": key, "formats": opened.plan.format_keys[period]})
@@ -712,7 +730,7 @@ class Store:
                                                       error=output.error),
                                        "rebuilt": [k for k in placed.files if k in output.files]}  # registry order
         key = report_key(opened.state, opened.plan, opened.sections, output.period, opened.inputs, opened.request.pdf,
-                         report_settings_digest(opened.params))
+                         report_settings_digest(opened.params), opened.params.span.label)
         # written last: it vouches for the files above (a None key is never reused, but says where they are)
         opened.state.save_report(output.period, {"key": key, "files": placed.files, "digests": placed.digests,
                                                  "placeholders": placeholders,
@@ -758,6 +776,7 @@ def report_task(opened: Opened, period: str):
 
     folder = opened.report_dir / period
     files = _results_files(folder)
+    files.update(_report_context_files(opened, period))
     records = {s.key: opened.state.record(period, s.key) or {} for s in opened.sections}
     leave_out = tuple(key for key, rec in records.items() if rec.get("status") == Status.NOT_APPLICABLE)
     failed = {key: rec.get("error") or "" for key, rec in records.items() if rec.get("status") == Status.FAILED}
@@ -868,6 +887,22 @@ def _results_files(period_dir: Path) -> dict[str, bytes]:
     files = {"metrics.json": (period_dir / "metrics.json").read_bytes()}
     for path in sorted((period_dir / FRAMES_DIR).iterdir()):
         files[f"{FRAMES_DIR}/{path.name}"] = path.read_bytes()
+    return files
+
+
+def _report_context_files(opened: Opened, period: str) -> dict[str, bytes]:
+    """What a period's report reads beside its own results: the whole span's metrics.json (a template's
+    ``span.…``; a single year's only) and the run's intake record (the workpapers' 数据处理说明)."""
+    from jixiao.output.formats import SPAN_METRICS
+    from jixiao.output.methods import PROCESSING_FILE
+
+    files = {}
+    span = opened.report_dir / opened.params.span.label / "metrics.json"
+    if period != opened.params.span.label and span.is_file():
+        files[SPAN_METRICS] = span.read_bytes()
+    intake = opened.report_dir / INTAKE_FILE
+    if intake.is_file():
+        files[PROCESSING_FILE] = intake.read_bytes()
     return files
 
 

@@ -46,7 +46,9 @@ def kept_page(opened, period: str, section: str, key: str) -> dict | None:
 def format_keys(opened, period: str, report_settings_digest, not_applicable=frozenset()) -> dict[str, str]:
     """Each output of ``period``'s report -> the key of what it depends on (``output.formats``);
     ``not_applicable``: sections found 不适用 in this run, before their records are stored."""
-    from jixiao.output.formats import COVER, PARTS, PROVENANCE, PUBLISHED, REFERENCE_DOCX, TEMPLATE, formats_for
+    from jixiao.output.formats import (COVER, PARTS, PROCESSING, PROVENANCE, PUBLISHED, REFERENCE_DOCX, SPAN, TEMPLATE,
+                                       formats_for)
+    from jixiao.output.methods import PROCESSING_FILE
 
     params = opened.params
     results = opened.state.results(period, opened.plan.results_keys[period]) or {}
@@ -65,10 +67,37 @@ def format_keys(opened, period: str, report_settings_digest, not_applicable=froz
     depends = {PARTS: parts, TEMPLATE: report_settings_digest, COVER: report_settings_digest,
                PUBLISHED: sha256_file(published) if published.is_file() else None,
                REFERENCE_DOCX: sha256_file(reference) if reference is not None and reference.is_file() else None,
-               PROVENANCE: sha256_json({"inputs": opened.inputs, "facts": opened.run_facts})}
+               PROVENANCE: sha256_json({"inputs": opened.inputs, "facts": opened.run_facts}),
+               SPAN: _span_digest(opened, period),
+               PROCESSING: _processing_digest(Path(opened.report_dir) / PROCESSING_FILE)}
     return {f.name: sha256_json({"format": [f.name, f.file], "pdf": opened.request.pdf,
                                  "depends": {d: depends[d] for d in f.depends}})
             for f in formats_for(period, params.span.label, opened.request.pdf)}
+
+
+def _span_digest(opened, period: str) -> str | None:
+    """The whole span's metrics.json, for a single year whose template prints whole-span figures (span.…)."""
+    from jixiao.output.report import names_span_fields
+    from jixiao.output.template_source import read_template
+
+    params = opened.params
+    path = Path(opened.report_dir) / params.span.label / "metrics.json"
+    if period == params.span.label or not path.is_file():
+        return None
+    template = params.report.template
+    text = read_template(template)[0] if template is not None and template.is_file() else None
+    return sha256_file(path) if names_span_fields(text) else None
+
+
+def _processing_digest(path: Path) -> str | None:
+    """The run's intake record without the inputs' hashes (the provenance's): the warnings, the normalised cells
+    and the adjustments, which an edit that moves no figure leaves as they were."""
+    import json
+
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return sha256_json({k: v for k, v in record.items() if k != "inputs"})
 
 
 def kept_formats(opened, period: str, keys: dict[str, str]) -> set[str]:

@@ -31,3 +31,22 @@ def published_notes(view, *prefixes: str) -> list:
         rows = rows[rows["figure"].map(lambda f: str(f).startswith(prefixes))]
     return [Note(f"注：{r.figure}，已发布报告刊印 {r.published}，由数据计算为 {r.computed}，本页采用计算值。"
                  + (f"原因：{r.reason}" if r.reason else "原因见“评价概况”的核对表")) for r in rows.itertuples()]
+
+
+def declared_absent(metrics, *tables: str) -> bool:
+    """Whether the params file declares one of ``tables`` (contract table keys: public_reviews …) absent
+    (sheets_absent, as metrics.json's ``declared`` names their sheets): its heading, words and rows are left out
+    everywhere, not shown as 不适用."""
+    from jixiao.contract.sheets import SHEETS_BY_KEY
+
+    absent = set((metrics.get("declared") or {}).get("sheets_absent") or ())
+    return any(SHEETS_BY_KEY[key].sheet in absent for key in tables)
+
+
+def respondents(metrics) -> tuple[str, str]:
+    """Who answered the survey and the word counting them (params' survey_respondents), as the whole span's
+    metrics.json gives them; 单位, 个 by default."""
+    from jixiao.contract.sheets import RESPONDENTS
+
+    survey = metrics.get("survey") or {}
+    return survey.get("respondent_word") or RESPONDENTS[0], survey.get("respondent_unit") or RESPONDENTS[1]

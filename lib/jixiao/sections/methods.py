@@ -15,7 +15,8 @@ METHODS: tuple[tuple[str, str], ...] = (
                     "按 100%及以上、90%至100%、80%至90%、60%至80%、60%以下分档（含下限、不含上限），"
                     "未发生支付的已批复子项目计为暂未下达资金。"),
     ("milestones", "如期完成率 = 计划完成日期在期内且期末前实际完成的节点 ÷ 计划完成日期在期内的节点。"),
-    ("survey", "问卷占比 = 选择该选项的{word} ÷ 回答该题的{word}。"),
+    ("survey", "问卷占比 = 选择该选项的{word} ÷ 回答该题的{word}；合计占比 = 选择计入合计选项（选项表中“是否满意”"
+               "标为 1）的回答 ÷ 全部回答，以这些选项命名。"),
     ("public_reviews", "五星好评率 = 五星评价 ÷ 全部评价；差评 = 1星 + 2星评价，差评率 = 差评 ÷ 全部评价。"),
     ("scoring", "等级：优（得分≥90）、良（80≤得分<90）、中（60≤得分<80）、差（得分<60）。"),
 )
@@ -28,7 +29,9 @@ def method_sentences(metrics: dict) -> list[str]:
     out = []
     for key, sentence in METHODS:
         if metrics.get(key):
-            word = (metrics.get("survey") or {}).get("respondent_word") or "单位"
+            from jixiao.sections.common import respondents
+
+            word = respondents(metrics)[0] if metrics.get("survey") else "单位"
             out.append(sentence.format(word=word))
     checks = (metrics.get("scoring") or {}).get("checks") or []
     checks = checks.values() if isinstance(checks, dict) else checks

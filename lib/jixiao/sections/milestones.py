@@ -37,9 +37,9 @@ def completion(r: SectionView) -> list:
     if (accepted, final) == ("初验", "终验"):
         accepted = ""  # the stages carry the roles' own names
     elif accepted == final:
-        accepted = f"；完成验收按“{final}”统计"
-    else:
-        accepted = f"；完成验收按“{accepted}”统计，其中最终验收按“{final}”统计"
+        accepted = f"；子项目完成“{final}”即为验收完成"
+    else:  # in a reader's words: which of the evaluation's own stages counts as accepted, and as finally accepted
+        accepted = f"；子项目完成“{accepted}”即为验收完成，完成“{final}”即为全部完成"
     said = Note(f"本次评价的进度阶段（按先后）：{'、'.join(stages)}{accepted}。"
                  f"计划完成日期在本期（{r.period.label} 年）内的节点为“计划”，{end} 前实际完成的为“完成”；"
                  "如期完成率 = 完成 ÷ 计划（已发布报告的口径）。另列其中实际完成日期不晚于计划完成日期的节点"

@@ -10,6 +10,7 @@ from jixiao.present.parts import Heading, Note, table
 from jixiao.sections.published import published_comparison, published_disagreements
 from jixiao.figures.base import PeriodInputs
 from jixiao.sections.base import Block, Section, SectionResult, SectionView
+from jixiao.sections.common import respondents
 
 
 def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
@@ -41,7 +42,11 @@ def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
         rows += [("本期计划完成的进度节点（个）", fmt_count(planned)), ("其中期末前完成（个）", fmt_count(done)),
                  ("节点如期完成率", fmt_pct(done / planned if planned else None))]
     if metrics.get("survey"):
-        rows.append(("问卷有效样本（个）", fmt_count(metrics["survey"]["respondents"])))
+        survey = metrics["survey"]
+        word, unit = respondents(metrics)
+        rows.append((f"问卷有效样本（{word}，{unit}）", fmt_count(survey["respondents"])))
+        if survey.get("positive_share") is not None:
+            rows.append(("问卷合计占比（各题计入合计的选项）", fmt_pct(survey["positive_share"])))
     if metrics.get("public_reviews"):
         r = metrics["public_reviews"]
         window = f"{r['months'][0]} 至 {r['months'][1]}"

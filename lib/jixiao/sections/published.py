@@ -8,6 +8,7 @@ import pandas as pd
 
 from jixiao.contract.sheets import STAGES, default_roles
 from jixiao.present.format import DASH, fmt_count, fmt_pct, fmt_points, fmt_wan, round_percent
+from jixiao.sections.common import respondents
 
 POSITIVE = "满意合计"  # a survey share key meaning the options marked 是否满意 = 1 together
 
@@ -116,7 +117,8 @@ def _pairs(metrics: dict, published: dict):
     satisfaction = published.get("satisfaction") or {}
     survey = metrics.get("survey") or {}
     if "respondents" in (satisfaction.get("survey") or {}):
-        yield "问卷单位(个)", fmt_count(satisfaction["survey"]["respondents"]), fmt_count(survey.get("respondents"))
+        word, unit = respondents(metrics)
+        yield f"问卷{word}({unit})", fmt_count(satisfaction["survey"]["respondents"]), fmt_count(survey.get("respondents"))
     for keyword, options in ((satisfaction.get("survey") or {}).get("questions") or {}).items():
         got = _question(survey, keyword)
         for option, printed in options.items():

@@ -10,9 +10,9 @@ from jixiao.figures import satisfaction as figures
 from jixiao.figures.base import WHOLE_SPAN_ONLY
 from jixiao.contract.fields import GE, RATE, TEXT, TIAO
 from jixiao.present.format import fmt_count, fmt_pct
-from jixiao.present.parts import ChartPart, Note, table
+from jixiao.present.parts import ChartPart, Heading, Note, table
 from jixiao.sections.base import Block, Section, SectionView
-from jixiao.sections.common import published_notes
+from jixiao.sections.common import declared_absent, published_notes, respondents
 
 WHOLE_EVALUATION_NOTE = "问卷调查与评分表不分年度，覆盖整个评价期（{span}）；单年度报告不单列，请见 {span} 报告。"
 
@@ -34,14 +34,42 @@ def summary_rows(summary: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+SURVEY_TABLES = ("survey_answers", "survey_options")
+
+
+def _number(r: SectionView, block: str) -> str:
+    """The block's place among the page's blocks that show (一、二、), so a block left out leaves no gap."""
+    shown = [b for b in ("survey", "public_reviews") if not declared_absent(
+        r.metrics, *(SURVEY_TABLES if b == "survey" else ("public_reviews",)))]
+    return "一二"[shown.index(block)] + "、"
+
+
+def survey_heading(r: SectionView) -> str:
+    word = respondents(r.metrics)[0] if r.metrics.get("survey") else ""
+    return f"{_number(r, 'survey')}{word}问卷调查"
+
+
 def survey_results(r: SectionView) -> list:
+    """The survey's questions, each option's share among the respondents who answered, in the evaluation's
+    own words for them (params' survey_respondents); nothing at all where the params file declares it absent."""
+    if declared_absent(r.metrics, *SURVEY_TABLES):
+        return []
+    heading = Heading(survey_heading(r))
     if gone := r.missing("survey"):
-        return gone
+        return [heading, *gone]
+    word, unit = respondents(r.metrics)
+    survey = r.metrics["survey"]
     shares = r.frame("survey_shares")
     summary = summary_rows(r.frame("survey_summary"), shares)
-    parts = [Note(f"共 {r.metrics['survey']['respondents']} 个单位参与问卷调查。各选项占比 = 选择该项的单位 ÷ 回答该题的单位；"
-                  "“计入合计的选项”为选项表中“是否满意”标为 1 的选项，合计占比以这些选项命名。"),
-             table("satisfaction.survey", summary, {"question": ("题目", TEXT), "answered": ("回答（个）", GE),
+    overall = ""
+    if survey.get("positive_share") is not None:
+        overall = (f"全部题目合计，{fmt_count(survey['answered'])} 个回答中选择计入合计选项的 "
+                   f"{fmt_count(survey['positive'])} 个，合计占比 {fmt_pct(survey['positive_share'])}。")
+    parts = [heading,
+             Note(f"共 {survey['respondents']} {unit}{word}参与问卷调查。各选项占比 = 选择该项的{word} ÷ 回答该题的{word}；"
+                  "“计入合计的选项”为选项表中“是否满意”标为 1 的选项，合计占比以这些选项命名"
+                  f"（{positive_examples(summary)}）。" + overall),
+             table("satisfaction.survey", summary, {"question": ("题目", TEXT), "answered": (f"回答（{unit}）", GE),
                                                     "option_shares": ("计入合计的选项及占比", TEXT),
                                                     "positive_options": ("合计的选项", TEXT),
                                                     "positive_share": ("合计占比", RATE)},
@@ -50,7 +78,7 @@ def survey_results(r: SectionView) -> list:
     for number, (question, group) in enumerate(shares.groupby("question", sort=False), start=1):
         group = group.assign(positive=["是" if v else "" for v in group["positive"]])
         parts.append(table(f"satisfaction.question#{number}", group,
-                           {"option": ("选项", TEXT), "count": ("单位（个）", GE), "share": ("占比", RATE),
+                           {"option": ("选项", TEXT), "count": (f"{word}（{unit}）", GE), "share": ("占比", RATE),
                             "positive": ("计入合计", TEXT)}, caption=str(question)))
         bar = pd.DataFrame([group["share"].fillna(0.0).tolist()], columns=group["option"].tolist(), index=[""])
         parts.append(ChartPart(f"satisfaction.question#{number}", str(question), "stacked_shares", (bar,),
@@ -58,9 +86,20 @@ def survey_results(r: SectionView) -> list:
     return parts
 
 
+def positive_examples(summary: pd.DataFrame) -> str:
+    """The names the positive shares go by in this survey (如“十分满意+较为满意”), its own options, never a
+    default's."""
+    names = list(dict.fromkeys(n for n in summary["positive_options"] if n and n != "无"))
+    return "如" + "、".join(f"“{n}”" for n in names[:2]) if names else "本问卷没有标为 1 的选项"
+
+
 def public_reviews(r: SectionView) -> list:
+    """The public reviews (好差评) by star and month; nothing at all where the params file declares them absent."""
+    if declared_absent(r.metrics, "public_reviews"):
+        return []
+    heading = Heading(f"{_number(r, 'public_reviews')}群众“好差评”")
     if gone := r.missing("public_reviews"):
-        return gone
+        return [heading, *gone]
     v = r.metrics["public_reviews"]
     months = r.frame("review_months")
     window = f"{v['months'][0]} 至 {v['months'][1]}"
@@ -70,9 +109,11 @@ def public_reviews(r: SectionView) -> list:
     stars = pd.DataFrame({"star": ["1星", "2星", "3星", "4星", "5星"], "n": list(v["stars"].values())})
     stars["share"] = stars["n"] / v["total"]
     title = f"“好差评”月度评价数（{window}，万条）"
-    return [Note(f"统计月份 {window}，共 {v['month_count']} 个月。“好差评”总评价 {fmt_count(v['total'])} 条，"
+    return [heading,
+            Note(f"统计月份 {window}，共 {v['month_count']} 个月。“好差评”总评价 {fmt_count(v['total'])} 条，"
                  f"其中五星好评 {fmt_count(v['five_star'])} 条，五星好评率 {fmt_pct(v['five_star_rate'])}；差评（1星及2星）"
-                 f"{fmt_count(v['bad'])} 条，差评率 {fmt_pct(v['bad_rate'])}。" + beyond),
+                 f"{fmt_count(v['bad'])} 条，差评率 {fmt_pct(v['bad_rate'])}。" + beyond
+                 + "五星好评率 = 5星 ÷ 全部评价；差评 = 1星 + 2星。"),
             *published_notes(r, "好差评", "五星", "差评"),
             table("satisfaction.stars", stars, {"star": ("星级", TEXT), "n": ("评价数（条）", TIAO), "share": ("占比", RATE)},
                   caption=f"按星级（{window}）"),
@@ -87,7 +128,8 @@ def public_reviews(r: SectionView) -> list:
 def index_figures(metrics) -> list[str]:
     out = []
     if metrics.get("survey"):
-        out.append(f"问卷 {fmt_count(metrics['survey']['respondents'])} 个单位")
+        word, unit = respondents(metrics)
+        out.append(f"问卷 {fmt_count(metrics['survey']['respondents'])} {unit}{word}")
     if metrics.get("public_reviews"):
         out.append(f"五星好评率 {fmt_pct(metrics['public_reviews']['five_star_rate'])}")
     return out or ["无满意度数据"]
@@ -97,7 +139,10 @@ SECTION = Section(
     key="satisfaction",
     title="满意度",
     figures=figures.FIGURES,
-    blocks=(Block("一、使用单位问卷调查", survey_results), Block("二、群众“好差评”", public_reviews)),
+    # each block prints its own heading: the survey's names its respondents, and a sheet declared absent leaves
+    # neither heading nor words behind (the notebook has no markdown heading for them)
+    blocks=(Block("问卷调查", survey_results, shows=lambda r: not declared_absent(r.metrics, *SURVEY_TABLES)),
+            Block("群众“好差评”", public_reviews, shows=lambda r: not declared_absent(r.metrics, "public_reviews"))),
     parts=("survey", "question", "stars", "review_months"),
     index_figures=index_figures,
     applies=lambda m: m.get("survey") is not None or m.get("public_reviews") is not None,

@@ -11,8 +11,9 @@ from jixiao.figures.expenditure import BANDS
 from jixiao.figures.pefa import PI1_BANDS, PI2_BANDS, TOO_FEW_YEARS, YEARS_SCORED
 from jixiao.contract.fields import GE, MONEY, RATE, TEXT, TIAO
 from jixiao.present.format import fmt_pct
-from jixiao.present.parts import ChartPart, Note, table
+from jixiao.present.parts import ChartPart, Heading, Note, table
 from jixiao.sections.base import Block, Section, SectionView
+from jixiao.sections.common import declared_absent
 
 WHOLE_SPAN_NOTE = "历年对比只在整个评价期({span})报告中给出,单年度报告不单列,请见 {span} 报告。"
 TOO_FEW_YEARS_NOTE = (f"PEFA 按最近 {YEARS_SCORED} 个财政年度评分;评价期 {{span}} 不足 {YEARS_SCORED} 年,"
@@ -90,13 +91,25 @@ def stages(r: SectionView) -> list:
                       {"title": title, "ylabel": "%", "rotate": 20, "labels": "{:.2f}"})]
 
 
+REVIEWS_HEADING = "四、历年群众“好差评”"
+
+
+def credibility_heading(r: SectionView) -> str:
+    """五、预算可信度, or 四、 where the public reviews are declared absent (no gap in the numbering)."""
+    return ("四" if declared_absent(r.metrics, "public_reviews") else "五") + "、预算可信度(PEFA)"
+
+
 def reviews(r: SectionView) -> list:
+    """The years' public reviews (好差评) side by side; nothing at all where the params file declares them absent."""
+    if declared_absent(r.metrics, "public_reviews"):
+        return []
     if gone := _none_for(r, "review_years", "“好差评”数据"):
-        return gone
+        return [Heading(REVIEWS_HEADING), *gone]
     years = r.frame("review_years")
     months = r.frame("review_months")
     title = "各月评价数(万条)与五星好评率"
-    parts = [Note("每年、每月的数字即该年度报告的“好差评”:五星好评率 = 5星 ÷ 总评价;差评 = 1星 + 2星。"),
+    parts = [Heading(REVIEWS_HEADING),
+             Note("每年、每月的数字即该年度报告的“好差评”:五星好评率 = 5星 ÷ 总评价;差评 = 1星 + 2星。"),
              table("trends.review_years", years.assign(year=years["year"].astype(str)), {
                  "year": ("年度", TEXT), "total": ("总评价(条)", TIAO), "five_star": ("五星(条)", TIAO),
                  "five_star_rate": ("五星好评率", RATE), "bad": ("差评(条)", TIAO), "bad_rate": ("差评率", RATE)},
@@ -117,16 +130,18 @@ def reviews(r: SectionView) -> list:
 
 def credibility(r: SectionView) -> list:
     """PEFA PI-1 and PI-2.1: how far each year's payments stayed from its original budget, in total and by 领域."""
+    heading = Heading(credibility_heading(r))
     if gone := r.missing("trends"):
-        return gone
+        return [heading, *gone]
     pefa = r.metrics["trends"].get("pefa")
     if not pefa:
-        return [Note("没有预算表,无从衡量预算可信度。")]
+        return [heading, Note("没有预算表,无从衡量预算可信度。")]
     pi1 = "、".join(f"{s} {float(low):.0%}–{float(high):.0%}" for s, low, high in PI1_BANDS)
     pi2 = "、".join(f"{s} 低于 {float(limit):.0%}" for s, limit in PI2_BANDS)
     frame = r.frame("pefa")
     reason = r.metrics.get("notes", {}).get("trends.pefa")
-    return [Note("预算可信度按 PEFA 2016 框架衡量:PI-1 总支出执行 = 当年支付 ÷ 当年年初预算;PI-2.1 支出结构偏差 = "
+    return [heading,
+            Note("预算可信度按 PEFA 2016 框架衡量:PI-1 总支出执行 = 当年支付 ÷ 当年年初预算;PI-2.1 支出结构偏差 = "
                  "各领域当年支付与“按当年支付总额同比例缩放的年初预算”之差的绝对值之和 ÷ 当年支付总额。"
                  f"评分看最近 {YEARS_SCORED} 年中至少 2 年达到的档次:PI-1 {pi1};PI-2.1 {pi2};均达不到为 D。"),
             table("trends.pefa", frame.assign(year=frame["year"].astype(str)),
@@ -151,8 +166,10 @@ SECTION = Section(
         Block("一、历年预算执行与调整", budget),
         Block("二、各年末子项目支出率分布", bands),
         Block("三、历年各阶段进度节点完成情况", stages),
-        Block("四、历年群众“好差评”", reviews),
-        Block("五、预算可信度(PEFA)", credibility),
+        # the public reviews leave no heading where declared absent, and the next block's number follows: both
+        # print their own headings (the notebook has no markdown heading for them)
+        Block(REVIEWS_HEADING, reviews, shows=lambda r: not declared_absent(r.metrics, "public_reviews")),
+        Block("预算可信度(PEFA)", credibility, shows=lambda r: True),
     ),
     parts=("budget", "bands", "stages", "review_years", "review_months", "pefa"),
     index_figures=index_figures,
