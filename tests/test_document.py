@@ -16,7 +16,7 @@ from conftest import DONGGUAN_PERIODS, PROJECT_ROOT
 from pypdf import PdfReader
 from helpers import assert_carries_its_own_font, copy_of
 
-from jixiao.output.document import build_report
+from jixiao.output.formats import build_report
 from jixiao.present.fonts import MissingGlyphError
 from jixiao.core.period import Period
 from jixiao.contract.params import load_params

@@ -122,7 +122,7 @@ TEMPLATE = """# 一、概况
 def test_hostile_strings_are_text_in_every_field_cell_caption_and_cover_of_html_pdf_and_word(hostile_period):
     from pypdf import PdfReader
 
-    from jixiao.output.document import build_report
+    from jixiao.output.formats import build_report
 
     doc, html, pdf, docx = build_report(hostile_period, project=HOSTILE, period="2019-2021", span="2019-2021",
                                         published=None, template_text=TEMPLATE, template_name="t.md",

@@ -143,7 +143,7 @@ def test_entities_in_a_reference_document_are_refused():
 
 
 def test_a_bad_reference_document_fails_the_word_file_in_one_line():
-    from jixiao.output.document import word_failure
+    from jixiao.output.formats import word_failure
     from jixiao.output.docx import write_docx
     from jixiao.output.report import Document
 
@@ -163,7 +163,7 @@ def test_a_control_character_in_a_template_is_refused_naming_its_line(tmp_path):
 
 
 def test_a_bad_reference_document_leaves_the_html_and_fails_only_word(tmp_path):
-    from jixiao.output.document import build_report
+    from jixiao.output.formats import build_report
 
     doc, html, pdf, docx = build_report(tmp_path, project="某项目", period="2021", span="2020-2021", published=None,
                                         template_text="# 一、概况\n\n正文。\n", template_name="report.md", settings={},

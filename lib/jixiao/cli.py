@@ -70,8 +70,8 @@ def cmd_validate(args) -> int:
         refused = unprintable_settings(params.project, params.report.cover)
         if refused:
             return _error(refused)
-    templates = [f for f in (params.report.template, params.report.annual_template) if f is not None]
-    for template in templates if args.params else []:  # the span's template and the single years'
+    templates = [f for f in (params.report.template, params.report.annual_template) if f is not None] if args.params else []
+    for template in templates:  # the span's template and the single years'
         from jixiao.output.report import TemplateProblem, check_template
         from jixiao.output.template_source import TemplateSourceError, read_template
 

@@ -49,7 +49,10 @@ def unprintable_settings(project: str, cover: dict) -> str | None:
     bundled font cannot draw, as a line naming it; None when every one prints."""
     from jixiao.core.i18n import t
 
-    for where, text in (("project", project), *((f"report.{k}", v) for k, v in cover.items())):
+    texts = [("project", project)]
+    for key, value in cover.items():  # a cover entry may be given per period ({2019: …, 2019-2021: …})
+        texts += [(f"report.{key}.{p}", v) for p, v in value.items()] if isinstance(value, dict) else [(f"report.{key}", value)]
+    for where, text in texts:
         missing = unprintable(str(text))
         if missing:
             shown = "".join(missing[:5])

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from jixiao.output.export import provenance_footer, render_page
 
+NORMALISED_CSV = "normalised-cells.csv"  # every normalised cell, beside workpapers.html
 FOOTER_CHARS = "第页共0123456789 ·.…•◦▪"  # the @page margin boxes, the contents' leaders and list markers
 
 # on screen: the document's own parts (the page's PAGE_CSS styles the rest)
@@ -231,7 +232,6 @@ def processing_html(processing: dict) -> str:
     of each; all of them in the CSV beside this file), every adjustment of the evaluator and its effect on the
     figures, from the run's intake record (``run.batch.write_intake``)."""
     from jixiao.intake.summary import FIRST_SHOWN, effect_label, processing_frames
-    from jixiao.output.formats import NORMALISED_CSV
 
     frames = processing_frames(processing)
     warnings = processing.get("warnings") or {}
@@ -304,39 +304,3 @@ def normalised_csv(processing: dict | None) -> bytes:
     writer.writerow(list(frame.columns))
     writer.writerows([_csv_cell(v) for v in row] for row in frame.itertuples(index=False))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def build_report(period_dir: Path, *, project: str, period: str, span: str, published: dict | None,
-                 template_text: str | None, template_name: str, settings: dict, pdf: bool = True, docx: bool = True,
-                 reference_docx: bytes | None = None, leave_out=frozenset(), failed: dict | None = None,
-                 logs: dict | None = None, evaluation: str = "", parts=None, synthetic: bool = False):
-    """(Document, HTML, PDF bytes or None, DOCX bytes or None) of one period's report from its template and the
-    parts computed from ``period_dir``'s metrics.json and frames/ (``failed``: section -> what failed);
-    ``synthetic``: an example's (``output.example``): 示例（模拟数据） on the cover and in the running header."""
-    from jixiao.output.formats import ReportBuild, write_docx, write_html, write_pdf
-    from jixiao.sections import period_parts
-
-    if parts is None:
-        parts = period_parts(period_dir, evaluation=evaluation, project=project, leave_out=leave_out, failed=failed)
-    build = ReportBuild(Path(period_dir), parts, project, period, span, published, template_text, template_name,
-                        settings or {}, reference_docx, logs or {}, synthetic=synthetic)
-    docx_data = None
-    if docx:
-        try:
-            docx_data = write_docx(build)
-        except Exception as exc:  # noqa: BLE001 - a bad reference document fails the Word file only
-            build.doc.word_error = word_failure(exc, reference_docx is not None)
-    return build.doc, write_html(build).decode("utf-8"), write_pdf(build) if pdf else None, docx_data
-
-
-def word_failure(exc: BaseException, with_reference: bool) -> str:
-    """One line for a Word build that failed: pandoc's first line, not its Haskell backtrace."""
-    from jixiao.core.i18n import t
-
-    text = str(exc)
-    text = text.split("during conversion:", 1)[-1].strip()
-    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)[:200]
-    if with_reference:
-        return t(f"report.docx:参考文档(reference_docx)无法使用:{first}",
-                 f"report.docx: the reference document (reference_docx) cannot be used: {first}")
-    return t(f"report.docx:无法生成:{first}", f"report.docx: cannot be made: {first}")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from jixiao.output.document import NORMALISED_CSV  # beside workpapers.html
+
 # what a format's bytes may depend on, besides the period's parts (sections.PeriodParts)
 PARTS, TEMPLATE, COVER, PUBLISHED, REFERENCE_DOCX, PROVENANCE = (
     "parts", "template", "cover", "published", "reference_docx", "provenance")
@@ -20,7 +22,6 @@ PARTS, TEMPLATE, COVER, PUBLISHED, REFERENCE_DOCX, PROVENANCE = (
 # line on the evaluator's adjustments): handed to the report task beside the period's results
 SPAN, PROCESSING = "span", "processing"
 SPAN_METRICS = "span/metrics.json"  # in the report task's folder
-NORMALISED_CSV = "normalised-cells.csv"  # beside workpapers.html
 
 
 @dataclass
@@ -168,3 +169,38 @@ BY_NAME = {f.name: f for f in FORMATS}
 
 def formats_for(period: str, span: str, pdf: bool = True) -> tuple[ReportFormat, ...]:
     return tuple(f for f in FORMATS if f.applies(period, span, pdf))
+
+
+def build_report(period_dir: Path, *, project: str, period: str, span: str, published: dict | None,
+                 template_text: str | None, template_name: str, settings: dict, pdf: bool = True, docx: bool = True,
+                 reference_docx: bytes | None = None, leave_out=frozenset(), failed: dict | None = None,
+                 logs: dict | None = None, evaluation: str = "", parts=None, synthetic: bool = False):
+    """(Document, HTML, PDF bytes or None, DOCX bytes or None) of one period's report from its template and the
+    parts computed from ``period_dir``'s metrics.json and frames/ (``failed``: section -> what failed);
+    ``synthetic``: an example's (``output.example``): 示例（模拟数据） on the cover and in the running header."""
+    from jixiao.sections import period_parts
+
+    if parts is None:
+        parts = period_parts(period_dir, evaluation=evaluation, project=project, leave_out=leave_out, failed=failed)
+    build = ReportBuild(Path(period_dir), parts, project, period, span, published, template_text, template_name,
+                        settings or {}, reference_docx, logs or {}, synthetic=synthetic)
+    docx_data = None
+    if docx:
+        try:
+            docx_data = write_docx(build)
+        except Exception as exc:  # noqa: BLE001 - a bad reference document fails the Word file only
+            build.doc.word_error = word_failure(exc, reference_docx is not None)
+    return build.doc, write_html(build).decode("utf-8"), write_pdf(build) if pdf else None, docx_data
+
+
+def word_failure(exc: BaseException, with_reference: bool) -> str:
+    """One line for a Word build that failed: pandoc's first line, not its Haskell backtrace."""
+    from jixiao.core.i18n import t
+
+    text = str(exc)
+    text = text.split("during conversion:", 1)[-1].strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)[:200]
+    if with_reference:
+        return t(f"report.docx:参考文档(reference_docx)无法使用:{first}",
+                 f"report.docx: the reference document (reference_docx) cannot be used: {first}")
+    return t(f"report.docx:无法生成:{first}", f"report.docx: cannot be made: {first}")

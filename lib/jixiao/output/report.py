@@ -468,8 +468,6 @@ def check_template(template_text: str, template_name: str) -> None:
         key = scope + key
         raise TemplateProblem(template_name, node.lineno, t(f"未知的字段 {key!r}", f"unknown field {key!r}") + (
             t(f";最接近的名称:{'、'.join(near)}", f"; nearest known: {', '.join(near)}") if near else ""))
-    from jixiao.output.template_source import check_renders
-
     check_renders(template_text, template_name)  # what only running finds, with its line
 
 
@@ -502,3 +500,26 @@ def _matches_star(probe: str) -> bool:
         if len(pattern) >= len(parts) and all(a == "*" or b == "*" or a == b for a, b in zip(pattern, parts)):
             return True
     return False
+
+
+def check_renders(template_text: str, template_name: str) -> None:
+    """Render the template once against ``sample_metrics``: what only running finds (the sandbox's refusals,
+    an overflow, a recursion, a bound) is a TemplateProblem with its line now, not a failed run. A name the
+    data decides (a stage, a domain) is not known before the data: the static check has judged those."""
+    from jinja2 import UndefinedError
+
+    from jixiao.output.fields import UnknownName
+    from jixiao.output.template_source import AnyName, sample_metrics
+    from jixiao.present.parts import ChartPart, TablePart
+    from jixiao.sections import PeriodParts
+
+    metrics = sample_metrics()
+    parts = PeriodParts(metrics, sections=AnyName(lambda name: []),
+                        tables=AnyName(lambda name: TablePart(name, name, (), [])),
+                        charts=AnyName(lambda name: ChartPart(name, name, "bar_chart")))
+    try:
+        render(template_text, template_name, metrics=metrics, published={}, parts=parts, cover={}, title="")
+    except TemplateProblem as exc:
+        if isinstance(exc.__context__, (UnknownName, UndefinedError)):
+            return
+        raise

@@ -356,7 +356,7 @@ def sample_metrics() -> dict:
     return metrics
 
 
-class _AnyName(dict):
+class AnyName(dict):
     """A catalogue part that has every name (validate knows no notebook's tables yet)."""
 
     def __init__(self, make):
@@ -368,26 +368,3 @@ class _AnyName(dict):
 
     def __missing__(self, name):
         return self.make(name)
-
-
-def check_renders(template_text: str, template_name: str) -> None:
-    """Render the template once against ``sample_metrics``: what only running finds (the sandbox's refusals,
-    an overflow, a recursion, a bound) is a TemplateProblem with its line now, not a failed run. A name the
-    data decides (a stage, a domain) is not known before the data: the static check has judged those."""
-    from jinja2 import UndefinedError
-
-    from jixiao.output.fields import UnknownName
-    from jixiao.output.report import TemplateProblem, render
-    from jixiao.present.parts import ChartPart, TablePart
-    from jixiao.sections import PeriodParts
-
-    metrics = sample_metrics()
-    parts = PeriodParts(metrics, sections=_AnyName(lambda name: []),
-                        tables=_AnyName(lambda name: TablePart(name, name, (), [])),
-                        charts=_AnyName(lambda name: ChartPart(name, name, "bar_chart")))
-    try:
-        render(template_text, template_name, metrics=metrics, published={}, parts=parts, cover={}, title="")
-    except TemplateProblem as exc:
-        if isinstance(exc.__context__, (UnknownName, UndefinedError)):
-            return
-        raise

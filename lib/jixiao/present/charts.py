@@ -50,6 +50,14 @@ def png(fig, dpi: int = SCREEN_DPI, close: bool = True) -> bytes:
     return buffer.getvalue()
 
 
+def show(fig):
+    """``fig`` in an analyst's notebook, as the pages draw it: a PNG in which a glyph missing from the Chinese font
+    is an error, not boxes."""
+    from IPython.display import Image
+
+    return Image(png(fig))
+
+
 def _ylabel(ax, text: str) -> None:
     """Short Chinese units (个, 分, 万元) read upright, not turned on their side."""
     ax.set_ylabel(text, rotation=0 if len(text) <= 2 else 90, labelpad=14 if len(text) <= 2 else 4)

@@ -252,7 +252,7 @@ def run_report_task(task: ReportTask) -> TaskOutput:
             except Exception as exc:  # noqa: BLE001 - a bad reference document fails the Word file only
                 if output.name != "docx":
                     raise
-                from jixiao.output.document import word_failure
+                from jixiao.output.formats import word_failure
 
                 doc.word_error = word_failure(exc, build.reference_docx is not None)
                 continue
