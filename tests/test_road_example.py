@@ -20,8 +20,9 @@ from roadfolder import ADJUSTMENTS, CSV, CSV_ROWS, SURVEY, road_department
 import jixiao as jx
 from jixiao.output.report import builtin_template
 
-# a survey counted in units, or the public reviews: 委托单位/受委托单位 (the cover) and 金额单位 (money) are other words
-FORBIDDEN = re.compile(r"(?<!委托)(?<!金额)单位|好差评|五星")
+# a survey counted in units, or the public reviews: 委托单位/受委托单位 (the cover), 金额单位 (money), 实施单位 and
+# 责任单位 (who carries the project out) are other words
+FORBIDDEN = re.compile(r"(?<!委托)(?<!金额)(?<!实施)(?<!责任)单位|好差评|五星")
 SPAN = "2019-2021"
 
 
@@ -39,7 +40,10 @@ def dec(text: str) -> Decimal:
 def road(tmp_path_factory):
     base = tmp_path_factory.mktemp("road")
     (base / "road.md").write_text(road_template(), encoding="utf-8")
-    params = road_department(base, report={"template": "road.md"})
+    # a single year's report (the 年度绩效自评报告) names a whole-span value too
+    (base / "road-annual.md").write_text(builtin_template(annual=True)
+                                         + "\n整个评价期({{ span }})累计支出{{ span.expenditure.spent }}。\n", encoding="utf-8")
+    params = road_department(base, report={"template": "road.md", "annual_template": "road-annual.md"})
     out = base / "out"
     run = jixiao("run", "--params", params, "--out", out, "--period", "2021", "--period", SPAN, "--jobs", "2",
                  "--quiet", cwd=base)

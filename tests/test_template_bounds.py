@@ -165,6 +165,7 @@ def test_a_control_character_in_a_template_is_refused_naming_its_line(tmp_path):
 def test_a_bad_reference_document_leaves_the_html_and_fails_only_word(tmp_path):
     from jixiao.output.formats import build_report
 
+    (tmp_path / "metrics.json").write_text('{"project": "某项目", "period": "2021", "span": "2020-2021"}', encoding="utf-8")
     doc, html, pdf, docx = build_report(tmp_path, project="某项目", period="2021", span="2020-2021", published=None,
                                         template_text="# 一、概况\n\n正文。\n", template_name="report.md", settings={},
                                         pdf=False, reference_docx=b"PK\x03\x04garbage")
@@ -182,7 +183,8 @@ def test_a_refused_reference_document_in_a_run_fails_only_the_word_file(tmp_path
     params = load_params(evaluation(tmp_path, "# 一、概况\n\n正文。\n".encode("utf-8"), reference=b"PK\x03\x04garbage"))
     settings = report_settings(params)
     assert settings["reference_docx"] is None and "不是 .docx" in settings["reference_error"]
-    task = ReportTask("tpl", "2020-2021", "2020-2021", "某县数字政府项目", "2024-01-01 00:00", {}, {}, {},
+    metrics = '{"project": "某县数字政府项目", "period": "2020-2021", "span": "2020-2021"}'.encode("utf-8")
+    task = ReportTask("tpl", "2020-2021", "2020-2021", "某县数字政府项目", "2024-01-01 00:00", {}, {}, {"metrics.json": metrics},
                       pdf=False, report=settings)
     out = run_report_task(task)
     assert out.status is Status.FAILED and "html" in out.files and "docx" not in out.files

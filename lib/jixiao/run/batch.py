@@ -569,7 +569,7 @@ def _cut_off(opened: Opened, period: str, section: str, parameters: dict) -> boo
 
     key = page_key(opened, period, section, parameters)
     opened.plan.page_keys[(period, section)] = key
-    record = kept_page(opened, period, section, key)
+    record = None if opened.request.force else kept_page(opened, period, section, key)  # --force: every page anew
     if record is None:
         return False
     record = {**record, "key": opened.plan.keys[(period, section)]}
@@ -585,7 +585,7 @@ def _cut_off_report(opened: Opened, period: str, not_applicable: set[str]) -> No
     from jixiao.run.cutoff import format_keys, kept_formats
 
     keys = format_keys(opened, period, report_settings_digest(opened.params), not_applicable)
-    kept = kept_formats(opened, period, keys)
+    kept = set() if opened.request.force else kept_formats(opened, period, keys)
     opened.plan.format_keys[period], opened.plan.kept_formats[period] = keys, kept
     if kept == set(keys):  # Store.begin records it once the 不适用 cells are stored
         opened.plan.reports_due.remove(period)
@@ -719,12 +719,8 @@ class Store:
             self.reports[output.period] = report_entry(placed, files.record, built=True, error=output.error)
             return
         data = {kind: output.files[kind] for kind in REPORT_NAMES if kind in output.files}
-        for kind in opened.plan.kept_formats.get(output.period, set()) - set(data):
-            # made from what did not change: it stands, swapped in with the rest so the set stays whole
-            path = opened.report_dir / output.period / REPORT_NAMES[kind]
-            if path.is_file() and files.ours(path) and not files.edited(path):
-                data[kind] = path.read_bytes()
-        placed = files.replace(data)
+        # made from what did not change: they stand untouched, part of the new set
+        placed = files.replace(data, keep=opened.plan.kept_formats.get(output.period, set()))
         placeholders = int(output.phases.get("placeholders", 0))
         self.reports[output.period] = {**report_entry(placed, {"placeholders": placeholders}, built=True,
                                                       error=output.error),

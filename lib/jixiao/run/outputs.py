@@ -227,10 +227,15 @@ class ReportFiles:
         self.record = {**self.record, "files": files, "digests": digests, "previous": True}
         return self.placed()
 
-    def replace(self, data: dict[str, bytes], when: dt.datetime | None = None) -> Placed:
+    def replace(self, data: dict[str, bytes], when: dt.datetime | None = None, keep=()) -> Placed:
         """Write the new set (kind -> bytes) and swap it in whole; the last set is removed only once the new
-        one stands. Raises Locked (everything as it was) or OSError from writing (no temp file left)."""
+        one stands. ``keep``: kinds of the last set that stand as they are (made from what did not change: early
+        cut-off), untouched and part of the new set. Raises Locked (everything as it was) or OSError from
+        writing (no temp file left)."""
         when = when or dt.datetime.now()
+        before = dict(self.record.get("digests") or {})
+        kept = {kind: path for kind, path in self.current().items()
+                if kind in keep and kind not in data and path.parent != self.aside_dir and self.ours(path)}
         slots: dict[str, Path] = {}
         for kind in data:
             slots[kind] = self._new_slot(kind, when, set(slots.values()))
@@ -249,7 +254,7 @@ class ReportFiles:
             for kind, target in slots.items():
                 self.ledger.expect(self.rel(target), [fingerprints[kind]])
             self.ledger.save()
-            superseded = [(p, self._aside_slot(p)) for p in self._movable()]
+            superseded = [(p, self._aside_slot(p)) for p in self._movable() if p not in kept.values()]
             self._move(superseded)
             placed_now: list[Path] = []
             try:
@@ -284,7 +289,11 @@ class ReportFiles:
         self._tidy_aside()
         self.ledger.save()
         files = {kind: self.rel(target) for kind, target in slots.items()}
-        self.record = {"files": files, "digests": {files[k]: fingerprints[k] for k in files}}
+        digests = {files[k]: fingerprints[k] for k in files}
+        for kind, path in kept.items():
+            files[kind] = self.rel(path)
+            digests[files[kind]] = before.get(files[kind]) or _bytes_fingerprint(path.read_bytes(), path)
+        self.record = {"files": files, "digests": digests}
         edited = {kind: self.rel(self.folder / self.names[kind]) for kind, target in slots.items()
                   if target != self.folder / self.names[kind]}
         return Placed(files, dict(self.record["digests"]), edited)
