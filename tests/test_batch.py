@@ -38,7 +38,8 @@ def test_the_run_succeeds_and_writes_the_whole_tree(batch):
     for period in PERIODS:
         names = sorted(p.name for p in (tree / period).iterdir())
         # a single year shows no survey or score table (they cover the whole evaluation): no workbook for those
-        assert names == sorted(["metrics.json", "frames", "report.html", "report.pdf", "report.docx", "workpapers.html"]
+        assert names == sorted(["metrics.json", "frames", "report.html", "report.pdf", "report.docx", "workpapers.html",
+                                "normalised-cells.csv"]
                                + [f"{s}.xlsx" for s in APPLICABLE[period]]
                                + (["自评表.xlsx"] if period != "2019-2021" else [])  # a single year's 自评表
                                + [f"{s}.{ext}" for s in APPLICABLE[period] for ext in ("html", "ipynb", "pdf")])

@@ -69,7 +69,7 @@ def test_every_period_has_a_report_and_the_index_links_it_first(tree):
     reports = json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]
     assert reports["2019"]["files"] == {"html": "2019/report.html", "pdf": "2019/report.pdf",
                                         "docx": "2019/report.docx", "workpapers": "2019/workpapers.html",
-                                        "selfeval": "2019/自评表.xlsx"}
+                                        "selfeval": "2019/自评表.xlsx", "normalised": "2019/normalised-cells.csv"}
     assert reports["2019-2021"]["placeholders"] == 0  # Dongguan's own template: nothing left to write
     # a single year is the built-in 年度绩效自评报告: the form's cells to fill, 存在问题 and 改进措施 to write
     assert reports["2019"]["placeholders"] > 0
