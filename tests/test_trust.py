@@ -394,6 +394,9 @@ def test_a_second_stop_while_cleaning_up_is_the_same_stop(tmp_path, engine, caps
     # GNU timeout's two SIGTERMs 10 ms apart, or Ctrl-C pressed twice: the second arrives during the cleanup
     params = workspace(tmp_path)
     capsys.readouterr()
+    # the handlers the run finds are the ones it restores: start from Python's own, whatever ran before
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     engine.interrupt_before_report = True
     engine.kill = lambda: (os.kill(os.getpid(), second), time.sleep(0.05))
     assert run(params) == 130
