@@ -9,10 +9,12 @@ table followed by its chart kept together); the report, the Word file and the wo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 
 from jixiao.contract.fields import TEXT, Kind
 from jixiao.present import format as fmt
@@ -102,6 +104,24 @@ class TablePart:
                         self.rows, self.may_split, self.check])
 
 
+def chart_cache_dir():
+    """Drawn charts, beside the font cuts under the processed cache (``JIXIAO_PROCESSED_DIR``)."""
+    from jixiao.core.config import PROCESSED_DIR
+
+    return PROCESSED_DIR / "_charts"
+
+
+@functools.cache
+def _drawing_code() -> str:
+    """What a drawn chart depends on besides its spec: the drawing code, its fonts and matplotlib's version."""
+    import matplotlib
+
+    from jixiao.present import charts, fonts
+
+    sources = [Path(m.__file__).read_bytes() for m in (charts, fonts)]
+    return hashlib.sha256(b"".join(sources) + matplotlib.__version__.encode()).hexdigest()
+
+
 @dataclass(eq=False)
 class ChartPart:
     key: str
@@ -120,12 +140,30 @@ class ChartPart:
         from jixiao.present import charts
 
         dpi = dpi or charts.SCREEN_DPI
-        key = (self.digest(), dpi)
-        if key not in _PNG_CACHE:
-            if len(_PNG_CACHE) > 64:
-                _PNG_CACHE.clear()
-            _PNG_CACHE[key] = charts.png(self.figure(), dpi)
-        return _PNG_CACHE[key]
+        return self.rendered("png", dpi, lambda: charts.png(self.figure(), dpi))
+
+    def rendered(self, kind: str, dpi: int, render) -> bytes:
+        """``render()``'s bytes, kept in memory and on disk (``chart_cache_dir``) under the chart's spec, the
+        resolution and the code that draws it: a report rebuilt for a new template, or in a new worker, draws
+        only the charts whose data changed (drawing one costs a third of a second)."""
+        key = _digest([self.digest(), kind, dpi, _drawing_code()])
+        if key in _PNG_CACHE:
+            return _PNG_CACHE[key]
+        path = chart_cache_dir() / f"{key}.{kind}"
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = render()
+            try:
+                from jixiao.core.atomic import atomic_write_bytes
+
+                atomic_write_bytes(path, data)
+            except OSError:
+                pass  # a read-only cache costs time, never correctness
+        if len(_PNG_CACHE) > 64:
+            _PNG_CACHE.clear()
+        _PNG_CACHE[key] = data
+        return data
 
     def html(self) -> str:
         import base64

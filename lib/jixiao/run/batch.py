@@ -180,12 +180,22 @@ def report_settings(params: RunParams, with_bytes: bool = True) -> dict:
     return out
 
 
-def report_settings_digest(params: RunParams) -> str:
+def report_settings_digest(params: RunParams, period: str | None = None) -> str:
     """What the reports depend on beyond their sections: the report block with its template and reference
-    document, and published.yaml."""
-    files = (params.report.template, params.report.reference_docx, params.raw_dir / "published.yaml",
-             *((params.report.annual_template,) if params.report.annual_template else ()))
-    return sha256_json({"settings": report_settings(params, with_bytes=False),
+    document, and published.yaml. ``period``: only what that period's report is written from: the whole span's
+    template and outline, or a single year's ``annual_template`` (so a new span template rebuilds one report,
+    not every year's)."""
+    settings = report_settings(params, with_bytes=False)
+    template, annual = params.report.template, params.report.annual_template
+    if period is not None and period == params.span.label:
+        settings.pop("annual_template_name", None)
+        annual = None
+    elif period is not None:  # a single year: its own template, or the built-in 年度 one
+        settings.pop("template_name", None)
+        settings.pop("outline", None)
+        template = None
+    files = (template, params.report.reference_docx, params.raw_dir / "published.yaml", *((annual,) if annual else ()))
+    return sha256_json({"settings": settings,
                         "files": [sha256_file(f) if f is not None and f.is_file() else None for f in files]})
 
 
@@ -238,7 +248,6 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
                 reused[(period.label, s.key)] = record
     plan = Plan(inputs, keys, reused, results_keys, [], [])
     running = {period for period, _ in plan.stale}
-    settings = report_settings_digest(params)
     span = params.span.label
     # a single year's report reads the whole span's figures (span.…): due again when they are computed again
     span_due = span in results_keys and (force or span in running or state.results(span, results_keys[span]) is None)
@@ -251,7 +260,7 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
         if span_due:
             plan.reports_due.append(label)
             continue
-        key = report_key(state, plan, sections, label, found, pdf, settings, span)
+        key = report_key(state, plan, sections, label, found, pdf, report_settings_digest(params, label), span)
         if key is None or state.report(label, key) is None:
             plan.reports_due.append(label)
     return plan
@@ -487,6 +496,15 @@ def reuse_last_figures(opened: Opened) -> Prepared:
     return Prepared(opened.snapshot["figures"], warnings, [], [], opened.snapshot.get("normalised"))
 
 
+def reports_only(opened: Opened) -> Prepared:
+    """No page to execute and the inputs as last run: the figures stand (nothing is validated or computed again),
+    and of the reports due only the outputs whose parts changed are rebuilt (``_cut_off_report``)."""
+    prepared = reuse_last_figures(opened)
+    for period in list(opened.reports_due):
+        _cut_off_report(opened, period, set())
+    return prepared
+
+
 def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
     """Validate, compute each period once, write the results of periods with stale cells; raises Refused
     (said) on bad inputs."""
@@ -584,7 +602,7 @@ def _cut_off_report(opened: Opened, period: str, not_applicable: set[str]) -> No
     new key), else only the changed ones are rebuilt."""
     from jixiao.run.cutoff import format_keys, kept_formats
 
-    keys = format_keys(opened, period, report_settings_digest(opened.params), not_applicable)
+    keys = format_keys(opened, period, report_settings_digest(opened.params, period), not_applicable)
     kept = set() if opened.request.force else kept_formats(opened, period, keys)
     opened.plan.format_keys[period], opened.plan.kept_formats[period] = keys, kept
     if kept == set(keys):  # Store.begin records it once the 不适用 cells are stored
@@ -683,7 +701,7 @@ class Store:
         for period in self.opened.plan.kept_reports:  # every output stands: the same record, under the new key
             opened = self.opened
             key = report_key(opened.state, opened.plan, opened.sections, period, opened.inputs, opened.request.pdf,
-                             report_settings_digest(opened.params), opened.params.span.label)
+                             report_settings_digest(opened.params, period), opened.params.span.label)
             record = read_record(opened.state.dir / "reports" / f"{period}.json") or {}
             if key is not None and record:
                 opened.state.save_report(period, {**record, "key": key, "formats": opened.plan.format_keys[period]})
@@ -726,7 +744,7 @@ class Store:
                                                       error=output.error),
                                        "rebuilt": [k for k in placed.files if k in output.files]}  # registry order
         key = report_key(opened.state, opened.plan, opened.sections, output.period, opened.inputs, opened.request.pdf,
-                         report_settings_digest(opened.params), opened.params.span.label)
+                         report_settings_digest(opened.params, output.period), opened.params.span.label)
         # written last: it vouches for the files above (a None key is never reused, but says where they are)
         opened.state.save_report(output.period, {"key": key, "files": placed.files, "digests": placed.digests,
                                                  "placeholders": placeholders,
@@ -738,7 +756,7 @@ class Store:
 
         if period not in self.opened.plan.format_keys:
             self.opened.plan.format_keys[period] = format_keys(self.opened, period,
-                                                               report_settings_digest(self.opened.params))
+                                                               report_settings_digest(self.opened.params, period))
         return self.opened.plan.format_keys[period]
 
 
@@ -929,6 +947,8 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
     stored_bytes = stored_outputs = 0  # what was written so far: the measure of what the rest will need
     pending: dict = {}  # future -> (index in executed, task)
     waiting: dict = {}  # (index, period) -> cells not stored yet (the period's report waits for them)
+    held: dict = {}  # (index, period) -> (report task, its output) made before the period's pages were stored
+    failed_pages: dict = {}  # (index, period) -> sections whose page failed in this run
     engine = None
     bar = None
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
@@ -936,19 +956,23 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
     try:
         for run in runs:
             store = Store(run)
-            if run.nothing_to_do and not run.reports_due:
-                executed.append(Executed(run, reuse_last_figures(run), store))
-                continue
+            if run.nothing_to_do:  # the figures stand: at most a report to build (a new template, cover …)
+                prepared = reports_only(run)
+                if not run.reports_due:
+                    executed.append(Executed(run, prepared, store))
+                    continue
             if run.plan.stale and engine is None:
                 stale_total = sum(len(r.plan.stale) for r in runs)
                 engine = make_scheduler(scheduler, max(1, min(jobs, stale_total)))
             if engine is None and run.reports_due:
-                engine = make_scheduler(scheduler, max(1, min(jobs, len(run.reports_due))))
-            try:
-                prepared = prepare(run, shared_filesystem=engine.shared_filesystem if engine else True)
-            except Refused:
-                executed.append(Executed(run, None, store))
-                continue
+                engine = make_scheduler(scheduler, max(1, min(jobs, sum(len(r.reports_due) for r in runs))),
+                                        kernels=any(r.plan.stale for r in runs))
+            if not run.nothing_to_do:
+                try:
+                    prepared = prepare(run, shared_filesystem=engine.shared_filesystem if engine else True)
+                except Refused:
+                    executed.append(Executed(run, None, store))
+                    continue
             index = len(executed)
             executed.append(Executed(run, prepared, store))
             store.begin(prepared)
@@ -956,12 +980,13 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                 bar = _progress(progress)
             for period in run.reports_due:
                 waiting[(index, period)] = {(t.period, t.section) for t in prepared.tasks if t.period == period}
+            # a report is made from the period's results, written by now, not from its pages: it is built beside
+            # them (the longest task, first), and stored once they are (``_report_arrived``)
+            for period in run.reports_due:
+                report = report_task(run, period)
+                pending[engine.submit(report)] = (index, report)
             for task in prepared.tasks:
                 pending[engine.submit(task)] = (index, task)
-            for period in run.reports_due:
-                if not waiting[(index, period)]:  # nothing of it runs now, but its report is missing
-                    report = report_task(run, period)
-                    pending[engine.submit(report)] = (index, report)
             if bar is not None:  # notebooks only: a period's report is no notebook, and 不适用 cells run none
                 bar.total = sum(t.kind is TaskKind.SECTION for _, t in pending.values()) + bar.n
                 bar.refresh()
@@ -983,22 +1008,30 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                                   f"the worker was lost beyond its retries ({type(exc).__name__})")
                     output = TaskOutput(task.evaluation, task.period, task.section, Status.FAILED, 0.0, error)
                 finished += 1
+                key = (index, task.period)
                 if task.kind is TaskKind.REPORT:
-                    store.store_report(output)
+                    held[key] = (task, output)
                 else:
                     store.store(output)
-                stored_bytes += sum(len(data) for data in output.files.values())
-                stored_outputs += 1
-                if task.kind is TaskKind.REPORT:
-                    continue
-                cells = waiting.get((index, task.period))
-                if cells is not None:
-                    cells.discard((task.period, task.section))
-                    if not cells:  # the period's last section is stored: its report can be made
+                    if output.status is Status.FAILED:
+                        failed_pages.setdefault(key, set()).add(task.section)
+                    stored_bytes += sum(len(data) for data in output.files.values())
+                    stored_outputs += 1
+                    if key in waiting:
+                        waiting[key].discard((task.period, task.section))
+                if key in held and not waiting.get(key):  # the report, and every page of its period, are in
+                    report, made = held.pop(key)
+                    if failed_pages.get(key, set()) - set(report.failed):  # a page failed: its chapter says so
                         report = report_task(run, task.period)
                         new = engine.submit(report)
                         pending[new] = (index, report)
                         futures.add(new)
+                    else:
+                        store.store_report(made)
+                        stored_bytes += sum(len(data) for data in made.files.values())
+                        stored_outputs += 1
+                if task.kind is TaskKind.REPORT:
+                    continue
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix_str(f"{task.evaluation}/{task.period}/{task.section} {output.status}")
@@ -1012,7 +1045,7 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
         for run in runs:
             remove_partials(run.report_dir, include_own=True)
         if isinstance(exc, DiskFull):  # what the whole rest of the run needs, not only the write that failed
-            outputs_to_come = len(pending) + sum(1 for cells in waiting.values() if cells)
+            outputs_to_come = len(pending) + len(held)
             each = stored_bytes / stored_outputs if stored_outputs else exc.needed
             raise DiskFull(exc.folder, exc.needed + int(outputs_to_come * each)) from None
         if isinstance(exc, MachineryLost):

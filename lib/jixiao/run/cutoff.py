@@ -77,15 +77,18 @@ def format_keys(opened, period: str, report_settings_digest, not_applicable=froz
 
 def _span_digest(opened, period: str) -> str | None:
     """The whole span's metrics.json, for a single year whose template prints whole-span figures (span.…)."""
-    from jixiao.output.report import names_span_fields
+    from jixiao.output.report import builtin_template, names_span_fields
     from jixiao.output.template_source import read_template
 
     params = opened.params
     path = Path(opened.report_dir) / params.span.label / "metrics.json"
     if period == params.span.label or not path.is_file():
         return None
-    template = params.report.template
-    text = read_template(template)[0] if template is not None and template.is_file() else None
+    template = params.report.annual_template  # a year's report is written from it (or the built-in 年度 one)
+    if template is None:
+        text = builtin_template(annual=True)
+    else:
+        text = read_template(template)[0] if template.is_file() else None
     return sha256_file(path) if names_span_fields(text) else None
 
 

@@ -30,7 +30,7 @@ def _run_task(task):
     return run_task(task)
 
 
-def _worker_init(parent: int | None = None) -> None:
+def _worker_init(parent: int | None = None, kernel: bool = True) -> None:
     """A local worker leads its own process group, ignores Ctrl-C (the main process handles it), dies if
     the main process is killed outright, and starts its warm kernel before the first task arrives."""
     os.setpgrp()
@@ -53,7 +53,7 @@ def _worker_init(parent: int | None = None) -> None:
                 os.killpg(0, signal.SIGKILL)
 
     threading.Thread(target=watch_parent, daemon=True).start()
-    warm_up_worker()
+    warm_up_worker(kernel)
 
 
 class _Completed:
@@ -78,9 +78,9 @@ class LocalScheduler:
 
     shared_filesystem = True
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, kernels: bool = True):
         self.jobs = jobs
-        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),),
+        self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(), kernels),
                                         mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, task):
@@ -209,7 +209,8 @@ def parse_scheduler(spec: str | None) -> SchedulerChoice:
                            f"--scheduler {spec} is not known; expected local, dask or tcp://HOST:PORT"))
 
 
-def make_scheduler(choice: SchedulerChoice, jobs: int):
+def make_scheduler(choice: SchedulerChoice, jobs: int, kernels: bool = True):
+    """``kernels``: False when only reports are to be built (the local pool's workers then start no kernel)."""
     if choice.kind == "local":
-        return LocalScheduler(jobs)
+        return LocalScheduler(jobs, kernels)
     return DaskScheduler(choice.address, jobs)

@@ -7,8 +7,10 @@ the other for it.
 from __future__ import annotations
 
 
-def warm_up_worker() -> None:
-    """Start the kernel and load the export stack, so the first notebook costs what the others do."""
+def warm_up_worker(kernel: bool = True) -> None:
+    """Start the kernel and load the export stack, so the first notebook costs what the others do. ``kernel``:
+    False when the run has no notebook to execute (a new template: reports only), where a kernel would only take
+    a core from them; a notebook task that comes anyway starts it then."""
     from multiprocessing.util import Finalize
 
     from jixiao.core.scratch import sweep_scratch
@@ -17,6 +19,10 @@ def warm_up_worker() -> None:
 
     sweep_scratch()  # what killed workers on this machine left (the run's parent may be on another)
 
+    if not kernel:
+        html_exporter()
+        warm_up_pdf()
+        return
     kernel = warm_kernel()
     Finalize(kernel, kernel.stop, exitpriority=10)
     try:
