@@ -57,7 +57,8 @@ def shown_texts(section_key, block, results, period=SPAN, monkeypatch=None):
 
 
 class Completed:
-    """Futures in submission order; more may be added while iterating (as the batch does for reports)."""
+    """Futures in submission order, pages before reports; more may be added while iterating (as the batch does
+    for reports)."""
 
     def __init__(self, futures, engine):
         self.pending, self.engine = list(futures), engine
@@ -67,7 +68,10 @@ class Completed:
 
     def __iter__(self):
         while self.pending:
-            future = self.pending.pop(0)
+            # pages before reports, as on a pool where a report (submitted first) takes longest
+            pages = [f for f in self.pending if self.engine.tasks[f].kind is not TaskKind.REPORT]
+            future = pages[0] if pages else self.pending[0]
+            self.pending.remove(future)
             if self.engine.interrupt_before_report and self.engine.tasks[future].kind is TaskKind.REPORT:
                 raise KeyboardInterrupt()
             yield future
@@ -80,19 +84,21 @@ class InlineEngine:
     shared_filesystem = True
     interrupt_before_report = False
     fail = ()  # sections that fail
-    lose_after = None  # the scheduler is lost after this many outputs
+    lose_after = None  # the scheduler is lost after this many pages
     raise_on_result = None  # an exception every result raises (a worker lost beyond its retries)
     padding = 0  # bytes of white space added to every page and report
 
     def __init__(self):
         self.tasks: dict = {}
         self.submitted = 0
+        self.pages = 0  # page tasks submitted (``lose_after`` counts them: a report is submitted beside them)
 
     def submit(self, task):
         future = Future()
         self.tasks[future] = task
         self.submitted += 1
-        if self.lose_after is not None and self.submitted > self.lose_after:
+        self.pages += task.kind is not TaskKind.REPORT
+        if self.lose_after is not None and self.pages > self.lose_after:
             future.set_exception(ConnectionError("lost"))
         elif self.raise_on_result is not None:
             future.set_exception(self.raise_on_result)

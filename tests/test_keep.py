@@ -85,7 +85,7 @@ class Engine:
 @pytest.fixture
 def engine(monkeypatch):
     made = Engine()
-    monkeypatch.setattr("jixiao.run.scheduler.make_scheduler", lambda choice, jobs: made)
+    monkeypatch.setattr("jixiao.run.scheduler.make_scheduler", lambda choice, jobs, kernels=True: made)
     return made
 
 

@@ -32,7 +32,7 @@ EVALUATION = "trust"
 @pytest.fixture
 def engine(monkeypatch):
     made = InlineEngine()
-    monkeypatch.setattr("jixiao.run.scheduler.make_scheduler", lambda choice, jobs: made)
+    monkeypatch.setattr("jixiao.run.scheduler.make_scheduler", lambda choice, jobs, kernels=True: made)
     return made
 
 
@@ -345,7 +345,7 @@ from helpers import InlineEngine
 import jixiao.run.scheduler, jixiao.run.batch as batch
 from jixiao import cli
 engine = InlineEngine()
-jixiao.run.scheduler.make_scheduler = lambda choice, jobs: engine
+jixiao.run.scheduler.make_scheduler = lambda choice, jobs, kernels=True: engine
 point = sys.argv[2]
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
