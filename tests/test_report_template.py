@@ -210,3 +210,28 @@ def test_the_report_key_covers_its_template_a_changed_template_rebuilds_only_the
     third = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
     assert third.returncode == 0
     assert json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]["2020-2021"]["built"] is False
+
+
+def test_a_template_edit_keys_only_the_reports_written_from_it(tmp_path):
+    """The span's template is the span report's; a year's report is written from ``annual_template`` (or the
+    built-in 年度 one): editing one leaves the other reports' keys, so they are not rebuilt."""
+    from jixiao.contract.params import load_params
+    from jixiao.run.batch import report_settings_digest
+
+    params = _evaluation(tmp_path, "# 一、概况\n\n支出率{{ expenditure.rate }}。\n")
+    settings = json.loads(params.read_text(encoding="utf-8"))
+    (tmp_path / "annual.md").write_text("# 一、年度\n\n{{ period }}\n", encoding="utf-8")
+    settings.update(periods=["2020", "2020-2021"], report={"template": "report.md", "annual_template": "annual.md"})
+    params.write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+
+    def digests() -> dict:
+        loaded = load_params(params)
+        return {period: report_settings_digest(loaded, period) for period in ("2020", "2020-2021")}
+
+    before = digests()
+    (tmp_path / "report.md").write_text("# 一、资金使用情况\n", encoding="utf-8")
+    after_span = digests()
+    assert after_span["2020"] == before["2020"] and after_span["2020-2021"] != before["2020-2021"]
+    (tmp_path / "annual.md").write_text("# 一、年度执行\n", encoding="utf-8")
+    after_annual = digests()
+    assert after_annual["2020"] != after_span["2020"] and after_annual["2020-2021"] == after_span["2020-2021"]
