@@ -362,7 +362,8 @@ def cmd_run(args) -> int:
                                            "of a portfolio runs under its own params file")))
         try:
             return run_portfolio(Path(args.portfolio), jobs=args.jobs, scheduler=scheduler, progress=not args.quiet,
-                                 force=args.force, notebooks_dir=Path(args.notebooks) if args.notebooks else None)
+                                 force=args.force, pdf=not args.no_pdf,
+                                 notebooks_dir=Path(args.notebooks) if args.notebooks else None)
         except ParameterError as exc:
             return _error(exc)
     try:
@@ -371,7 +372,7 @@ def cmd_run(args) -> int:
     except ParameterError as exc:
         return _error(exc)
     return run_batch(params, notebooks_dir=Path(args.notebooks) if args.notebooks else None,
-                     progress=not args.quiet, force=args.force, scheduler=scheduler)
+                     progress=not args.quiet, force=args.force, pdf=not args.no_pdf, scheduler=scheduler)
 
 
 def _lang_from(argv: list[str]) -> str | None:
@@ -434,8 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     tp.set_defaults(func=cmd_template)
 
     r = sub.add_parser("run", parents=[common], help=t(
-        "对每个期间运行每个章节的 notebook;导出 HTML、PDF 和索引",
-        "run every section notebook for every period; export HTML, PDF and index"))
+        "对每个期间运行每个章节的 notebook;导出 HTML、PDF（--no-pdf 时不导出）和索引",
+        "run every section notebook for every period; export HTML, PDF (unless --no-pdf) and index"))
     r.add_argument("--params", help=t("参数文件(默认:项目的 params.yaml)", "parameters file (default: params.yaml of the project)"))
     r.add_argument("--raw", help=t("原始数据文件夹;须与参数文件的 raw_dir 相同", "raw folder; must be the params file's raw_dir"))
     r.add_argument("--out", help=t("输出文件夹,代替参数文件的 out_dir", "output folder, instead of params' out_dir"))
@@ -453,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
                                          "或 tcp://主机:端口(已有的 Dask 调度器)",
                                          "where notebooks run: local (this machine's pool, the default), dask "
                                          "(a Dask LocalCluster) or tcp://HOST:PORT (an existing Dask scheduler)"))
+    r.add_argument("--no-pdf", action="store_true", help=t(
+        "不生成 PDF（章节页和报告只写 HTML 和 Word，更快）；之后不带此选项再运行时补齐 PDF",
+        "make no PDF (pages and reports as HTML and Word only, faster); a later run without it makes the PDFs"))
     r.add_argument("--force", action="store_true", help=t(
         "重新运行每个章节,即使其输入、notebook 和参数都未改变",
         "run every section again, even those whose inputs, notebook and parameters are unchanged"))

@@ -1,0 +1,37 @@
+"""``jixiao run --no-pdf``: pages and reports as HTML and Word only (an analyst's quick iteration); the index
+links no PDF that was not made, and the next run without the option makes every PDF."""
+from __future__ import annotations
+
+import json
+import re
+
+from batchrun import jixiao
+from minimal import build
+
+
+def test_no_pdf_writes_none_links_none_and_a_later_run_makes_them(tmp_path):
+    build(tmp_path / "raw")
+    params = tmp_path / "params.yaml"
+    params.write_text(json.dumps({"evaluation": "np", "project": "某县道路项目", "raw_dir": "raw", "span": "2020-2021",
+                                  "periods": ["2020-2021"], "out_dir": "out"}, ensure_ascii=False), encoding="utf-8")
+    tree = tmp_path / "out" / "np"
+
+    def links() -> set[str]:
+        return set(re.findall(r'href="([^"]+)"', (tree / "index.html").read_text(encoding="utf-8")))
+
+    quick = jixiao("run", "--params", params, "--jobs", "2", "--quiet", "--no-pdf")
+    assert quick.returncode == 0, quick.stderr[-2000:]
+    assert sorted(p.name for p in tree.rglob("*.pdf")) == []
+    assert (tree / "2020-2021" / "report.html").is_file() and (tree / "2020-2021" / "report.docx").is_file()
+    assert (tree / "2020-2021" / "expenditure.html").is_file()
+    assert not [link for link in links() if link.endswith(".pdf")]
+    report = json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]["2020-2021"]
+    assert "pdf" not in report["files"] and report["files"]["docx"] == "2020-2021/report.docx"
+
+    full = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    assert full.returncode == 0, full.stderr[-2000:]
+    made = {p.relative_to(tree).as_posix() for p in tree.rglob("*.pdf")}
+    pages = {p.relative_to(tree).with_suffix(".pdf").as_posix() for p in (tree / "2020-2021").glob("*.html")
+             if p.stem not in ("report", "workpapers")}
+    assert "2020-2021/report.pdf" in made and pages and pages <= made
+    assert {"2020-2021/report.pdf", *pages} <= links()
