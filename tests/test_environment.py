@@ -70,3 +70,24 @@ def test_makefile_help_is_the_default_and_documents_every_target():
     targets = re.findall(r"^([a-z][a-z-]*):", text, flags=re.M)
     for target in targets:
         assert re.search(rf"^## .+\n{target}:", text, flags=re.M), target
+
+
+def test_a_run_reads_the_working_cut_set_up_made_and_makes_one_only_where_set_up_did_not(tmp_path, monkeypatch):
+    from jixiao.present import fonts
+
+    made = tmp_path / "setup"
+    monkeypatch.setattr(fonts, "_setup_dir", lambda: made)
+    cuts = []
+    monkeypatch.setattr(fonts, "_subset", lambda source, chars, flavors: cuts.append(source) or [b"cut"])
+    fonts.make_working_cuts()
+    assert sorted(p.name for p in made.iterdir()) == sorted(
+        fonts._base_name(f) for f in (fonts.CJK_FONT_FILE, fonts.SERIF_FONT_FILE, fonts.HEI_FONT_FILE))
+    assert len(cuts) == 3
+    fonts.make_working_cuts()  # already made: nothing cut again
+    assert len(cuts) == 3
+    (made / fonts._base_name(fonts.HEI_FONT_FILE)).write_bytes(b"from set-up")
+    assert fonts._base_font.__wrapped__(fonts.HEI_FONT_FILE) == b"from set-up"
+    monkeypatch.setattr(fonts, "_setup_dir", lambda: tmp_path / "no-setup")
+    monkeypatch.setattr(fonts, "_cache_dir", lambda: tmp_path / "processed")
+    assert fonts._base_font.__wrapped__(fonts.HEI_FONT_FILE) == b"cut"
+    assert (tmp_path / "processed" / fonts._base_name(fonts.HEI_FONT_FILE)).read_bytes() == b"cut"

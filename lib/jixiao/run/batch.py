@@ -980,12 +980,12 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                 bar = _progress(progress)
             for period in run.reports_due:
                 waiting[(index, period)] = {(t.period, t.section) for t in prepared.tasks if t.period == period}
-            # a report is made from the period's results, written by now, not from its pages: it is built beside
-            # them (the longest task, first), and stored once they are (``_report_arrived``)
-            for period in run.reports_due:
-                report = report_task(run, period)
-                pending[engine.submit(report)] = (index, report)
-            for task in prepared.tasks:
+            # a report is made from the period's results, written by now, not from its pages, and stored once they
+            # are. After an edit (fewer stale pages than workers) it is built beside them, the longest task first;
+            # in a full run it queues behind them, or the reports' PDFs would hold the workers while pages wait.
+            reports = [report_task(run, period) for period in run.reports_due]
+            ordered = reports + prepared.tasks if len(prepared.tasks) < jobs else prepared.tasks + reports
+            for task in ordered:
                 pending[engine.submit(task)] = (index, task)
             if bar is not None:  # notebooks only: a period's report is no notebook, and 不适用 cells run none
                 bar.total = sum(t.kind is TaskKind.SECTION for _, t in pending.values()) + bar.n
