@@ -125,8 +125,9 @@ def _block_html(block) -> str:
         html = block.part.html(caption=f"表{block.number} {block.caption}")
         return html if len(block.part.columns) <= 7 else html.replace("jx-table", "jx-table jx-many", 1)
     if isinstance(block, ChartBlock):
-        png = base64.b64encode(block.part.png()).decode()
-        return (f'<figure class="jx-figure" id="figure-{block.number}"><img src="data:image/png;base64,{png}" '
+        # SVG (its text as outlines), without the chart's own title: the caption below names it, once
+        svg = base64.b64encode(block.part.svg(titled=False)).decode()
+        return (f'<figure class="jx-figure" id="figure-{block.number}"><img src="data:image/svg+xml;base64,{svg}" '
                 f'alt="{escape(block.caption)}"><figcaption>图{block.number} {escape(block.caption)}</figcaption></figure>')
     if isinstance(block, FailedBlock):
         return f'<div class="jx-failed"><p>{escape(block.text)}</p></div>'

@@ -16,6 +16,7 @@ import re
 import shutil
 
 from jixiao.core.scratch import scratch_dir
+from jixiao.output.govprint import LONG_CELL, NUMBER_CELL
 from jixiao.output.report import TOKEN_RE, ChartBlock, ContentsBlock, FailedBlock, TableBlock
 
 TITLE_FONT = "方正小标宋简体"
@@ -23,6 +24,10 @@ BODY_FONT = "仿宋_GB2312"
 H1_FONT = "黑体"
 H2_FONT = "楷体_GB2312"
 FALLBACK = {"方正小标宋简体": "SimSun", "仿宋_GB2312": "FangSong", "黑体": "SimHei", "楷体_GB2312": "KaiTi"}
+# the font table's next name for each face (w:altName), so that a reader without 楷体_GB2312 gets KaiTi, then
+# STKaiti (macOS), and likewise for the others
+ALT_NAMES = {"方正小标宋简体": "宋体", "SimSun": "STSong", "仿宋_GB2312": "仿宋", "FangSong": "STFangsong",
+             "黑体": "SimHei", "SimHei": "STHeiti", "楷体_GB2312": "楷体", "KaiTi": "STKaiti"}
 SIZE_ER = 22  # 二号 in points
 SIZE_SAN = 16  # 三号
 SIZE_TABLE = 10.5  # 五号, for tables
@@ -110,8 +115,8 @@ def _government_format(document) -> None:
             _style_font(styles[name], font, SIZE_SAN, bold=level >= 3)
             styles[name].font.italic = False
     for name in ("Table Caption", "Image Caption", "Caption"):
-        if name in names:
-            _style_font(styles[name], BODY_FONT, 14, bold=True)  # 四号
+        if name in names:  # 四号 黑体, as the PDF's captions
+            _style_font(styles[name], H1_FONT, 14, bold=False)
             styles[name].font.italic = False
             styles[name].paragraph_format.first_line_indent = Pt(0)
     if "TOC Heading" in names:  # pandoc's is Heading 1 in the theme's blue and font: the body's instead
@@ -139,9 +144,20 @@ def _caption(document, text: str, style: str):
     if style in styles:
         paragraph.style = styles[style]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for run in paragraph.runs:
-        run.bold = True
+    if style not in styles:  # a reference document without the caption style: 黑体 all the same
+        for run in paragraph.runs:
+            _run_font(run, H1_FONT)
     return paragraph
+
+
+def _run_font(run, name: str) -> None:
+    """``run`` in the face ``name`` (East Asian text) and its fallback (Latin), not bold."""
+    from docx.oxml.ns import qn
+
+    run.bold = False
+    run.font.name = FALLBACK.get(name, name)
+    fonts = run._r.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
 
 
 def _table(document, block: TableBlock):
@@ -166,8 +182,8 @@ def _table(document, block: TableBlock):
     for col, header in enumerate(headers):
         cell = table.rows[0].cells[col]
         cell.text = str(header)
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
+        for run in cell.paragraphs[0].runs:  # 黑体, as the PDF's table headers
+            _run_font(run, H1_FONT)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     header_pr = table.rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
@@ -195,6 +211,7 @@ def _table(document, block: TableBlock):
             for paragraph in cell.paragraphs:
                 paragraph.paragraph_format.first_line_indent = Pt(0)
                 paragraph.paragraph_format.line_spacing = 1.0
+                paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
                 for run in paragraph.runs:
                     run.font.size = Pt(SIZE_TABLE if len(headers) <= 7 else 9)
     return table
@@ -274,6 +291,32 @@ def _page_numbers(document) -> None:
         paragraph.add_run(" —")
 
 
+def _font_table(document) -> None:
+    """The faces the styles name, each in the font table with its next name (``ALT_NAMES``) and the GB2312
+    character set, so that Word and LibreOffice find a near face where the named one is missing."""
+    from lxml import etree
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    part = next((p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"), None)
+    if part is None:
+        return
+    root = etree.fromstring(part.blob)
+    known = {f.get(f"{{{w}}}name"): f for f in root.findall(f"{{{w}}}font")}
+    for name, alt in ALT_NAMES.items():
+        font = known.get(name)
+        if font is None:
+            font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
+        for child in list(font):
+            if child.tag in (f"{{{w}}}altName", f"{{{w}}}charset", f"{{{w}}}family"):
+                font.remove(child)
+        # in the schema's order: altName, panose1, charset, family, pitch, sig …
+        font.insert(0, etree.Element(f"{{{w}}}altName", {f"{{{w}}}val": alt}))
+        at = 2 if font.find(f"{{{w}}}panose1") is not None else 1
+        font.insert(at, etree.Element(f"{{{w}}}charset", {f"{{{w}}}val": "86"}))
+        font.insert(at + 1, etree.Element(f"{{{w}}}family", {f"{{{w}}}val": "roman" if name not in ("黑体", "SimHei") else "modern"}))
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _update_fields_on_open(document) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -322,7 +365,7 @@ def write_docx(doc, reference_docx: bytes | None = None, synthetic: bool = False
             picture.alignment = 1
             from jixiao.present.charts import PRINT_DPI
 
-            picture.add_run().add_picture(io.BytesIO(block.part.png(PRINT_DPI)), width=Cm(15))
+            picture.add_run().add_picture(io.BytesIO(block.part.png(PRINT_DPI, titled=False)), width=Cm(15))
             picture.paragraph_format.keep_with_next = True
             picture.paragraph_format.first_line_indent = 0
             caption = _caption(document, f"图{block.number} {block.caption}", "Image Caption")
@@ -340,6 +383,8 @@ def write_docx(doc, reference_docx: bytes | None = None, synthetic: bool = False
             for part in _contents_field(document):
                 anchor.addprevious(part._p)
         anchor.getparent().remove(anchor)
+    if not any(isinstance(block, ContentsBlock) for block in doc.blocks):
+        _contents_after_cover(document)  # as the PDF: a template without contents() has them after the cover
     _cover_section(document)
     _annex_on_new_page(document)
     _finish_tables(document)
@@ -348,6 +393,8 @@ def write_docx(doc, reference_docx: bytes | None = None, synthetic: bool = False
         _example_mark(document)
     _core_title(document, f"{doc.project} {doc.title}".strip())
     _update_fields_on_open(document)
+    if not reference_docx:
+        _font_table(document)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -371,6 +418,17 @@ def _section_break(document):
         section_pr.remove(child)
     paragraph._p.get_or_add_pPr().append(section_pr)
     return paragraph
+
+
+def _contents_after_cover(document) -> None:
+    """The contents (目录 and the TOC field, then a section break) after the cover's page break."""
+    from docx.oxml.ns import qn
+
+    for p in document.element.body.iterchildren(qn("w:p")):
+        if any(br.get(qn("w:type")) == "page" for br in p.iter(qn("w:br"))):
+            for part in reversed(_contents_field(document)):
+                p.addnext(part._p)
+            return
 
 
 def _cover_section(document) -> None:
@@ -409,64 +467,33 @@ def _annex_on_new_page(document) -> None:
 
 
 CELL_MARGIN_TWIPS = 57  # 1 mm each side (Word's default is 1.9 mm): a wide table keeps its numbers on one line
-NUMBER_CELL = re.compile(r"^[-+−]?[\d,，]+(?:\.\d+)?\s*(?:%|％|万元|元|亿元|分|个|条|项|人|个月)?$")
-
-
-def _text_units(text: str) -> float:
-    """The width of ``text`` in half-ems: a CJK (full-width) character counts two, a Latin letter or digit 1.3
-    (where 仿宋 is missing, as in LibreOffice, the fallback face's digits are wider than half an em)."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.3 for ch in text)
-
-
-def _least_units(text: str, numeric: bool) -> float:
-    """What a cell needs so that no word breaks: a number whole, a run of Latin letters whole, four CJK
-    characters (a header such as 一级指标) together."""
-    if numeric:
-        return _text_units(text)
-    words = re.findall(r"[\x21-\x7e]+", text)
-    longest = max([_text_units(w) for w in words] + [0])
-    return max(longest, min(_text_units(text), 8))
 
 
 def _fit_columns(table, text_width_mm: float) -> None:
-    """Column widths from the content: each column at least its widest unbreakable word or number; what room is
-    left goes to the columns whose text would otherwise wrap most."""
+    """Column widths from the content (``govprint.column_widths``, as the PDF's): each column at least its widest
+    unbreakable word, number or short name; what room is left goes to the columns whose text would otherwise wrap
+    most."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm
+
+    from jixiao.output.govprint import column_widths
 
     rows = table.rows
     if not rows:
         return
     columns = max(len(r.cells) for r in rows)
-    least, want = [2] * columns, [2] * columns
     size_pt = 10.5
+    texts = []
     for row in rows:
         cells = row.cells
         if len(cells) != columns:
             return  # merged cells: leave the builder's widths
-        for i, cell in enumerate(cells):
-            text = cell.text.strip()
-            numeric = bool(NUMBER_CELL.match(text))
-            least[i] = max(least[i], _least_units(text, numeric))
-            want[i] = max(want[i], min(_text_units(text), 40))
-            for run in (r for p in cell.paragraphs for r in p.runs):
-                if run.font.size is not None:
-                    size_pt = min(size_pt, run.font.size.pt)
-    mm_per_unit = size_pt * 0.3528 / 2
-    padding = 3.0  # the cell's left and right margins (CELL_MARGIN each) and a little air
-    least_mm = [u * mm_per_unit + padding for u in least]
-    want_mm = [max(w * mm_per_unit + padding, m) for w, m in zip(want, least_mm)]
-    if sum(want_mm) <= text_width_mm:
-        widths = [w * text_width_mm / sum(want_mm) for w in want_mm]
-    elif sum(least_mm) >= text_width_mm:
-        widths = [m * text_width_mm / sum(least_mm) for m in least_mm]
-    else:
-        room = text_width_mm - sum(least_mm)
-        extra = [w - m for w, m in zip(want_mm, least_mm)]
-        widths = [m + room * e / sum(extra) for m, e in zip(least_mm, extra)]
+        texts.append([cell.text for cell in cells])
+        for run in (r for cell in cells for p in cell.paragraphs for r in p.runs):
+            if run.font.size is not None:
+                size_pt = min(size_pt, run.font.size.pt)
+    widths = column_widths(texts, text_width_mm, size_pt, padding_mm=3.0)
     table.autofit = False
     grid = table._tbl.tblGrid
     for col, width in zip(grid.findall(qn("w:gridCol")), widths):
@@ -497,8 +524,9 @@ def _fit_columns(table, text_width_mm: float) -> None:
 
 
 def _finish_tables(document) -> None:
-    """Every table: no row split over two pages (``cantSplit``), cells centred vertically, numbers right-aligned,
-    columns as wide as their content needs."""
+    """Every table: no row split over two pages (``cantSplit``), cells centred vertically, numbers right-aligned, a
+    column of short texts centred and one that holds a longer text left-aligned (as in the PDF), columns as wide as
+    their content needs."""
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
@@ -507,15 +535,26 @@ def _finish_tables(document) -> None:
     section = document.sections[-1]
     text_width_mm = (section.page_width - section.left_margin - section.right_margin) / 36000
     for table in document.tables:
-        for r, row in enumerate(table.rows):
+        rows = table.rows
+        long = {i for row in list(rows)[1:] for i, cell in enumerate(row.cells)
+                if len(cell.text.strip()) > LONG_CELL and not NUMBER_CELL.match(cell.text.strip())}
+        for r, row in enumerate(rows):
             row_pr = row._tr.get_or_add_trPr()
             if row_pr.find(qn("w:cantSplit")) is None:
                 row_pr.insert(0, OxmlElement("w:cantSplit"))
-            for cell in row.cells:
+            for i, cell in enumerate(row.cells):
                 cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-                if r > 0 and NUMBER_CELL.match(cell.text.strip()):
-                    for paragraph in cell.paragraphs:
-                        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                text = cell.text.strip()
+                if r == 0:
+                    alignment = WD_ALIGN_PARAGRAPH.CENTER
+                elif NUMBER_CELL.match(text) or cell.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT:
+                    alignment = WD_ALIGN_PARAGRAPH.RIGHT  # a number, or a number column's blank (—)
+                elif i in long:
+                    alignment = WD_ALIGN_PARAGRAPH.LEFT
+                else:
+                    alignment = WD_ALIGN_PARAGRAPH.CENTER
+                for paragraph in cell.paragraphs:
+                    paragraph.alignment = alignment
         _fit_columns(table, text_width_mm)
 
 

@@ -1,10 +1,14 @@
 """The period report's print look, the government format the Word file has too: A4, margins top 37, bottom 35,
-left 28, right 26 mm; the body 三号 (16 pt) in a serif CJK face, headings in 黑体, all black; footnotes at the foot
-of the page that cites them; no table below 9 pt.
+left 28, right 26 mm; the body 三号 (16 pt) in a serif CJK face, 一级标题 in 黑体, 二级 in 楷体, 三级 in the body's
+face, bold; all black; footnotes at the foot of the page that cites them; no table below 9 pt (a table of many
+columns is set in 9 pt and its longer texts wrap, so that it keeps within the text width); table cells centred,
+numbers right-aligned, longer texts left-aligned.
 
 The faces are the bundled ones (``present.fonts``): Noto Serif CJK SC for the body and SimHei for headings, each
-embedded in the PDF under its own name, with Noto Sans CJK SC behind them for the few characters they lack. A
-reader's browser uses 仿宋_GB2312 / 黑体 first when it has them.
+embedded in the PDF under its own name, with Noto Sans CJK SC behind them for the few characters they lack. No
+楷体 ships in the pinned wheels (nor as an OFL font on PyPI): the PDF sets 二级标题 in the serif face, while a
+reader's browser, like Word, uses 楷体_GB2312 / KaiTi / STKaiti when it has one. A reader's browser uses
+仿宋_GB2312 / 黑体 first when it has them.
 """
 
 from __future__ import annotations
@@ -17,18 +21,22 @@ from jixiao.present.fonts import HEI_FONT_FILE, SERIF_FONT_FILE
 SERIF, HEI = "JixiaoSerif", "JixiaoHei"
 BODY_STACK = f'"仿宋_GB2312", "FangSong", "STFangsong", "{SERIF}", "JixiaoCJK", serif'
 HEADING_STACK = f'"黑体", "SimHei", "{HEI}", "{SERIF}", "JixiaoCJK", sans-serif'
-HEADINGS = "h1, h2, .jx-cover .jx-kind, .jx-cover .jx-project, caption, figcaption"
+KAI_STACK = f'"楷体_GB2312", "KaiTi", "STKaiti", "{SERIF}", "JixiaoCJK", serif'  # 二级标题
+HEADINGS = "h1, .jx-cover .jx-kind, .jx-cover .jx-project, caption, figcaption, table.jx-table th"
 
 # the page's own styles (author level): colours, sizes, indents; the screen keeps its own measure
 SCREEN_CSS = f"""
 body {{ font-family: {BODY_STACK}; color: #000; }}
 body h1, body h2, body h3, body h4, body h1.jx-chapter {{ color: #000; border: none; }}
-body h1, body h2, body .jx-cover .jx-kind, body .jx-cover .jx-project {{ font-family: {HEADING_STACK}; font-weight: normal; }}
+body h1, body .jx-cover .jx-kind, body .jx-cover .jx-project {{ font-family: {HEADING_STACK}; font-weight: normal; }}
+body h2 {{ font-family: {KAI_STACK}; font-weight: normal; }}
+body nav.jx-contents h1 {{ font-family: {BODY_STACK}; }}  /* 目录 in the body's face, as Word's TOC heading */
 body .jx-cover .jx-grade {{ color: #000; }}
 @media screen {{ body .jx-cover {{ border-bottom: 1px solid #000; }} body span.jx-footnote {{ display: none; }} }}
 @media print {{
   html {{ font-size: 16pt; }}
   body {{ font-size: 16pt; line-height: 1.6; }}
+  html body {{ margin: 0; padding: 0; max-width: none; }}  /* the page's margins only (the screen's measure is PAGE_CSS's) */
   body > p {{ text-indent: 2em; text-align: justify; }}
   body h1, body h2, body h3, body h4 {{ font-size: 16pt; margin: .6em 0 .3em; padding: 0; }}
   body .jx-cover .jx-kind {{ font-size: 22pt; }}
@@ -39,6 +47,15 @@ body .jx-cover .jx-grade {{ color: #000; }}
   body nav.jx-contents li.jx-toc-chapter {{ font-weight: normal; margin-top: .2rem; }}
   body table.jx-table {{ font-size: 10.5pt; }}
   body table.jx-table.jx-many {{ font-size: 9pt; }}
+  /* a table keeps within the text width, its columns as wide as their content needs (print_marks): texts wrap
+     where they must, a number never */
+  body table.jx-table.jx-fitted {{ table-layout: fixed; width: 100%; }}
+  body table.jx-table th, body table.jx-table td {{ padding: .1rem .2rem; }}
+  body table.jx-table.jx-fitted th, body table.jx-table.jx-fitted td.jx-text {{ white-space: normal; min-width: 0; }}
+  body table.jx-table td.jx-text {{ text-align: center; }}
+  body table.jx-table td.jx-long {{ text-align: left; }}
+  body table.jx-table td.jx-num {{ white-space: nowrap; }}
+  body h1.jx-annex {{ page-break-before: always; }}
   body table.jx-table caption, body figure.jx-figure figcaption {{ font-size: 14pt; font-weight: normal; }}
   body table.jx-table th {{ background: none; font-weight: normal; }}
   body table.jx-table th, body table.jx-table td {{ border-color: #000; vertical-align: middle; }}
@@ -55,22 +72,23 @@ body .jx-cover .jx-grade {{ color: #000; }}
 PDF_CSS = f"""
 @page {{ size: A4; margin: 37mm 26mm 35mm 28mm; @footnote {{ border-top: .5pt solid #000; padding-top: 2mm; }} }}
 * {{ font-family: "{SERIF}", "JixiaoCJK" !important; }}
-{HEADINGS}, nav.jx-contents h1 {{ font-family: "{HEI}", "{SERIF}", "JixiaoCJK" !important; }}
+{HEADINGS} {{ font-family: "{HEI}", "{SERIF}", "JixiaoCJK" !important; }}
+nav.jx-contents h1 {{ font-family: "{SERIF}", "JixiaoCJK" !important; string-set: chapter "目录"; }}
 """
 
-_HEADING_TEXT = re.compile(r"<(h[1-4]|caption|figcaption)\b[^>]*>(.*?)</\1>|"
+_HEADING_TEXT = re.compile(r"<(h1|caption|figcaption|th)\b[^>]*>(.*?)</\1>|"
                            r'<(p|h1) class="jx-(?:kind|project)"[^>]*>(.*?)</\3>', re.S)
 
 
 def heading_text(body: str) -> str:
-    """What the 黑体 face sets: the text of headings, captions and the cover's title lines."""
+    """What the 黑体 face sets: the text of 一级标题, captions, table headers and the cover's title lines."""
     parts = [m.group(2) if m.group(1) else m.group(4) for m in _HEADING_TEXT.finditer(body)]
     return unescape(re.sub(r"<[^>]+>", "", "".join(p or "" for p in parts)))
 
 
 def faces(body: str) -> tuple:
     """``export.render_page``'s faces for a report body: the serif face for all its text, 黑体 for its headings."""
-    return ((SERIF, SERIF_FONT_FILE, None), (HEI, HEI_FONT_FILE, heading_text(body) + "目录"))
+    return ((SERIF, SERIF_FONT_FILE, None), (HEI, HEI_FONT_FILE, heading_text(body)))
 
 
 _NOTE = re.compile(r'<li id="fn-([^"]+)">(.*?)</li>', re.S)
@@ -96,3 +114,111 @@ def footnotes_in_place(html: str) -> str:
                 f'<span class="jx-footnote" data-n="{number}">{notes[key]}</span>')
 
     return _REF.sub(place, html)
+
+
+LONG_CELL = 6  # a text column with a cell longer than this many characters is left-aligned (shorter: centred)
+TEXT_WIDTH_MM = 156  # A4 less the margins of 28 and 26 mm
+CELL_PADDING_MM = 3.0  # a cell's left and right padding and a little air
+NUMBER_CELL = re.compile(r"^[-+−]?[\d,，]+(?:\.\d+)?\s*(?:%|％|万元|元|亿元|分|个|条|项|人|个月)?$")
+
+
+def text_units(text: str, latin: float = 1.3) -> float:
+    """The width of ``text`` in half-ems: a CJK (full-width) character counts two, a Latin letter or digit
+    ``latin`` (1.3 for Word: where 仿宋 is missing, as in LibreOffice, the fallback face's digits are wider than
+    half an em; 1.1 for the PDF's serif face)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else latin for ch in text)
+
+
+SHORT_UNITS = 12  # a cell up to six CJK characters wide (a name: 集成实施入场) is never broken
+
+
+def least_units(text: str, numeric: bool, header: bool = False, latin: float = 1.3, header_units: float = 8) -> float:
+    """What a cell needs so that no word breaks: a number whole, a run of Latin letters whole, a short text
+    (``SHORT_UNITS``) whole and a longer one four CJK characters together; a header ``header_units`` (four CJK
+    characters: 一级指标) together."""
+    units = text_units(text, latin)
+    if numeric:
+        return units
+    words = re.findall(r"[\x21-\x7e]+", text)
+    longest = max([text_units(w, latin) for w in words] + [0])
+    if header:
+        return max(longest, min(units, header_units))
+    return max(longest, units if units <= SHORT_UNITS else min(units, 8))
+
+
+def column_widths(rows: list[list[str]], text_width_mm: float = TEXT_WIDTH_MM, size_pt: float = 10.5,
+                  padding_mm: float = CELL_PADDING_MM, latin: float = 1.3) -> list[float]:
+    """Column widths in mm from the content (``rows``: the header row first), filling ``text_width_mm``: each
+    column at least its widest unbreakable word, number or short name; what room is left goes to the columns whose
+    text would otherwise wrap most. Where a table of many columns cannot keep its headers' first four characters
+    together, they break after three, then two. The PDF and the Word file share it, so their tables break their
+    lines alike."""
+    columns = max((len(r) for r in rows), default=0)
+    mm_per_unit = size_pt * 0.3528 / 2
+    for header_units in (8, 6, 4):
+        least, want = [2.0] * columns, [2.0] * columns
+        for r, row in enumerate(rows):
+            for i, text in enumerate(row):
+                text = text.strip()
+                least[i] = max(least[i], least_units(text, r > 0 and bool(NUMBER_CELL.match(text)), r == 0,
+                                                     latin, header_units))
+                want[i] = max(want[i], min(text_units(text, latin), 40))
+        least_mm = [u * mm_per_unit + padding_mm for u in least]
+        if sum(least_mm) <= text_width_mm:
+            break
+    want_mm = [max(w * mm_per_unit + padding_mm, m) for w, m in zip(want, least_mm)]
+    if sum(want_mm) <= text_width_mm:
+        return [w * text_width_mm / sum(want_mm) for w in want_mm]
+    if sum(least_mm) >= text_width_mm:
+        return [m * text_width_mm / sum(least_mm) for m in least_mm]
+    room = text_width_mm - sum(least_mm)
+    extra = [w - m for w, m in zip(want_mm, least_mm)]
+    return [m + room * e / sum(extra) for m, e in zip(least_mm, extra)]
+
+
+_TABLE = re.compile(r'<table\b[^>]*class="([^"]*jx-table[^"]*)"[^>]*>.*?</table>', re.S)
+_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+_CELL = re.compile(r'<(td|th) class="([^"]*)">(.*?)</\1>', re.S)
+_ANNEX = re.compile(r'<h1 class="jx-chapter"( id="[^"]*">(?:附件|附录))')
+
+
+def _cell_text(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", html)).strip()
+
+
+def _mark_table(table: str, classes: str) -> str:
+    rows = [_CELL.findall(row) for row in _ROW.findall(table)]
+    texts = [[_cell_text(inner) for _, _, inner in row] for row in rows]
+    long = {i for row in rows[1:] for i, (tag, cls, inner) in enumerate(row)
+            if "jx-text" in cls.split() and len(_cell_text(inner)) > LONG_CELL}
+    widths = column_widths(texts, size_pt=9 if "jx-many" in classes.split() else 10.5, padding_mm=3.5,
+                           latin=1.1)
+
+    def row(m: re.Match) -> str:
+        cells = iter(range(10 ** 6))
+
+        def cell(c: re.Match) -> str:
+            i, kind = next(cells), c.group(2).split()
+            if c.group(1) == "td" and "jx-text" in kind and i in long:
+                kind.append("jx-long")
+            return f'<{c.group(1)} class="{" ".join(kind)}">{c.group(3)}</{c.group(1)}>'
+
+        return "<tr>" + _CELL.sub(cell, m.group(1)) + "</tr>"
+
+    table = _ROW.sub(row, table)
+    total = sum(widths) or 1
+    cols = "".join(f'<col style="width: {100 * w / total:.2f}%">' for w in widths)
+    table = table.replace("jx-table", "jx-table jx-fitted", 1)
+    at = table.index("</caption>") + len("</caption>") if "</caption>" in table else table.index(">") + 1
+    return table[:at] + f"<colgroup>{cols}</colgroup>" + table[at:]
+
+
+def print_marks(html: str) -> str:
+    """The report's body marked for print: each table gets its column widths from its content
+    (``column_widths``, as the Word file's) and its text columns an alignment: one that holds a longer text
+    (``jx-long``) reads from the left, one of short texts (names, levels) is centred; 附件 (附录) starts a page
+    (``jx-annex``)."""
+    html = _ANNEX.sub(r'<h1 class="jx-chapter jx-annex"\1', html)
+    return _TABLE.sub(lambda m: _mark_table(m.group(0), m.group(1)), html)

@@ -130,17 +130,25 @@ class ChartPart:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
 
-    def figure(self):
+    def figure(self, titled: bool = True):
+        """The chart drawn; ``titled=False``: without its title (a report's caption names it)."""
         from jixiao.present import charts
 
-        return getattr(charts, self.draw)(*self.args, **self.kwargs)
+        fig = getattr(charts, self.draw)(*self.args, **self.kwargs)
+        return fig if titled else charts.untitled(fig)
 
-    def png(self, dpi: int | None = None) -> bytes:
+    def png(self, dpi: int | None = None, titled: bool = True) -> bytes:
         """The chart as PNG (110 dpi for screens, 300 for Word), cached by its spec's digest."""
         from jixiao.present import charts
 
         dpi = dpi or charts.SCREEN_DPI
-        return self.rendered("png", dpi, lambda: charts.png(self.figure(), dpi))
+        return self.rendered(f"png-{'t' if titled else 'u'}", dpi, lambda: charts.png(self.figure(titled), dpi))
+
+    def svg(self, titled: bool = True) -> bytes:
+        """The chart as SVG, its text as outlines (the report's HTML and PDF), cached as ``png`` is."""
+        from jixiao.present import charts
+
+        return self.rendered(f"svg-{'t' if titled else 'u'}", 72, lambda: charts.svg(self.figure(titled)))
 
     def rendered(self, kind: str, dpi: int, render) -> bytes:
         """``render()``'s bytes, kept in memory and on disk (``chart_cache_dir``) under the chart's spec, the
@@ -149,7 +157,7 @@ class ChartPart:
         key = _digest([self.digest(), kind, dpi, _drawing_code()])
         if key in _PNG_CACHE:
             return _PNG_CACHE[key]
-        path = chart_cache_dir() / f"{key}.{kind}"
+        path = chart_cache_dir() / f"{key}.{kind.split('-')[0]}"
         try:
             data = path.read_bytes()
         except OSError:
