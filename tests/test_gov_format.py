@@ -22,7 +22,8 @@ SCORES = TableBlock(TablePart("scoring.评分明细", "三级指标评分明细"
                                ("效益", "可持续影响：网络与数据安全", 3, 1.5, "安全体系子项目均未启动")]),
                     "三级指标评分明细", number=1)
 MARKDOWN = ("# 摘要\n\n摘要正文。\n\nJXBLOCK0001\n\n# 一、项目基本情况\n\n正文引用一个脚注[^a]。\n\nJXBLOCK0000\n\n"
-            "# 附件\n\n## 附件1 评分表\n\n见上表。\n\n[^a]: 脚注的文字。\n")
+            "# 附件\n\n## 附件1 评分表\n\n见上表。\n\n- 口径一。\n- 口径二。\n\n1. 第一步。\n2. 第二步。\n\n"
+            "[^a]: 脚注的文字。\n")
 
 
 def document() -> Document:
@@ -84,6 +85,19 @@ def test_annex_starts_a_page_and_no_title_or_first_level_heading_is_bold_or_blue
         style = doc.styles[name]
         assert style.font.bold is False and str(style.font.color.rgb) == "000000", name
     assert doc.styles["TOC Heading"].element.rPr.rFonts.get(f"{W}eastAsia") == "仿宋_GB2312"
+
+
+def test_a_bulleted_item_is_a_body_paragraph_and_a_numbered_one_keeps_its_number(word):
+    from docx.shared import Pt
+
+    _, doc = word
+    items = {p.text: p for p in doc.paragraphs if p.text in ("口径一。", "口径二。", "第一步。", "第二步。")}
+    assert len(items) == 4
+    for text in ("口径一。", "口径二。"):  # no • in a government document: indented as the body is
+        assert items[text]._p.pPr.find(f"{W}numPr") is None, text
+        assert items[text].paragraph_format.first_line_indent == Pt(32)
+    for text in ("第一步。", "第二步。"):
+        assert items[text]._p.pPr.find(f"{W}numPr") is not None, text
 
 
 def test_dc_title_is_the_reports_title_and_the_example_says_so_on_cover_and_header(word):

@@ -388,6 +388,7 @@ def write_docx(doc, reference_docx: bytes | None = None, synthetic: bool = False
     _cover_section(document)
     _annex_on_new_page(document)
     _finish_tables(document)
+    _bullets_as_paragraphs(document)
     _page_numbers(document)
     if synthetic:
         _example_mark(document)
@@ -521,6 +522,31 @@ def _fit_columns(table, text_width_mm: float) -> None:
         else:
             table_pr.append(element)
     layout.set(qn("w:type"), "fixed")
+
+
+def _bullets_as_paragraphs(document) -> None:
+    """A bulleted list's items as body paragraphs (first line indented two characters, as the PDF sets them): a
+    government document prints no • before its items. Numbered lists keep their numbers."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    try:
+        numbering = document.part.numbering_part.element
+    except (KeyError, NotImplementedError):
+        return  # no list at all
+    bullet_abstracts = {a.get(qn("w:abstractNumId")) for a in numbering.findall(qn("w:abstractNum"))
+                        if (fmt := a.find(f"{qn('w:lvl')}/{qn('w:numFmt')}")) is not None
+                        and fmt.get(qn("w:val")) == "bullet"}
+    bullets = {n.get(qn("w:numId")) for n in numbering.findall(qn("w:num"))
+               if n.find(qn("w:abstractNumId")).get(qn("w:val")) in bullet_abstracts}
+    for paragraph in document.paragraphs:
+        pPr = paragraph._p.pPr
+        num = pPr.find(qn("w:numPr")) if pPr is not None else None
+        if num is None or num.find(qn("w:numId")) is None or num.find(qn("w:numId")).get(qn("w:val")) not in bullets:
+            continue
+        pPr.remove(num)
+        paragraph.paragraph_format.left_indent = Pt(0)
+        paragraph.paragraph_format.first_line_indent = Pt(32)  # two characters of 三号 (16 pt)
 
 
 def _finish_tables(document) -> None:
