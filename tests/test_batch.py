@@ -203,7 +203,8 @@ def test_every_shown_table_is_in_the_section_workbook_with_typed_cells(batch):
     ws = wb["分年度预算与支出（各年度当年）"]
     # the title, 单位, then the headers; 数据来源 below the table
     assert ws["A1"].value == "分年度预算与支出（各年度当年）" and ws["F2"].value == "单位:万元"
-    assert [c.value for c in ws[3]] == ["年度", "年初预算（万元）", "调整后预算（万元）", "实际支出（万元）", "支出率", "预算调整率"]
+    assert [c.value for c in ws[3]] == ["年度", "年初预算（万元）", "调整后预算（万元）", "实际支出（万元）", "支出率（%）",
+                                      "预算调整率（%）"]  # every numeric header names its unit
     assert ws.freeze_panes == "A4"
     assert ws.cell(row=ws.max_row, column=1).value.startswith("数据来源:评价 dongguan-2019-2021 的原始工作簿")
     (total,) = [row for row in ws.iter_rows(min_row=4) if row[0].value == "合计"]
@@ -211,6 +212,7 @@ def test_every_shown_table_is_in_the_section_workbook_with_typed_cells(batch):
     assert (total[4].value, total[4].number_format) == (pytest.approx(m["expenditure"]["rate"], abs=1e-12), "0.00%")
     bands = wb["子项目支出率分布（截至 2021-12-31）"]
     counts = {row[0].value: row[1].value for row in bands.iter_rows(min_row=4) if row[1].value is not None}
+    assert counts.pop("合计") == m["expenditure"]["subprojects"]  # the part's 合计 row reaches the workbook too
     assert counts == m["expenditure"]["subproject_bands"] and all(isinstance(v, int) for v in counts.values())
     links = set(re.findall(r'href="([^"]+)"', (tree / "index.html").read_text(encoding="utf-8")))
     assert {f"2019-2021/{s}.xlsx" for s in SECTIONS} <= links

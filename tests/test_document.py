@@ -238,7 +238,7 @@ def test_the_html_is_self_contained_and_the_provenance_is_in_the_workpapers(tree
 
 def test_the_year_over_year_chapter_is_in_the_whole_span_report_only(tree):
     whole = (tree / "2019-2021" / "report.html").read_text(encoding="utf-8")
-    assert "附件2 历年对比" in whole and "各年末子项目支出率分布（占比）" in whole and "历年各阶段如期完成率（%）" in whole
+    assert "附件2 历年对比" in whole and "各年末子项目支出率分布（占比）" in whole and "历年各阶段期末完成率（%）" in whole
     single = (tree / "2019" / "report.html").read_text(encoding="utf-8")
     assert "历年对比" not in single  # 不适用 in a single year: no chapter
     assert (tree / "2019-2021" / "trends.html").is_file() and (tree / "2019-2021" / "trends.pdf").is_file()
@@ -354,7 +354,8 @@ def allowed_figures(metrics: dict, published: dict) -> set[str]:
     for _, value in flatten(published):
         for v in (value if isinstance(value, list) else [value]):
             if isinstance(v, (int, float)) and not isinstance(v, bool):
-                out.update({printed_text(v), f"{v:,}" if isinstance(v, int) else f"{v:,.2f}"})
+                # as printed, and by the one rule (money and rates two decimals: 274,128.00万元, 100.00%)
+                out.update({printed_text(v), f"{v:,}" if isinstance(v, int) else f"{v:,.2f}", f"{v:,.2f}"})
     out.add(str(metrics["expenditure"]["subprojects"] - metrics["milestones"]["正式立项"]["done"]))
     return out
 
@@ -369,8 +370,8 @@ def test_every_figure_in_the_word_text_equals_metrics_or_published_and_the_pdf_p
     prose = "\n".join(p.text for p in WordDocument(io.BytesIO(data)).paragraphs)  # tables are the notebooks' data
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         prose += "\n" + re.sub(r"<[^>]+>", "", z.read("word/footnotes.xml").decode())
-    # the spend-rate bands' names ([90%,100%), <60%) are labels, not figures
-    labels = re.compile(r"[\[［≥<＜]\s*\d+%(?:\s*[,，]\s*\d+%\s*[)）])?")
+    # the spend-rate bands' names ([90%,100%), <60%; in prose 90%（含）至100%, 低于60%, 100%及以上) are labels
+    labels = re.compile(r"[\[［≥<＜]\s*\d+%(?:\s*[,，]\s*\d+%\s*[)）])?|\d+%（含）至\d+%|低于\d+%|\d+%及以上")
     prose = labels.sub("", prose)
     found = FIGURE.findall(prose)
     assert len(found) > 50

@@ -140,12 +140,12 @@ def test_the_method_sentences_follow_the_data_and_are_printed_alike_in_chapter_t
     sentences = method_sentences(metrics)
     assert sentences[:3] == [said["expenditure"], said["survey"].format(word="学生家长"), said["scoring"]]
     assert sentences[3].startswith("由数据计算、作为指标计分依据的数字：预算执行率 = ") and "五星好评率" in sentences[3]
-    assert sentences[-1] == ROUNDING and len(sentences) == 5 and not any("如期完成率" in s for s in sentences)
+    assert sentences[-1] == ROUNDING and len(sentences) == 5 and not any("期末完成率" in s for s in sentences)
     # the same list in 二 and in the appendix, one source
     from jixiao.output.report import builtin_template
 
     template = builtin_template()
-    assert template.count("{% for sentence in methods %}") == 2 and "如期完成率 = " not in template
+    assert template.count("{% for sentence in methods %}") == 2 and "期末完成率 = " not in template
 
 
 def test_data_windows_past_the_base_date_and_published_figures_the_data_does_not_reproduce():

@@ -165,6 +165,9 @@ def test_chinese_prose_gets_full_width_punctuation_and_numbers_stay_as_they_are(
     assert zh_punctuation(html) == ("<p>口径：支出（万元）为 80,692.06；区间 [80%,90%) 截至 2021-12-31,75 个。所有数字 02:53</p>"
                                     "<style>a{b:c}</style>")
     assert zh_punctuation('<a href="x(1),y">评价(2019)</a>') == '<a href="x(1),y">评价（2019）</a>'
+    # an enumerator before Chinese text, and a question or exclamation after it, are Chinese punctuation too
+    assert zh_punctuation("<h4>(1)产出数量</h4><p>“是否合理?”好!a(1)b f(2) 5?</p>") == \
+        "<h4>（1）产出数量</h4><p>“是否合理？”好！a(1)b f(2) 5?</p>"
 
 
 def test_full_width_punctuation_leaves_escaped_characters_whole():
@@ -215,7 +218,7 @@ def test_a_figure_that_differs_from_the_printed_one_gets_a_footnote_on_its_page(
     assert any("注：五星好评率，已发布报告刊印 99.99%，由数据计算为 99.97%" in t for t in texts)
     assert any("统计月份 2020-07 至 2022-05" in t and "晚于本期末 2021-12-31" in t for t in texts)
     texts = shown_texts("milestones", "completion", results, monkeypatch=monkeypatch)
-    assert any("注：已启动子项目(个,正文)，已发布报告刊印 75，由数据计算为 96" in t for t in texts)
+    assert any("注：已启动子项目（个，正文），已发布报告刊印 75，由数据计算为 96" in t for t in texts)
     texts = shown_texts("expenditure", "budget_execution", results, monkeypatch=monkeypatch)
     assert any("已发布报告刊印 7.08，由数据计算为 8.07" in t for t in texts)
     single = compute_period(dongguan.tables, Period(2020, 2020), SPAN, "x", dongguan.published)

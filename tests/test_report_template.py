@@ -86,6 +86,16 @@ def test_fields_blocks_and_footnotes_render_from_the_data(dongguan_metrics):
     assert "【待撰写:经验】" in doc.placeholders and "【待撰写:报告编号】" in doc.placeholders  # the cover's data too
 
 
+def test_a_band_reads_in_words_in_prose(dongguan_metrics):
+    metrics = _metrics(dongguan_metrics)
+    doc = _render("{% for band, n in expenditure.subproject_bands.items() %}{{ band | 区间 }}：{{ n }}；{% endfor %}",
+                  metrics)
+    bands = metrics["expenditure"]["subproject_bands"]
+    assert doc.markdown.strip() == (f"100%及以上：{bands['≥100%']}个；90%（含）至100%：{bands['[90%,100%)']}个；"
+                                    f"80%（含）至90%：{bands['[80%,90%)']}个；60%（含）至80%：{bands['[60%,80%)']}个；"
+                                    f"低于60%：{bands['<60%']}个；")
+
+
 def test_the_builtin_template_drafts_the_data_paragraphs_and_marks_what_is_unwritten(dongguan_metrics):
     from jixiao.output.report import builtin_template, render
     from jixiao.present.parts import ChartPart, Column, TablePart
@@ -108,7 +118,7 @@ def test_the_builtin_template_drafts_the_data_paragraphs_and_marks_what_is_unwri
     doc = render(builtin_template("seed"), "report.seed.md", metrics=metrics, published=None, parts=parts, cover={}, title="t")
     stage = next(iter(metrics["milestones"]))
     m = metrics["milestones"][stage]
-    assert f"计划{stage}{m['planned']}个,实际完成{m['done']}个,如期完成率{format_value(RATE, m['rate'])}" in doc.markdown
+    assert f"计划{stage}{m['planned']}个,实际完成{m['done']}个,期末完成率{format_value(RATE, m['rate'])}" in doc.markdown
     assert "暂未下达资金" in doc.markdown and f"{metrics['expenditure']['no_funds_issued']}个子项目" in doc.markdown
     for heading in ("# 摘要", "# 一、项目基本情况", "## (三)资金使用情况", "# 二、绩效评价结果", "## (一)评价结论",
                     "# 三、项目绩效管理经验", "# 四、值得关注的问题", "# 五、绩效管理建议", "# 附件"):

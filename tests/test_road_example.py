@@ -162,7 +162,7 @@ def test_methods_name_only_the_parts_the_period_has():
                                                                {"action": "correct"}]}})
     text = "\n".join(lines)
     assert "选择该选项的学生家长 ÷ 回答该题的学生家长" in text
-    assert forbidden(text) == [] and "如期完成率" not in text and "等级" not in text
+    assert forbidden(text) == [] and "期末完成率" not in text and "等级" not in text
     assert lines[-1].startswith("评价人员对部门提供的数据调整 3 行(剔除 2 行、更正 1 处)")
     assert method_lines({}, None)[-1].startswith("评价人员未对部门提供的数据作剔除或更正")
 

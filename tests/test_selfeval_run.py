@@ -286,7 +286,7 @@ def test_a_missed_target_in_a_run_year_shows_the_reason_to_fill_and_the_draft_ma
     assert ws.cell(ws.max_row, 1).value.startswith("草稿:尚有")
     doc = build.doc
     assert doc.title == "2021年度绩效自评报告"
-    assert "本表为草稿:尚有4处单元格" in doc.markdown and "【待填写:自评.实施单位】" in doc.placeholders
+    assert "本表为草稿：尚有4处单元格" in doc.markdown and "【待填写:自评.实施单位】" in doc.placeholders
     # the indicators are all scored (linked to computed figures): the total stands, the missing reason keeps it a draft
     assert fields["待填写"] == 4 and fields["总分"] is not None and "【待填写:自评.总分】" not in doc.placeholders
     assert not [p for p in doc.placeholders if p.startswith("【无数据")]  # every field and table the year has

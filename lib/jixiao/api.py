@@ -329,7 +329,7 @@ KEY_FIGURES = (
     ("暂未下达资金子项目(个)", lambda m: _part(m, "expenditure").get("no_funds_issued"), fmt_count),
     ("计划完成的进度节点(个)", lambda m: _milestone_total(m, "planned"), fmt_count),
     ("其中期末前完成(个)", lambda m: _milestone_total(m, "done"), fmt_count),
-    ("节点如期完成率", _completion, fmt_pct),
+    ("节点期末完成率", _completion, fmt_pct),
     ("问卷有效样本(个)", lambda m: _part(m, "survey").get("respondents"), fmt_count),
     ("问卷合计占比", lambda m: _part(m, "survey").get("positive_share"), fmt_pct),
     ("“好差评”总数(条)", lambda m: _part(m, "public_reviews").get("total"), fmt_count),

@@ -116,8 +116,8 @@ ZH = "\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef“”"
 
 
 def zh_punctuation(html: str) -> str:
-    """Full-width punctuation in Chinese prose: ``,;:()`` next to Chinese text become ，；：（）, and a space
-    between Chinese sentences goes (“。 所有” -> “。所有”). Numbers (80,692.06), ranges ([80%,90%)), times
+    """Full-width punctuation in Chinese prose: ``,;:()?!`` next to Chinese text (and an enumerator such as (1)
+    before it) become ，；：（）？！, and a space between Chinese sentences goes (“。 所有” -> “。所有”). Numbers (80,692.06), ranges ([80%,90%)), times
     and text inside tags, styles and images are left alone."""
     # entities (&gt;) are markup too: their ; is never a Chinese semicolon
     parts = re.split(r"(<style>.*?</style>|<script.*?</script>|<[^>]+>|&#?\w+;)", html, flags=re.S)
@@ -150,12 +150,17 @@ def _zh_text(text: str) -> str:
 
     def paren(m: re.Match) -> str:
         before = m.string[m.start() - 1] if m.start() else ""
+        after = m.string[m.end()] if m.end() < len(m.string) else ""
         inner = m.group(1)
-        if re.search(zh, inner) or re.match(zh, before or " "):
+        # (万元) in Chinese, 评价(2019), and an enumerator before Chinese text: (1)产出数量
+        if re.search(zh, inner) or re.match(zh, before or " ") or (re.fullmatch(r"\d{1,2}", inner)
+                                                                   and re.match(zh, after or " ")):
             return f"（{inner}）"
         return m.group(0)
 
     text = re.sub(r"\(([^()\[\]]*)\)", paren, text)
+    text = re.sub(f"(?<={zh})\\?", "？", text)
+    text = re.sub(f"(?<={zh})!", "！", text)
     text = re.sub(f"(?<={zh}),|,(?={zh})", "，", text)
     text = re.sub(f"(?<={zh});|;(?=\\s*{zh})", "；", text)
     text = re.sub(f"(?<={zh}):", "：", text)

@@ -347,6 +347,22 @@ def f_date_month(field) -> str:
     return f"{day.year}年{day.month}月"
 
 
+_INTERVAL = re.compile(r"^\[\s*([\d.]+%)\s*[,，]\s*([\d.]+%)\s*\)$")
+
+
+def f_band(field) -> str:
+    """A band's name in words, as prose reads it: [90%,100%) -> 90%（含）至100%, ≥100% -> 100%及以上,
+    <60% -> 低于60%; any other name as it is."""
+    text = str(_value(field))
+    if m := _INTERVAL.match(text):
+        return f"{m.group(1)}（含）至{m.group(2)}"
+    if text.startswith(("≥", ">=")):
+        return f"{text.lstrip('≥>=').strip()}及以上"
+    if text.startswith(("<", "＜")):
+        return f"低于{text[1:].strip()}"
+    return text
+
+
 def _escaped(filter_):
     import functools
 
@@ -358,4 +374,5 @@ def _escaped(filter_):
 
 
 FILTERS = {name: _escaped(f) for name, f in
-           {"亿元": f_yi, "数值": f_bare, "千分位": f_thousands, "百分比": f_percent, "年月": f_date_month}.items()}
+           {"亿元": f_yi, "数值": f_bare, "千分位": f_thousands, "百分比": f_percent, "年月": f_date_month,
+            "区间": f_band}.items()}

@@ -159,7 +159,7 @@ class SectionView:
         names = "".join(f"<li><code>.{escape(n)}</code></li>" for n in self.frames)
         return (f"<p><b>{escape(self.section.title)}</b> · {escape(self.project)} · {escape(self.period.label)}</p>"
                 + (f"<p>{escape('；'.join(figures))}</p>" if figures else "")
-                + (f"<p>表:</p><ul>{names}</ul>" if names else ""))
+                + (f"<p>表：</p><ul>{names}</ul>" if names else ""))
 
     def missing(self, key: str) -> list:
         """[a note saying why] when the metrics part ``key`` is null for this period, else []."""

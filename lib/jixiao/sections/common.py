@@ -7,7 +7,7 @@ from jixiao.present.parts import Note
 
 def ranks(places: list[list[str]]) -> str:
     """Top places as prose: ties joined by '=' and marked 并列."""
-    return "、".join(" = ".join(p) + ("(并列)" if len(p) > 1 else "") for p in places)
+    return "、".join(" = ".join(p) + ("（并列）" if len(p) > 1 else "") for p in places)
 
 
 class _Charts:

@@ -148,11 +148,11 @@ SECTION = Section(
     title="资金使用情况",
     figures=figures.FIGURES,
     blocks=(
-        Block("一、预算执行情况(分年度)", budget_execution),
+        Block("一、预算执行情况（分年度）", budget_execution),
         Block("二、分领域投资与支出", by_domain),
         Block("三、子项目支出率分布", bands),
         Block("四、暂未下达资金的子项目", no_funds),
-        Block("附:各子项目支出率", subproject_rates),
+        Block("附：各子项目支出率", subproject_rates),
     ),
     parts=("by_year", "domains", "bands", "no_funds", "subproject_rates"),
     index_figures=index_figures,

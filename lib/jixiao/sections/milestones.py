@@ -42,8 +42,8 @@ def completion(r: SectionView) -> list:
         accepted = f"；子项目完成“{accepted}”即为验收完成，完成“{final}”即为全部完成"
     said = Note(f"本次评价的进度阶段（按先后）：{'、'.join(stages)}{accepted}。"
                  f"计划完成日期在本期（{r.period.label} 年）内的节点为“计划”，{end} 前实际完成的为“完成”；"
-                 "如期完成率 = 完成 ÷ 计划（已发布报告的口径）。另列其中实际完成日期不晚于计划完成日期的节点"
-                 "（“未晚于计划日期”），它是“完成”的一部分，不是如期完成率的另一种算法。"
+                 "期末完成率 = 完成 ÷ 计划。另列其中实际完成日期不晚于计划完成日期的节点（“按期完成”），"
+                 "按期完成率 = 按期完成 ÷ 计划；按期完成是“完成”的一部分。"
                  "本期没有计划节点的阶段记为“—”。")
     # a stage with nothing planned in the period shows "—", not zeros
     nothing = frame["planned"] == 0
@@ -52,8 +52,8 @@ def completion(r: SectionView) -> list:
         shown.loc[nothing, column] = None
     listed = table("milestones.completion", shown,
                    {"stage": ("阶段", TEXT), "planned": ("计划（个）", GE), "done": ("完成（个）", GE),
-                    "rate": ("如期完成率", RATE), "on_time": ("其中未晚于计划日期（个）", GE),
-                    "on_time_rate": ("未晚于计划日期占计划", RATE)},
+                    "rate": ("期末完成率", RATE), "on_time": ("其中按期完成（个）", GE),
+                    "on_time_rate": ("按期完成率", RATE)},
                    caption=f"各阶段计划与完成情况（计划在本期，截至 {end}）")
     chart = ChartPart("milestones.completion", "各阶段计划与完成节点（个）", "grouped_bars",
                       (frame[~nothing], "stage", {"planned": "计划", "done": "完成"}),
@@ -81,7 +81,7 @@ def index_figures(metrics) -> list[str]:
         return ["无进度数据"]
     planned = sum(v["planned"] for v in m.values())
     done = sum(v["done"] for v in m.values())
-    return [f"节点如期完成 {done}/{planned}"]
+    return [f"节点期末完成 {done}/{planned}"]
 
 
 SECTION = Section(

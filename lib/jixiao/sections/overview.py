@@ -40,7 +40,7 @@ def key_figure_rows(project: str, period, span, metrics) -> pd.DataFrame:
         planned = sum(v["planned"] for v in metrics["milestones"].values())
         done = sum(v["done"] for v in metrics["milestones"].values())
         rows += [("本期计划完成的进度节点（个）", fmt_count(planned)), ("其中期末前完成（个）", fmt_count(done)),
-                 ("节点如期完成率", fmt_pct(done / planned if planned else None))]
+                 ("节点期末完成率", fmt_pct(done / planned if planned else None))]
     if metrics.get("survey"):
         survey = metrics["survey"]
         word, unit = respondents(metrics)
@@ -68,7 +68,7 @@ def finish(inputs: PeriodInputs) -> SectionResult:
             frames["published"] = published_comparison(dict(inputs.metrics), inputs.published)
             figures["published_disagreements"] = published_disagreements(frames["published"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            notes["published"] = f"published.yaml 的结构与约定不符({type(exc).__name__}: {exc}),无法逐项核对。"
+            notes["published"] = f"published.yaml 的结构与约定不符（{type(exc).__name__}: {exc}），无法逐项核对。"
     return SectionResult(figures, frames, notes)
 
 

@@ -58,8 +58,8 @@ def _pairs(metrics: dict, published: dict):
         yield "评价等级", str(table["grade"]), str(scoring.get("grade", "—"))
     funding = published.get("funding") or {}
     e = metrics.get("expenditure") or {}
-    pairs = [("budget_arranged", "累计安排预算(万元)", "budget"), ("spent", "实际支出(万元)", "spent"),
-             ("approved_total", "立项批复金额合计(万元)", "approved_total")]
+    pairs = [("budget_arranged", "累计安排预算（万元）", "budget"), ("spent", "实际支出（万元）", "spent"),
+             ("approved_total", "立项批复金额合计（万元）", "approved_total")]
     for prefix, label, key in pairs:
         for name, value in funding.items():
             if name.startswith(prefix):
@@ -83,7 +83,7 @@ def _pairs(metrics: dict, published: dict):
         bound = budget["adjustment_rate_above"]
         rates = [e.get("adjustment_rate_in_period")] + [y.get("adjustment_rate") for y in e.get("by_year") or []]
         above = None if not e or None in rates else all(r * 100 > bound for r in rates)
-        yield (f"预算调整率(总体及各年度)均超过{bound}%", "是",
+        yield (f"预算调整率（总体及各年度）均超过{bound}%", "是",
                DASH if above is None else ("是" if above else "否"), why.get("adjustment_rate_above"))
     bands = e.get("subproject_bands") or {}
     for band, printed in (funding.get("subproject_spend_rate_bands") or {}).items():
@@ -97,7 +97,7 @@ def _pairs(metrics: dict, published: dict):
     for stage, printed in ((published.get("milestones") or {}).get("stages") or {}).items():
         got = stages.get(stage) or {}
         yield f"{stage} 计划/完成", f"{printed['planned']}/{printed['done']}", f"{got.get('planned', '—')}/{got.get('done', '—')}"
-        yield f"{stage} 如期完成率", fmt_pct(printed["rate"] / 100), fmt_pct(got.get("rate"))
+        yield f"{stage} 期末完成率", fmt_pct(printed["rate"] / 100), fmt_pct(got.get("rate"))
     progress = published.get("milestones") or {}
     why = progress.get("differs") or {}
     # the stages playing the roles the published report names (params' stage_roles, recorded in metrics.json)
@@ -105,13 +105,13 @@ def _pairs(metrics: dict, published: dict):
     first_stage, accepted, finished = roles["启动"], roles["初验"], roles["终验"]
     done = {stage: (stages.get(stage) or {}).get("done") for stage in (first_stage, accepted, finished)}
     if "started_subprojects" in progress:
-        yield (f"已{first_stage}子项目(个,正文)", fmt_count(progress["started_subprojects"]), fmt_count(done[first_stage]),
+        yield (f"已{first_stage}子项目（个，正文）", fmt_count(progress["started_subprojects"]), fmt_count(done[first_stage]),
                why.get("started_subprojects"))
     acceptance = progress.get("accepted_subprojects") or {}
     initial_only = None if None in (done[accepted], done[finished]) else done[accepted] - done[finished]
-    for key, label, got in (("total", "完成验收子项目(个)", done[accepted]),
-                            ("initial_acceptance", f"其中仅{accepted}(个)", initial_only),
-                            ("final_acceptance", f"其中{finished}(个)", done[finished])):
+    for key, label, got in (("total", "完成验收子项目（个）", done[accepted]),
+                            ("initial_acceptance", f"其中仅{accepted}（个）", initial_only),
+                            ("final_acceptance", f"其中{finished}（个）", done[finished])):
         if key in acceptance:
             yield label, fmt_count(acceptance[key]), fmt_count(got), why.get(f"accepted_subprojects.{key}")
     satisfaction = published.get("satisfaction") or {}
@@ -131,7 +131,7 @@ def _pairs(metrics: dict, published: dict):
     got = metrics.get("public_reviews") or {}
     if "period" in reviews:
         yield "好差评统计月份", "至".join(reviews["period"]), "至".join(got.get("months") or [DASH])
-    for key, label in (("total", "好差评总数(条)"), ("five_star", "五星好评(条)"), ("bad", "差评(条)")):
+    for key, label in (("total", "好差评总数（条）"), ("five_star", "五星好评（条）"), ("bad", "差评（条）")):
         if key in reviews:
             yield label, fmt_count(reviews[key]), fmt_count(got.get(key))
     if "five_star_rate" in reviews:

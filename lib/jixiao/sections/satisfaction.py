@@ -147,7 +147,7 @@ SECTION = Section(
     index_figures=index_figures,
     applies=lambda m: m.get("survey") is not None or m.get("public_reviews") is not None,
     absent={"survey": "没有问卷数据（问卷表缺失），问卷指标为空。",
-            "public_reviews": "本期没有“好差评”数据,群众评价指标为空。"},
+            "public_reviews": "本期没有“好差评”数据，群众评价指标为空。"},
     notes={WHOLE_SPAN_ONLY: WHOLE_EVALUATION_NOTE},
     published_figures=("问卷", "好差评", "五星", "差评"),
     cost=2.0,

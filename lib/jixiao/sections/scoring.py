@@ -37,8 +37,8 @@ def summary(r: SectionView) -> list:
                        (levels.assign(weight=levels["weight"].astype(float), score=levels["score"].astype(float)),
                         "level1", {"weight": "指标分值", "score": "评价得分"}),
                        {"title": "一级指标分值与得分", "ylabel": "分", "labels": "{:,.2f}"}),
-             Note(f"综合评定绩效得分 {fmt_points(s['total'])} 分,等级为“{s['grade']}”"
-                  "(优:得分≥90;良:80≤得分<90;中:60≤得分<80;差:得分<60)。")]
+             Note(f"综合评定绩效得分 {fmt_points(s['total'])} 分，等级为“{s['grade']}”"
+                  "（优：得分≥90；良：80≤得分<90；中：60≤得分<80；差：得分<60）。")]
     goals = levels[levels["level1"].isin(ACHIEVEMENT_LEVELS)]
     if not goals.empty:  # the wording grades output and effect goals only, not 决策 or 过程
         goals = goals.assign(wording=[achievement_wording(level, a) for level, a in zip(goals["level1"], goals["achievement"])])
@@ -70,7 +70,7 @@ def computed_checks(r: SectionView) -> list:
         return gone
     checks = r.frame("checks")
     if checks.empty:
-        return [Note("评分表没有指标填写“计分依据”,没有可由数据计算核对的指标得分。")]
+        return [Note("评分表没有指标填写“计分依据”，没有可由数据计算核对的指标得分。")]
     verdict = {True: "不一致", False: "一致", None: "无数据"}
     checks = checks.assign(differs=[verdict[None if v is None or v != v else bool(v)] for v in checks["differs"]])
     differ = r.metrics["scoring"].get("checks_differ") or 0
@@ -79,8 +79,8 @@ def computed_checks(r: SectionView) -> list:
                                              "computed": ("计算得分", SCORE), "entered": ("评分表得分", SCORE),
                                              "differs": ("核对", TEXT)},
                   caption="由数据计算的指标得分核对", check=True),
-            Note(f"共 {len(checks)} 个指标与数据计算的数字关联,其中 {differ} 个的评分表得分与按规则计算的得分相差超过 0.005 分"
-                 + (",请评价人员复核。" if differ else "。"))]
+            Note(f"共 {len(checks)} 个指标与数据计算的数字关联，其中 {differ} 个的评分表得分与按规则计算的得分相差超过 0.005 分"
+                 + ("，请评价人员复核。" if differ else "。"))]
 
 
 def index_figures(metrics) -> list[str]:
@@ -102,7 +102,7 @@ SECTION = Section(
     parts=("summary", "goals", "level2", "indicators", "checks"),
     index_figures=index_figures,
     applies=lambda m: m.get("scoring") is not None,  # the score sheet covers the whole evaluation
-    absent={"scoring": "没有评分表(scoring.xlsx 缺失),评分指标为空。"},
+    absent={"scoring": "没有评分表（scoring.xlsx 缺失），评分指标为空。"},
     notes={WHOLE_SPAN_ONLY: WHOLE_EVALUATION_NOTE},
     cost=1.5,
 )
