@@ -333,17 +333,31 @@ def f_thousands(field) -> str:
 
 
 def f_percent(field) -> str:
-    """A printed percentage (published.yaml's 98.42) with its sign: 98.42%."""
+    """A printed percentage (published.yaml's 98.42) with its sign, in two decimals at least, as every rate
+    prints: 98.42%, 100 -> 100.00%, 0.005 stays 0.005%."""
     v = _value(field)
     if isinstance(field, Field) and v is None:
         return field.missing()
-    return f"{printed_text(v)}%"
+    text = printed_text(v)
+    if re.fullmatch(r"-?[\d,]+(\.\d*)?", text):
+        whole, _, places = text.partition(".")
+        text = f"{whole}.{places.ljust(2, '0')}"
+    return f"{text}%"
+
+
+def f_wan(field) -> str:
+    """A printed amount in 万元 (published.yaml's 274128) in two decimals, as all money prints: 274,128.00万元."""
+    v = _value(field)
+    if isinstance(field, Field) and v is None:
+        return field.missing()
+    return number_text(v) + "万元"
 
 
 def f_date_month(field) -> str:
     """A date as year and month: 2022年9月."""
     v = _value(field)
-    day = v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+    text = str(v)[:10]
+    day = v if isinstance(v, dt.date) else dt.date.fromisoformat(text if len(text) > 7 else f"{text}-01")  # 2020-07 too
     return f"{day.year}年{day.month}月"
 
 
@@ -375,4 +389,4 @@ def _escaped(filter_):
 
 FILTERS = {name: _escaped(f) for name, f in
            {"亿元": f_yi, "数值": f_bare, "千分位": f_thousands, "百分比": f_percent, "年月": f_date_month,
-            "区间": f_band}.items()}
+            "区间": f_band, "万元": f_wan}.items()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 
 
@@ -64,6 +66,28 @@ def budget_execution(r: SectionView) -> list:
     return [Note(said), listed, chart, *published_notes(r)]
 
 
+def with_total(frame: pd.DataFrame, label: str, rate: tuple[str, str] | None = None) -> pd.DataFrame:
+    """``frame`` and its 合计 row: each numeric column summed (a share sums to its whole), ``rate`` = (numerator,
+    denominator) recomputed from the sums, never summed; a column with no value stays blank."""
+    if frame.empty:
+        return frame
+    total: dict = {label: "合计"}
+    for column in frame.columns:
+        if column == label or (rate and column == "rate"):
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if not values.notna().any() or values.notna().sum() != frame[column].notna().sum():
+            continue  # a text column, or one with no value
+        if pd.api.types.is_integer_dtype(frame[column]):
+            total[column] = int(values.sum())
+        else:  # summed as the decimals they print, so the 合计 is the sum of the shown rows' exact values
+            total[column] = float(sum(Decimal(repr(float(v))) for v in values.dropna()))
+    if rate:
+        top, bottom = total.get(rate[0]), total.get(rate[1])
+        total["rate"] = top / bottom if top is not None and bottom else None
+    return pd.concat([frame.astype({label: object}), pd.DataFrame([total])], ignore_index=True)
+
+
 def by_domain(r: SectionView) -> list:
     if gone := r.missing("expenditure"):
         return gone
@@ -74,7 +98,7 @@ def by_domain(r: SectionView) -> list:
     end = r.period.end.isoformat()
     if domains.empty:
         return [Note(f"截至 {end}，尚无已批复的子项目。" + approvals_note(r))]
-    listed = table("expenditure.domains", domains,
+    listed = table("expenditure.domains", with_total(domains, "domain", rate=("spent_wan", "adjusted_budget_wan")),
                    {"domain": ("领域", TEXT), "subprojects": ("已批复子项目（个）", GE),
                     "approved_wan": ("立项批复金额（万元）", MONEY), "share": ("投资占比", RATE),
                     "adjusted_budget_wan": ("本期预算（万元）", MONEY), "spent_wan": ("本期支出（万元）", MONEY),
@@ -99,7 +123,7 @@ def bands(r: SectionView) -> list:
         return [Note("没有子项目表，无法统计子项目支出率。")]
     end = r.period.end.isoformat()
     shown = r.frame("bands")
-    listed = table("expenditure.bands", shown, {"band": ("支出率区间", TEXT), "subprojects": ("子项目（个）", GE),
+    listed = table("expenditure.bands", with_total(shown, "band"), {"band": ("支出率区间", TEXT), "subprojects": ("子项目（个）", GE),
                                                 "share": ("占比", RATE)},
                    caption=f"子项目支出率分布（截至 {end}）")
     title = f"子项目支出率分布（截至 {end}，个）"

@@ -8,7 +8,7 @@ import pandas as pd
 from jixiao.figures import scoring as figures
 from jixiao.figures.base import WHOLE_SPAN_ONLY
 from jixiao.figures.scoring import ACHIEVEMENT_LEVELS
-from jixiao.contract.fields import RATE, SCORE, TEXT, WEIGHT
+from jixiao.contract.fields import RATE, SCORE, TEXT
 from jixiao.present.format import fmt_points
 from jixiao.present.parts import ChartPart, Note, table
 from jixiao.sections.base import Block, Section, SectionView
@@ -31,8 +31,8 @@ def summary(r: SectionView) -> list:
     levels = r.frame("levels")
     total = {"level1": "合计", "weight": s["weight"], "score": s["total"], "rate": s["rate"], "achievement": ""}
     shown = pd.concat([levels, pd.DataFrame([total])], ignore_index=True)
-    parts = [table("scoring.summary", shown, {"level1": ("一级指标", TEXT), "weight": ("指标分值", WEIGHT),
-                                              "score": ("评价得分", SCORE), "rate": ("得分率", RATE)}, caption="评价得分总表"),
+    parts = [table("scoring.summary", shown, {"level1": ("一级指标", TEXT), "weight": ("指标分值（分）", SCORE),
+                                              "score": ("评价得分（分）", SCORE), "rate": ("得分率", RATE)}, caption="评价得分总表"),
              ChartPart("scoring.summary", "一级指标分值与得分", "grouped_bars",
                        (levels.assign(weight=levels["weight"].astype(float), score=levels["score"].astype(float)),
                         "level1", {"weight": "指标分值", "score": "评价得分"}),
@@ -56,11 +56,11 @@ def details(r: SectionView) -> list:
     indicators = r.frame("indicators")
     indicators = indicators.assign(note=[v or "" for v in indicators["note"]])
     return [table("scoring.level2", r.frame("level2"), {"level1": ("一级指标", TEXT), "level2": ("二级指标", TEXT),
-                                                        "weight": ("分值", SCORE), "score": ("得分", SCORE),
+                                                        "weight": ("分值（分）", SCORE), "score": ("得分（分）", SCORE),
                                                         "rate": ("得分率", RATE)}, caption="二级指标得分"),
             table("scoring.indicators", indicators, {"level1": ("一级指标", TEXT), "level2": ("二级指标", TEXT),
-                                                     "level3": ("三级指标", TEXT), "weight": ("分值", SCORE),
-                                                     "score": ("得分", SCORE), "note": ("评分说明", TEXT)},
+                                                     "level3": ("三级指标", TEXT), "weight": ("分值（分）", SCORE),
+                                                     "score": ("得分（分）", SCORE), "note": ("评分说明", TEXT)},
                   caption="三级指标评分明细")]
 
 
@@ -75,8 +75,8 @@ def computed_checks(r: SectionView) -> list:
     checks = checks.assign(differs=[verdict[None if v is None or v != v else bool(v)] for v in checks["differs"]])
     differ = r.metrics["scoring"].get("checks_differ") or 0
     return [table("scoring.checks", checks, {"indicator": ("三级指标", TEXT), "figure": ("计分依据", TEXT),
-                                             "value": ("指标值", RATE), "rule": ("计分规则", TEXT), "weight": ("分值", WEIGHT),
-                                             "computed": ("计算得分", SCORE), "entered": ("评分表得分", SCORE),
+                                             "value": ("指标值", RATE), "rule": ("计分规则", TEXT), "weight": ("分值（分）", SCORE),
+                                             "computed": ("计算得分（分）", SCORE), "entered": ("评分表得分（分）", SCORE),
                                              "differs": ("核对", TEXT)},
                   caption="由数据计算的指标得分核对", check=True),
             Note(f"共 {len(checks)} 个指标与数据计算的数字关联，其中 {differ} 个的评分表得分与按规则计算的得分相差超过 0.005 分"

@@ -7,6 +7,7 @@ import pandas as pd
 
 from jixiao.figures import trends as figures
 from jixiao.figures.base import WHOLE_SPAN_ONLY
+from jixiao.figures.common import ratio
 from jixiao.figures.expenditure import BANDS
 from jixiao.figures.pefa import PI1_BANDS, PI2_BANDS, TOO_FEW_YEARS, YEARS_SCORED
 from jixiao.contract.fields import GE, MONEY, RATE, TEXT, TIAO
@@ -85,7 +86,7 @@ def stages(r: SectionView) -> list:
     title = "历年各阶段期末完成率（%）"
     return [Note("每年的数字即该年度报告的“各阶段计划与完成情况”：计划完成日期在该年内的节点，"
                  "以当年 12 月 31 日前实际完成为“完成”。"),
-            table("trends.stages", wide, columns, caption="历年各阶段计划与完成情况"),
+            table("trends.stages", wide, columns, caption="历年各阶段计划与完成情况（个）"),
             ChartPart("trends.stages", title, "grouped_bars",
                       (by_stage, "stage", {str(y): f"{y} 年" for y in years}),
                       {"title": title, "ylabel": "%", "rotate": 20, "labels": "{:.2f}"})]
@@ -99,6 +100,20 @@ def credibility_heading(r: SectionView) -> str:
     return ("四" if declared_absent(r.metrics, "public_reviews") else "五") + "、预算可信度(PEFA)"
 
 
+def _reconciled(years: pd.DataFrame, whole: dict | None, months_in_years: int) -> pd.DataFrame:
+    """The years' public reviews, and where the whole span's figure takes months outside every year (the data
+    runs past the 评价基准日), a row for those months and a 合计 row equal to the whole span's figure: the table
+    adds up to the number the report prints."""
+    shown = years.assign(year=years["year"].astype(str))
+    if not whole or whole["month_count"] == months_in_years:
+        return shown
+    outside = {k: whole[k] - int(years[k].sum()) for k in ("total", "five_star", "bad")}
+    rows = [{"year": f"评价期外（{whole['month_count'] - months_in_years}个月）", **outside,
+             "five_star_rate": ratio(outside["five_star"], outside["total"]), "bad_rate": ratio(outside["bad"], outside["total"])},
+            {"year": "合计", **{k: whole[k] for k in ("total", "five_star", "bad", "five_star_rate", "bad_rate")}}]
+    return pd.concat([shown, pd.DataFrame(rows)], ignore_index=True)
+
+
 def reviews(r: SectionView) -> list:
     """The years' public reviews (好差评) side by side; nothing at all where the params file declares them absent."""
     if declared_absent(r.metrics, "public_reviews"):
@@ -110,7 +125,7 @@ def reviews(r: SectionView) -> list:
     title = "各月评价数（万条）与五星好评率"
     parts = [Heading(REVIEWS_HEADING),
              Note("每年、每月的数字即该年度报告的“好差评”：五星好评率 = 5星 ÷ 总评价；差评 = 1星 + 2星。"),
-             table("trends.review_years", years.assign(year=years["year"].astype(str)), {
+             table("trends.review_years", _reconciled(years, r.metrics.get("public_reviews"), len(months)), {
                  "year": ("年度", TEXT), "total": ("总评价（条）", TIAO), "five_star": ("五星（条）", TIAO),
                  "five_star_rate": ("五星好评率", RATE), "bad": ("差评（条）", TIAO), "bad_rate": ("差评率", RATE)},
                  caption="历年“好差评”"),
@@ -124,7 +139,7 @@ def reviews(r: SectionView) -> list:
     if whole and whole["month_count"] != len(months):
         parts.append(Note(f"整个评价期报告的“好差评”取数据中的全部 {whole['month_count']} 个月({whole['months'][0]} 至 "
                           f"{whole['months'][1]})，其中 {whole['month_count'] - len(months)} 个月不在评价期的任何一年内，"
-                          "没有年度报告，不列入本对比。"))
+                          "没有年度报告：上表单列为“评价期外”，合计即整个评价期报告的数字；各月表和图不列这些月份。"))
     return parts
 
 
