@@ -118,9 +118,9 @@ def test_the_builtin_template_drafts_the_data_paragraphs_and_marks_what_is_unwri
     doc = render(builtin_template("seed"), "report.seed.md", metrics=metrics, published=None, parts=parts, cover={}, title="t")
     stage = next(iter(metrics["milestones"]))
     m = metrics["milestones"][stage]
-    assert f"计划{stage}{m['planned']}个,实际完成{m['done']}个,期末完成率{format_value(RATE, m['rate'])}" in doc.markdown
+    assert f"计划{stage}{m['planned']}个，实际完成{m['done']}个，期末完成率{format_value(RATE, m['rate'])}" in doc.markdown
     assert "暂未下达资金" in doc.markdown and f"{metrics['expenditure']['no_funds_issued']}个子项目" in doc.markdown
-    for heading in ("# 摘要", "# 一、项目基本情况", "## (三)资金使用情况", "# 二、绩效评价结果", "## (一)评价结论",
+    for heading in ("# 摘要", "# 一、项目基本情况", "## （三）资金使用情况", "# 二、绩效评价结果", "## （一）评价结论",
                     "# 三、项目绩效管理经验", "# 四、值得关注的问题", "# 五、绩效管理建议", "# 附件"):
         assert heading in doc.markdown, heading
     assert len(doc.placeholders) > 5 and all(p.startswith("【待撰写") for p in doc.placeholders)

@@ -93,6 +93,7 @@ FIELDS: dict[str, Kind] = {
     "survey.questions.*.shares.*": RATE,
     # public reviews
     "public_reviews.months": LIST,
+    "public_reviews.months.*": TEXT,  # the first and the last month: 2020-07 (| 年月: 2020年7月)
     "public_reviews.month_count": count("个月"),
     "public_reviews.total": TIAO,
     "public_reviews.five_star": TIAO,
