@@ -101,7 +101,7 @@ def test_published_yaml_agrees_except_where_the_report_contradicts_itself(donggu
     disagreeing = comparison[~comparison["agrees"]]
     assert disagreeing[["figure", "published", "computed"]].values.tolist() == [
         ["调整后实际安排预算合计（亿元）", "7.08", "8.07"],  # 7.08亿 against 80,692.06万元
-        ["已启动子项目(个,正文)", "75", "96"],  # the text's 75 against the timeliness table's 96
+        ["已启动子项目（个，正文）", "75", "96"],  # the text's 75 against the timeliness table's 96
         ["五星好评率", "99.99%", "99.97%"],  # 35,793,910 / 35,806,422 = 99.965%
     ]
     assert all(reason.startswith(("报告自相矛盾", "报告计算有误")) for reason in disagreeing["reason"])

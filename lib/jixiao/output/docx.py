@@ -167,6 +167,8 @@ def _table(document, block: TableBlock):
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
+    from jixiao.output.export import zh_text
+
     part = block.part
     headers, texts = part.headers, part.texts()
     table = document.add_table(rows=1 + len(texts), cols=len(headers))
@@ -181,7 +183,7 @@ def _table(document, block: TableBlock):
     table._tbl.tblPr.append(borders)
     for col, header in enumerate(headers):
         cell = table.rows[0].cells[col]
-        cell.text = str(header)
+        cell.text = zh_text(str(header))  # the punctuation the PDF's table has (its HTML passes zh_punctuation)
         for run in cell.paragraphs[0].runs:  # 黑体, as the PDF's table headers
             _run_font(run, H1_FONT)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -192,7 +194,7 @@ def _table(document, block: TableBlock):
     for r, row in enumerate(texts, start=1):
         for col, (text, column) in enumerate(zip(row, part.columns)):
             cell = table.rows[r].cells[col]
-            cell.text = text
+            cell.text = text if column.right else zh_text(text)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT if column.right else WD_ALIGN_PARAGRAPH.LEFT
     # columns as wide as their longest cell (a CJK character counts two), over the text width of 156 mm
     def width(text: str) -> int:
