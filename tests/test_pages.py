@@ -245,3 +245,15 @@ def test_the_published_check_shows_only_where_there_are_published_figures(donggu
     assert shown_texts("overview", "published_check", one_year, period=Period(2020, 2020), monkeypatch=monkeypatch) == []
     unpublished = compute_period(dongguan.tables, SPAN, SPAN, "x", None)
     assert shown_texts("overview", "published_check", unpublished, monkeypatch=monkeypatch) == []
+
+
+def test_a_total_row_sums_counts_money_and_shares_and_recomputes_the_rate():
+    from jixiao.sections.expenditure import with_total
+
+    frame = pd.DataFrame({"domain": ["甲", "乙"], "subprojects": [2, 3], "approved_wan": [1.005, 2.115],
+                          "share": [0.4, 0.6], "adjusted_budget_wan": [10.0, 30.0], "spent_wan": [5.0, 1.0],
+                          "rate": [0.5, 1 / 30]})
+    total = with_total(frame, "domain", rate=("spent_wan", "adjusted_budget_wan")).iloc[-1].to_dict()
+    assert total == {"domain": "合计", "subprojects": 5, "approved_wan": 3.12, "share": 1.0,
+                     "adjusted_budget_wan": 40.0, "spent_wan": 6.0, "rate": 0.15}
+    assert with_total(frame.iloc[:0], "domain").empty  # nothing to add up: no 合计 row

@@ -245,3 +245,13 @@ def test_a_template_edit_keys_only_the_reports_written_from_it(tmp_path):
     (tmp_path / "annual.md").write_text("# 一、年度执行\n", encoding="utf-8")
     after_annual = digests()
     assert after_annual["2020"] != after_span["2020"] and after_annual["2020-2021"] == after_span["2020-2021"]
+
+
+def test_an_item_of_a_list_field_prints_as_its_own_field(dongguan_metrics):
+    metrics = _metrics(dongguan_metrics)
+    first, last = metrics["public_reviews"]["months"]
+    doc = _render("{{ public_reviews.months[0] | 年月 }}至{{ public_reviews.months[-1] | 年月 }}；{{ public_reviews.months[5] }}",
+                  metrics)
+    y0, m0 = map(int, first.split("-"))
+    y1, m1 = map(int, last.split("-"))
+    assert doc.markdown.startswith(f"{y0}年{m0}月至{y1}年{m1}月；【无数据")  # an item the list lacks is missing data

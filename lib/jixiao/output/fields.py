@@ -175,6 +175,15 @@ class Field:
     def __len__(self):
         return len(self.value or [])
 
+    def __getitem__(self, index: int):
+        """An item of a list field (``public_reviews.months[0]``), as a field of its own declared kind."""
+        items = self._raw if isinstance(self._raw, list) else []
+        if not isinstance(index, int):
+            raise TypeError(f"{self.key}[{index!r}]")
+        value = items[index] if -len(items) <= index < len(items) else None
+        key = f"{self.key}.{index}"
+        return Field(key, kind_of(key) or Kind("printed"), value, self._counter)
+
 
 def _is_branch(value) -> bool:
     return isinstance(value, dict) or (isinstance(value, list) and value and isinstance(value[0], (dict, list)))
