@@ -30,7 +30,7 @@ r = jx.open_section("expenditure", evaluation, period, span, project, raw_dir, r
 jx.heading(r)
 
 # %% [markdown]
-# ## 一、预算执行情况(分年度)
+# ## 一、预算执行情况（分年度）
 
 # %%
 jx.show(expenditure.budget_execution(r))
@@ -54,7 +54,7 @@ jx.show(expenditure.bands(r))
 jx.show(expenditure.no_funds(r))
 
 # %% [markdown]
-# ## 附:各子项目支出率
+# ## 附：各子项目支出率
 
 # %%
 jx.show(expenditure.subproject_rates(r))

@@ -320,7 +320,7 @@ def test_a_section_view_shows_its_frames_by_name_under_chinese_headers(ev):
     assert repr(view) == "<资金使用情况(expenditure) dongguan-2019-2021 2020: by_year, domains, bands, subproject_rates, no_funds>"
     assert {"by_year", "domains", "bands"} <= set(dir(view))  # tab completion
     by_year = view.by_year
-    assert list(by_year.columns) == ["年度", "支出率", "预算调整率", "年初预算(万元)", "调整后预算(万元)", "实际支出(万元)"]
+    assert list(by_year.columns) == ["年度", "支出率", "预算调整率", "年初预算（万元）", "调整后预算（万元）", "实际支出（万元）"]
     assert by_year["支出率"].tolist() == view.frame("by_year")["rate"].tolist()  # the same numbers
     html = by_year.styled().to_html()
     rate = ev.period("2020").metrics["expenditure"]["rate"]

@@ -334,9 +334,9 @@ def test_published_comparison_carries_the_reason_of_each_disagreement():
                  "milestones": {"started_subprojects": 75}}
     comparison = published_comparison(metrics, published)
     assert comparison.values.tolist() == [
-        ["年初申请预算合计(亿元)", "16.3", "16.3", True, None],
-        ["调整后实际安排预算合计(亿元)", "7.08", "8.07", False, "两处口径不同"],
-        ["预算调整率(总体及各年度)均超过50%", "是", "否", False, None],  # 2021's 49% is not above 50%
-        ["已启动子项目(个,正文)", "75", "96", False, None],  # no reason given: left blank
+        ["年初申请预算合计（亿元）", "16.3", "16.3", True, None],
+        ["调整后实际安排预算合计（亿元）", "7.08", "8.07", False, "两处口径不同"],
+        ["预算调整率（总体及各年度）均超过50%", "是", "否", False, None],  # 2021's 49% is not above 50%
+        ["已启动子项目（个，正文）", "75", "96", False, None],  # no reason given: left blank
     ]
     assert published_disagreements(comparison) == 3

@@ -67,5 +67,5 @@ def test_dongguan_whole_span_carries_pefa_and_its_page_says_how(dongguan, monkey
     paid_2020 = sum(a for a, d in zip(spending["amount"], spending["date"]) if d.year == 2020)
     assert pefa["years"]["2020"]["pi1_outturn"] == paid_2020 / budget[budget["year"] == 2020]["initial_budget"].sum()
     texts = shown_texts("trends", "credibility", results, monkeypatch=monkeypatch)
-    assert any(f"PEFA 评分:PI-1 为 {pefa['pi1_score']},PI-2.1 为 {pefa['pi2_score']}。" in t for t in texts)
-    assert "历年预算可信度(PEFA PI-1、PI-2.1)" in texts
+    assert any(f"PEFA 评分：PI-1 为 {pefa['pi1_score']}，PI-2.1 为 {pefa['pi2_score']}。" in t for t in texts)
+    assert "历年预算可信度（PEFA PI-1、PI-2.1）" in texts

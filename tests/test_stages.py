@@ -191,13 +191,13 @@ def test_the_published_check_uses_the_stage_roles(road):
                                 "accepted_subprojects": {"total": 2, "initial_acceptance": 1, "final_acceptance": 1}}}
     table = published_comparison(metrics, published)
     got = dict(zip(table["figure"], table["computed"]))
-    assert got == {"已启动子项目(个,正文)": "1", "完成验收子项目(个)": "2", "其中仅主体完工(个)": "1",
-                   "其中竣工验收(个)": "1"}
+    assert got == {"已启动子项目（个，正文）": "1", "完成验收子项目（个）": "2", "其中仅主体完工（个）": "1",
+                   "其中竣工验收（个）": "1"}
     # the default roles, for an evaluation that declares only its stages: the last two
     plain = replace(ROAD_LAYOUT, stage_roles={})
     metrics = compute_period(tables, SPAN, SPAN, "道路", layout=plain).metrics
     assert set(published_comparison(metrics, published)["figure"]) == {
-        "已启动子项目(个,正文)", "完成验收子项目(个)", "其中仅主体完工(个)", "其中竣工验收(个)"}
+        "已启动子项目（个，正文）", "完成验收子项目（个）", "其中仅主体完工（个）", "其中竣工验收（个）"}
 
 
 # --- run keys, the template, jixiao new -------------------------------------------------------------

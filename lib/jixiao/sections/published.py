@@ -67,16 +67,16 @@ def _pairs(metrics: dict, published: dict):
     if "spend_rate" in funding:
         yield "支出率", fmt_pct(funding["spend_rate"] / 100), fmt_pct(e.get("rate"))
     if "subprojects" in funding:
-        yield "已批复子项目(个)", fmt_count(funding["subprojects"]), fmt_count(e.get("subprojects"))
+        yield "已批复子项目（个）", fmt_count(funding["subprojects"]), fmt_count(e.get("subprojects"))
     if "no_funds_issued" in funding:
-        yield "暂未下达资金的子项目(个)", fmt_count(funding["no_funds_issued"]), fmt_count(e.get("no_funds_issued"))
+        yield "暂未下达资金的子项目（个）", fmt_count(funding["no_funds_issued"]), fmt_count(e.get("no_funds_issued"))
     for key, label in (("investment_top3", "投资金额前三的领域"), ("subproject_count_top3", "子项目数量前三的领域")):
         if key in funding:
             yield label, _places_text(funding[key]), _places_text(e.get(f"{key}_to_end"))
     budget = published.get("budget_management") or {}
     why = budget.get("differs") or {}
-    for key, label, got in (("initial_budget_requests_亿元", "年初申请预算合计(亿元)", e.get("initial_budget_in_period")),
-                            ("adjusted_budget_亿元", "调整后实际安排预算合计(亿元)", e.get("budget"))):
+    for key, label, got in (("initial_budget_requests_亿元", "年初申请预算合计（亿元）", e.get("initial_budget_in_period")),
+                            ("adjusted_budget_亿元", "调整后实际安排预算合计（亿元）", e.get("budget"))):
         if key in budget:
             yield label, str(budget[key]), _yi(got, _places(budget[key])), why.get(key)
     if "adjustment_rate_above" in budget:
@@ -88,7 +88,7 @@ def _pairs(metrics: dict, published: dict):
     bands = e.get("subproject_bands") or {}
     for band, printed in (funding.get("subproject_spend_rate_bands") or {}).items():
         key = "≥100%" if band in ("100%", "≥100%") else band
-        yield f"支出率 {key} 子项目(个)", fmt_count(printed), fmt_count(bands.get(key))
+        yield f"支出率 {key} 子项目（个）", fmt_count(printed), fmt_count(bands.get(key))
     domains = e.get("domains") or {}
     for domain, printed in (funding.get("investment_share") or {}).items():
         got = domains.get(domain)

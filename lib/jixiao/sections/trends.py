@@ -97,7 +97,7 @@ REVIEWS_HEADING = "四、历年群众“好差评”"
 
 def credibility_heading(r: SectionView) -> str:
     """五、预算可信度, or 四、 where the public reviews are declared absent (no gap in the numbering)."""
-    return ("四" if declared_absent(r.metrics, "public_reviews") else "五") + "、预算可信度(PEFA)"
+    return ("四" if declared_absent(r.metrics, "public_reviews") else "五") + "、预算可信度（PEFA）"
 
 
 def _reconciled(years: pd.DataFrame, whole: dict | None, months_in_years: int) -> pd.DataFrame:
@@ -137,8 +137,8 @@ def reviews(r: SectionView) -> list:
                        {"title": title, "bar_label": "总评价（万条）", "rate_label": "五星好评率", "ylabel": "万条"})]
     whole = r.metrics.get("public_reviews")
     if whole and whole["month_count"] != len(months):
-        parts.append(Note(f"整个评价期报告的“好差评”取数据中的全部 {whole['month_count']} 个月({whole['months'][0]} 至 "
-                          f"{whole['months'][1]})，其中 {whole['month_count'] - len(months)} 个月不在评价期的任何一年内，"
+        parts.append(Note(f"整个评价期报告的“好差评”取数据中的全部 {whole['month_count']} 个月（{whole['months'][0]} 至 "
+                          f"{whole['months'][1]}），其中 {whole['month_count'] - len(months)} 个月不在评价期的任何一年内，"
                           "没有年度报告：上表单列为“评价期外”，合计即整个评价期报告的数字；各月表和图不列这些月份。"))
     return parts
 
@@ -162,7 +162,7 @@ def credibility(r: SectionView) -> list:
             table("trends.pefa", frame.assign(year=frame["year"].astype(str)),
                   {"year": ("年度", TEXT), "pi1_outturn": ("PI-1 总支出执行", RATE),
                    "pi2_variance": ("PI-2.1 支出结构偏差", RATE)}, caption="历年预算可信度（PEFA PI-1、PI-2.1）"),
-            Note(reason or f"PEFA 评分：PI-1 为 {pefa['pi1_score']},PI-2.1 为 {pefa['pi2_score']}。")]
+            Note(reason or f"PEFA 评分：PI-1 为 {pefa['pi1_score']}，PI-2.1 为 {pefa['pi2_score']}。")]
 
 
 def index_figures(metrics) -> list[str]:
