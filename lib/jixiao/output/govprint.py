@@ -58,7 +58,7 @@ body .jx-cover .jx-grade {{ color: #000; }}
   body h1.jx-annex {{ page-break-before: always; }}
   /* a bulleted list's items are body paragraphs, as in the Word file: a government document prints no bullet */
   body ul {{ list-style: none; padding-left: 0; margin-left: 0; }}
-  body ul > li {{ text-indent: 2em; text-align: justify; }}
+  body ul > li {{ text-indent: 2em; text-align: left; }}  /* a formula's spaces never stretch (= and ÷) */
   body table.jx-table caption, body figure.jx-figure figcaption {{ font-size: 14pt; font-weight: normal; }}
   body table.jx-table th {{ background: none; font-weight: normal; }}
   body table.jx-table th, body table.jx-table td {{ border-color: #000; vertical-align: middle; }}
