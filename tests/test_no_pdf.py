@@ -35,3 +35,11 @@ def test_no_pdf_writes_none_links_none_and_a_later_run_makes_them(tmp_path):
              if p.stem not in ("report", "workpapers")}
     assert "2020-2021/report.pdf" in made and pages and pages <= made
     assert {"2020-2021/report.pdf", *pages} <= links()
+
+    # drafting after a full run: the pages and the report made with their PDFs stand as they are (PDFs current)
+    pdfs = {p: p.stat().st_mtime_ns for p in tree.rglob("*.pdf")}
+    again = jixiao("run", "--params", params, "--jobs", "2", "--no-pdf")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "(执行 0 个," in again.stdout and "报告:重建 无;" in again.stdout, again.stdout
+    assert {p: p.stat().st_mtime_ns for p in tree.rglob("*.pdf")} == pdfs
+    assert {"2020-2021/report.pdf", *pages} <= links()

@@ -457,8 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
                                          "where notebooks run: local (this machine's pool, the default), dask "
                                          "(a Dask LocalCluster) or tcp://HOST:PORT (an existing Dask scheduler)"))
     r.add_argument("--no-pdf", action="store_true", help=t(
-        "不生成 PDF（章节页和报告只写 HTML 和 Word，更快）；之后不带此选项再运行时补齐 PDF",
-        "make no PDF (pages and reports as HTML and Word only, faster); a later run without it makes the PDFs"))
+        "不生成 PDF（章节页和报告只写 HTML 和 Word，更快）；未改动的、已带 PDF 的输出原样沿用；之后不带此选项再运行时补齐 PDF",
+        "make no PDF (pages and reports as HTML and Word only, faster); what a run made with its PDF and did not change "
+        "stands as it is; a later run without it makes the missing PDFs"))
     r.add_argument("--force", action="store_true", help=t(
         "重新运行每个章节,即使其输入、notebook 和参数都未改变",
         "run every section again, even those whose inputs, notebook and parameters are unchanged"))

@@ -237,13 +237,20 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
                                                   "layout": params.layout.as_dict(),
                                                   "self_evaluation": repr(params.self_evaluation)})
         for s in sections:
-            key = section_key(section=s.key, files=files_read(s.reads, s.reads_published), inputs=inputs,
-                              notebook_digest=notebook_digests[s.key],
-                              # a page of synthetic rows says so: its key changes with the flag (others' keys stay)
-                              parameters={**parameters, "synthetic": True} if params.synthetic else parameters,
-                              environment=environment, pdf=pdf, layout=params.layout.as_dict())
-            keys[(period.label, s.key)] = key
+            def key_of(with_pdf: bool, s=s) -> str:
+                return section_key(section=s.key, files=files_read(s.reads, s.reads_published), inputs=inputs,
+                                   notebook_digest=notebook_digests[s.key],
+                                   # a page of synthetic rows says so: its key changes with the flag (others' stay)
+                                   parameters={**parameters, "synthetic": True} if params.synthetic else parameters,
+                                   environment=environment, pdf=with_pdf, layout=params.layout.as_dict())
+
+            key = key_of(pdf)
             record = None if force else state.reusable(period.label, s.key, key)
+            if record is None and not force and not pdf:
+                # a run without PDF takes a page made with its PDF as it stands: the same page, and its PDF current
+                record = state.reusable(period.label, s.key, key_of(True))
+                key = key_of(True) if record is not None else key
+            keys[(period.label, s.key)] = key
             if record is not None:
                 reused[(period.label, s.key)] = record
     plan = Plan(inputs, keys, reused, results_keys, [], [])
@@ -260,9 +267,13 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
         if span_due:
             plan.reports_due.append(label)
             continue
-        key = report_key(state, plan, sections, label, found, pdf, report_settings_digest(params, label), span)
+        settings = report_settings_digest(params, label)
+        key = report_key(state, plan, sections, label, found, pdf, settings, span)
         if key is None or state.report(label, key) is None:
-            plan.reports_due.append(label)
+            # a run without PDF takes the report made with its PDF, as it does the pages
+            made_with_pdf = None if pdf else report_key(state, plan, sections, label, found, True, settings, span)
+            if made_with_pdf is None or state.report(label, made_with_pdf) is None:
+                plan.reports_due.append(label)
     return plan
 
 
