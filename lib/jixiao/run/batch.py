@@ -599,6 +599,9 @@ def _cut_off(opened: Opened, period: str, section: str, parameters: dict) -> boo
     key = page_key(opened, period, section, parameters)
     opened.plan.page_keys[(period, section)] = key
     record = None if opened.request.force else kept_page(opened, period, section, key)  # --force: every page anew
+    if record is None and not opened.request.force and not opened.request.pdf:
+        # a run without PDF keeps a page made with its PDF from the same parts: the PDF is current too
+        record = kept_page(opened, period, section, page_key(opened, period, section, parameters, pdf=True))
     if record is None:
         return False
     record = {**record, "key": opened.plan.keys[(period, section)]}

@@ -18,9 +18,9 @@ from jixiao.output.index import Status
 from jixiao.run.runkeys import all_unchanged, read_record
 
 
-def page_key(opened, period: str, section: str, parameters: dict) -> str:
+def page_key(opened, period: str, section: str, parameters: dict, pdf: bool | None = None) -> str:
     """What a section page of ``period`` is made from: the period's metrics.json, the section's own frames,
-    its notebook, parameters, environment and layout."""
+    its notebook, parameters, environment and layout; ``pdf``: with or without its PDF (default: as requested)."""
     from jixiao.contract.results import FRAMES_DIR
 
     period_dir = Path(opened.report_dir) / period
@@ -28,8 +28,8 @@ def page_key(opened, period: str, section: str, parameters: dict) -> str:
     return sha256_json({"metrics": sha256_file(period_dir / "metrics.json"),
                         "frames": {p.name: sha256_file(p) for p in frames},
                         "notebook": sha256_file(Path(opened.request.notebooks_dir) / f"{section}.ipynb"),
-                        "parameters": parameters, "environment": opened.environment, "pdf": opened.request.pdf,
-                        "layout": opened.params.layout.as_dict()})
+                        "parameters": parameters, "environment": opened.environment,
+                        "pdf": opened.request.pdf if pdf is None else pdf, "layout": opened.params.layout.as_dict()})
 
 
 def kept_page(opened, period: str, section: str, key: str) -> dict | None:
