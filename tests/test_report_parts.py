@@ -136,7 +136,7 @@ def test_hostile_strings_are_text_in_every_field_cell_caption_and_cover_of_html_
     assert f"<td>委托单位</td><td>{escape(HOSTILE)}</td>" in html  # a cover field
     assert f"项目：{shown}。委托：{shown}。投资前列：{shown}" in html  # fields, the list field
     assert f"{shown}；" in html  # a name from the data, iterated
-    # a table cell (jx-long: marked for print as a column of longer texts, output.govprint.print_marks)
+    # a table cell (jx-long: marked for print as a column of longer texts, output.govprint.table_layout)
     assert f'<td class="jx-text jx-wrap jx-long">{shown}</td>' in html
     assert f"<caption>表2 {shown}</caption>" in html  # a caption
     # Word: the text is there literally, and no element came from it

@@ -119,11 +119,14 @@ h4 { font-size: 1rem; margin: .8rem 0 .3rem; }
 
 
 def _block_html(block) -> str:
+    from jixiao.output import govprint
     from jixiao.output.report import ChartBlock, FailedBlock, TableBlock
 
     if isinstance(block, TableBlock):
-        html = block.part.html(caption=f"表{block.number} {block.caption}")
-        return html if len(block.part.columns) <= 7 else html.replace("jx-table", "jx-table jx-many", 1)
+        widths, long_columns = govprint.table_layout(block.part)
+        html = block.part.html(caption=f"表{block.number} {block.caption}", widths=widths, long_columns=long_columns)
+        many = len(block.part.columns) > govprint.MANY_COLUMNS
+        return html.replace("jx-table", "jx-table jx-many", 1) if many else html
     if isinstance(block, ChartBlock):
         # SVG (its text as outlines), without the chart's own title: the caption below names it, once
         svg = base64.b64encode(block.part.svg(titled=False)).decode()
@@ -153,7 +156,9 @@ def document_body(doc) -> str:
         counter["h"] += 1
         anchor = f"chapter-{counter['h']}" if level == 1 else f"section-{counter['h']}"
         toc.append((level, anchor, unescape(re.sub(r"<[^>]+>", "", text))))
-        cls = ' class="jx-chapter"' if level == 1 else ""
+        # 附件 (附录) starts a page in print (govprint's jx-annex)
+        annex = " jx-annex" if re.match(r"(?:附件|附录)", text) else ""
+        cls = f' class="jx-chapter{annex}"' if level == 1 else ""
         return f'<h{level}{cls} id="{anchor}">{text}</h{level}>'
 
     html = re.sub(r"<h([1-6])>(.*?)</h\1>", heading, html, flags=re.S)

@@ -16,7 +16,7 @@ import re
 import shutil
 
 from jixiao.core.scratch import scratch_dir
-from jixiao.output.govprint import LONG_CELL, NUMBER_CELL
+from jixiao.output.govprint import LONG_CELL, MANY_COLUMNS, NUMBER_CELL
 from jixiao.output.report import TOKEN_RE, ChartBlock, ContentsBlock, FailedBlock, TableBlock
 
 TITLE_FONT = "方正小标宋简体"
@@ -215,7 +215,7 @@ def _table(document, block: TableBlock):
                 paragraph.paragraph_format.line_spacing = 1.0
                 paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
                 for run in paragraph.runs:
-                    run.font.size = Pt(SIZE_TABLE if len(headers) <= 7 else 9)
+                    run.font.size = Pt(SIZE_TABLE if len(headers) <= MANY_COLUMNS else 9)
     return table
 
 

@@ -91,7 +91,7 @@ class ReportBuild:
             from jixiao.output.example import BANNER_CSS, mark_cover, running_head
 
             body, runhead, extra_css = mark_cover(body), running_head(runhead), extra_css + BANNER_CSS
-        body = govprint.print_marks(govprint.footnotes_in_place(body))
+        body = govprint.footnotes_in_place(body)
         return render_report_lazily(title, body, runhead, extra_css + govprint.SCREEN_CSS, faces=govprint.faces(body),
                                     pdf_css=govprint.PDF_CSS)
 

@@ -47,7 +47,7 @@ body .jx-cover .jx-grade {{ color: #000; }}
   body nav.jx-contents li.jx-toc-chapter {{ font-weight: normal; margin-top: .2rem; }}
   body table.jx-table {{ font-size: 10.5pt; }}
   body table.jx-table.jx-many {{ font-size: 9pt; }}
-  /* a table keeps within the text width, its columns as wide as their content needs (print_marks): texts wrap
+  /* a table keeps within the text width, its columns as wide as their content needs (table_layout): texts wrap
      where they must, a number never */
   body table.jx-table.jx-fitted {{ table-layout: fixed; width: 100%; }}
   body table.jx-table th, body table.jx-table td {{ padding: .1rem .2rem; }}
@@ -181,47 +181,19 @@ def column_widths(rows: list[list[str]], text_width_mm: float = TEXT_WIDTH_MM, s
     return [m + room * e / sum(extra) for m, e in zip(least_mm, extra)]
 
 
-_TABLE = re.compile(r'<table\b[^>]*class="([^"]*jx-table[^"]*)"[^>]*>.*?</table>', re.S)
-_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
-_CELL = re.compile(r'<(td|th) class="([^"]*)">(.*?)</\1>', re.S)
-_ANNEX = re.compile(r'<h1 class="jx-chapter"( id="[^"]*">(?:附件|附录))')
+MANY_COLUMNS = 7  # a table of more columns is set in 9 pt (jx-many), in the PDF and in Word
 
 
-def _cell_text(html: str) -> str:
-    return unescape(re.sub(r"<[^>]+>", "", html)).strip()
+def table_layout(part) -> tuple[list[float], frozenset[int]]:
+    """A report table's print layout from its own cells (``present.parts.TablePart``): each column's width
+    (``column_widths``, as the Word file's) and the text columns that hold a longer text (``LONG_CELL``), which
+    read from the left while a column of short texts (names, levels) is centred. Measured as printed, with the
+    page's full-width punctuation."""
+    from jixiao.output.export import zh_text
 
-
-def _mark_table(table: str, classes: str) -> str:
-    rows = [_CELL.findall(row) for row in _ROW.findall(table)]
-    texts = [[_cell_text(inner) for _, _, inner in row] for row in rows]
-    long = {i for row in rows[1:] for i, (tag, cls, inner) in enumerate(row)
-            if "jx-text" in cls.split() and len(_cell_text(inner)) > LONG_CELL}
-    widths = column_widths(texts, size_pt=9 if "jx-many" in classes.split() else 10.5, padding_mm=3.5,
-                           latin=1.1)
-
-    def row(m: re.Match) -> str:
-        cells = iter(range(10 ** 6))
-
-        def cell(c: re.Match) -> str:
-            i, kind = next(cells), c.group(2).split()
-            if c.group(1) == "td" and "jx-text" in kind and i in long:
-                kind.append("jx-long")
-            return f'<{c.group(1)} class="{" ".join(kind)}">{c.group(3)}</{c.group(1)}>'
-
-        return "<tr>" + _CELL.sub(cell, m.group(1)) + "</tr>"
-
-    table = _ROW.sub(row, table)
-    total = sum(widths) or 1
-    cols = "".join(f'<col style="width: {100 * w / total:.2f}%">' for w in widths)
-    table = table.replace("jx-table", "jx-table jx-fitted", 1)
-    at = table.index("</caption>") + len("</caption>") if "</caption>" in table else table.index(">") + 1
-    return table[:at] + f"<colgroup>{cols}</colgroup>" + table[at:]
-
-
-def print_marks(html: str) -> str:
-    """The report's body marked for print: each table gets its column widths from its content
-    (``column_widths``, as the Word file's) and its text columns an alignment: one that holds a longer text
-    (``jx-long``) reads from the left, one of short texts (names, levels) is centred; 附件 (附录) starts a page
-    (``jx-annex``)."""
-    html = _ANNEX.sub(r'<h1 class="jx-chapter jx-annex"\1', html)
-    return _TABLE.sub(lambda m: _mark_table(m.group(0), m.group(1)), html)
+    texts = [[zh_text(t) for t in row] for row in part.texts()]
+    long = frozenset(i for row in texts for i, text in enumerate(row)
+                     if not part.columns[i].right and len(text.strip()) > LONG_CELL)
+    widths = column_widths([[zh_text(h) for h in part.headers], *texts],
+                           size_pt=9 if len(part.columns) > MANY_COLUMNS else 10.5, padding_mm=3.5, latin=1.1)
+    return widths, long

@@ -77,8 +77,11 @@ class TablePart:
         """Every cell as printed."""
         return [[fmt.cell(c.kind, v) for c, v in zip(self.columns, row)] for row in self.rows]
 
-    def html(self, caption: str | None = None) -> str:
-        """The table as the page shows it; ``caption``: printed instead of its own (the report's 表N …)."""
+    def html(self, caption: str | None = None, widths: list[float] | None = None,
+             long_columns: frozenset[int] = frozenset()) -> str:
+        """The table as the page shows it; ``caption``: printed instead of its own (the report's 表N …); for
+        print, ``widths``: each column's share of the text width (a ``colgroup``, the table ``jx-fitted``) and
+        ``long_columns``: the text columns that hold a longer text (``jx-long``, read from the left)."""
         cells = self.texts()
         classes = []
         for i, column in enumerate(self.columns):
@@ -86,14 +89,21 @@ class TablePart:
             classes.append(("jx-num" if column.right else "jx-text") + (" jx-wrap" if wraps else ""))
         head = "".join(f'<th class="{cls.replace(" jx-wrap", "")}{" jx-wrap" if len(c.header) > HEADER_NOWRAP else ""}">'
                        f"{escape(c.header)}</th>" for c, cls in zip(self.columns, classes))
-        body = "".join("<tr>" + "".join(f'<td class="{cls}">{escape(v)}</td>' for cls, v in zip(classes, row))
+        cell_classes = [cls + (" jx-long" if i in long_columns and not column.right else "")
+                        for i, (cls, column) in enumerate(zip(classes, self.columns))]
+        body = "".join("<tr>" + "".join(f'<td class="{cls}">{escape(v)}</td>' for cls, v in zip(cell_classes, row))
                        + "</tr>\n" for row in cells)
         shown = self.caption if caption is None else caption
         cap = f"<caption>{escape(shown)}</caption>" if shown else ""
         extra = " jx-short" if len(cells) <= SHORT_TABLE_ROWS and not self.may_split else ""
         if any(max((len(r[i]) for r in cells), default=0) > PROSE_AFTER for i, cls in enumerate(classes) if "jx-wrap" in cls):
             extra += " jx-wide"  # prose gets the page's width to wrap in
-        return (f'<table border="0" class="dataframe jx-table{extra}">{cap}<thead><tr>{head}</tr></thead>'
+        cols = ""
+        if widths:
+            total = sum(widths) or 1
+            cols = "<colgroup>" + "".join(f'<col style="width: {100 * w / total:.2f}%">' for w in widths) + "</colgroup>"
+        fitted = " jx-fitted" if widths else ""
+        return (f'<table border="0" class="dataframe jx-table{fitted}{extra}">{cap}{cols}<thead><tr>{head}</tr></thead>'
                 f"<tbody>\n{body}</tbody></table>")
 
     def _repr_html_(self) -> str:

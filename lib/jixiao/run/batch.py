@@ -248,8 +248,9 @@ def make_plan(params: RunParams, notebooks_dir: Path, sections: list[SectionInfo
             record = None if force else state.reusable(period.label, s.key, key)
             if record is None and not force and not pdf:
                 # a run without PDF takes a page made with its PDF as it stands: the same page, and its PDF current
-                record = state.reusable(period.label, s.key, key_of(True))
-                key = key_of(True) if record is not None else key
+                with_pdf = key_of(True)
+                record = state.reusable(period.label, s.key, with_pdf)
+                key = with_pdf if record is not None else key
             keys[(period.label, s.key)] = key
             if record is not None:
                 reused[(period.label, s.key)] = record
