@@ -1,4 +1,4 @@
-"""The ``jixiao`` command: new, validate, template, run.
+"""The ``jixiao`` command: new, validate, template, run, watch, fields.
 
 Messages are in Chinese unless ``--lang en`` or ``JIXIAO_LANG=en`` (``jixiao.core.i18n``).
 Exit codes: 0 success, 2 bad input or parameters (with every problem listed),
@@ -377,6 +377,30 @@ def cmd_run(args) -> int:
                      progress=not args.quiet, force=args.force, pdf=not args.no_pdf, scheduler=scheduler)
 
 
+def cmd_watch(args) -> int:
+    from jixiao.core.config import NOTEBOOKS_DIR, PARAMS_FILE
+    from jixiao.contract.params import load_params
+    from jixiao.run.scheduler import parse_scheduler
+    from jixiao.run.watch import watch
+
+    if args.debug:
+        os.environ["JIXIAO_DEBUG"] = "1"
+    try:
+        scheduler = parse_scheduler(args.scheduler)
+    except ParameterError as exc:
+        return _error(exc)
+    params_file = Path(args.params) if args.params else PARAMS_FILE
+    if not params_file.is_file():
+        return _error(ParameterError(t(f"找不到参数文件 {params_file}", f"params file {params_file} not found")))
+
+    def load():
+        return load_params(params_file, raw=args.raw, out=args.out, periods=args.period, jobs=args.jobs)
+
+    return watch(params_file, load, notebooks_dir=Path(args.notebooks) if args.notebooks else NOTEBOOKS_DIR,
+                 jobs=args.jobs, pdf=not args.no_pdf, force=args.force, progress=not args.quiet, scheduler=scheduler,
+                 say=lambda line: print(line, flush=True))
+
+
 def _lang_from(argv: list[str]) -> str | None:
     """--lang as given anywhere on the command line (the parser's own help is built in that language)."""
     for i, arg in enumerate(argv):
@@ -439,6 +463,31 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", parents=[common], help=t(
         "对每个期间运行每个章节的 notebook;导出 HTML、PDF（--no-pdf 时不导出）和索引",
         "run every section notebook for every period; export HTML, PDF (unless --no-pdf) and index"))
+    _run_options(r)
+    r.add_argument("--portfolio", help=t("组合文件:多个评价的参数文件列表与输出文件夹,一次运行",
+                                         "a portfolio file: many evaluations' params files and one output folder"))
+    r.set_defaults(func=cmd_run)
+
+    w = sub.add_parser("watch", parents=[common], help=t(
+        "先运行一次，之后每当保存了运行所读的文件（参数、工作簿、模板、notebook）就重建受影响的输出；"
+        "工作进程和内核一直保持就绪，改动后几秒内更新（Ctrl-C 结束）",
+        "run, then rebuild what is affected whenever a file the run reads (params, workbooks, templates, notebooks) "
+        "is saved; the workers and kernels stay warm, so an edit is out in seconds (Ctrl-C to end)"))
+    _run_options(w)
+    w.set_defaults(func=cmd_watch)
+
+    f = sub.add_parser("fields", parents=[common], help=t(
+        "列出报告模板可用的字段、表格和图表名称及其值(读取已运行的期间)",
+        "list the field, table and chart names a report template may use, with their values (of a period already run)"))
+    f.add_argument("--params", help=t("参数文件(默认:项目的 params.yaml)", "parameters file (default: params.yaml of the project)"))
+    f.add_argument("--period", help=t("期间(默认:整个评价期)", "the period (default: the whole span)"))
+    f.add_argument("--out", help=t("输出文件夹,代替参数文件的 out_dir", "output folder, instead of params' out_dir"))
+    f.set_defaults(func=cmd_fields)
+    return parser
+
+
+def _run_options(r: argparse.ArgumentParser) -> None:
+    """The options ``run`` and ``watch`` share."""
     r.add_argument("--params", help=t("参数文件(默认:项目的 params.yaml)", "parameters file (default: params.yaml of the project)"))
     r.add_argument("--raw", help=t("原始数据文件夹;须与参数文件的 raw_dir 相同", "raw folder; must be the params file's raw_dir"))
     r.add_argument("--out", help=t("输出文件夹,代替参数文件的 out_dir", "output folder, instead of params' out_dir"))
@@ -450,8 +499,6 @@ def build_parser() -> argparse.ArgumentParser:
                                          "folder of section notebooks (default: the project's notebooks/)"))
     r.add_argument("--quiet", action="store_true", help=t("不显示进度条", "no progress bar"))
     r.add_argument("--debug", action="store_true", help=t("失败时也显示 traceback", "show tracebacks with failures"))
-    r.add_argument("--portfolio", help=t("组合文件:多个评价的参数文件列表与输出文件夹,一次运行",
-                                         "a portfolio file: many evaluations' params files and one output folder"))
     r.add_argument("--scheduler", help=t("在哪里运行 notebook:local(本机进程池,默认)、dask(本机 Dask 集群)"
                                          "或 tcp://主机:端口(已有的 Dask 调度器)",
                                          "where notebooks run: local (this machine's pool, the default), dask "
@@ -463,16 +510,6 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help=t(
         "重新运行每个章节,即使其输入、notebook 和参数都未改变",
         "run every section again, even those whose inputs, notebook and parameters are unchanged"))
-    r.set_defaults(func=cmd_run)
-
-    f = sub.add_parser("fields", parents=[common], help=t(
-        "列出报告模板可用的字段、表格和图表名称及其值(读取已运行的期间)",
-        "list the field, table and chart names a report template may use, with their values (of a period already run)"))
-    f.add_argument("--params", help=t("参数文件(默认:项目的 params.yaml)", "parameters file (default: params.yaml of the project)"))
-    f.add_argument("--period", help=t("期间(默认:整个评价期)", "the period (default: the whole span)"))
-    f.add_argument("--out", help=t("输出文件夹,代替参数文件的 out_dir", "output folder, instead of params' out_dir"))
-    f.set_defaults(func=cmd_fields)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,10 +45,10 @@ from jixiao.contract.params import RunParams
 from jixiao.intake.glyphs import unprintable_settings
 from jixiao.output.index import CellCounts, CellResult, Status, write_index
 from jixiao.output.template_source import TemplateSourceError, read_reference_docx, read_template
-from jixiao.run.execute import TaskKind, TaskOutput
+from jixiao.run.execute import TaskKind, TaskOutput, merge_report, split_report
 from jixiao.run.outputs import Ledger, Locked, Placed, ReportFiles, check_replaceable
 from jixiao.run.runkeys import RunState, read_record, environment_digest, files_read, fingerprint, section_key
-from jixiao.run.scheduler import LOCAL, SchedulerChoice
+from jixiao.run.scheduler import LOCAL, KeptScheduler, SchedulerChoice
 
 LOCK_NAME = ".jixiao-run.lock"
 
@@ -595,14 +595,21 @@ def prepare(opened: Opened, shared_filesystem: bool) -> Prepared:
 
 def _cut_off(opened: Opened, period: str, section: str, parameters: dict) -> bool:
     """The page stands when what it is made from did not change (``run.cutoff``): its record takes the new key."""
-    from jixiao.run.cutoff import kept_page, page_key
+    from jixiao.run.cutoff import kept_by_parts, kept_page, page_key
 
     key = page_key(opened, period, section, parameters)
     opened.plan.page_keys[(period, section)] = key
-    record = None if opened.request.force else kept_page(opened, period, section, key)  # --force: every page anew
-    if record is None and not opened.request.force and not opened.request.pdf:
+    if opened.request.force:  # every page anew
+        return False
+    record = kept_page(opened, period, section, key)
+    if record is None and not opened.request.pdf:
         # a run without PDF keeps a page made with its PDF from the same parts: the PDF is current too
         record = kept_page(opened, period, section, page_key(opened, period, section, parameters, pdf=True))
+    if record is None:  # the period's results moved: does the page show what moved?
+        record = kept_by_parts(opened, period, section, parameters)
+        if record is not None:  # its files key follows the results, for the next run's cheap check
+            record = {**record, "page_key": page_key(opened, period, section, parameters,
+                                                     pdf="pdf" in record.get("files", {}))}
     if record is None:
         return False
     record = {**record, "key": opened.plan.keys[(period, section)]}
@@ -721,6 +728,15 @@ class Store:
             if key is not None and record:
                 opened.state.save_report(period, {**record, "key": key, "formats": opened.plan.format_keys[period]})
 
+    def parts_key(self, output) -> str | None:
+        """The page's ``cutoff.parts_key``, from the digest of the parts its worker showed (None: a failed page)."""
+        from jixiao.run.cutoff import parts_key
+
+        if output.status is not Status.OK or not output.parts:
+            return None
+        return parts_key(self.opened, output.section, notebook_parameters(self.opened.params, output.period),
+                         output.parts)
+
     def write(self, output) -> CellResult:
         """Write a task's files atomically, remove what a failure must not leave linked, then the run record."""
         folder = self.opened.report_dir / output.period
@@ -738,7 +754,8 @@ class Store:
         self.opened.state.save(output.period, output.section, {
             "key": self.opened.plan.keys[(output.period, output.section)], "status": output.status,
             "seconds": output.seconds, "error": output.error, "files": files, "digests": digests,
-            "phases": output.phases, "page_key": self.opened.plan.page_keys.get((output.period, output.section))})
+            "phases": output.phases, "page_key": self.opened.plan.page_keys.get((output.period, output.section)),
+            "parts_key": self.parts_key(output)})
         self.results.append(result)
         return result
 
@@ -762,7 +779,7 @@ class Store:
                          report_settings_digest(opened.params, output.period), opened.params.span.label)
         # written last: it vouches for the files above (a None key is never reused, but says where they are)
         opened.state.save_report(output.period, {"key": key, "files": placed.files, "digests": placed.digests,
-                                                 "placeholders": placeholders,
+                                                 "placeholders": placeholders, "seconds": output.seconds,
                                                  "formats": self.format_keys(output.period)})
 
     def format_keys(self, period: str) -> dict[str, str]:
@@ -951,11 +968,15 @@ def _progress(enabled: bool):
 
 
 def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = LOCAL,
-                 progress: bool = True) -> list[Executed]:
+                 progress: bool = True, kept: KeptScheduler | None = None) -> list[Executed]:
     """Run every stale cell of ``runs`` on one scheduler, storing outputs as they arrive. The scheduler starts
     only when a cell has to run (bad inputs never start a kernel) and works while later evaluations are
-    still being validated. One Executed per run, in order; raises Interrupted (said) on Ctrl-C or SIGTERM."""
+    still being validated; ``kept``: a watch's scheduler, used and left running. One Executed per run, in order;
+    raises Interrupted (said) on Ctrl-C or SIGTERM."""
     from jixiao.run.scheduler import make_scheduler
+
+    def start(workers: int, kernels: bool = True):
+        return kept.get() if kept is not None else make_scheduler(scheduler, workers, kernels)
 
     executed: list[Executed] = []
     finished = 0  # outputs received
@@ -963,6 +984,7 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
     pending: dict = {}  # future -> (index in executed, task)
     waiting: dict = {}  # (index, period) -> cells not stored yet (the period's report waits for them)
     held: dict = {}  # (index, period) -> (report task, its output) made before the period's pages were stored
+    halves: dict = {}  # (index, period) -> [[report task, its output or None], …]: a report, maybe split in two
     failed_pages: dict = {}  # (index, period) -> sections whose page failed in this run
     engine = None
     bar = None
@@ -978,10 +1000,10 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                     continue
             if run.plan.stale and engine is None:
                 stale_total = sum(len(r.plan.stale) for r in runs)
-                engine = make_scheduler(scheduler, max(1, min(jobs, stale_total)))
+                engine = start(max(1, min(jobs, stale_total)))
             if engine is None and run.reports_due:
-                engine = make_scheduler(scheduler, max(1, min(jobs, sum(len(r.reports_due) for r in runs))),
-                                        kernels=any(r.plan.stale for r in runs))
+                engine = start(max(1, min(jobs, sum(len(r.reports_due) for r in runs))),
+                               kernels=any(r.plan.stale for r in runs))
             if not run.nothing_to_do:
                 try:
                     prepared = prepare(run, shared_filesystem=engine.shared_filesystem if engine else True)
@@ -996,10 +1018,18 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
             for period in run.reports_due:
                 waiting[(index, period)] = {(t.period, t.section) for t in prepared.tasks if t.period == period}
             # a report is made from the period's results, written by now, not from its pages, and stored once they
-            # are. After an edit (fewer stale pages than workers) it is built beside them, the longest task first;
-            # in a full run it queues behind them, or the reports' PDFs would hold the workers while pages wait.
+            # are. After an edit (a few stale pages) it is built beside them, all of them longest first, so the
+            # whole span's report, the longest task, does not start last; in a full run it queues behind them, or
+            # the reports' PDFs would hold the workers while pages wait.
             reports = [report_task(run, period) for period in run.reports_due]
-            ordered = reports + prepared.tasks if len(prepared.tasks) < jobs else prepared.tasks + reports
+            if len(prepared.tasks) < EDIT_PAGES * jobs:
+                if jobs > 1:  # its Word file on another worker than its PDF: the report is often the last task
+                    reports = [half for report in reports for half in split_report(report)]
+                ordered = longest_first(run, reports + prepared.tasks)
+            else:
+                ordered = prepared.tasks + reports
+            for report in reports:
+                halves.setdefault((index, report.period), []).append([report, None])
             for task in ordered:
                 pending[engine.submit(task)] = (index, task)
             if bar is not None:  # notebooks only: a period's report is no notebook, and 不适用 cells run none
@@ -1025,7 +1055,11 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                 finished += 1
                 key = (index, task.period)
                 if task.kind is TaskKind.REPORT:
-                    held[key] = (task, output)
+                    made = halves[key]
+                    next(half for half in made if half[0] is task)[1] = output
+                    if any(out is None for _, out in made):
+                        continue  # its other half is still out
+                    held[key] = (task, merge_report([out for _, out in made]))
                 else:
                     store.store(output)
                     if output.status is Status.FAILED:
@@ -1038,6 +1072,7 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
                     report, made = held.pop(key)
                     if failed_pages.get(key, set()) - set(report.failed):  # a page failed: its chapter says so
                         report = report_task(run, task.period)
+                        halves[key] = [[report, None]]
                         new = engine.submit(report)
                         pending[new] = (index, report)
                         futures.add(new)
@@ -1075,9 +1110,31 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
             signal.signal(signal.SIGINT, previous_int)
         if bar is not None:
             bar.close()
-    if engine is not None:
+    if engine is not None and kept is None:
         engine.shutdown()
     return executed
+
+
+EDIT_PAGES = 3  # fewer stale pages than this many per worker: an edit, whose reports are built beside its pages
+
+
+def longest_first(run: Opened, tasks: list) -> list:
+    """Pages and reports by the seconds each took last time (a page never made: its section's cost; a report
+    never timed: its period's pages together), the longest first."""
+    from jixiao.sections import SECTIONS
+
+    cost = {s.key: s.cost for s in SECTIONS}
+
+    def page_seconds(period: str, section: str) -> float:
+        return (run.state.record(period, section) or {}).get("seconds") or cost.get(section, 1)
+
+    def seconds(task) -> float:
+        if task.kind is TaskKind.REPORT:
+            record = read_record(run.state.dir / "reports" / f"{task.period}.json") or {}
+            return record.get("seconds") or sum(page_seconds(task.period, s.key) for s in run.sections)
+        return page_seconds(task.period, task.section)
+
+    return sorted(tasks, key=lambda task: -seconds(task))
 
 
 @dataclass(frozen=True)
@@ -1114,10 +1171,10 @@ def exit_code(codes) -> int:
 
 
 def run_evaluations(requests: list[Request], *, jobs: int, scheduler: SchedulerChoice = LOCAL, progress: bool = True,
-                    then=None) -> Outcome:
+                    then=None, kept: KeptScheduler | None = None) -> Outcome:
     """Open, execute on one scheduler, finish and close every evaluation asked for; ``then(evaluations)`` runs
     while their folders are still locked (a portfolio's index). The one path of ``jixiao run``, for one
-    evaluation and for a portfolio alike."""
+    evaluation and for a portfolio alike, and of each run of ``jixiao watch`` (``kept``: its scheduler)."""
     opened: list[Opened | None] = []
     try:
         for request in requests:
@@ -1126,7 +1183,7 @@ def run_evaluations(requests: list[Request], *, jobs: int, scheduler: SchedulerC
             except Refused:
                 opened.append(None)
         executed = iter(execute_runs([run for run in opened if run is not None], jobs=jobs, scheduler=scheduler,
-                                     progress=progress))
+                                     progress=progress, kept=kept))
         evaluations = [Evaluated(request, run, None if run is None else finish(next(executed)))
                        for request, run in zip(requests, opened)]
         if then is not None:

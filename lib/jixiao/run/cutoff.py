@@ -2,8 +2,9 @@
 
 A section page is made from its period's metrics.json and its own frames (the parts its blocks return), its
 notebook, its parameters and the environment: ``page_key``. When a page's inputs changed (its run key) but its
-page key did not, the page on disk stands (``kept_page``): one survey answer edited re-renders only the pages
-whose figures moved. A report's outputs each depend on part of what the report is made from (``output.formats``:
+page key did not, the page on disk stands (``kept_page``). When its period's results moved, the parts the page
+shows are computed and compared (``parts_key``, ``kept_by_parts``): one survey answer edited re-renders only the
+pages that show what moved, not every page of the period that reads the survey. A report's outputs each depend on part of what the report is made from (``output.formats``:
 the parts, the template and cover, the reference document, the provenance): ``format_keys`` keys each output on
 its own, and ``kept_formats`` says which of them stand, so a template edit rebuilds the report and not its
 workpapers, and a changed input file whose figures did not move rebuilds the workpapers only.
@@ -18,29 +19,68 @@ from jixiao.output.index import Status
 from jixiao.run.runkeys import all_unchanged, read_record
 
 
+def _made_by(opened, section: str, parameters: dict, pdf: bool | None) -> dict:
+    """What makes a page of its parts: its notebook, parameters, the environment and layout, and whether with PDF."""
+    return {"notebook": sha256_file(Path(opened.request.notebooks_dir) / f"{section}.ipynb"),
+            "parameters": parameters, "environment": opened.environment,
+            "pdf": opened.request.pdf if pdf is None else pdf, "layout": opened.params.layout.as_dict()}
+
+
 def page_key(opened, period: str, section: str, parameters: dict, pdf: bool | None = None) -> str:
-    """What a section page of ``period`` is made from: the period's metrics.json, the section's own frames,
-    its notebook, parameters, environment and layout; ``pdf``: with or without its PDF (default: as requested)."""
+    """What a section page of ``period`` is made from, by its files: the period's metrics.json, the section's own
+    frames, and ``_made_by`` (``pdf``: with or without its PDF, default as requested). Cheap: no part computed."""
     from jixiao.contract.results import FRAMES_DIR
 
     period_dir = Path(opened.report_dir) / period
     frames = sorted((period_dir / FRAMES_DIR).glob(f"{section}.*.parquet"))
     return sha256_json({"metrics": sha256_file(period_dir / "metrics.json"),
                         "frames": {p.name: sha256_file(p) for p in frames},
-                        "notebook": sha256_file(Path(opened.request.notebooks_dir) / f"{section}.ipynb"),
-                        "parameters": parameters, "environment": opened.environment,
-                        "pdf": opened.request.pdf if pdf is None else pdf, "layout": opened.params.layout.as_dict()})
+                        **_made_by(opened, section, parameters, pdf)})
 
 
-def kept_page(opened, period: str, section: str, key: str) -> dict | None:
-    """The last record of the page when it was made from the same parts (``page_key``), finished well, and its
-    files are as written; else None."""
+def parts_key(opened, section: str, parameters: dict, parts: str, pdf: bool | None = None) -> str:
+    """What a section page shows: the digest of its parts (``sections.parts_digest``) and ``_made_by``. A page
+    whose period's metrics.json moved where the page shows nothing of it (another section's figure) has the same
+    parts key."""
+    return sha256_json({"parts": parts, **_made_by(opened, section, parameters, pdf)})
+
+
+def section_parts_digest(opened, period: str, section: str) -> str | None:
+    """The digest of the parts the section's page shows of ``period``'s results as they stand; None when its blocks
+    raise (the page would show that failure)."""
+    from jixiao.sections import parts_digest, section_parts
+
+    try:
+        return parts_digest(section_parts(Path(opened.report_dir) / period, section,
+                                          evaluation=opened.params.evaluation, project=opened.params.project))
+    except Exception:  # noqa: BLE001 - the notebook reports it, and the page is made again
+        return None
+
+
+def kept_page(opened, period: str, section: str, key: str, field: str = "page_key") -> dict | None:
+    """The last record of the page when it was made from the same parts (its ``field``: ``page_key`` or
+    ``parts_key``), finished well, and its files are as written; else None."""
     record = opened.state.record(period, section)
-    if not record or record.get("page_key") != key or record.get("status") != Status.OK:
+    if not record or record.get(field) != key or record.get("status") != Status.OK:
         return None
     if set(record.get("files", {}).values()) != set(record.get("digests") or {}):
         return None
     return record if all_unchanged(opened.report_dir, record.get("digests")) else None
+
+
+def kept_by_parts(opened, period: str, section: str, parameters: dict) -> dict | None:
+    """The last record of the page when what it shows did not change, though its period's results did; in a run
+    without PDF, also a page made with its PDF. Only computed where the last record can be kept at all."""
+    record = opened.state.record(period, section) or {}
+    if not record.get("parts_key") or record.get("status") != Status.OK:
+        return None
+    digest = section_parts_digest(opened, period, section)
+    if digest is None:
+        return None
+    variants = (None,) if opened.request.pdf else (None, True)
+    return next((kept for pdf in variants
+                 if (kept := kept_page(opened, period, section, parts_key(opened, section, parameters, digest, pdf),
+                                       "parts_key")) is not None), None)
 
 
 def format_keys(opened, period: str, report_settings_digest, not_applicable=frozenset()) -> dict[str, str]:

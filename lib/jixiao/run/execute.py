@@ -55,6 +55,7 @@ class TaskOutput:
     error: str = ""
     files: dict = field(default_factory=dict)  # "ipynb" | "html" | "pdf" | "xlsx" -> bytes
     phases: dict = field(default_factory=dict)  # "execute" | "html" | "pdf" -> seconds
+    parts: str = ""  # a page's: the digest of the parts it shows (``sections.parts_digest``), for early cut-off
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,41 @@ class ReportTask:
     def section(self) -> str:
         """What names this task in outputs, progress and scheduler keys, beside the sections' names."""
         return TaskKind.REPORT.value
+
+
+SPLIT_OFF = "docx"  # the output built on a worker of its own when a report is split: Word, ~1 s beside a PDF's ~2 s
+
+
+def split_report(task: ReportTask) -> list[ReportTask]:
+    """The report as two tasks for two workers, its Word file apart from the rest, when both its PDF and its Word
+    file are due (after an edit, the report is often the last task running); else the task alone. Each half
+    computes the parts itself: ~0.3 s twice against ~1 s saved."""
+    from dataclasses import replace
+
+    from jixiao.output.formats import formats_for
+
+    due = [f.name for f in formats_for(task.period, task.span, task.pdf) if f.name not in task.skip]
+    if SPLIT_OFF not in due or "pdf" not in due:
+        return [task]
+    return [replace(task, skip=(*task.skip, SPLIT_OFF)),
+            replace(task, skip=tuple(name for name in due if name != SPLIT_OFF) + task.skip)]
+
+
+def merge_report(outputs: list[TaskOutput]) -> TaskOutput:
+    """One report's output from its halves (``split_report``, the first half first), as one task would have made
+    it: when the first half failed (a template error, ``final`` refused) nothing is written; when only the Word
+    file failed, the rest is written and the report is marked failed, with the Word file's error."""
+    first, *rest = outputs
+    if first.status is Status.FAILED or not rest:
+        return first
+    merged = TaskOutput(first.evaluation, first.period, first.section, first.status,
+                        max(o.seconds for o in outputs), first.error, dict(first.files), dict(first.phases))
+    for other in rest:
+        merged.files.update(other.files)
+        merged.phases.update({k: v for k, v in other.phases.items() if k not in ("placeholders", "report")})
+        if other.status is Status.FAILED:
+            merged.status, merged.error = Status.FAILED, other.error
+    return merged
 
 
 def now_text() -> str:
@@ -168,14 +204,16 @@ def _export(task: NotebookTask, nb, out: TaskOutput, started: float, scratch: Pa
     out.phases["html"] = round(time.monotonic() - began, 3)
     if out.status is Status.OK:
         from jixiao.output.excel import part_tables, tables_xlsx_bytes
-        from jixiao.sections import section_parts
+        from jixiao.sections import parts_digest, section_parts
 
         began = time.monotonic()
         source = (f"评价 {task.evaluation} 的原始工作簿({'、'.join(sorted(task.inputs)) or '无'}),"
                   f"jixiao 按报告期间 {task.period} 计算")
         results = scratch / "results" if task.results else Path(task.parameters.get("results_dir") or task.results_dir)
-        tables = part_tables(section_parts(results, task.section, evaluation=task.evaluation,
-                                           project=task.parameters.get("project", "")), source)
+        parts = section_parts(results, task.section, evaluation=task.evaluation,
+                              project=task.parameters.get("project", ""))
+        out.parts = parts_digest(parts)
+        tables = part_tables(parts, source)
         if tables:
             out.files["xlsx"] = tables_xlsx_bytes(tables)
         out.phases["xlsx"] = round(time.monotonic() - began, 3)

@@ -157,11 +157,23 @@ class PeriodParts:
         import hashlib
         import json
 
-        from jixiao.present.parts import _digest
-
-        found = [[key, [[getattr(p, "key", ""), p.digest() if hasattr(p, "digest") else _digest(repr(p))]
-                        for _, parts in blocks for p in parts]] for key, blocks in self.sections.items()]
+        found = [[key, part_digests([p for _, parts in blocks for p in parts])] for key, blocks in self.sections.items()]
         return hashlib.sha256(json.dumps([found, self.failed], ensure_ascii=False).encode()).hexdigest()
+
+
+def part_digests(parts: list) -> list:
+    """Each part's key and digest, in order: what a page or a report shows of them."""
+    from jixiao.present.parts import _digest
+
+    return [[getattr(p, "key", ""), p.digest() if hasattr(p, "digest") else _digest(repr(p))] for p in parts]
+
+
+def parts_digest(parts: list) -> str:
+    """One digest of what ``parts`` show (a section's page, ``section_parts``)."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(part_digests(parts), ensure_ascii=False).encode()).hexdigest()
 
 
 def declared_part_keys() -> dict[str, Section]:
