@@ -192,3 +192,31 @@ def test_watch_ends_on_ctrl_c_between_runs_with_the_last_runs_code(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_after_an_edit_pages_and_reports_go_longest_first_by_last_times(tmp_path):
+    from types import SimpleNamespace
+
+    from jixiao.run.batch import longest_first
+    from jixiao.run.execute import NotebookTask
+    from jixiao.run.runkeys import RunState
+    from jixiao.sections import SECTIONS
+
+    state = RunState(tmp_path)
+    state.save("2020", "satisfaction", {"seconds": 1.5})
+    state.save("2020", "overview", {"seconds": 0.9})
+    state.save_report("2020-2021", {"seconds": 2.4})
+    run = SimpleNamespace(state=state, sections=SECTIONS)
+
+    def page(period, section):
+        return NotebookTask("e", period, section, "", "", {}, {}, {})
+
+    tasks = [page("2020", "overview"), report_task(period="2021", span="2020-2021"), page("2020", "satisfaction"),
+             report_task()]
+    ordered = longest_first(run, tasks)
+    # the span's report took longest last time; a report never timed counts as its period's pages together (no
+    # page of 2021 timed: each section's declared cost), a page as its own last time
+    never_timed = sum(s.cost for s in SECTIONS)
+    assert never_timed > 2.4
+    assert [(t.period, t.section) for t in ordered] == [("2021", "report"), ("2020-2021", "report"),
+                                                          ("2020", "satisfaction"), ("2020", "overview")]
