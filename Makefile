@@ -41,6 +41,10 @@ lab: setup
 report: setup
 	$(BIN)/jixiao run $(if $(PARAMS),--params $(PARAMS))
 
+## While drafting: run, then rebuild what a saved workbook, template or params edit affects (PARAMS=file, NO_PDF=1; Ctrl-C ends)
+watch: setup
+	$(BIN)/jixiao watch $(if $(PARAMS),--params $(PARAMS)) $(if $(NO_PDF),--no-pdf)
+
 ## Run the test suite: the layer rules (import-linter), then pytest
 test: setup
 	$(BIN)/lint-imports --no-cache
