@@ -624,8 +624,15 @@ def _cut_off_report(opened: Opened, period: str, not_applicable: set[str]) -> No
     new key), else only the changed ones are rebuilt."""
     from jixiao.run.cutoff import format_keys, kept_formats
 
-    keys = format_keys(opened, period, report_settings_digest(opened.params, period), not_applicable)
+    digest = report_settings_digest(opened.params, period)
+    keys = format_keys(opened, period, digest, not_applicable)
     kept = set() if opened.request.force else kept_formats(opened, period, keys)
+    if not opened.request.pdf and not opened.request.force:
+        # a run without PDF makes none, but a full run's PDF made from the same parts is current: it stays in the set
+        made = {name: key for name, key in format_keys(opened, period, digest, not_applicable, pdf=True).items()
+                if name not in keys}
+        pdfs = kept_formats(opened, period, made)
+        keys, kept = {**keys, **{name: made[name] for name in pdfs}}, kept | pdfs
     opened.plan.format_keys[period], opened.plan.kept_formats[period] = keys, kept
     if kept == set(keys):  # Store.begin records it once the 不适用 cells are stored
         opened.plan.reports_due.remove(period)

@@ -83,9 +83,11 @@ def kept_by_parts(opened, period: str, section: str, parameters: dict) -> dict |
                                        "parts_key")) is not None), None)
 
 
-def format_keys(opened, period: str, report_settings_digest, not_applicable=frozenset()) -> dict[str, str]:
+def format_keys(opened, period: str, report_settings_digest, not_applicable=frozenset(),
+                pdf: bool | None = None) -> dict[str, str]:
     """Each output of ``period``'s report -> the key of what it depends on (``output.formats``);
-    ``not_applicable``: sections found 不适用 in this run, before their records are stored."""
+    ``not_applicable``: sections found 不适用 in this run, before their records are stored; ``pdf``: the outputs
+    of a run with (or without) PDF, default as requested."""
     from jixiao.output.formats import (COVER, PARTS, PROCESSING, PROVENANCE, PUBLISHED, REFERENCE_DOCX, SPAN, TEMPLATE,
                                        formats_for)
     from jixiao.output.methods import PROCESSING_FILE
@@ -110,9 +112,9 @@ def format_keys(opened, period: str, report_settings_digest, not_applicable=froz
                PROVENANCE: sha256_json({"inputs": opened.inputs, "facts": opened.run_facts}),
                SPAN: _span_digest(opened, period),
                PROCESSING: _processing_digest(Path(opened.report_dir) / PROCESSING_FILE)}
-    return {f.name: sha256_json({"format": [f.name, f.file], "pdf": opened.request.pdf,
-                                 "depends": {d: depends[d] for d in f.depends}})
-            for f in formats_for(period, params.span.label, opened.request.pdf)}
+    # no output depends on whether the run makes PDFs: a run without them keeps the HTML and Word a full run made
+    return {f.name: sha256_json({"format": [f.name, f.file], "depends": {d: depends[d] for d in f.depends}})
+            for f in formats_for(period, params.span.label, opened.request.pdf if pdf is None else pdf)}
 
 
 def _span_digest(opened, period: str) -> str | None:
