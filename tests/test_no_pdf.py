@@ -58,3 +58,23 @@ def test_no_pdf_writes_none_links_none_and_a_later_run_makes_them(tmp_path):
     assert "报告:重建 2020-2021(workpapers);" in saved.stdout, saved.stdout
     assert {p: p.stat().st_mtime_ns for p in tree.rglob("*.pdf")} == pdfs
     assert "2020-2021/report.pdf" in links()
+
+
+def test_params_turned_synthetic_mark_every_page_though_no_figure_moved(tmp_path):
+    """The example mark is part of what makes a page: a page whose figures stand is made again when the params
+    say its rows are invented (early cut-off keeps nothing made without the mark)."""
+    build(tmp_path / "raw")
+    params = tmp_path / "params.yaml"
+    settings = {"evaluation": "mark", "project": "某县道路项目", "raw_dir": "raw", "span": "2020-2021",
+                "periods": ["2020"], "out_dir": "out"}
+    params.write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+    tree = tmp_path / "out" / "mark"
+    first = jixiao("run", "--params", params, "--jobs", "2", "--quiet", "--no-pdf")
+    assert first.returncode == 0, first.stderr[-2000:]
+    pages = sorted(p for p in (tree / "2020").glob("*.html") if p.stem not in ("report", "workpapers"))
+    assert pages and not any("示例（模拟数据）" in p.read_text(encoding="utf-8") for p in pages)
+    params.write_text(json.dumps({**settings, "synthetic": True}, ensure_ascii=False), encoding="utf-8")
+    marked = jixiao("run", "--params", params, "--jobs", "2", "--quiet", "--no-pdf")
+    assert marked.returncode == 0, marked.stderr[-2000:]
+    assert f"(执行 {len(pages)} 个," in marked.stdout, marked.stdout
+    assert all("示例（模拟数据）" in p.read_text(encoding="utf-8") for p in pages)

@@ -20,10 +20,12 @@ from jixiao.run.runkeys import all_unchanged, read_record
 
 
 def _made_by(opened, section: str, parameters: dict, pdf: bool | None) -> dict:
-    """What makes a page of its parts: its notebook, parameters, the environment and layout, and whether with PDF."""
+    """What makes a page of its parts: its notebook, parameters, the environment and layout, whether with PDF, and
+    whether its rows are synthetic (the page then says 示例（模拟数据）)."""
     return {"notebook": sha256_file(Path(opened.request.notebooks_dir) / f"{section}.ipynb"),
             "parameters": parameters, "environment": opened.environment,
-            "pdf": opened.request.pdf if pdf is None else pdf, "layout": opened.params.layout.as_dict()}
+            "pdf": opened.request.pdf if pdf is None else pdf, "layout": opened.params.layout.as_dict(),
+            "synthetic": opened.params.synthetic}
 
 
 def page_key(opened, period: str, section: str, parameters: dict, pdf: bool | None = None) -> str:
