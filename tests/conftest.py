@@ -54,10 +54,10 @@ DONGGUAN_PERIODS = ("2019-2021", "2019")  # the whole span and one year: what te
 def dongguan_batch(tmp_path_factory):
     """``jixiao run`` of params.yaml for DONGGUAN_PERIODS, once for the whole session: (result, tree). Read it
     only; a test that changes outputs or re-runs works on its own copy (``tree_copy``)."""
-    from batchrun import jixiao
+    from batchrun import JOBS, jixiao
 
     out = tmp_path_factory.mktemp("dongguan-batch")
-    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", out, "--jobs", "2", "--quiet"]
+    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", out, "--jobs", JOBS, "--quiet"]
     for period in DONGGUAN_PERIODS:
         args += ["--period", period]
     result = jixiao(*args)

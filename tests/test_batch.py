@@ -8,7 +8,7 @@ import shutil
 
 import nbformat
 import pytest
-from batchrun import jixiao
+from batchrun import JOBS, jixiao
 from conftest import DONGGUAN_PERIODS, DONGGUAN_RAW, FIGURES, PROJECT_ROOT
 from helpers import assert_carries_its_own_font
 from openpyxl import load_workbook
@@ -251,7 +251,7 @@ def hostile(tmp_path_factory):
     params.write_text(json.dumps({"evaluation": "hostile", "project": HOSTILE_PROJECT, "raw_dir": "raw",
                                   "span": "2019-2021", "periods": ["2019-2021"], "out_dir": "out"},
                                  ensure_ascii=False), encoding="utf-8")
-    result = jixiao("run", "--params", params, "--notebooks", notebooks, "--jobs", "2", "--quiet")
+    result = jixiao("run", "--params", params, "--notebooks", notebooks, "--jobs", JOBS, "--quiet")
     return result, base / "out" / "hostile"
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import yaml
-from batchrun import jixiao
+from batchrun import JOBS, jixiao
 from conftest import PROJECT_ROOT
 from openpyxl import load_workbook
 
@@ -50,7 +50,7 @@ def test_the_education_example_builds_end_to_end(tmp_path):
     assert "有效(0 个警告)" in checked.stdout.splitlines()[-1]
 
     out = tmp_path / "out"
-    run = jixiao("run", "--params", PARAMS, "--out", out, "--period", "2023", "--period", "2022-2023", "--jobs", "2",
+    run = jixiao("run", "--params", PARAMS, "--out", out, "--period", "2023", "--period", "2022-2023", "--jobs", JOBS,
                  "--quiet")
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     tree = out / SETTINGS["evaluation"]

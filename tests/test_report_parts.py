@@ -166,7 +166,7 @@ def test_early_cut_off_rerenders_only_what_its_parts_changed(tmp_path):
 
     from openpyxl import load_workbook
 
-    from batchrun import jixiao
+    from batchrun import JOBS, jixiao
     from minimal import build
 
     build(tmp_path / "raw")
@@ -179,7 +179,7 @@ def test_early_cut_off_rerenders_only_what_its_parts_changed(tmp_path):
     tree = tmp_path / "out" / "cut"
 
     def run():
-        done = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+        done = jixiao("run", "--params", params, "--jobs", JOBS, "--quiet")
         assert done.returncode == 0, done.stderr[-2000:]
         index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
         pages = {(r["period"], r["section"]) for r in index["results"] if not r["reused"] and r["status"] != "n/a"}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from batchrun import jixiao
+from batchrun import JOBS, jixiao
 from conftest import PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -72,7 +72,7 @@ def raw_year(params_file: str, year: int) -> dict:
 
 def run(tmp_path_factory, params_file: str):
     out = tmp_path_factory.mktemp("selfeval")
-    args = ["run", "--params", PROJECT_ROOT / params_file, "--out", out, "--jobs", "2", "--quiet"]
+    args = ["run", "--params", PROJECT_ROOT / params_file, "--out", out, "--jobs", JOBS, "--quiet"]
     for year in YEARS[params_file]:
         args += ["--period", year]
     result = jixiao(*args)
