@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 from batchrun import JOBS, jixiao
-from conftest import PROJECT_ROOT
+from conftest import DONGGUAN_YEARS, PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -34,7 +34,7 @@ from jixiao.output.report import PLACEHOLDER_RE, cover_data
 from jixiao.present.selfeval import PLACEHOLDER
 from jixiao.sections import compute_period, period_parts
 
-YEARS = {"params.yaml": (2019, 2020, 2021), "params.county-education.yaml": (2022, 2023)}
+YEARS = {"params.yaml": tuple(map(int, DONGGUAN_YEARS)), "params.county-education.yaml": (2022, 2023)}
 MIN_PAGE_CHARS = 200  # a page of three lines (about 120 characters with its running head) fails; a chart page passes
 HEADINGS = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
 
@@ -81,8 +81,11 @@ def run(tmp_path_factory, params_file: str, *extra):
 
 
 @pytest.fixture(scope="module")
-def dongguan_run(tmp_path_factory):
-    return run(tmp_path_factory, "params.yaml")
+def dongguan_run(dongguan_batch):
+    """The session's batch of params.yaml, which runs each of DONGGUAN_YEARS too: (out, tree), read only."""
+    result, tree = dongguan_batch
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return tree.parent, tree
 
 
 @pytest.fixture(scope="module")
