@@ -22,9 +22,10 @@ FIGURES = yaml.safe_load((Path(__file__).parent / "dongguan_figures.yaml").read_
 
 # ``make test`` runs the suite in two processes: pytest-xdist, ``--dist loadfile`` as adjusted here. Each unit of work
 # runs whole in one process. The tests reading the session's ``dongguan_batch`` (test_batch, test_document,
-# test_selfeval_run) are one unit, so that the batch is run once. A file declaring a fixture shared beyond one test (scope module, class or
-# session) is one unit, so that it is built once and its tests run in their order. Any other test is a unit of its
-# own, so that slow independent tests (a papermill run, a batch each) spread over both processes. (xdist's own
+# test_selfeval_run) are one unit, so that the batch is run once. A file declaring a fixture shared beyond one test
+# (scope module, class or session) is one unit, so that it is built once and its tests run in their order. Any other
+# test is a unit of its own, so that slow independent tests (a papermill run, a batch each) spread over both
+# processes. (xdist's own
 # ``loadgroup`` cannot do this: its group marks are lost under pytest 9.2, pytest-xdist issue 1386.)
 SHARED_BATCH = ("test_batch.py", "test_document.py", "test_selfeval_run.py")
 
