@@ -45,10 +45,10 @@ report: setup
 watch: setup
 	$(BIN)/jixiao watch $(if $(PARAMS),--params $(PARAMS)) $(if $(NO_PDF),--no-pdf)
 
-## Run the test suite: the layer rules (import-linter), then pytest
+## Run the test suite: the layer rules (import-linter), then pytest in two processes (tests/conftest.py says which tests stay together)
 test: setup
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## Check an evaluation's workbooks: RAW=folder (default the Dongguan one) or PARAMS=params file
 validate: setup

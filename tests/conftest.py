@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -16,6 +18,37 @@ from openpyxl import Workbook  # noqa: E402
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DONGGUAN_RAW = PROJECT_ROOT / "data" / "raw" / "dongguan-2019-2021"
 FIGURES = yaml.safe_load((Path(__file__).parent / "dongguan_figures.yaml").read_text(encoding="utf-8"))
+
+
+# ``make test`` runs the suite in two processes: pytest-xdist, ``--dist loadfile`` as adjusted here. Each unit of work
+# runs whole in one process. The tests reading the session's ``dongguan_batch`` (test_batch, test_document,
+# test_selfeval_run) are one unit, so that the batch is run once. A file declaring a fixture shared beyond one test
+# (scope module, class or session) is one unit, so that it is built once and its tests run in their order. Any other
+# test is a unit of its own, so that slow independent tests (a papermill run, a batch each) spread over both
+# processes. (xdist's own
+# ``loadgroup`` cannot do this: its group marks are lost under pytest 9.2, pytest-xdist issue 1386.)
+SHARED_BATCH = ("test_batch.py", "test_document.py", "test_selfeval_run.py")
+
+
+@functools.cache
+def _shares_fixtures(path: Path) -> bool:
+    return re.search(r'scope="(module|class|package|session)"', path.read_text(encoding="utf-8")) is not None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            if Path(path).name in SHARED_BATCH:
+                return "dongguan_batch"
+            return path if _shares_fixtures(config.rootpath / path) else nodeid
+
+    return Scheduling(config, log)
 
 
 def write_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
@@ -48,17 +81,18 @@ def dongguan_metrics(dongguan):
 
 
 DONGGUAN_PERIODS = ("2019-2021", "2019")  # the whole span and one year: what test_batch and test_document read
+DONGGUAN_YEARS = ("2019", "2020", "2021")  # each year's 自评表 and annual report: what test_selfeval_run reads
 
 
 @pytest.fixture(scope="session")
 def dongguan_batch(tmp_path_factory):
-    """``jixiao run`` of params.yaml for DONGGUAN_PERIODS, once for the whole session: (result, tree). Read it
-    only; a test that changes outputs or re-runs works on its own copy (``tree_copy``)."""
-    from batchrun import jixiao
+    """``jixiao run`` of params.yaml for DONGGUAN_PERIODS and DONGGUAN_YEARS, once for the whole session: (result,
+    tree). Read it only; a test that changes outputs or re-runs works on its own copy (``tree_copy``)."""
+    from batchrun import JOBS, jixiao
 
     out = tmp_path_factory.mktemp("dongguan-batch")
-    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", out, "--jobs", "2", "--quiet"]
-    for period in DONGGUAN_PERIODS:
+    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", out, "--jobs", JOBS, "--quiet"]
+    for period in dict.fromkeys(DONGGUAN_PERIODS + DONGGUAN_YEARS):
         args += ["--period", period]
     result = jixiao(*args)
     evaluation = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))["evaluation"]

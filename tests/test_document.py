@@ -11,7 +11,7 @@ from html import unescape
 import yaml
 
 import pytest
-from batchrun import jixiao
+from batchrun import JOBS, jixiao
 from conftest import DONGGUAN_PERIODS, PROJECT_ROOT
 from pypdf import PdfReader
 from helpers import assert_carries_its_own_font, copy_of
@@ -287,7 +287,7 @@ def test_a_rerun_keeps_the_reports_and_a_missing_one_is_rebuilt(tree, tmp_path):
     pdf = tree / "2019" / "report.pdf"
     before = pdf.stat().st_mtime_ns
     (tree / "2019-2021" / "report.html").unlink()
-    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", tree.parent, "--quiet"]
+    args = ["run", "--params", PROJECT_ROOT / "params.yaml", "--out", tree.parent, "--jobs", JOBS, "--quiet"]
     for p in PERIODS:
         args += ["--period", p]
     result = jixiao(*args)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from batchrun import JIXIAO, jixiao
+from batchrun import JIXIAO, JOBS, jixiao
 from conftest import PROJECT_ROOT
 from pypdf import PdfReader
 
@@ -73,7 +73,7 @@ def test_a_killed_run_leaves_no_partial_file_and_a_rerun_completes(tmp_path, sig
     assert_no_partial_files(tree, allow_temp=sig == signal.SIGKILL)
     if sig == signal.SIGTERM:
         assert "已中断:" in err and "Traceback" not in err
-    rerun = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    rerun = jixiao("run", "--params", params, "--jobs", JOBS, "--quiet")
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert_no_partial_files(tree)
     for section in ("overview", "expenditure", "milestones"):  # 2019 has no survey, reviews or scores: 不适用
@@ -208,6 +208,6 @@ def test_a_killed_pool_worker_is_one_line_exit_3_and_a_rerun_completes(tmp_path)
     assert err.strip().splitlines() == [line for line in err.strip().splitlines() if "本机进程池" in line]
     assert "重新运行将沿用已完成的部分" in err and "Traceback" not in err
     assert_no_partial_files(tree)
-    rerun = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    rerun = jixiao("run", "--params", params, "--jobs", JOBS, "--quiet")
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert (tree / "index.html").is_file()

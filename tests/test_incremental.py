@@ -11,7 +11,7 @@ import time
 
 import nbformat
 import pytest
-from batchrun import JIXIAO, jixiao
+from batchrun import JIXIAO, JOBS, jixiao
 from conftest import DONGGUAN_RAW, PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -39,7 +39,7 @@ def workspace(tmp_path_factory):
 
 
 def run(base, params, *extra):
-    result = jixiao("run", "--params", params, "--notebooks", base / "notebooks", "--jobs", "2", "--quiet", *extra)
+    result = jixiao("run", "--params", params, "--notebooks", base / "notebooks", "--jobs", JOBS, "--quiet", *extra)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -129,7 +129,7 @@ def test_a_kill_mid_run_never_leaves_a_record_of_unfinished_outputs(tmp_path):
             else:
                 assert (tree / rel).stat().st_size > 0
     time.sleep(1.5)  # orphaned workers notice their parent is gone and end
-    rerun = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    rerun = jixiao("run", "--params", params, "--jobs", JOBS, "--quiet")
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
     pages_done = sum(json.loads(p.read_text(encoding="utf-8"))["status"] == "ok" for p in records)

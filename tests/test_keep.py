@@ -249,7 +249,7 @@ def test_a_locked_report_is_one_line_exit_2_and_nothing_is_touched(tmp_path, eng
 
 
 def test_final_with_a_placeholder_keeps_the_last_report_and_the_index_says_it_is_stale(tmp_path):
-    from batchrun import jixiao
+    from batchrun import JOBS, jixiao
 
     build(tmp_path / "raw")
     (tmp_path / "report.md").write_text("# 一、概况\n\n{{ 待撰写(\"背景\") }}\n\n支出率{{ expenditure.rate }}。\n",
@@ -263,11 +263,11 @@ def test_final_with_a_placeholder_keeps_the_last_report_and_the_index_says_it_is
                         encoding="utf-8")
         return path
 
-    draft = jixiao("run", "--params", params(False), "--jobs", "2", "--quiet")
+    draft = jixiao("run", "--params", params(False), "--jobs", JOBS, "--quiet")
     assert draft.returncode == 0, draft.stderr[-2000:]
     tree = tmp_path / "out" / "tpl"
     written = {n: (tree / "2020-2021" / n).read_bytes() for n in REPORT_NAMES}
-    final = jixiao("run", "--params", params(True), "--jobs", "2", "--quiet")
+    final = jixiao("run", "--params", params(True), "--jobs", JOBS, "--quiet")
     assert final.returncode == 1
     [line] = [line for line in final.stderr.splitlines() if "final" in line]
     assert "仍有 5 处占位" in line and "Error" not in line  # the cover's four blanks and the one in the text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from batchrun import JIXIAO, jixiao
+from batchrun import JIXIAO, JOBS, jixiao
 from conftest import PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -50,7 +50,7 @@ def portfolio_runs(tmp_path_factory):
         portfolio = make_portfolio(base / scheduler, 3, bad="e03")
         # --no-pdf: these check the machinery (refusals, the schedulers' equal metrics, the index); the killed-worker
         # test below reads every PDF
-        runs[scheduler] = (jixiao("run", "--portfolio", portfolio, "--jobs", "2", "--quiet", "--no-pdf",
+        runs[scheduler] = (jixiao("run", "--portfolio", portfolio, "--jobs", JOBS, "--quiet", "--no-pdf",
                                   "--scheduler", scheduler),
                            base / scheduler / "reports")
     return runs

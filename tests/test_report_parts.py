@@ -179,6 +179,7 @@ def test_early_cut_off_rerenders_only_what_its_parts_changed(tmp_path):
     tree = tmp_path / "out" / "cut"
 
     def run():
+        # two workers: after an edit the report is split over them (its Word file apart), then stored as one set
         done = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
         assert done.returncode == 0, done.stderr[-2000:]
         index = json.loads((tree / "index.json").read_text(encoding="utf-8"))

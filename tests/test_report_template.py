@@ -154,12 +154,12 @@ def _evaluation(tmp_path, template: str | None, final: bool = False):
 
 
 def test_a_misspelt_field_stops_that_report_names_file_and_line_and_the_rest_is_written(tmp_path):
-    from batchrun import jixiao
+    from batchrun import JOBS, jixiao
 
     params = _evaluation(tmp_path, "# 一、概况\n\n支出率{{ expenditure.rat }}。\n")
     checked = jixiao("validate", "--params", params)
     assert checked.returncode == 2 and "report.md 第 3 行" in checked.stdout and "expenditure.rate" in checked.stdout
-    result = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    result = jixiao("run", "--params", params, "--jobs", JOBS, "--quiet", "--no-pdf")
     assert result.returncode == 1, result.stderr[-2000:]
     assert "report.md 第 3 行" in result.stderr and "expenditure.rate" in result.stderr
     tree = tmp_path / "out" / "tpl" / "2020-2021"
@@ -168,10 +168,10 @@ def test_a_misspelt_field_stops_that_report_names_file_and_line_and_the_rest_is_
 
 
 def test_final_refuses_a_report_with_placeholders_and_says_how_many(tmp_path):
-    from batchrun import jixiao
+    from batchrun import JOBS, jixiao
 
     params = _evaluation(tmp_path, "# 一、概况\n\n{{ 待撰写(\"背景\") }}\n\n支出率{{ expenditure.rate }}。\n", final=True)
-    result = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    result = jixiao("run", "--params", params, "--jobs", JOBS, "--quiet", "--no-pdf")
     assert result.returncode == 1 and "final" in result.stderr
     # the cover's four blanks and the one in the text
     assert "仍有 5 处占位" in result.stderr, result.stderr[-2000:]
@@ -202,22 +202,22 @@ def test_a_reference_docx_gives_the_word_styles():
 
 
 def test_the_report_key_covers_its_template_a_changed_template_rebuilds_only_the_report(tmp_path):
-    from batchrun import jixiao
+    from batchrun import JOBS, jixiao
 
     params = _evaluation(tmp_path, "# 一、概况\n\n支出率{{ expenditure.rate }}。\n")
-    first = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    first = jixiao("run", "--params", params, "--jobs", JOBS, "--quiet", "--no-pdf")
     assert first.returncode == 0, first.stderr[-2000:]
     tree = tmp_path / "out" / "tpl"
     html = tree / "2020-2021" / "report.html"
     assert "一、概况" in html.read_text(encoding="utf-8")
     (tmp_path / "report.md").write_text("# 一、资金使用情况\n\n支出{{ expenditure.spent }}。\n", encoding="utf-8")
-    second = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    second = jixiao("run", "--params", params, "--jobs", JOBS, "--quiet", "--no-pdf")
     assert second.returncode == 0, second.stderr[-2000:]
     index = json.loads((tree / "index.json").read_text(encoding="utf-8"))
     assert all(r["reused"] for r in index["results"])  # no section ran again
     assert index["reports"]["2020-2021"]["built"] is True
     assert "一、资金使用情况" in html.read_text(encoding="utf-8")
-    third = jixiao("run", "--params", params, "--jobs", "2", "--quiet")
+    third = jixiao("run", "--params", params, "--jobs", JOBS, "--quiet", "--no-pdf")
     assert third.returncode == 0
     assert json.loads((tree / "index.json").read_text(encoding="utf-8"))["reports"]["2020-2021"]["built"] is False
 

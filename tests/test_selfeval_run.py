@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from batchrun import jixiao
-from conftest import PROJECT_ROOT
+from batchrun import JOBS, jixiao
+from conftest import DONGGUAN_YEARS, PROJECT_ROOT
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -34,7 +34,7 @@ from jixiao.output.report import PLACEHOLDER_RE, cover_data
 from jixiao.present.selfeval import PLACEHOLDER
 from jixiao.sections import compute_period, period_parts
 
-YEARS = {"params.yaml": (2019, 2020, 2021), "params.county-education.yaml": (2022, 2023)}
+YEARS = {"params.yaml": tuple(map(int, DONGGUAN_YEARS)), "params.county-education.yaml": (2022, 2023)}
 MIN_PAGE_CHARS = 200  # a page of three lines (about 120 characters with its running head) fails; a chart page passes
 HEADINGS = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
 
@@ -70,9 +70,9 @@ def raw_year(params_file: str, year: int) -> dict:
             "linked": {r["三级指标"]: r["计分依据"] for r in scoring if r.get("计分依据")}}
 
 
-def run(tmp_path_factory, params_file: str):
+def run(tmp_path_factory, params_file: str, *extra):
     out = tmp_path_factory.mktemp("selfeval")
-    args = ["run", "--params", PROJECT_ROOT / params_file, "--out", out, "--jobs", "2", "--quiet"]
+    args = ["run", "--params", PROJECT_ROOT / params_file, "--out", out, "--jobs", JOBS, "--quiet", *extra]
     for year in YEARS[params_file]:
         args += ["--period", year]
     result = jixiao(*args)
@@ -81,13 +81,16 @@ def run(tmp_path_factory, params_file: str):
 
 
 @pytest.fixture(scope="module")
-def dongguan_run(tmp_path_factory):
-    return run(tmp_path_factory, "params.yaml")
+def dongguan_run(dongguan_batch):
+    """The session's batch of params.yaml, which runs each of DONGGUAN_YEARS too: (out, tree), read only."""
+    result, tree = dongguan_batch
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return tree.parent, tree
 
 
 @pytest.fixture(scope="module")
 def education_run(tmp_path_factory):
-    return run(tmp_path_factory, "params.county-education.yaml")
+    return run(tmp_path_factory, "params.county-education.yaml", "--no-pdf")  # its tests read the 自评表 only
 
 
 def _rows(ws) -> dict[str, int]:

@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from batchrun import JIXIAO
+from batchrun import JIXIAO, JOBS
 from conftest import PROJECT_ROOT
 
 from jixiao.output.index import Status
@@ -131,7 +131,7 @@ def test_watch_runs_then_rebuilds_what_a_saved_edit_changes_and_ends_on_sigterm(
                                   "periods": ["2020-2021"], "out_dir": "out", "report": {"template": "report.md"}},
                                  ensure_ascii=False), encoding="utf-8")
     tree = tmp_path / "out" / "w"
-    proc = subprocess.Popen([*JIXIAO, "watch", "--params", params, "--jobs", "2", "--quiet", "--no-pdf"],
+    proc = subprocess.Popen([*JIXIAO, "watch", "--params", params, "--jobs", JOBS, "--quiet", "--no-pdf"],
                             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen: list[str] = []
     try:
