@@ -35,7 +35,7 @@ def _shares_fixtures(path: Path) -> bool:
     return re.search(r'scope="(module|class|package|session)"', path.read_text(encoding="utf-8")) is not None
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # a plain pytest without xdist knows no such hook
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadfile":
         return None
