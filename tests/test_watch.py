@@ -220,3 +220,19 @@ def test_after_an_edit_pages_and_reports_go_longest_first_by_last_times(tmp_path
     assert never_timed > 2.4
     assert [(t.period, t.section) for t in ordered] == [("2021", "report"), ("2020-2021", "report"),
                                                           ("2020", "satisfaction"), ("2020", "overview")]
+
+
+def test_a_kept_local_pool_starts_its_workers_before_any_task():
+    """The pool starts a worker only as a task comes: the watch's pool starts them at once, so the first edit
+    does not wait for kernels."""
+    from jixiao.run.scheduler import LOCAL, KeptScheduler
+
+    kept = KeptScheduler(LOCAL, 2)
+    try:
+        pool = kept.get().pool
+        deadline = time.monotonic() + 60
+        while len(pool._processes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(pool._processes) == 2
+    finally:
+        kept.shutdown()

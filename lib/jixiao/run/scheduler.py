@@ -30,6 +30,10 @@ def _run_task(task):
     return run_task(task)
 
 
+def _ready() -> None:
+    """Nothing: a task that makes the pool start a worker (its initializer starts the warm kernel)."""
+
+
 def _worker_init(parent: int | None = None, kernel: bool = True) -> None:
     """A local worker leads its own process group, ignores Ctrl-C (the main process handles it), dies if
     the main process is killed outright, and starts its warm kernel before the first task arrives."""
@@ -86,6 +90,11 @@ class LocalScheduler:
 
     def submit(self, task):
         return self.pool.submit(_run_task, task)
+
+    def warm(self) -> None:
+        """Start every worker now (the pool starts one only as a task comes): one empty task each."""
+        for _ in range(self.jobs):
+            self.pool.submit(_ready)
 
     def lost(self, exc: BaseException) -> str | None:
         """A broken pool (a worker killed outright) takes every task still out with it: the machinery is lost."""
@@ -181,6 +190,9 @@ class DaskScheduler:
 
         return as_completed(list(futures))
 
+    def warm(self) -> None:
+        """The cluster's workers are up, their kernels started by the plugin."""
+
     @property
     def usable(self) -> bool:
         return self.client.status == "running"
@@ -240,6 +252,7 @@ class KeptScheduler:
     def get(self):
         if self.engine is None or not self.engine.usable:
             self.engine = make_scheduler(self.choice, self.jobs)
+            self.engine.warm()
         return self.engine
 
     def shutdown(self) -> None:
