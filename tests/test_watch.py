@@ -229,10 +229,11 @@ def test_a_kept_local_pool_starts_its_workers_before_any_task():
 
     kept = KeptScheduler(LOCAL, 2)
     try:
-        pool = kept.get().pool
-        deadline = time.monotonic() + 60
-        while len(pool._processes) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(pool._processes) == 2
+        kept.get()
+        starting = list(kept.warming)
+        assert len(starting) == 2
+        kept.ready()  # what the watch waits for before it says it is watching
+        assert all(f.done() and f.exception() is None for f in starting) and kept.warming == []
+        assert len(kept.engine.pool._processes) == 2
     finally:
         kept.shutdown()

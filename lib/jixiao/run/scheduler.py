@@ -91,10 +91,10 @@ class LocalScheduler:
     def submit(self, task):
         return self.pool.submit(_run_task, task)
 
-    def warm(self) -> None:
-        """Start every worker now (the pool starts one only as a task comes): one empty task each."""
-        for _ in range(self.jobs):
-            self.pool.submit(_ready)
+    def warm(self) -> list:
+        """Start every worker now (the pool starts one only as a task comes): one empty task each, done once its
+        worker's kernel is up."""
+        return [self.pool.submit(_ready) for _ in range(self.jobs)]
 
     def lost(self, exc: BaseException) -> str | None:
         """A broken pool (a worker killed outright) takes every task still out with it: the machinery is lost."""
@@ -190,8 +190,9 @@ class DaskScheduler:
 
         return as_completed(list(futures))
 
-    def warm(self) -> None:
+    def warm(self) -> list:
         """The cluster's workers are up, their kernels started by the plugin."""
+        return []
 
     @property
     def usable(self) -> bool:
@@ -248,12 +249,21 @@ class KeptScheduler:
     def __init__(self, choice: SchedulerChoice, jobs: int):
         self.choice, self.jobs = choice, jobs
         self.engine = None
+        self.warming: list = []
 
     def get(self):
         if self.engine is None or not self.engine.usable:
             self.engine = make_scheduler(self.choice, self.jobs)
-            self.engine.warm()
+            self.warming = self.engine.warm()
         return self.engine
+
+    def ready(self, timeout: float = 120) -> None:
+        """Wait until every worker is up, its kernel started (or ``timeout``; a worker that fails to start is
+        the next run's to report)."""
+        self.get()
+        if self.warming:
+            wait(self.warming, timeout=timeout)
+        self.warming = []
 
     def shutdown(self) -> None:
         if self.engine is not None and self.engine.usable:

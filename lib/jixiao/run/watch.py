@@ -9,7 +9,8 @@ What is watched is what a run reads: the params file, the department's files and
 (``input_paths``), the adjustments file, the report templates and reference document, and the section
 notebooks. Files are compared by size and modification time, polled ten times a second: no dependency, and
 it works on network drives where change notifications do not. The workers are started as soon as the first run
-is done, whether or not it needed them, so the first edit finds them warm.
+is done, whether or not it needed them, and the watch says it is watching once they are up: the first edit finds
+them warm.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def watch(params_file: Path, load: Callable[[], RunParams], *, notebooks_dir: Pa
             done += 1
             if runs is not None and done >= runs:
                 return code
-            kept.get()  # warm while the evaluator edits: a run with nothing to make started no worker
+            kept.ready()  # a run with nothing to make started no worker: the first edit should find them warm
             say(t(f"本次用时 {time.monotonic() - began:.1f} 秒(退出码 {code});监视 {len(paths)} 个文件,"
                   "保存改动后自动重建(Ctrl-C 结束)",
                   f"this run took {time.monotonic() - began:.1f} s (exit {code}); watching {len(paths)} files, a "
