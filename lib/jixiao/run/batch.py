@@ -1030,7 +1030,8 @@ def execute_runs(runs: list[Opened], *, jobs: int, scheduler: SchedulerChoice = 
             # the reports' PDFs would hold the workers while pages wait.
             reports = [report_task(run, period) for period in run.reports_due]
             if len(prepared.tasks) < EDIT_PAGES * jobs:
-                if jobs > 1:  # its Word file on another worker than its PDF: the report is often the last task
+                if getattr(engine, "jobs", jobs) > 1:  # its Word file on another worker than its PDF (a pool of one
+                    # worker, as a template edit's cold run starts, would only build the parts twice)
                     reports = [half for report in reports for half in split_report(report)]
                 ordered = longest_first(run, reports + prepared.tasks)
             else:
