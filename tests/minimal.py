@@ -57,5 +57,20 @@ def build(folder: Path, changes: dict | None = None, drop: tuple[str, ...] = ())
     return folder
 
 
+def evaluation(folder: Path, name: str, *, template: str | None = None, **settings) -> Path:
+    """A minimal evaluation in ``folder``: BASE under raw/, ``template`` (its text) as report.md when given, and a
+    params file for a 2020-2021 span with ``settings`` over the defaults; returns the params file."""
+    import json
+
+    build(folder / "raw")
+    params = {"evaluation": name, "project": "某县项目", "raw_dir": "raw", "span": "2020-2021", "out_dir": "out"}
+    if template is not None:
+        (folder / "report.md").write_text(template, encoding="utf-8")
+        params["report"] = {"template": "report.md"}
+    path = folder / "params.yaml"
+    path.write_text(json.dumps({**params, **settings}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def rows(file: str, sheet: str) -> list[list]:
     return copy.deepcopy(BASE[file][sheet])

@@ -63,17 +63,11 @@ def test_every_declared_part_key_names_its_section_and_a_misspelt_one_is_caught_
 
 def test_validate_names_a_misspelt_part_key_before_any_data(tmp_path):
     """``jixiao validate --params`` checks the template's part keys against the registry: no run, no results."""
-    import json
-
     from batchrun import jixiao
-    from minimal import build
+    from minimal import evaluation
 
-    build(tmp_path / "raw")
-    (tmp_path / "report.md").write_text('# 一、概况\n\n{{ table("expenditure.bnads") }}\n', encoding="utf-8")
-    params = tmp_path / "params.yaml"
-    params.write_text(json.dumps({"evaluation": "tpl", "project": "某县项目", "raw_dir": "raw", "span": "2020-2021",
-                                  "periods": ["2020-2021"], "out_dir": "out", "report": {"template": "report.md"}},
-                                 ensure_ascii=False), encoding="utf-8")
+    params = evaluation(tmp_path, "tpl", template='# 一、概况\n\n{{ table("expenditure.bnads") }}\n',
+                        periods=["2020-2021"])
     checked = jixiao("validate", "--params", params)
     assert checked.returncode == 2, checked.stdout
     assert "report.md 第 3 行" in checked.stdout and "expenditure.bnads" in checked.stdout

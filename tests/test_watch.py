@@ -53,14 +53,9 @@ def test_halves_merge_as_one_task_would_have_made_them():
 
 def test_the_watch_sees_what_a_run_reads_and_waits_for_a_save_to_stand(tmp_path):
     from jixiao.contract.params import load_params
-    from minimal import build
+    from minimal import evaluation
 
-    build(tmp_path / "raw")
-    (tmp_path / "report.md").write_text("# 一、概况\n", encoding="utf-8")
-    params_file = tmp_path / "params.yaml"
-    params_file.write_text(json.dumps({"evaluation": "w", "project": "某县项目", "raw_dir": "raw", "span": "2020-2021",
-                                       "out_dir": "out", "report": {"template": "report.md"}}, ensure_ascii=False),
-                           encoding="utf-8")
+    params_file = evaluation(tmp_path, "w", template="# 一、概况\n")
     params = load_params(params_file)
     paths = watched_paths(params_file, params, PROJECT_ROOT / "notebooks")
     names = {p.name for p in paths}
@@ -121,15 +116,11 @@ def until(found: queue.Queue, text: str, seen: list, timeout: float = 180) -> st
 
 
 def test_watch_runs_then_rebuilds_what_a_saved_edit_changes_and_ends_on_sigterm(tmp_path):
-    from minimal import build
+    from minimal import evaluation
     from openpyxl import load_workbook
 
-    build(tmp_path / "raw")
-    (tmp_path / "report.md").write_text("# 一、概况\n\n支出率{{ expenditure.rate }}。\n", encoding="utf-8")
-    params = tmp_path / "params.yaml"
-    params.write_text(json.dumps({"evaluation": "w", "project": "某县项目", "raw_dir": "raw", "span": "2020-2021",
-                                  "periods": ["2020-2021"], "out_dir": "out", "report": {"template": "report.md"}},
-                                 ensure_ascii=False), encoding="utf-8")
+    params = evaluation(tmp_path, "w", template="# 一、概况\n\n支出率{{ expenditure.rate }}。\n",
+                        periods=["2020-2021"])
     tree = tmp_path / "out" / "w"
     proc = subprocess.Popen([*JIXIAO, "watch", "--params", params, "--jobs", JOBS, "--quiet", "--no-pdf"],
                             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -171,12 +162,9 @@ def test_watch_runs_then_rebuilds_what_a_saved_edit_changes_and_ends_on_sigterm(
 
 
 def test_watch_ends_on_ctrl_c_between_runs_with_the_last_runs_code(tmp_path):
-    from minimal import build
+    from minimal import evaluation
 
-    build(tmp_path / "raw")
-    params = tmp_path / "params.yaml"
-    params.write_text(json.dumps({"evaluation": "w", "project": "某县项目", "raw_dir": "raw", "span": "2020-2021",
-                                  "periods": ["2020"], "out_dir": "out"}, ensure_ascii=False), encoding="utf-8")
+    params = evaluation(tmp_path, "w", periods=["2020"])
     proc = subprocess.Popen([*JIXIAO, "watch", "--params", params, "--jobs", "1", "--quiet", "--no-pdf"],
                             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen: list[str] = []
