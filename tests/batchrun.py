@@ -1,7 +1,9 @@
-"""Run ``jixiao run`` as a user would, in a subprocess, and read what it wrote."""
+"""Run ``jixiao`` as a user would and read what it wrote."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -18,7 +20,50 @@ JIXIAO = [sys.executable, "-m", "jixiao.cli"]
 JOBS = "1" if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1 else "2"
 
 
-def jixiao(*args, cwd: Path = PROJECT_ROOT, timeout: int = 900, env: dict | None = None):
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*JIXIAO, *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=full_env)
+# Starting a pool worker and its kernel (imports of pandas, matplotlib, papermill, WeasyPrint) costs ~5 s of CPU; the
+# suite runs ~50 batches. So a plain ``jixiao run`` of a test runs in this process, through the command line's own
+# ``main``, on workers kept for the whole session (``KeptScheduler``, what ``jixiao watch`` keeps between runs): the
+# same parsing, messages, exit codes and files, without the start-up. A run that is about the process or its pool
+# (its own environment, language, --debug, another scheduler or pool size, a portfolio) runs as a subprocess, as do
+# the tests that kill one (they call ``subprocess`` themselves), so the cold start stays tested.
+IN_SUBPROCESS = ("--lang", "--debug", "--scheduler", "--portfolio")
+_pool = None
+
+
+def kept_pool():
+    global _pool
+    if _pool is None:
+        from jixiao.run.scheduler import LOCAL, KeptScheduler
+
+        _pool = KeptScheduler(LOCAL, int(JOBS))
+    return _pool
+
+
+def shutdown_pool() -> None:
+    if _pool is not None:
+        _pool.shutdown()
+
+
+def _in_this_process(args: list[str], env: dict | None) -> bool:
+    if env or args[:1] != ["run"] or any(a.split("=")[0] in IN_SUBPROCESS for a in args):
+        return False
+    return "--jobs" not in args or args[args.index("--jobs") + 1] == JOBS
+
+
+def jixiao(*args, cwd: Path = PROJECT_ROOT, timeout: int = 900, env: dict | None = None,
+           subprocess_only: bool = False) -> subprocess.CompletedProcess:
+    """``jixiao *args`` in ``cwd``: its exit code, stdout and stderr. ``subprocess_only``: a cold process."""
+    args = [str(a) for a in args]
+    if subprocess_only or not _in_this_process(args, env):
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run([*JIXIAO, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              env=full_env)
+    from jixiao.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(args, kept=kept_pool())
+        except SystemExit as exc:  # argparse's refusals
+            code = exc.code if isinstance(exc.code, int) else 2
+    return subprocess.CompletedProcess([*JIXIAO, *args], code, out.getvalue(), err.getvalue())

@@ -51,6 +51,12 @@ def pytest_xdist_make_scheduler(config, log):
     return Scheduling(config, log)
 
 
+def pytest_sessionfinish(session, exitstatus):
+    from batchrun import shutdown_pool
+
+    shutdown_pool()  # the session's warm workers (batchrun.kept_pool); they would also end with this process
+
+
 def write_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
     """A workbook with the given sheets, each a list of rows (the first row being the header)."""
     wb = Workbook()

@@ -374,7 +374,8 @@ def cmd_run(args) -> int:
     except ParameterError as exc:
         return _error(exc)
     return run_batch(params, notebooks_dir=Path(args.notebooks) if args.notebooks else None,
-                     progress=not args.quiet, force=args.force, pdf=not args.no_pdf, scheduler=scheduler)
+                     progress=not args.quiet, force=args.force, pdf=not args.no_pdf, scheduler=scheduler,
+                     kept=getattr(args, "kept", None))
 
 
 def cmd_watch(args) -> int:
@@ -512,12 +513,15 @@ def _run_options(r: argparse.ArgumentParser) -> None:
         "run every section again, even those whose inputs, notebook and parameters are unchanged"))
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, kept=None) -> int:
+    """``kept``: a ``run.scheduler.KeptScheduler`` whose warm workers ``jixiao run`` uses and leaves running, for a
+    caller that runs many batches in one process (the test session); the command line always starts its own."""
     argv = sys.argv[1:] if argv is None else list(argv)
     chosen = _lang_from(argv)
     if chosen in LANGUAGES:
         set_lang(chosen)
     args = build_parser().parse_args(argv)
+    args.kept = kept
     try:
         return args.func(args)
     except BrokenPipeError:  # `jixiao fields | head`: the reader has what it wanted

@@ -1209,11 +1209,12 @@ def run_evaluations(requests: list[Request], *, jobs: int, scheduler: SchedulerC
 
 
 def run_batch(params: RunParams, notebooks_dir: Path | None = None, progress: bool = True, force: bool = False,
-              pdf: bool = True, scheduler: SchedulerChoice = LOCAL) -> int:
+              pdf: bool = True, scheduler: SchedulerChoice = LOCAL, kept: KeptScheduler | None = None) -> int:
     """One evaluation; returns the exit code (0 ok, 1 a notebook failed, 2 bad inputs or output folder, 3 the
-    machinery lost, 130 interrupted)."""
+    machinery lost, 130 interrupted). ``kept``: warm workers to run on, left running."""
     request = Request(params, Path(notebooks_dir or NOTEBOOKS_DIR), force, pdf)
-    return run_evaluations([request], jobs=params.jobs, scheduler=scheduler, progress=progress).exit_code
+    return run_evaluations([request], jobs=params.jobs, scheduler=scheduler, progress=progress,
+                           kept=kept).exit_code
 
 
 def say_lost(exc: MachineryLost) -> None:
