@@ -26,8 +26,6 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	@# the project's kernel lives in .venv (not ~/.local), so each clone's notebooks run with its own interpreter
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python ($(KERNEL))" >/dev/null
-	@# each face's working cut, made once here rather than by the first run (15 s of it on one core)
-	$(BIN)/python -c "from jixiao.present.fonts import make_working_cuts; make_working_cuts()"
 	@touch $(STAMP)
 
 ## Create .venv and install the pinned dependencies (and the CJK font)

@@ -22,32 +22,34 @@ JOBS = "1" if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1 else "2"
 
 # Starting a pool worker and its kernel (imports of pandas, matplotlib, papermill, WeasyPrint) costs ~5 s of CPU; the
 # suite runs ~50 batches. So a plain ``jixiao run`` of a test runs in this process, through the command line's own
-# ``main``, on workers kept for the whole session (``KeptScheduler``, what ``jixiao watch`` keeps between runs): the
-# same parsing, messages, exit codes and files, without the start-up. A run that is about the process or its pool
-# (its own environment, language, --debug, another scheduler or pool size, a portfolio) runs as a subprocess, as do
-# the tests that kill one (they call ``subprocess`` themselves), so the cold start stays tested.
-IN_SUBPROCESS = ("--lang", "--debug", "--scheduler", "--portfolio")
-_pool = None
+# ``main``, on workers kept for the whole session (``KeptScheduler``, what ``jixiao watch`` keeps between runs), one
+# pool per --jobs asked for: the same parsing, messages, exit codes and files, without the start-up. A run that is
+# about the process (its own environment, language, --debug, a Dask scheduler) runs as a subprocess, as do the tests
+# that kill one (they call ``subprocess`` themselves), so the cold start stays tested.
+IN_SUBPROCESS = ("--lang", "--debug")
+_pools: dict = {}
 
 
-def kept_pool():
-    global _pool
-    if _pool is None:
+def kept_pool(jobs: int):
+    if jobs not in _pools:
         from jixiao.run.scheduler import LOCAL, KeptScheduler
 
-        _pool = KeptScheduler(LOCAL, int(JOBS))
-    return _pool
+        _pools[jobs] = KeptScheduler(LOCAL, jobs)
+    return _pools[jobs]
 
 
-def shutdown_pool() -> None:
-    if _pool is not None:
-        _pool.shutdown()
+def shutdown_pools() -> None:
+    for pool in _pools.values():
+        pool.shutdown()
+
+
+def _option(args: list[str], name: str, default: str) -> str:
+    return args[args.index(name) + 1] if name in args else default
 
 
 def _in_this_process(args: list[str], env: dict | None) -> bool:
-    if env or args[:1] != ["run"] or any(a.split("=")[0] in IN_SUBPROCESS for a in args):
-        return False
-    return "--jobs" not in args or args[args.index("--jobs") + 1] == JOBS
+    return (not env and args[:1] == ["run"] and not any(a.split("=")[0] in IN_SUBPROCESS for a in args)
+            and _option(args, "--scheduler", "local") == "local")
 
 
 def jixiao(*args, cwd: Path = PROJECT_ROOT, timeout: int = 900, env: dict | None = None,
@@ -63,7 +65,7 @@ def jixiao(*args, cwd: Path = PROJECT_ROOT, timeout: int = 900, env: dict | None
     out, err = io.StringIO(), io.StringIO()
     with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = main(args, kept=kept_pool())
+            code = main(args, kept=kept_pool(int(_option(args, "--jobs", JOBS))))
         except SystemExit as exc:  # argparse's refusals
             code = exc.code if isinstance(exc.code, int) else 2
     return subprocess.CompletedProcess([*JIXIAO, *args], code, out.getvalue(), err.getvalue())

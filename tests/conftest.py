@@ -52,9 +52,9 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    from batchrun import shutdown_pool
+    from batchrun import shutdown_pools
 
-    shutdown_pool()  # the session's warm workers (batchrun.kept_pool); they would also end with this process
+    shutdown_pools()  # the session's warm workers (batchrun.kept_pool); they would also end with this process
 
 
 def write_workbook(path: Path, sheets: dict[str, list[list]]) -> Path:

@@ -72,22 +72,22 @@ def test_makefile_help_is_the_default_and_documents_every_target():
         assert re.search(rf"^## .+\n{target}:", text, flags=re.M), target
 
 
-def test_a_run_reads_the_working_cut_set_up_made_and_makes_one_only_where_set_up_did_not(tmp_path, monkeypatch):
+def test_a_font_cut_draws_the_text_and_little_else_and_keeps_the_face_s_name():
+    import io
+
+    from fontTools.ttLib import TTFont
+
     from jixiao.present import fonts
 
-    made = tmp_path / "setup"
-    monkeypatch.setattr(fonts, "_setup_dir", lambda: made)
-    cuts = []
-    monkeypatch.setattr(fonts, "_subset", lambda source, chars, flavors: cuts.append(source) or [b"cut"])
-    fonts.make_working_cuts()
-    assert sorted(p.name for p in made.iterdir()) == sorted(
-        fonts._base_name(f) for f in (fonts.CJK_FONT_FILE, fonts.SERIF_FONT_FILE, fonts.HEI_FONT_FILE))
-    assert len(cuts) == 3
-    fonts.make_working_cuts()  # already made: nothing cut again
-    assert len(cuts) == 3
-    (made / fonts._base_name(fonts.HEI_FONT_FILE)).write_bytes(b"from set-up")
-    assert fonts._base_font.__wrapped__(fonts.HEI_FONT_FILE) == b"from set-up"
-    monkeypatch.setattr(fonts, "_setup_dir", lambda: tmp_path / "no-setup")
-    monkeypatch.setattr(fonts, "_cache_dir", lambda: tmp_path / "processed")
-    assert fonts._base_font.__wrapped__(fonts.HEI_FONT_FILE) == b"cut"
-    assert (tmp_path / "processed" / fonts._base_name(fonts.HEI_FONT_FILE)).read_bytes() == b"cut"
+    text = "支出率达到95.5%，满意度（样本）"
+    for face in (fonts.CJK_FONT_FILE, fonts.SERIF_FONT_FILE, fonts.HEI_FONT_FILE):
+        whole = TTFont(str(fonts.cjk_font_path(face)), lazy=True)
+        otf, woff = fonts.subset_cjk_font(text, face)
+        assert TTFont(io.BytesIO(woff)).flavor == "woff" and TTFont(io.BytesIO(otf)).flavor is None
+        for data in (otf, woff):
+            cut = TTFont(io.BytesIO(data))
+            drawn = set(cut.getBestCmap())
+            assert {ord(c) for c in text} <= drawn and ord("绩") not in drawn, face
+            assert len(cut.getGlyphOrder()) < 150, face  # the text's glyphs and ASCII, of tens of thousands
+            assert cut["name"].getDebugName(1) == whole["name"].getDebugName(1), face
+        assert fonts.subset_cjk_font(text, face) is fonts.subset_cjk_font(text, face)  # cut once per character set

@@ -365,7 +365,8 @@ def cmd_run(args) -> int:
         try:
             return run_portfolio(Path(args.portfolio), jobs=args.jobs, scheduler=scheduler, progress=not args.quiet,
                                  force=args.force, pdf=not args.no_pdf,
-                                 notebooks_dir=Path(args.notebooks) if args.notebooks else None)
+                                 notebooks_dir=Path(args.notebooks) if args.notebooks else None,
+                                 kept=getattr(args, "kept", None))
         except ParameterError as exc:
             return _error(exc)
     try:

@@ -28,10 +28,9 @@ def printable() -> frozenset[int] | None:
     path = font_path()
     if path is None:
         return None
-    from fontTools.ttLib import TTFont
+    from jixiao.core.fontfiles import code_points
 
-    with TTFont(str(path), lazy=True) as font:
-        return frozenset(font.getBestCmap())
+    return code_points(path)
 
 
 def unprintable(text: str) -> list[str]:

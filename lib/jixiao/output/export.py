@@ -26,7 +26,6 @@ from jixiao.present.fonts import (
     HTML_FONT_STACK,
     MissingGlyphError,
     cjk_font_path,
-    cut_is_cached,
     font_cmap,
     font_face_css,
     subset_cjk_font,
@@ -198,16 +197,9 @@ def notebook_body(nb) -> str:
 
 
 @functools.cache
-def _font_cmap() -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    with TTFont(str(cjk_font_path()), lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
 def missing_glyphs(text: str) -> list[str]:
     """Characters of ``text`` (other than white space) that the bundled font cannot draw."""
-    cmap = _font_cmap()
+    cmap = font_cmap()
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap and ord(ch) >= 32})
 
 
@@ -258,8 +250,7 @@ def render_page(title: str, body: str, footer: str = "", *, screen_css: str = ""
     all of it), cut and embedded like the first; the first face then holds only what they cannot draw."""
     plain = page(title, body, footer, font_css=screen_css)
     text = page_text(plain) + title + margin_text
-    if not cut_is_cached(text):  # a cached cut was checked when it was made
-        check_glyphs(text, title)
+    check_glyphs(text, title)
     cuts = []
     for family, font_file, own_text in faces:
         drawn = font_cmap(font_file)

@@ -115,7 +115,7 @@ class TablePart:
 
 
 def chart_cache_dir():
-    """Drawn charts, beside the font cuts under the processed cache (``JIXIAO_PROCESSED_DIR``)."""
+    """Drawn charts, under the processed cache (``JIXIAO_PROCESSED_DIR``)."""
     from jixiao.core.config import PROCESSED_DIR
 
     return PROCESSED_DIR / "_charts"

@@ -52,8 +52,9 @@ def load_portfolio(path: Path) -> Portfolio:
 
 
 def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerChoice = LOCAL, progress: bool = True,
-                  force: bool = False, pdf: bool = True, notebooks_dir: Path | None = None) -> int:
-    """Every evaluation of the portfolio on one scheduler; the portfolio index; the exit code."""
+                  force: bool = False, pdf: bool = True, notebooks_dir: Path | None = None, kept=None) -> int:
+    """Every evaluation of the portfolio on one scheduler; the portfolio index; the exit code. ``kept``: warm
+    workers to run on, left running (``run.scheduler.KeptScheduler``)."""
     import sys
     import time
 
@@ -95,7 +96,8 @@ def run_portfolio(path: Path, *, jobs: int | None = None, scheduler: SchedulerCh
         with disk_space(portfolio.out_dir, 1 << 20):
             write_portfolio_index(portfolio.out_dir, rows, refused, time.monotonic() - started)
 
-    outcome = run_evaluations(requests, jobs=jobs, scheduler=scheduler, progress=progress, then=write_index)
+    outcome = run_evaluations(requests, jobs=jobs, scheduler=scheduler, progress=progress, then=write_index,
+                              kept=kept)
     if outcome.stopped:
         return outcome.exit_code
     elapsed = time.monotonic() - started

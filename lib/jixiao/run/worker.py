@@ -28,7 +28,7 @@ def warm_up_worker(kernel: bool = True) -> None:
     try:
         kernel.launch()  # the kernel imports pandas and matplotlib while this process loads the export stack
         html_exporter()
-        warm_up_pdf()  # also makes the working font cut, once per machine
+        warm_up_pdf()
         kernel.ready()
     except Exception:  # noqa: BLE001 - the first task starts it again and reports what goes wrong
         kernel.stop()
