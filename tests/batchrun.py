@@ -20,12 +20,14 @@ JIXIAO = [sys.executable, "-m", "jixiao.cli"]
 JOBS = "1" if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1 else "2"
 
 
-# Starting a pool worker and its kernel (imports of pandas, matplotlib, papermill, WeasyPrint) costs ~5 s of CPU; the
-# suite runs ~50 batches. So a plain ``jixiao run`` of a test runs in this process, through the command line's own
-# ``main``, on workers kept for the whole session (``KeptScheduler``, what ``jixiao watch`` keeps between runs), one
-# pool per --jobs asked for: the same parsing, messages, exit codes and files, without the start-up. A run that is
+# Starting a pool worker and its kernel (imports of pandas, matplotlib, papermill, WeasyPrint) costs ~5 s of CPU, and
+# a Python process importing pandas ~1.5 s; the suite runs ~50 batches and ~150 checks. So a plain ``jixiao run``,
+# ``validate``, ``template`` or ``fields`` of a test runs in this process, through the command line's own ``main``; a
+# run on workers kept for the whole session (``KeptScheduler``, what ``jixiao watch`` keeps between runs), one pool
+# per --jobs asked for: the same parsing, messages, exit codes and files, without the start-up. A command that is
 # about the process (its own environment, language, --debug, a Dask scheduler) runs as a subprocess, as do the tests
-# that kill one (they call ``subprocess`` themselves), so the cold start stays tested.
+# that kill one or measure its memory (they call ``subprocess`` themselves), so the cold start stays tested.
+IN_THIS_PROCESS = ("run", "validate", "template", "fields")
 IN_SUBPROCESS = ("--lang", "--debug")
 _pools: dict = {}
 
@@ -48,7 +50,8 @@ def _option(args: list[str], name: str, default: str) -> str:
 
 
 def _in_this_process(args: list[str], env: dict | None) -> bool:
-    return (not env and args[:1] == ["run"] and not any(a.split("=")[0] in IN_SUBPROCESS for a in args)
+    return (not env and args[:1] != [] and args[0] in IN_THIS_PROCESS
+            and not any(a.split("=")[0] in IN_SUBPROCESS for a in args)
             and _option(args, "--scheduler", "local") == "local")
 
 
