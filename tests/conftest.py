@@ -28,6 +28,13 @@ FIGURES = yaml.safe_load((Path(__file__).parent / "dongguan_figures.yaml").read_
 # processes. (xdist's own
 # ``loadgroup`` cannot do this: its group marks are lost under pytest 9.2, pytest-xdist issue 1386.)
 SHARED_BATCH = ("test_batch.py", "test_document.py", "test_selfeval_run.py")
+# Units are handed out longest first, so that no process is left alone with a long one at the end: the shared batch,
+# then the files whose tests run batches of their own, kill runs or start clusters (10-40 s a test, measured in
+# `make test`), then the rest by their number of tests (xdist's own order).
+SLOW_FILES = ("test_incremental.py", "test_portfolio.py", "test_faults.py", "test_report_parts.py",
+              "test_new_evaluation.py", "test_watch.py", "test_no_pdf.py", "test_papermill_cli.py",
+              "test_education_example.py", "test_keep.py", "test_national_outline.py", "test_road_example.py",
+              "test_summary.py")
 
 
 @functools.cache
@@ -47,6 +54,14 @@ def pytest_xdist_make_scheduler(config, log):
             if Path(path).name in SHARED_BATCH:
                 return "dongguan_batch"
             return path if _shares_fixtures(config.rootpath / path) else nodeid
+
+        def _assign_work_unit(self, node) -> None:
+            def weight(scope: str) -> tuple:
+                name = Path(scope.split("::", 1)[0]).name
+                return scope == "dongguan_batch", name in SLOW_FILES, len(self.workqueue[scope])
+
+            self.workqueue.move_to_end(max(self.workqueue, key=weight), last=False)
+            super()._assign_work_unit(node)
 
     return Scheduling(config, log)
 

@@ -10,6 +10,7 @@ null that needs explaining (``notes``; the section words it). Numbers only: no d
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -55,3 +56,23 @@ class Figures:
     tables: tuple[str, ...]  # the Tables it reads itself
     compute: Callable[[PeriodInputs], Computed]
     after: tuple[str, ...] = ()  # figure modules whose numbers it reads or computes (computed before it)
+
+    def compute_once(self, inputs: PeriodInputs) -> Computed:
+        """``compute(inputs)``, once per tables object and period for a module that reads no other module's numbers
+        (``after`` empty: its result is fixed by the tables, the period and the settings). A batch computes each
+        year's expenditure, milestones and satisfaction for the year's own report and again for the whole span's
+        历年对比 (``trends``), from the same tables; the second time is this. The numbers are copied out, so no
+        caller changes another's; the frames are shared, read only."""
+        if self.after:
+            return self.compute(inputs)
+        if _ONCE.get("tables") is not inputs.tables:  # new tables (a new run, another evaluation): forget the last
+            _ONCE.clear()
+            _ONCE["tables"] = inputs.tables
+        key = (self.key, inputs.period, inputs.span, inputs.project, repr(inputs.published), repr(inputs.layout))
+        if key not in _ONCE:
+            _ONCE[key] = self.compute(inputs)
+        kept = _ONCE[key]
+        return Computed(copy.deepcopy(kept.figures), dict(kept.frames), dict(kept.notes))
+
+
+_ONCE: dict = {}  # "tables" -> the tables object the entries were computed from; (module, period, …) -> Computed

@@ -21,7 +21,7 @@ COMPARED = (expenditure.FIGURES, milestones.FIGURES, satisfaction.FIGURES)
 def year_results(inputs: PeriodInputs, year: int) -> dict[str, Computed]:
     """What the year's own report computes for the figures compared here."""
     given = inputs.for_period(Period(year, year))
-    return {f.key: f.compute(given) for f in COMPARED}
+    return {f.key: f.compute_once(given) for f in COMPARED}
 
 
 def compute(inputs: PeriodInputs) -> Computed:

@@ -74,7 +74,7 @@ class Section:
 
     def compute(self, inputs: PeriodInputs) -> SectionResult:
         """The section's part of one period: its figures, its frames and notes in words."""
-        computed = self.figures.compute(inputs) if self.figures else Computed()
+        computed = self.figures.compute_once(inputs) if self.figures else Computed()
         figures, frames = dict(computed.figures), dict(computed.frames)
         notes = {key: self.notes[code].format(span=inputs.span.label) for key, code in computed.notes.items()}
         if self.published_figures:
