@@ -196,7 +196,6 @@ def notebook_body(nb) -> str:
     return zh_punctuation(body)
 
 
-@functools.cache
 def missing_glyphs(text: str) -> list[str]:
     """Characters of ``text`` (other than white space) that the bundled font cannot draw."""
     cmap = font_cmap()
