@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -191,10 +192,13 @@ def main() -> int:
                 time.sleep(1)  # the workers idle, as between an analyst's saves
                 began = time.perf_counter()
                 edit()
+                saved = time.perf_counter() - began
                 lines = until_watching(watcher)
                 took = time.perf_counter() - began
                 made = next((line for line in lines if line.startswith("报告")), "")
-                print(f"  watch{' --no-pdf' if extra else ''}: {what:<43} {took:6.1f} s   goal < {goal:.0f} s; {made}")
+                ran = next((float(m[1]) for line in lines if (m := re.search(r"本次用时 ([\d.]+) 秒", line))), 0.0)
+                print(f"  watch{' --no-pdf' if extra else ''}: {what:<43} {took:6.1f} s   goal < {goal:.0f} s "
+                      f"(the save {saved:.1f} s, noticing it {took - saved - ran:.1f} s, the run {ran:.1f} s); {made}")
         finally:
             watcher.terminate()
             watcher.wait(timeout=60)
