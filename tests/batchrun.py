@@ -50,7 +50,7 @@ def _option(args: list[str], name: str, default: str) -> str:
 
 
 def _in_this_process(args: list[str], env: dict | None) -> bool:
-    return (not env and args[:1] != [] and args[0] in IN_THIS_PROCESS
+    return (not env and bool(args) and args[0] in IN_THIS_PROCESS
             and not any(a.split("=")[0] in IN_SUBPROCESS for a in args)
             and _option(args, "--scheduler", "local") == "local")
 

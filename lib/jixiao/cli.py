@@ -366,7 +366,7 @@ def cmd_run(args) -> int:
             return run_portfolio(Path(args.portfolio), jobs=args.jobs, scheduler=scheduler, progress=not args.quiet,
                                  force=args.force, pdf=not args.no_pdf,
                                  notebooks_dir=Path(args.notebooks) if args.notebooks else None,
-                                 kept=getattr(args, "kept", None))
+                                 kept=args.kept)
         except ParameterError as exc:
             return _error(exc)
     try:
@@ -376,7 +376,7 @@ def cmd_run(args) -> int:
         return _error(exc)
     return run_batch(params, notebooks_dir=Path(args.notebooks) if args.notebooks else None,
                      progress=not args.quiet, force=args.force, pdf=not args.no_pdf, scheduler=scheduler,
-                     kept=getattr(args, "kept", None))
+                     kept=args.kept)
 
 
 def cmd_watch(args) -> int:
