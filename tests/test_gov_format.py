@@ -75,6 +75,31 @@ def test_every_row_is_cant_split_cells_centred_numbers_right_and_widths_fill_the
     assert abs(sum(widths) - 156 * 1440 / 25.4) < 10  # A4 less 28 + 26 mm
     # the longest text (可持续影响：网络与数据安全) gets the most room; a number column is never narrower than its number
     assert widths.index(max(widths)) == 1 and min(widths[2:4]) * 25.4 / 1440 >= 4 * 1.1 * 10.5 * 0.3528 / 2
+    # the table's properties in the schema's order (CT_TblPr), which Word holds a file to
+    order = [child.tag.removeprefix(W) for child in table._tbl.tblPr]
+    assert order == ["tblW", "jc", "tblBorders", "tblLayout", "tblCellMar", "tblLook"], order
+
+
+def test_a_table_the_template_writes_is_finished_as_the_parts_tables_are():
+    from docx import Document as WordDocument
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH as ALIGN
+
+    from jixiao.output.docx import write_docx
+
+    markdown = ("# 一、概况\n\n| 子项目 | 说明 | 金额(万元) |\n|---|---|--:|\n"
+                "| 甲 | 平台建设已于年内完成验收并投入使用 | 12.50 |\n| 乙 | 未启动 | — |\n")
+    data = write_docx(Document(title="财政绩效评价报告", project="某县某项目", cover=[], markdown=markdown, blocks=[]))
+    (table,) = WordDocument(io.BytesIO(data)).tables
+    assert all(row._tr.trPr.find(f"{W}cantSplit") is not None for row in table.rows)
+    assert all(cell.vertical_alignment == WD_CELL_VERTICAL_ALIGNMENT.CENTER for row in table.rows for cell in row.cells)
+    # the header centred; short names centred, the column holding a longer text left, the amounts (and the
+    # right-aligned column's —) right
+    assert [[c.paragraphs[0].alignment for c in row.cells] for row in table.rows] == [
+        [ALIGN.CENTER] * 3, [ALIGN.CENTER, ALIGN.LEFT, ALIGN.RIGHT], [ALIGN.CENTER, ALIGN.LEFT, ALIGN.RIGHT]]
+    widths = [int(c.get(f"{W}w")) for c in table._tbl.tblGrid.findall(f"{W}gridCol")]
+    assert abs(sum(widths) - 156 * 1440 / 25.4) < 10 and widths.index(max(widths)) == 1
+    assert table._tbl.tblPr.find(f"{W}tblLayout").get(f"{W}type") == "fixed"
 
 
 def test_annex_starts_a_page_and_no_title_or_first_level_heading_is_bold_or_blue(word):

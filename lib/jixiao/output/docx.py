@@ -16,7 +16,7 @@ import re
 import shutil
 
 from jixiao.core.scratch import scratch_dir
-from jixiao.output.govprint import LONG_CELL, MANY_COLUMNS, NUMBER_CELL
+from jixiao.output.govprint import LONG_CELL, MANY_COLUMNS, NUMBER_CELL, column_widths
 from jixiao.output.report import TOKEN_RE, ChartBlock, ContentsBlock, FailedBlock, TableBlock
 
 TITLE_FONT = "方正小标宋简体"
@@ -31,6 +31,9 @@ ALT_NAMES = {"方正小标宋简体": "宋体", "SimSun": "STSong", "仿宋_GB23
 SIZE_ER = 22  # 二号 in points
 SIZE_SAN = 16  # 三号
 SIZE_TABLE = 10.5  # 五号, for tables
+# what follows w:tblBorders in a table's properties (CT_TblPr's sequence): a strict reader (Word) rejects them out of order
+TABLE_PROPERTIES_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+                                  "w:tblDescription", "w:tblPrChange")
 PAGE_BREAK = '```{=openxml}\n<w:p><w:r><w:br w:type="page"/></w:r></w:p>\n```'
 
 
@@ -160,18 +163,49 @@ def _run_font(run, name: str) -> None:
     fonts.set(qn("w:eastAsia"), name)
 
 
-def _table(document, block: TableBlock):
-    from docx.enum.table import WD_TABLE_ALIGNMENT
+def _table(document, block: TableBlock, text_width_mm: float):
+    """The table's part as a finished Word table, from its texts and column kinds as the PDF's table is: header row
+    in 黑体 repeated on each page, no row split over two pages, cells centred vertically, numbers right-aligned, a
+    column holding a longer text left-aligned and one of short texts centred, widths from ``govprint.column_widths``."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
+    from docx.shared import Pt
 
     from jixiao.output.export import zh_text
 
     part = block.part
-    headers, texts = part.headers, part.texts()
-    table = document.add_table(rows=1 + len(texts), cols=len(headers))
+    header = [zh_text(str(h)) for h in part.headers]  # the punctuation the PDF's table has (zh_punctuation)
+    body = [[text if column.right else zh_text(text) for text, column in zip(row, part.columns)]
+            for row in part.texts()]
+    size = SIZE_TABLE if len(header) <= MANY_COLUMNS else 9
+    table = document.add_table(rows=1 + len(body), cols=len(header))
+    _borders(table)
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    long = _long_columns(body)
+    for r, (row, texts) in enumerate(zip(table.rows, [header, *body])):
+        _row_kept_whole(row)
+        for i, (cell, text) in enumerate(zip(row.cells, texts)):
+            cell.text = text
+            if r == 0:
+                alignment = WD_ALIGN_PARAGRAPH.CENTER
+            else:
+                alignment = _alignment(text, i in long, part.columns[i].right)
+            _cell_format(cell, alignment, Pt(size))
+            if r == 0:
+                for run in cell.paragraphs[0].runs:  # 黑体, as the PDF's table headers
+                    _run_font(run, H1_FONT)
+    table.rows[0]._tr.get_or_add_trPr().append(repeat)
+    _set_widths(table, column_widths([header, *body], text_width_mm, size, padding_mm=3.0))
+    return table
+
+
+def _borders(table) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -180,43 +214,49 @@ def _table(document, block: TableBlock):
         e.set(qn("w:sz"), "4")
         e.set(qn("w:color"), "000000")
         borders.append(e)
-    table._tbl.tblPr.append(borders)
-    for col, header in enumerate(headers):
-        cell = table.rows[0].cells[col]
-        cell.text = zh_text(str(header))  # the punctuation the PDF's table has (its HTML passes zh_punctuation)
-        for run in cell.paragraphs[0].runs:  # 黑体, as the PDF's table headers
-            _run_font(run, H1_FONT)
-        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    header_pr = table.rows[0]._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    header_pr.append(repeat)
-    for r, row in enumerate(texts, start=1):
-        for col, (text, column) in enumerate(zip(row, part.columns)):
-            cell = table.rows[r].cells[col]
-            cell.text = text if column.right else zh_text(text)
-            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT if column.right else WD_ALIGN_PARAGRAPH.LEFT
-    # columns as wide as their longest cell (a CJK character counts two), over the text width of 156 mm
-    def width(text: str) -> int:
-        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    table._tbl.tblPr.insert_element_before(borders, *TABLE_PROPERTIES_AFTER_BORDERS)
 
-    need = [min(max([min(width(str(h)), 8)] + [width(c.text) for c in col.cells[1:]] + [4]), 36) + 6
-            for h, col in zip(headers, table.columns)]  # prose wraps within 18 characters' width or so
-    total = sum(need)
-    table.autofit = False
-    for col, n in zip(table.columns, need):
-        col.width = Mm(156 * n / total)
-        for cell in col.cells:
-            cell.width = Mm(156 * n / total)
-    for row in table.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                paragraph.paragraph_format.first_line_indent = Pt(0)
-                paragraph.paragraph_format.line_spacing = 1.0
-                paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
-                for run in paragraph.runs:
-                    run.font.size = Pt(SIZE_TABLE if len(headers) <= MANY_COLUMNS else 9)
-    return table
+
+def _long_columns(body: list[list[str]]) -> set[int]:
+    """The columns holding a text longer than a short name (left-aligned; the others are centred)."""
+    return {i for row in body for i, text in enumerate(row)
+            if len(text.strip()) > LONG_CELL and not NUMBER_CELL.match(text.strip())}
+
+
+def _alignment(text: str, long_column: bool, number_column: bool):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    if number_column or NUMBER_CELL.match(text.strip()):
+        return WD_ALIGN_PARAGRAPH.RIGHT  # a number, or a number column's blank (—)
+    return WD_ALIGN_PARAGRAPH.LEFT if long_column else WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _row_kept_whole(row) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    row_pr = row._tr.get_or_add_trPr()
+    if row_pr.find(qn("w:cantSplit")) is None:
+        row_pr.insert(0, OxmlElement("w:cantSplit"))
+
+
+def _cell_format(cell, alignment, size=None) -> None:
+    """``cell`` centred vertically, its paragraphs aligned as given, single-spaced without indent or spacing; its
+    runs in ``size`` when given."""
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.shared import Pt
+
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    for paragraph in cell.paragraphs:
+        paragraph.alignment = alignment
+        if size is None:
+            continue
+        form = paragraph.paragraph_format
+        form.first_line_indent = Pt(0)
+        form.line_spacing = 1.0
+        form.space_before = form.space_after = Pt(0)
+        for run in paragraph.runs:
+            run.font.size = size
 
 
 def _contents_field(document):
@@ -350,6 +390,7 @@ def write_docx(doc, reference_docx: bytes | None = None, synthetic: bool = False
         shutil.rmtree(scratch, ignore_errors=True)
     if not reference_docx:
         _government_format(document)
+    built = []  # the tables of the Document's parts, finished as they are built
     for paragraph in list(document.paragraphs):
         m = TOKEN_RE.fullmatch(paragraph.text.strip())
         if not m:
@@ -358,7 +399,8 @@ def write_docx(doc, reference_docx: bytes | None = None, synthetic: bool = False
         anchor = paragraph._p
         if isinstance(block, TableBlock):
             caption = _caption(document, f"表{block.number} {block.caption}", "Table Caption")
-            table = _table(document, block)
+            table = _table(document, block, _text_width_mm(document))
+            built.append(table._tbl)
             caption.paragraph_format.keep_with_next = True
             anchor.addprevious(caption._p)
             anchor.addprevious(table._tbl)
@@ -389,7 +431,7 @@ def write_docx(doc, reference_docx: bytes | None = None, synthetic: bool = False
         _contents_after_cover(document)  # as the PDF: a template without contents() has them after the cover
     _cover_section(document)
     _annex_on_new_page(document)
-    _finish_tables(document)
+    _finish_tables(document, built)
     _bullets_as_paragraphs(document)
     _page_numbers(document)
     if synthetic:
@@ -473,15 +515,7 @@ CELL_MARGIN_TWIPS = 57  # 1 mm each side (Word's default is 1.9 mm): a wide tabl
 
 
 def _fit_columns(table, text_width_mm: float) -> None:
-    """Column widths from the content (``govprint.column_widths``, as the PDF's): each column at least its widest
-    unbreakable word, number or short name; what room is left goes to the columns whose text would otherwise wrap
-    most."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
-
-    from jixiao.output.govprint import column_widths
-
+    """Column widths of a table the template wrote in Markdown, from its content as ours are (``_set_widths``)."""
     rows = table.rows
     if not rows:
         return
@@ -496,12 +530,20 @@ def _fit_columns(table, text_width_mm: float) -> None:
         for run in (r for cell in cells for p in cell.paragraphs for r in p.runs):
             if run.font.size is not None:
                 size_pt = min(size_pt, run.font.size.pt)
-    widths = column_widths(texts, text_width_mm, size_pt, padding_mm=3.0)
+    _set_widths(table, column_widths(texts, text_width_mm, size_pt, padding_mm=3.0))
+
+
+def _set_widths(table, widths: list[float]) -> None:
+    """Fixed column widths in mm, in the grid and in every cell; cell margins of CELL_MARGIN_TWIPS."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
     table.autofit = False
     grid = table._tbl.tblGrid
     for col, width in zip(grid.findall(qn("w:gridCol")), widths):
         col.set(qn("w:w"), str(int(Mm(width).twips)))
-    for row in rows:
+    for row in table.rows:
         for cell, width in zip(row.cells, widths):
             cell.width = Mm(width)
     table_pr = table._tbl.tblPr
@@ -551,39 +593,27 @@ def _bullets_as_paragraphs(document) -> None:
         paragraph.paragraph_format.first_line_indent = Pt(32)  # two characters of 三号 (16 pt)
 
 
-def _finish_tables(document) -> None:
-    """Every table: no row split over two pages (``cantSplit``), cells centred vertically, numbers right-aligned, a
-    column of short texts centred and one that holds a longer text left-aligned (as in the PDF), columns as wide as
-    their content needs."""
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+def _finish_tables(document, built: list) -> None:
+    """A table the template wrote in Markdown (pandoc's) finished as ours (``_table``) are; ``built``: ours."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
-    section = document.sections[-1]
-    text_width_mm = (section.page_width - section.left_margin - section.right_margin) / 36000
     for table in document.tables:
+        if any(table._tbl is tbl for tbl in built):
+            continue
         rows = table.rows
-        long = {i for row in list(rows)[1:] for i, cell in enumerate(row.cells)
-                if len(cell.text.strip()) > LONG_CELL and not NUMBER_CELL.match(cell.text.strip())}
+        texts = [[cell.text for cell in row.cells] for row in rows]
+        long = _long_columns(texts[1:])
         for r, row in enumerate(rows):
-            row_pr = row._tr.get_or_add_trPr()
-            if row_pr.find(qn("w:cantSplit")) is None:
-                row_pr.insert(0, OxmlElement("w:cantSplit"))
+            _row_kept_whole(row)
             for i, cell in enumerate(row.cells):
-                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-                text = cell.text.strip()
-                if r == 0:
-                    alignment = WD_ALIGN_PARAGRAPH.CENTER
-                elif NUMBER_CELL.match(text) or cell.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT:
-                    alignment = WD_ALIGN_PARAGRAPH.RIGHT  # a number, or a number column's blank (—)
-                elif i in long:
-                    alignment = WD_ALIGN_PARAGRAPH.LEFT
-                else:
-                    alignment = WD_ALIGN_PARAGRAPH.CENTER
-                for paragraph in cell.paragraphs:
-                    paragraph.alignment = alignment
-        _fit_columns(table, text_width_mm)
+                right = cell.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT  # pandoc's for a "--:" column
+                _cell_format(cell, WD_ALIGN_PARAGRAPH.CENTER if r == 0 else _alignment(cell.text, i in long, right))
+        _fit_columns(table, _text_width_mm(document))
+
+
+def _text_width_mm(document) -> float:
+    section = document.sections[-1]
+    return (section.page_width - section.left_margin - section.right_margin) / 36000
 
 
 def _example_mark(document) -> None:
