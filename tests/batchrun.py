@@ -72,3 +72,12 @@ def jixiao(*args, cwd: Path = PROJECT_ROOT, timeout: int = 900, env: dict | None
         except SystemExit as exc:  # argparse's refusals
             code = exc.code if isinstance(exc.code, int) else 2
     return subprocess.CompletedProcess([*JIXIAO, *args], code, out.getvalue(), err.getvalue())
+
+
+def worker_processes(pid: int) -> list[int]:
+    """The worker processes a ``jixiao run`` of process ``pid`` started (its local pool's, or its Dask LocalCluster's:
+    both are started by multiprocessing's spawn); Linux only (read from /proc)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from batchrun import JIXIAO, JOBS, jixiao
+from batchrun import JIXIAO, JOBS, jixiao, worker_processes
 from conftest import PROJECT_ROOT
 from pypdf import PdfReader
 
@@ -185,13 +185,6 @@ def test_raw_of_another_evaluation_is_refused(tmp_path):
     assert same.returncode == 2 and "重叠" in same.stderr  # its own raw_dir is accepted (and then checked)
 
 
-def _pool_workers(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
-    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the pool's workers through /proc")
 def test_a_killed_pool_worker_is_one_line_exit_3_and_a_rerun_completes(tmp_path):
     params = params_file(tmp_path)
@@ -202,7 +195,7 @@ def test_a_killed_pool_worker_is_one_line_exit_3_and_a_rerun_completes(tmp_path)
     while time.monotonic() < deadline and not list(tree.glob("2019/*.html")):
         time.sleep(0.2)
     assert proc.poll() is None, "the run ended before a worker could be killed"
-    os.kill(_pool_workers(proc.pid)[0], signal.SIGKILL)
+    os.kill(worker_processes(proc.pid)[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 3, err[-2000:]
     assert err.strip().splitlines() == [line for line in err.strip().splitlines() if "本机进程池" in line]
