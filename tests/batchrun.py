@@ -15,8 +15,8 @@ JIXIAO = [sys.executable, "-m", "jixiao.cli"]
 
 # ``--jobs`` of the batches the tests run. Under pytest-xdist (``make test``: two test processes) each batch takes one
 # worker, one kernel: the test processes fill the cores, and two batches of two workers each would fight for them.
-# A plain ``pytest`` keeps two. A test about two workers at once (a kill mid-run, a pool worker killed, the order the
-# pool takes tasks in, Dask) passes "--jobs", "2" itself.
+# A plain ``pytest`` keeps two. A test about two workers at once (the order the pool takes tasks in, a report split
+# over two, Dask) passes "--jobs", "2" itself. The kills need no second worker: the run's parent writes every file.
 JOBS = "1" if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1 else "2"
 
 

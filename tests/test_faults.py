@@ -53,7 +53,7 @@ def assert_no_partial_files(tree, allow_temp=False):
 def test_a_killed_run_leaves_no_partial_file_and_a_rerun_completes(tmp_path, sig):
     params = params_file(tmp_path)
     tree = tmp_path / "out" / "fault"
-    proc = subprocess.Popen([*JIXIAO, "run", "--params", params, "--jobs", "2", "--quiet"], cwd=PROJECT_ROOT,
+    proc = subprocess.Popen([*JIXIAO, "run", "--params", params, "--jobs", "1", "--quiet"], cwd=PROJECT_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(tree.glob("2019/*.html")):
@@ -189,7 +189,7 @@ def test_raw_of_another_evaluation_is_refused(tmp_path):
 def test_a_killed_pool_worker_is_one_line_exit_3_and_a_rerun_completes(tmp_path):
     params = params_file(tmp_path)
     tree = tmp_path / "out" / "fault"
-    proc = subprocess.Popen([*JIXIAO, "run", "--params", params, "--jobs", "2", "--quiet"], cwd=PROJECT_ROOT,
+    proc = subprocess.Popen([*JIXIAO, "run", "--params", params, "--jobs", "1", "--quiet"], cwd=PROJECT_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(tree.glob("2019/*.html")):
