@@ -46,6 +46,9 @@ watch: setup
 ## Run the test suite: the layer rules (import-linter), then pytest in two processes (tests/conftest.py says which tests stay together)
 test: setup
 	$(BIN)/lint-imports --no-cache
+	@# the package compiled once (only what changed): the suite's kernels, workers and command lines import it, and none
+	@# writes its own bytecode where PYTHONDONTWRITEBYTECODE is set (as on CI machines)
+	$(BIN)/python -m compileall -q lib
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## Check an evaluation's workbooks: RAW=folder (default the Dongguan one) or PARAMS=params file
