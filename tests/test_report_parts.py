@@ -48,6 +48,22 @@ def test_a_rate_of_0_0005_prints_the_same_on_a_page_in_a_field_in_word_and_in_ex
     assert fmt.excel_format(RATE, [0.0005]) == "0.00%" and fmt.excel_format(RATE, [0.0005, 0.000049]) == "0.0000%"
 
 
+def test_a_shown_output_carries_its_text_for_a_frontend_without_html(monkeypatch):
+    """``papermill --log-output`` and a console print an output's text/plain: the parts' text, not an object's repr."""
+    from IPython.core.formatters import DisplayFormatter
+
+    from jixiao.present import parts as parts_module
+    from jixiao.present.parts import ChartPart, Note
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    table = TablePart("x.rates", "比率", (Column("项目", TEXT), Column("比率", RATE)), [("甲", 0.0005)])
+    parts_module.show([Note("本期支出率 0.05%。"), table, ChartPart("x.chart", "比率图", "bar_chart", (["甲"], [0.05]), {"title": "比率图", "ylabel": "%"})])
+    formats = [DisplayFormatter().format(output)[0] for output in shown]
+    assert [f["text/plain"] for f in formats] == ["本期支出率 0.05%。", "比率\n项目  比率\n甲  0.05%\n\n〔图〕比率图"]
+    assert all("text/html" in f for f in formats) and "Shown" not in repr(shown)
+
+
 def test_every_declared_part_key_names_its_section_and_a_misspelt_one_is_caught_before_any_data():
     keys = declared_part_keys()
     assert {"expenditure.bands", "expenditure.by_year", "milestones.completion", "trends.stages"} <= set(keys)

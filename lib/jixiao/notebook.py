@@ -133,7 +133,9 @@ def heading(view: SectionView) -> None:
     """The line under the notebook's title: project, section, period and its end date."""
     from html import escape
 
-    from IPython.display import HTML, display
+    from IPython.display import display
 
-    display(HTML(f"<p class='jx-subtitle'>{escape(view.project)} · {escape(view.section.title)} · "
-                 f"报告期间 {escape(view.period.label)}(截至 {view.period.end.isoformat()})</p>"))
+    from jixiao.present.parts import Shown
+
+    line = f"{view.project} · {view.section.title} · 报告期间 {view.period.label}(截至 {view.period.end.isoformat()})"
+    display(Shown(f"<p class='jx-subtitle'>{escape(line)}</p>", line))

@@ -32,6 +32,9 @@ class Note:
     def html(self) -> str:
         return f'<p class="jx-note">{escape(self.text)}</p>'
 
+    def plain(self) -> str:
+        return self.text
+
     def _repr_html_(self) -> str:
         return self.html()
 
@@ -44,6 +47,9 @@ class Heading:
 
     def html(self) -> str:
         return f"<h2>{escape(self.text)}</h2>"
+
+    def plain(self) -> str:
+        return self.text
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -76,6 +82,10 @@ class TablePart:
     def texts(self) -> list[list[str]]:
         """Every cell as printed."""
         return [[fmt.cell(c.kind, v) for c, v in zip(self.columns, row)] for row in self.rows]
+
+    def plain(self) -> str:
+        """The caption, then the header and each row, cells two spaces apart."""
+        return "\n".join([self.caption, *("  ".join(cells) for cells in [self.headers, *self.texts()])])
 
     def html(self, caption: str | None = None, widths: list[float] | None = None,
              long_columns: frozenset[int] = frozenset()) -> str:
@@ -189,6 +199,9 @@ class ChartPart:
         return (f'<img src="data:image/png;base64,{base64.b64encode(self.png()).decode()}" '
                 f'alt="{escape(self.caption)}">')
 
+    def plain(self) -> str:
+        return f"〔图〕{self.caption}"
+
     def _repr_html_(self) -> str:
         return self.html()
 
@@ -260,29 +273,43 @@ def _value(value, kind: Kind):
     return value if isinstance(value, str) else str(value)
 
 
-def html(parts) -> list[str]:
-    """Each shown output's HTML: a table followed by its chart is one (kept together on paper)."""
+def _outputs(parts) -> list[list]:
+    """The parts grouped as shown, one output each: a table followed by its chart is one (kept together on paper)."""
     out, parts = [], list(parts)
     i = 0
     while i < len(parts):
-        part = parts[i]
-        if isinstance(part, TablePart) and i + 1 < len(parts) and isinstance(parts[i + 1], ChartPart):
-            out.append(f'<div class="jx-keep">{part.html()}{parts[i + 1].html()}</div>')
+        if isinstance(parts[i], TablePart) and i + 1 < len(parts) and isinstance(parts[i + 1], ChartPart):
+            out.append(parts[i:i + 2])
             i += 2
             continue
-        out.append(part.html())
+        out.append([parts[i]])
         i += 1
     return out
 
 
-class Shown:
-    """One output in a notebook: its HTML (the page's export reads it)."""
+def _output_html(output: list) -> str:
+    if len(output) == 2:
+        return f'<div class="jx-keep">{output[0].html()}{output[1].html()}</div>'
+    return output[0].html()
 
-    def __init__(self, html: str):
-        self._html = html
+
+def html(parts) -> list[str]:
+    """Each shown output's HTML."""
+    return [_output_html(output) for output in _outputs(parts)]
+
+
+class Shown:
+    """One output in a notebook: its HTML (the page's export reads it) and its plain text (what a frontend without
+    HTML prints: ``papermill --log-output``, a console)."""
+
+    def __init__(self, html: str, plain: str = ""):
+        self._html, self._plain = html, plain
 
     def _repr_html_(self) -> str:
         return self._html
+
+    def __repr__(self) -> str:
+        return self._plain
 
 
 def show(parts) -> None:
@@ -291,5 +318,5 @@ def show(parts) -> None:
 
     if isinstance(parts, (Note, Heading, TablePart, ChartPart)):
         parts = [parts]
-    for shown in html(parts or []):
-        display(Shown(shown))
+    for output in _outputs(parts or []):
+        display(Shown(_output_html(output), "\n\n".join(part.plain() for part in output)))
