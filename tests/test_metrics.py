@@ -164,3 +164,35 @@ def test_an_approved_amount_of_zero_is_not_approved():
     rates = subproject_spend_rates(subprojects(("A", "x", "0"), ("B", "y", "5")), payments(("B", "2020-01-01", 5)),
                                    dt.date(2020, 12, 31))
     assert rates["subproject_id"].tolist() == ["B"] and rates["band"].tolist() == ["≥100%"]
+
+
+def test_a_figure_module_is_computed_once_per_tables_and_period_and_forgotten_with_its_tables():
+    """The span's 历年对比 reads each year's figures again: computed once per tables object and period, each caller
+    given its own copy of the numbers; other tables (another run, another evaluation) are computed for themselves."""
+    import gc
+
+    from jixiao.contract.tables import Tables
+    from jixiao.figures import base
+    from jixiao.figures.base import Computed, Figures, PeriodInputs
+
+    calls = []
+
+    def compute(inputs):
+        calls.append(inputs.period.label)
+        return Computed({"rate": [inputs.period.label]})
+
+    figures = Figures("probe", (), compute)
+    tables, other = Tables(), Tables()
+    first = figures.compute_once(PeriodInputs(tables, Period(2020, 2020), Period(2019, 2021)))
+    first.figures["rate"].append("changed by its caller")
+    again = figures.compute_once(PeriodInputs(tables, Period(2020, 2020), Period(2019, 2021)))
+    assert again.figures == {"rate": ["2020"]} and calls == ["2020"]
+    figures.compute_once(PeriodInputs(tables, Period(2021, 2021), Period(2019, 2021)))
+    figures.compute_once(PeriodInputs(other, Period(2020, 2020), Period(2019, 2021)))
+    assert calls == ["2020", "2021", "2020"]
+    assert Figures("after", (), compute, after=("probe",)).compute_once(
+        PeriodInputs(tables, Period(2020, 2020), Period(2019, 2021))) is not None and len(calls) == 4  # not kept
+    held = len(base._COMPUTED)
+    del tables
+    gc.collect()
+    assert len(base._COMPUTED) == held - 1

@@ -11,6 +11,7 @@ null that needs explaining (``notes``; the section words it). Numbers only: no d
 from __future__ import annotations
 
 import copy
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -65,14 +66,17 @@ class Figures:
         caller changes another's; the frames are shared, read only."""
         if self.after:
             return self.compute(inputs)
-        if _ONCE.get("tables") is not inputs.tables:  # new tables (a new run, another evaluation): forget the last
-            _ONCE.clear()
-            _ONCE["tables"] = inputs.tables
+        try:
+            computed = _COMPUTED.setdefault(inputs.tables, {})
+        except TypeError:  # tables as a plain mapping (no weak reference to it): nothing to share
+            return self.compute(inputs)
         key = (self.key, inputs.period, inputs.span, inputs.project, repr(inputs.published), repr(inputs.layout))
-        if key not in _ONCE:
-            _ONCE[key] = self.compute(inputs)
-        kept = _ONCE[key]
+        if key not in computed:
+            computed[key] = self.compute(inputs)
+        kept = computed[key]
         return Computed(copy.deepcopy(kept.figures), dict(kept.frames), dict(kept.notes))
 
 
-_ONCE: dict = {}  # "tables" -> the tables object the entries were computed from; (module, period, …) -> Computed
+# tables object -> {(module, period, span, project, published, layout): Computed}: kept with the tables it was
+# computed from and forgotten with them (a new run or another evaluation brings tables of its own)
+_COMPUTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
