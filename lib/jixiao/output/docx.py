@@ -180,9 +180,7 @@ def _table(document, block: TableBlock, text_width_mm: float):
             for row in part.texts()]
     size = SIZE_TABLE if len(header) <= MANY_COLUMNS else 9
     table = document.add_table(rows=1 + len(body), cols=len(header))
-    _borders(table)
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
+    _centred_with_borders(table)
     long = _long_columns(body)
     for r, (row, texts) in enumerate(zip(table.rows, [header, *body])):
         _row_kept_whole(row)
@@ -196,12 +194,14 @@ def _table(document, block: TableBlock, text_width_mm: float):
             if r == 0:
                 for run in cell.paragraphs[0].runs:  # 黑体, as the PDF's table headers
                     _run_font(run, H1_FONT)
+    repeat = OxmlElement("w:tblHeader")  # the header row on every page the table spans
+    repeat.set(qn("w:val"), "true")
     table.rows[0]._tr.get_or_add_trPr().append(repeat)
     _set_widths(table, column_widths([header, *body], text_width_mm, size, padding_mm=3.0))
     return table
 
 
-def _borders(table) -> None:
+def _centred_with_borders(table) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
