@@ -75,8 +75,8 @@ def jixiao(*args, cwd: Path = PROJECT_ROOT, timeout: int = 900, env: dict | None
 
 
 def worker_processes(pid: int) -> list[int]:
-    """The worker processes a ``jixiao run`` of process ``pid`` started (its local pool's, or its Dask LocalCluster's:
-    both are started by multiprocessing's spawn); Linux only (read from /proc)."""
+    """The local pool's workers of the ``jixiao run`` in process ``pid`` (multiprocessing's spawned children); Linux
+    only (read from /proc)."""
     children = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         children += [int(c) for c in (task / "children").read_text().split()]
