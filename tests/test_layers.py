@@ -27,3 +27,13 @@ def test_no_module_imports_itself_back():
         if imported not in ("jixiao", module) and graph.chain_exists(importer=imported, imported=module)
     )
     assert circles == []
+
+
+def test_intake_figures_and_present_are_declared_independent():
+    """None of the three imports another (what two share lives in contract): the contract says so, and the test
+    above holds it."""
+    import tomllib
+
+    contracts = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    (layers,) = [c["layers"] for c in contracts["contracts"] if c["type"] == "layers"]
+    assert "present | figures | intake" in layers and layers.index("present | figures | intake") < layers.index("contract")

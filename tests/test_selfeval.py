@@ -22,7 +22,8 @@ from jixiao.core.period import Period
 from jixiao.core.problems import ParameterError
 from jixiao.core.units import FEN_PER_WAN, SCORE_SCALE
 from jixiao.figures.scoring import grade
-from jixiao.figures.selfeval import PENDING, self_evaluation_form
+from jixiao.contract.selfeval import PENDING
+from jixiao.figures.selfeval import self_evaluation_form
 from jixiao.intake.folder import load_evaluation, read_raw
 from jixiao.output.selfeval_form import (
     FILE_NAME,

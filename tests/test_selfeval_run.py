@@ -27,7 +27,8 @@ from jixiao.core.units import SCORE_SCALE
 from jixiao.contract.results import write_period_results
 from jixiao.contract.rules import round_half_up
 from jixiao.core.period import Period
-from jixiao.figures.selfeval import form_from_record, form_record, self_evaluation_form
+from jixiao.contract.selfeval import form_from_record, form_record
+from jixiao.figures.selfeval import self_evaluation_form
 from jixiao.output.fields import Field, Placeholders, listed
 from jixiao.output.formats import BY_NAME, ReportBuild, formats_for
 from jixiao.output.report import PLACEHOLDER_RE, cover_data

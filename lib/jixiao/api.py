@@ -256,7 +256,7 @@ class Evaluation:
         return self._computed[chosen]
 
     def self_evaluation_form(self, year: str | int):
-        """The 项目支出绩效自评表 of ``year`` as data (``jixiao.figures.selfeval.SelfEvaluationForm``), in the layout and
+        """The 项目支出绩效自评表 of ``year`` as data (``jixiao.contract.selfeval.SelfEvaluationForm``), in the layout and
         with the budget-execution rule of the params file's ``self_evaluation`` block (default: national, 10 points,
         执行率 × 分值 capped at 分值)."""
         from jixiao.contract.selfeval_layouts import layout_named

@@ -1,4 +1,4 @@
-"""The 项目支出绩效自评表 of one year (``figures.selfeval``) as ``自评表.xlsx``, as a typed DataFrame, and as the
+"""The 项目支出绩效自评表 of one year (``contract.selfeval``, computed by ``figures.selfeval``) as ``自评表.xlsx``, as a typed DataFrame, and as the
 fields ``自评.…`` a report template may print.
 
 The writer knows no layout: it walks a ``contract.selfeval_layouts.FormLayout`` block by block, merging each
@@ -26,7 +26,7 @@ from jixiao.contract.rules import describe_rule
 from jixiao.contract.selfeval_layouts import FormLayout, layout_named
 from jixiao.contract.targets import Value
 from jixiao.core.atomic import atomic_write_bytes
-from jixiao.figures.selfeval import Indicator, SelfEvaluationForm, is_pending
+from jixiao.contract.selfeval import Indicator, SelfEvaluationForm, is_pending
 from jixiao.output.excel import FORMULA_START, display_width
 from jixiao.present.format import fmt_pct, fmt_points, fmt_wan, fmt_weight
 from jixiao.present.selfeval import FUNDS_LABELS, PLACEHOLDER, form_fields, shown_value

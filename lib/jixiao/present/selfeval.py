@@ -1,4 +1,4 @@
-"""The annual 项目支出绩效自评表 (``figures.selfeval``) as the report shows it: its cells as the fields ``自评.…``
+"""The annual 项目支出绩效自评表 (``contract.selfeval``, computed by ``figures.selfeval``) as the report shows it: its cells as the fields ``自评.…``
 (kinds in ``contract.fields``) and as two tables with typed columns (项目资金, 绩效指标 with 总分), printed by the
 one formatter. A cell the data does not give prints 【待填写】 in a table and is null as a field (the report
 prints 【待填写:自评.…】 there and counts it).
@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from jixiao.contract.fields import RATE, SCORE, TEXT, WEIGHT, MONEY
-from jixiao.figures.selfeval import SelfEvaluationForm, is_pending
+from jixiao.contract.selfeval import SelfEvaluationForm, is_pending
 from jixiao.present.format import fmt_pct
 from jixiao.present.parts import Column, TablePart
 

@@ -14,7 +14,8 @@ import pandas as pd
 from jixiao.contract.params import SelfEvaluationSettings
 from jixiao.contract.selfeval_layouts import layout_named
 from jixiao.core.period import Period
-from jixiao.figures.selfeval import SelfEvaluationForm, form_from_record, form_record, self_evaluation_form
+from jixiao.contract.selfeval import SelfEvaluationForm, form_from_record, form_record
+from jixiao.figures.selfeval import self_evaluation_form
 from jixiao.present.selfeval import TABLE_KEYS, form_fields, form_tables
 
 FRAMES_KEY, FRAME_NAME = "selfeval", "form"  # frames/selfeval.form.parquet
@@ -38,7 +39,7 @@ def compute_form(tables, period: Period, span: Period, metrics: dict, *, project
 
 
 def form_frame_stored(form: SelfEvaluationForm) -> pd.DataFrame:
-    """The form as the one-row frame kept in frames/: its exact record as JSON (``figures.selfeval.form_record``)."""
+    """The form as the one-row frame kept in frames/: its exact record as JSON (``contract.selfeval.form_record``)."""
     return pd.DataFrame({"year": [form.year], "record": [json.dumps(form_record(form), ensure_ascii=False)]})
 
 
