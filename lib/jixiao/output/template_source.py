@@ -357,7 +357,7 @@ def sample_metrics() -> dict:
 
 
 class AnyName(dict):
-    """A catalogue part that has every name (validate knows no notebook's tables yet)."""
+    """A stand-in part that has every name (validate knows no notebook's tables yet)."""
 
     def __init__(self, make):
         super().__init__()
