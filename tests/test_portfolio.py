@@ -58,6 +58,8 @@ def test_a_refused_evaluation_is_named_and_the_others_run(portfolio_run):
     assert "spending.xlsx" in result.stderr and "七百万" in result.stderr
     assert sorted(p.name for p in reports.iterdir() if p.is_dir()) == ["e01", "e02", "e03"]
     assert not list((reports / "e03").glob("*/*.html"))  # refused: nothing exported
+    pages = list(reports.glob("e0[12]/*/expenditure.html"))
+    assert len(pages) == 2 and all("支出率" in html.read_text(encoding="utf-8") for html in pages)  # the shipped results
     index = json.loads((reports / "index.json").read_text(encoding="utf-8"))
     assert [e["evaluation"] for e in index["evaluations"]] == ["e01", "e02"]
     assert [r["evaluation"] for r in index["refused"]] == ["e03"]

@@ -514,23 +514,14 @@ def _annex_on_new_page(document) -> None:
 CELL_MARGIN_TWIPS = 57  # 1 mm each side (Word's default is 1.9 mm): a wide table keeps its numbers on one line
 
 
-def _fit_columns(table, text_width_mm: float) -> None:
-    """Column widths of a table the template wrote in Markdown, from its content as ours are (``_set_widths``)."""
-    rows = table.rows
-    if not rows:
-        return
-    columns = max(len(r.cells) for r in rows)
-    size_pt = 10.5
-    texts = []
-    for row in rows:
-        cells = row.cells
-        if len(cells) != columns:
-            return  # merged cells: leave the builder's widths
-        texts.append([cell.text for cell in cells])
-        for run in (r for cell in cells for p in cell.paragraphs for r in p.runs):
-            if run.font.size is not None:
-                size_pt = min(size_pt, run.font.size.pt)
-    _set_widths(table, column_widths(texts, text_width_mm, size_pt, padding_mm=3.0))
+def _fit_columns(table, cells: list, texts: list[list[str]], text_width_mm: float) -> None:
+    """Column widths of a table the template wrote in Markdown (its rows' ``cells`` and their ``texts``), from its
+    content as ours are (``_set_widths``), in the smallest size its text is set in."""
+    if not texts or len({len(row) for row in texts}) > 1:
+        return  # empty, or merged cells: leave the builder's widths
+    sizes = [run.font.size.pt for row in cells for cell in row for p in cell.paragraphs for run in p.runs
+             if run.font.size is not None]
+    _set_widths(table, column_widths(texts, text_width_mm, min([10.5, *sizes]), padding_mm=3.0))
 
 
 def _set_widths(table, widths: list[float]) -> None:
@@ -601,14 +592,15 @@ def _finish_tables(document, built: list) -> None:
         if any(table._tbl is tbl for tbl in built):
             continue
         rows = table.rows
-        texts = [[cell.text for cell in row.cells] for row in rows]
+        cells = [row.cells for row in rows]
+        texts = [[cell.text for cell in row_cells] for row_cells in cells]
         long = _long_columns(texts[1:])
-        for r, row in enumerate(rows):
+        for r, (row, row_cells) in enumerate(zip(rows, cells)):
             _row_kept_whole(row)
-            for i, cell in enumerate(row.cells):
+            for i, (cell, text) in enumerate(zip(row_cells, texts[r])):
                 right = cell.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT  # pandoc's for a "--:" column
-                _cell_format(cell, WD_ALIGN_PARAGRAPH.CENTER if r == 0 else _alignment(cell.text, i in long, right))
-        _fit_columns(table, _text_width_mm(document))
+                _cell_format(cell, WD_ALIGN_PARAGRAPH.CENTER if r == 0 else _alignment(text, i in long, right))
+        _fit_columns(table, cells, texts, _text_width_mm(document))
 
 
 def _text_width_mm(document) -> float:

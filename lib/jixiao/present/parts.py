@@ -293,11 +293,6 @@ def _output_html(output: list) -> str:
     return output[0].html()
 
 
-def html(parts) -> list[str]:
-    """Each shown output's HTML."""
-    return [_output_html(output) for output in _outputs(parts)]
-
-
 class Shown:
     """One output in a notebook: its HTML (the page's export reads it) and its plain text (what a frontend without
     HTML prints: ``papermill --log-output``, a console)."""

@@ -19,18 +19,19 @@ def warm_up_worker(kernel: bool = True) -> None:
 
     sweep_scratch()  # what killed workers on this machine left (the run's parent may be on another)
 
-    if not kernel:
+    def load_export_stack() -> None:
         html_exporter()
         warm_up_pdf()
         load_task_code()
+
+    if not kernel:
+        load_export_stack()
         return
     kernel = warm_kernel()
     Finalize(kernel, kernel.stop, exitpriority=10)
     try:
         kernel.launch()  # the kernel imports pandas and matplotlib while this process loads the export stack
-        html_exporter()
-        warm_up_pdf()
-        load_task_code()
+        load_export_stack()
         kernel.ready()
     except Exception:  # noqa: BLE001 - the first task starts it again and reports what goes wrong
         kernel.stop()
